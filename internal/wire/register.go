@@ -1,0 +1,219 @@
+package wire
+
+import "encoding/json"
+
+// RegisterRequest is the body of POST {api}/fn/register (§3.2) and, with Inspection,
+// the core of the in-band sync reply.
+type RegisterRequest struct {
+	V              string          `json:"v"`
+	URL            string          `json:"url"`
+	DeployType     string          `json:"deployType"`
+	SDK            string          `json:"sdk"`
+	Framework      string          `json:"framework,omitempty"`
+	AppName        string          `json:"appName"`
+	AppVersion     string          `json:"appVersion,omitempty"`
+	Headers        RegisterHeaders `json:"headers"`
+	Capabilities   Capabilities    `json:"capabilities"`
+	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
+	Functions      []Function      `json:"functions"`
+}
+
+// RegisterHeaders is the headers object of a sync body.
+type RegisterHeaders struct {
+	Env      string `json:"env"`
+	Platform string `json:"platform"`
+}
+
+// Capabilities advertises optional protocol features.
+type Capabilities struct {
+	InBandSync string `json:"in_band_sync,omitempty"`
+	TrustProbe string `json:"trust_probe,omitempty"`
+	Connect    string `json:"connect,omitempty"`
+}
+
+// RegisterResponse is the server's reply to /fn/register.
+type RegisterResponse struct {
+	OK       bool   `json:"ok"`
+	Modified bool   `json:"modified"`
+	SyncID   string `json:"sync_id,omitempty"`
+	AppID    string `json:"app_id,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// Function is one function of a sync body (§3.2, §13).
+type Function struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Triggers    []Trigger       `json:"triggers"`
+	Steps       map[string]Step `json:"steps"`
+	Retries     *int            `json:"retries,omitempty"`
+	Concurrency Concurrencies   `json:"concurrency,omitempty"`
+	Throttle    *Throttle       `json:"throttle,omitempty"`
+	RateLimit   *RateLimit      `json:"rateLimit,omitempty"`
+	Debounce    *Debounce       `json:"debounce,omitempty"`
+	Priority    *Priority       `json:"priority,omitempty"`
+	Idempotency string          `json:"idempotency,omitempty"`
+	BatchEvents *BatchEvents    `json:"batchEvents,omitempty"`
+	Cancel      []Cancel        `json:"cancel,omitempty"`
+	Timeouts    *Timeouts       `json:"timeouts,omitempty"`
+	Singleton   *Singleton      `json:"singleton,omitempty"`
+	Checkpoint  *Checkpoint     `json:"checkpoint,omitempty"`
+}
+
+// Trigger is exactly one of an event trigger (with optional expression) or a cron.
+type Trigger struct {
+	Event      string `json:"event,omitempty"`
+	Expression string `json:"expression,omitempty"`
+	Cron       string `json:"cron,omitempty"`
+	Jitter     string `json:"jitter,omitempty"`
+}
+
+// Step is the single "step" entry of a function's steps map.
+type Step struct {
+	ID      string       `json:"id"`
+	Name    string       `json:"name"`
+	Runtime StepRuntime  `json:"runtime"`
+	Retries *StepRetries `json:"retries,omitempty"`
+}
+
+// StepRuntime says where the server calls the function.
+type StepRuntime struct {
+	Type string `json:"type,omitempty"`
+	URL  string `json:"url"`
+}
+
+// StepRetries holds the number of retries (not attempts) of a function.
+type StepRetries struct {
+	Attempts int `json:"attempts"`
+}
+
+// Concurrency is one concurrency limit.
+type Concurrency struct {
+	Limit int    `json:"limit"`
+	Key   string `json:"key,omitempty"`
+	Scope string `json:"scope,omitempty"`
+}
+
+// Concurrencies accepts every form the server accepts (a number, an object, an array,
+// or inngestgo's {fn:[…], step:[…]}) and always writes the array form.
+type Concurrencies []Concurrency
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (c *Concurrencies) UnmarshalJSON(b []byte) error {
+	b = trimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		*c = nil
+		return nil
+	}
+	switch b[0] {
+	case '[':
+		var list []Concurrency
+		if err := json.Unmarshal(b, &list); err != nil {
+			return err
+		}
+		*c = list
+		return nil
+	case '{':
+		var split struct {
+			Fn   []Concurrency `json:"fn"`
+			Step []Concurrency `json:"step"`
+		}
+		if err := json.Unmarshal(b, &split); err != nil {
+			return err
+		}
+		if split.Fn != nil || split.Step != nil {
+			out := make([]Concurrency, 0, len(split.Fn)+len(split.Step))
+			for _, f := range split.Fn {
+				f.Scope = "fn"
+				out = append(out, f)
+			}
+			out = append(out, split.Step...)
+			*c = out
+			return nil
+		}
+		var one Concurrency
+		if err := json.Unmarshal(b, &one); err != nil {
+			return err
+		}
+		*c = Concurrencies{one}
+		return nil
+	default:
+		var n int
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*c = Concurrencies{{Limit: n}}
+		return nil
+	}
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\n' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// Throttle limits how fast runs start.
+type Throttle struct {
+	Limit  int    `json:"limit"`
+	Period string `json:"period"`
+	Burst  int    `json:"burst,omitempty"`
+	Key    string `json:"key,omitempty"`
+}
+
+// RateLimit drops runs over the limit.
+type RateLimit struct {
+	Limit  int    `json:"limit"`
+	Period string `json:"period"`
+	Key    string `json:"key,omitempty"`
+}
+
+// Debounce delays a run until events stop arriving for Period.
+type Debounce struct {
+	Period  string `json:"period"`
+	Key     string `json:"key,omitempty"`
+	Timeout string `json:"timeout,omitempty"`
+}
+
+// Priority sets a run's priority from an expression.
+type Priority struct {
+	Run string `json:"run,omitempty"`
+}
+
+// BatchEvents groups events into one run.
+type BatchEvents struct {
+	MaxSize int    `json:"maxSize"`
+	Timeout string `json:"timeout"`
+	Key     string `json:"key,omitempty"`
+	If      string `json:"if,omitempty"`
+}
+
+// Cancel cancels a run when a matching event arrives.
+type Cancel struct {
+	Event   string `json:"event"`
+	If      string `json:"if,omitempty"`
+	Timeout string `json:"timeout,omitempty"`
+}
+
+// Timeouts bound a run's start delay and total duration.
+type Timeouts struct {
+	Start  string `json:"start,omitempty"`
+	Finish string `json:"finish,omitempty"`
+}
+
+// Singleton allows one run per key at a time.
+type Singleton struct {
+	Key  string `json:"key,omitempty"`
+	Mode string `json:"mode"`
+}
+
+// Checkpoint advertises the SDK's checkpoint settings (informational).
+type Checkpoint struct {
+	BatchSteps    int    `json:"batch_steps,omitempty"`
+	BatchInterval string `json:"batch_interval,omitempty"`
+	MaxRuntime    string `json:"max_runtime,omitempty"`
+}
