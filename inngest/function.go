@@ -1,0 +1,236 @@
+package inngest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// Input is what a handler receives for one run.
+type Input[T any] struct {
+	// Event is the event that started the run (the first of a batch).
+	Event events.Event[T]
+	// Events holds every event of a batch (BatchEvents), or just Event.
+	Events []events.Event[T]
+	// RunID identifies the run.
+	RunID string
+	// Attempt is the zero-based attempt of the current step or function call.
+	Attempt int
+}
+
+// Handler is a typed function body. It is re-run for every step; code outside steps
+// must be deterministic.
+type Handler[T, R any] func(ctx context.Context, in Input[T]) (R, error)
+
+// FunctionOpts configure a function. Only ID is required; every other zero value
+// means "not set" (or the documented default).
+type FunctionOpts struct {
+	// ID is the function's slug within the app: lower case letters, digits and '-'.
+	// The id the server sees is "<app id>-<ID>".
+	ID string
+	// Name is shown in the UI. Default: ID.
+	Name string
+	// Retries is the number of retries after the first attempt, per step and for the
+	// function. 0 means DefaultRetries (4); NoRetries (-1) means none; capped at 20.
+	Retries int
+	// Concurrency holds at most two limits.
+	Concurrency []Concurrency
+	// Throttle delays starts over a rate.
+	Throttle *Throttle
+	// RateLimit skips starts over a rate.
+	RateLimit *RateLimit
+	// Debounce waits for events to settle.
+	Debounce *Debounce
+	// BatchEvents hands the handler several events at once.
+	BatchEvents *BatchEvents
+	// Priority orders queued runs.
+	Priority *Priority
+	// Idempotency is a CEL expression over event: at most one run per value per 24 h.
+	Idempotency string
+	// CancelOn holds at most five cancellation rules.
+	CancelOn []CancelOn
+	// Timeouts cancel runs that start or finish too late.
+	Timeouts *Timeouts
+	// Singleton allows one run at a time per key.
+	Singleton *Singleton
+	// Checkpoint overrides the client's checkpoint settings for this function; zero
+	// fields inherit the client's.
+	Checkpoint CheckpointOptions
+}
+
+// Function is a function definition bound to a client. Serve it with package serve;
+// invoke it from another function with step.Invoke and Ref.
+type Function[T, R any] struct {
+	client  *Client
+	opts    FunctionOpts
+	trigger Trigger[T]
+	handler Handler[T, R]
+	fn      *exec.Function
+	failure *exec.Function
+}
+
+// NewFunction defines a function. Every option is checked the way the server checks
+// it at registration (CEL expressions compiled, cron parsed, limits and combinations),
+// so a typo fails here, at startup, with an error wrapping ErrInvalidFunction.
+func NewFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], h Handler[T, R]) (*Function[T, R], error) {
+	if c == nil {
+		return nil, fmt.Errorf("%w: nil client", ErrInvalidFunction)
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%w %q: nil handler", ErrInvalidFunction, opts.ID)
+	}
+	cfg, err := buildConfig(c, opts, trigger.specs, trigger.invokeOnly)
+	if err != nil {
+		return nil, err
+	}
+	f := &Function[T, R]{client: c, opts: opts, trigger: trigger, handler: h}
+	ck := opts.Checkpoint.withDefaults(CheckpointOptions{
+		Disabled: c.cfg.Checkpoint.Disabled, BatchSteps: c.cfg.Checkpoint.BatchSteps,
+		BatchInterval: c.cfg.Checkpoint.BatchInterval, MaxRuntime: c.cfg.Checkpoint.MaxRuntime,
+	})
+	f.fn = &exec.Function{
+		Slug:       opts.ID,
+		Config:     cfg,
+		Handler:    f.erased,
+		Checkpoint: exec.CheckpointConfig{Disabled: ck.Disabled, BatchSteps: ck.BatchSteps, BatchInterval: ck.BatchInterval, MaxRuntime: ck.MaxRuntime},
+	}
+	return f, nil
+}
+
+// ID returns the id the server knows the function by: "<app id>-<slug>".
+func (f *Function[T, R]) ID() string { return f.fn.Config.ID }
+
+// Slug returns the id given in FunctionOpts.
+func (f *Function[T, R]) Slug() string { return f.opts.ID }
+
+// Name returns the display name.
+func (f *Function[T, R]) Name() string { return f.fn.Config.Name }
+
+// Ref returns a typed reference for step.Invoke.
+func (f *Function[T, R]) Ref() FunctionRef[T, R] { return FunctionRef[T, R]{id: f.ID()} }
+
+// Config returns the function's registration JSON as sent at sync (without the
+// runtime URL, which depends on where it is served).
+func (f *Function[T, R]) Config() json.RawMessage {
+	b, _ := json.Marshal(f.fn.Config)
+	return b
+}
+
+// erased decodes the input once into T, runs the typed handler and marshals R.
+func (f *Function[T, R]) erased(ctx context.Context, in *exec.Input) ([]byte, error) {
+	input := Input[T]{RunID: in.RunID, Attempt: in.Attempt}
+	if len(in.Events) > 1 {
+		input.Events = make([]events.Event[T], len(in.Events))
+		for i, raw := range in.Events {
+			ev, err := f.trigger.decode(raw)
+			if err != nil {
+				return nil, &exec.FnError{Err: err, Name: "EventDecodeError", Message: fmt.Sprintf("inngest: decoding event %d: %v", i, err), NoRetry: true}
+			}
+			input.Events[i] = ev
+		}
+		input.Event = input.Events[0]
+	} else {
+		raw := in.Event
+		if len(raw) == 0 && len(in.Events) == 1 {
+			raw = in.Events[0]
+		}
+		ev, err := f.trigger.decode(raw)
+		if err != nil {
+			return nil, &exec.FnError{Err: err, Name: "EventDecodeError", Message: "inngest: decoding event: " + err.Error(), NoRetry: true}
+		}
+		input.Event = ev
+		input.Events = []events.Event[T]{ev}
+	}
+	out, err := f.handler(ctx, input)
+	if err != nil {
+		return nil, classify(err)
+	}
+	b, err := wire.Marshal(out)
+	if err != nil {
+		return nil, &exec.FnError{Err: err, Name: "OutputEncodeError", Message: "inngest: encoding the function's result: " + err.Error(), NoRetry: true}
+	}
+	return b, nil
+}
+
+// classify turns a function error into the protocol's retry semantics.
+func classify(err error) *exec.FnError {
+	fe := &exec.FnError{Err: err, Name: "Error", Message: err.Error()}
+	var se *StepError
+	var nr *NoRetryError
+	var ra *RetryAfterError
+	switch {
+	case errors.As(err, &se):
+		fe.NoRetry = true
+		fe.Name = "StepError"
+		fe.Message = "unhandled step error: " + err.Error()
+	case errors.As(err, &nr):
+		fe.NoRetry = true
+		fe.Name = "NonRetriableError"
+	case errors.As(err, &ra):
+		fe.RetryAfter = ra.At
+		fe.Name = "RetryAfterError"
+	}
+	return fe
+}
+
+// FunctionRef is a typed reference to a function, for step.Invoke.
+type FunctionRef[T, R any] struct{ id string }
+
+// ID returns the referenced function's full id ("<app id>-<slug>").
+func (r FunctionRef[T, R]) ID() string { return r.id }
+
+// Ref refers to a function by its full id ("<app id>-<slug>"), for functions of other
+// apps or languages. T is the data sent, R the result expected.
+func Ref[T, R any](fullID string) FunctionRef[T, R] { return FunctionRef[T, R]{id: fullID} }
+
+// ServableFunction is implemented by *Function; package serve accepts it.
+type ServableFunction interface {
+	// ID returns the full function id.
+	ID() string
+	servable() []*exec.Function
+}
+
+func (f *Function[T, R]) servable() []*exec.Function {
+	if f.failure != nil {
+		return []*exec.Function{f.fn, f.failure}
+	}
+	return []*exec.Function{f.fn}
+}
+
+func init() {
+	exec.ClientOf = func(c any) (*exec.ClientConfig, bool) {
+		cl, ok := c.(*Client)
+		if !ok || cl == nil {
+			return nil, false
+		}
+		return &cl.cfg, true
+	}
+	exec.FunctionsOf = func(fn any) ([]*exec.Function, bool) {
+		sf, ok := fn.(ServableFunction)
+		if !ok {
+			return nil, false
+		}
+		return sf.servable(), true
+	}
+}
+
+func slugOK(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case (r == '-' || r == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return !strings.HasSuffix(s, "-")
+}

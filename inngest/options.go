@@ -1,0 +1,136 @@
+package inngest
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Mode selects dev or cloud behaviour.
+type Mode int
+
+const (
+	// ModeAuto (the zero value) reads INNGEST_DEV: dev when it is "1", "true" or a
+	// URL, cloud otherwise.
+	ModeAuto Mode = iota
+	// ModeDev talks to a dev server and skips signature verification.
+	ModeDev
+	// ModeCloud talks to Inngest Cloud (or a self-hosted server) and requires a valid
+	// signature on every request.
+	ModeCloud
+)
+
+// String returns "dev", "cloud" or "auto".
+func (m Mode) String() string {
+	switch m {
+	case ModeDev:
+		return "dev"
+	case ModeCloud:
+		return "cloud"
+	}
+	return "auto"
+}
+
+// ClientOptions configure a Client. The zero value works (with AppID set): every
+// empty field falls back to its INNGEST_* environment variable, then to a default.
+type ClientOptions struct {
+	// AppID identifies the app; required. Function ids are prefixed with it.
+	AppID string
+	// AppVersion is sent at sync (optional).
+	AppVersion string
+	// EventKey is the event key for sending. Default: $INNGEST_EVENT_KEY; in dev mode
+	// "NO_EVENT_KEY_SET" when unset.
+	EventKey string
+	// SigningKey verifies requests and authenticates API calls. Default:
+	// $INNGEST_SIGNING_KEY. Required in cloud mode.
+	SigningKey string
+	// SigningKeyFallback is tried when SigningKey fails (key rotation). Default:
+	// $INNGEST_SIGNING_KEY_FALLBACK.
+	SigningKeyFallback string
+	// Env is the branch environment, sent as X-Inngest-Env. Default: $INNGEST_ENV.
+	Env string
+	// Mode selects dev or cloud. Default ModeAuto: from $INNGEST_DEV.
+	Mode Mode
+	// DevServerURL is the dev server origin in dev mode. Default: $INNGEST_DEV when it
+	// is a URL, else http://127.0.0.1:8288.
+	DevServerURL string
+	// BaseURL sets both API and event API origins. Default: $INNGEST_BASE_URL.
+	BaseURL string
+	// APIBaseURL is the API origin (/fn/register, /v1/checkpoint, /v0/runs).
+	// Default: $INNGEST_API_BASE_URL (or $INNGEST_API_ORIGIN), then BaseURL, then the
+	// dev server in dev mode, then https://api.inngest.com.
+	APIBaseURL string
+	// EventAPIBaseURL is the event API origin (/e/{key}). Default:
+	// $INNGEST_EVENT_API_BASE_URL (or $INNGEST_EVENT_API_ORIGIN), then BaseURL, then
+	// the dev server in dev mode, then https://inn.gs.
+	EventAPIBaseURL string
+	// ServeOrigin replaces the scheme and host of the URL registered at sync.
+	// Default: $INNGEST_SERVE_ORIGIN (or $INNGEST_SERVE_HOST); else taken from the
+	// request that triggered the sync.
+	ServeOrigin string
+	// ServePath replaces the path of the registered URL. Default: $INNGEST_SERVE_PATH.
+	ServePath string
+	// AllowUnauthedSync lets an unsigned PUT trigger a sync in cloud mode. Default:
+	// $INNGEST_ENABLE_UNAUTHED_SYNC is "true"; dev mode always allows it.
+	AllowUnauthedSync bool
+	// Streaming turns on keep-alive streaming of call responses. Default:
+	// $INNGEST_STREAMING is "true" or "allow".
+	Streaming bool
+	// HTTPClient makes outbound requests. Default: a client with a 30 s timeout.
+	HTTPClient *http.Client
+	// Logger receives SDK logs. Default: slog.Default().
+	Logger *slog.Logger
+	// Checkpoint configures checkpointing for every function of the client.
+	// Default: on, see CheckpointOptions.
+	Checkpoint CheckpointOptions
+	// SendRetries is the number of retries of a failed Send on 5xx or network
+	// errors (never on 4xx). Default 5; negative disables retries.
+	SendRetries int
+}
+
+// CheckpointOptions configure checkpointing: consecutive step.Run calls execute in one
+// request and are persisted through the checkpoint API, instead of one HTTP round trip
+// and one replay per step. The zero value turns it on with the defaults below.
+type CheckpointOptions struct {
+	// Disabled turns checkpointing off (one step per request, as in the classic protocol).
+	Disabled bool
+	// BatchSteps flushes buffered steps when this many are buffered. Default 50.
+	BatchSteps int
+	// BatchInterval flushes when the oldest buffered step is this old. Default 2 s.
+	BatchInterval time.Duration
+	// MaxRuntime stops running new steps in one request after this long; the next
+	// step is planned instead and the server calls back. Default 30 s.
+	MaxRuntime time.Duration
+}
+
+// Default checkpoint settings.
+const (
+	DefaultCheckpointBatchSteps    = 50
+	DefaultCheckpointBatchInterval = 2 * time.Second
+	DefaultCheckpointMaxRuntime    = 30 * time.Second
+)
+
+func (c CheckpointOptions) withDefaults(base CheckpointOptions) CheckpointOptions {
+	if base.Disabled {
+		c.Disabled = true
+	}
+	if c.BatchSteps <= 0 {
+		c.BatchSteps = base.BatchSteps
+	}
+	if c.BatchInterval <= 0 {
+		c.BatchInterval = base.BatchInterval
+	}
+	if c.MaxRuntime <= 0 {
+		c.MaxRuntime = base.MaxRuntime
+	}
+	if c.BatchSteps <= 0 {
+		c.BatchSteps = DefaultCheckpointBatchSteps
+	}
+	if c.BatchInterval <= 0 {
+		c.BatchInterval = DefaultCheckpointBatchInterval
+	}
+	if c.MaxRuntime <= 0 {
+		c.MaxRuntime = DefaultCheckpointMaxRuntime
+	}
+	return c
+}

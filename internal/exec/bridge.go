@@ -1,0 +1,42 @@
+package exec
+
+import (
+	"log/slog"
+	"net/http"
+)
+
+// ClientConfig is the resolved configuration of an inngest.Client, as the serve
+// handler needs it.
+type ClientConfig struct {
+	AppID              string
+	AppVersion         string
+	Dev                bool
+	SigningKey         string
+	SigningKeyFallback string
+	EventKey           string
+	Env                string
+	APIBaseURL         string
+	EventAPIBaseURL    string
+	ServeOrigin        string
+	ServePath          string
+	AllowUnauthedSync  bool
+	HTTPClient         *http.Client
+	Logger             *slog.Logger
+	SDK                string // X-Inngest-SDK value, e.g. "inngest-go:v0.1.0"
+	SDKVersion         string
+	Platform           string
+	Checkpoint         CheckpointConfig
+	Streaming          bool
+}
+
+// Bridges set by package inngest at init time, so that package serve can reach the
+// internals of public types without exporting them.
+var (
+	// ClientOf returns the configuration behind an *inngest.Client.
+	ClientOf func(client any) (*ClientConfig, bool)
+	// FunctionsOf returns the servable functions behind a public function value (the
+	// function itself and its failure handler, if any).
+	FunctionsOf func(fn any) ([]*Function, bool)
+	// SenderOf returns a value step.SendEvent can use to send events.
+	SenderOf func(client any) any
+)

@@ -1,0 +1,163 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// readBody reads at most limit bytes; larger bodies are refused before being read
+// whole (Content-Length first, then a counting reader).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	if r.ContentLength > limit {
+		writeError(w, http.StatusRequestEntityTooLarge, "BodyTooLarge",
+			fmt.Sprintf("inngest: request body of %d bytes is over the limit of %d", r.ContentLength, limit), true)
+		return nil, false
+	}
+	size := r.ContentLength
+	if size < 0 || size > limit {
+		size = 0
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "BodyTooLarge",
+				fmt.Sprintf("inngest: request body is over the limit of %d bytes", limit), true)
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: reading request body: "+err.Error(), false)
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+// verify checks the request signature in cloud mode and returns the key that matched
+// ("" in dev mode). It writes a 401 and returns false on failure.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, body []byte) (string, bool) {
+	if s.cfg.Dev {
+		return "", true
+	}
+	key, err := wire.VerifySignature(r.Header.Get(wire.HeaderSignature), body, s.opts.Now(), s.cfg.SigningKey, s.cfg.SigningKeyFallback)
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, "Unauthorized", err.Error(), false)
+		return "", false
+	}
+	return key, true
+}
+
+func (s *Server) call(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, s.opts.MaxBodyBytes)
+	if !ok {
+		return
+	}
+	if _, ok := s.verify(w, r, body); !ok {
+		return
+	}
+	q := r.URL.Query()
+	fnID := q.Get("fnId")
+	if fnID == "" {
+		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: missing fnId query parameter", true)
+		return
+	}
+	fn := s.lookup(fnID)
+	if fn == nil {
+		writeError(w, http.StatusGone, "FunctionNotFound", fmt.Sprintf("inngest: function %q is not served by app %q", fnID, s.cfg.AppID), true)
+		return
+	}
+	req := &wire.CallRequest{}
+	if err := wire.Unmarshal(body, req); err != nil {
+		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: malformed call request: "+err.Error(), false)
+		return
+	}
+	if req.UseAPI || req.Ctx.UseAPI {
+		if err := s.fetchState(r.Context(), req); err != nil {
+			writeError(w, http.StatusInternalServerError, "StateFetchError", "inngest: fetching run state (use_api): "+err.Error(), false)
+			return
+		}
+	}
+	if len(req.Event) == 0 && len(req.Events) > 0 {
+		req.Event = req.Events[0]
+	}
+	if len(req.Event) == 0 {
+		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: call request has no event", false)
+		return
+	}
+	if req.Ctx.MaxAttempts <= 0 {
+		req.Ctx.MaxAttempts = 1
+	}
+	stepID := q.Get("stepId")
+	if stepID == "" {
+		stepID = r.Header.Get(wire.HeaderStepID)
+	}
+	c := &exec.Call{
+		Fn:     fn,
+		Req:    req,
+		StepID: stepID,
+		Sender: s.client,
+		Logger: s.logger,
+	}
+	if !fn.Checkpoint.Disabled {
+		c.Checkpoint = func(ctx context.Context, ops []wire.Op) error {
+			return s.checkpoint(ctx, req, ops)
+		}
+	}
+	if s.cfg.Streaming {
+		if fl, ok := w.(http.Flusher); ok {
+			s.stream(w, fl, r.Context(), c)
+			return
+		}
+	}
+	s.writeResponse(w, exec.Execute(r.Context(), c))
+}
+
+func (s *Server) responseHeaders(resp exec.Response) map[string]string {
+	h := map[string]string{}
+	if resp.Status != http.StatusOK {
+		h[wire.HeaderNoRetry] = strconv.FormatBool(resp.NoRetry)
+	}
+	if !resp.RetryAfter.IsZero() {
+		h[wire.HeaderRetryAfter] = retryAfterValue(resp.RetryAfter, s.opts.Now())
+	}
+	return h
+}
+
+func (s *Server) writeResponse(w http.ResponseWriter, resp exec.Response) {
+	for k, v := range s.responseHeaders(resp) {
+		w.Header().Set(k, v)
+	}
+	writeJSON(w, resp.Status, resp.Body)
+}
+
+// stream answers 201 at once, writes a space every KeepAliveInterval while the
+// function runs, then the final {status, body, headers} envelope (§4.4).
+func (s *Server) stream(w http.ResponseWriter, fl http.Flusher, ctx context.Context, c *exec.Call) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	fl.Flush()
+	done := make(chan exec.Response, 1)
+	go func() { done <- exec.Execute(ctx, c) }()
+	t := time.NewTicker(s.opts.KeepAliveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case resp := <-done:
+			env, _ := wire.Marshal(wire.StreamEnvelope{Status: resp.Status, Body: resp.Body, Headers: s.responseHeaders(resp)})
+			_, _ = w.Write(env)
+			fl.Flush()
+			return
+		case <-t.C:
+			_, _ = io.WriteString(w, " ")
+			fl.Flush()
+		}
+	}
+}

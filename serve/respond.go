@@ -1,0 +1,37 @@
+package serve
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// writeError writes a JSON error body with the retry headers the server reads.
+func writeError(w http.ResponseWriter, status int, name, msg string, noRetry bool) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set(wire.HeaderNoRetry, strconv.FormatBool(noRetry))
+	body, _ := wire.Marshal(wire.ErrorBody{Name: name, Message: msg})
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// retryAfterValue renders a Retry-After header: seconds from now, clamped to 1 s … 24 h.
+func retryAfterValue(at, now time.Time) string {
+	d := at.Sub(now)
+	if d < time.Second {
+		d = time.Second
+	}
+	if d > 24*time.Hour {
+		d = 24 * time.Hour
+	}
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
+}

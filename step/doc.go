@@ -1,0 +1,11 @@
+// Package step holds the durable step tools: Run, Sleep, SleepUntil, WaitForEvent,
+// SendEvent, Invoke and Parallel.
+//
+// Each tool takes the ctx given to the function's handler and a step id that is
+// unique within the function (repeats in a loop are numbered automatically). A step
+// that already completed in an earlier call returns its memoized result without
+// running again; a step that has not completed either runs now or stops the function
+// so the server can schedule it. Stopping uses runtime.Goexit: deferred functions in
+// your code run, but no recover() can swallow it, so keep code outside steps
+// deterministic and free of side effects.
+package step

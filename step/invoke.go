@@ -1,0 +1,44 @@
+package step
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/timestr"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// Invoke runs another function with data as its event data and waits (durably) for
+// its result, at most timeout (0 means the server's default of a year). The child's
+// failure, or the timeout, comes back as an *inngest.StepError.
+func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, R], data T, timeout time.Duration) (R, error) {
+	var zero R
+	s, err := exec.Begin(ctx, id)
+	if err != nil {
+		return zero, err
+	}
+	if raw, ok := s.Memo(); ok {
+		return decodeMemo[R](s, raw)
+	}
+	d, err := s.Decide(exec.KindAsync)
+	if err != nil {
+		return zero, err
+	}
+	if d == exec.Skip {
+		s.Stop(nil)
+	}
+	payload, err := wire.Marshal(data)
+	if err != nil {
+		return zero, fmt.Errorf("inngest: encoding invoke data for step %q: %w", id, err)
+	}
+	o := wire.InvokeOpts{FunctionID: fn.ID(), Payload: wire.InvokePayload{Data: payload, User: []byte("{}")}}
+	if timeout > 0 {
+		o.Timeout = timestr.Format(timeout)
+	}
+	b, _ := wire.Marshal(o)
+	s.Stop(&wire.Op{Op: wire.OpInvokeFunction, ID: s.Hash, Name: id, DisplayName: id, Opts: b, Userland: s.Userland()})
+	return zero, nil
+}

@@ -1,0 +1,130 @@
+package step
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// Errors returned by step tools when they cannot run.
+var (
+	// ErrNotInFunction: the ctx does not belong to a function run.
+	ErrNotInFunction = exec.ErrNoRun
+	// ErrStrayGoroutine: a step was called from a goroutine the function did not
+	// start through Parallel.
+	ErrStrayGoroutine = exec.ErrStray
+	// ErrNestedStep: a step was called inside another step's code.
+	ErrNestedStep = exec.ErrNested
+	// ErrRunEnded: a step was called after the function call ended.
+	ErrRunEnded = exec.ErrRunFinished
+	// ErrDuplicateID: two parallel branches used the same step id.
+	ErrDuplicateID = exec.ErrDuplicateID
+)
+
+// memo is the memoized shape of Run-like steps: {"data": v} or {"error": {...}}.
+type memo[T any] struct {
+	Data  T               `json:"data"`
+	Error *wire.MemoError `json:"error"`
+}
+
+// Run runs fn once, durably: on later calls of the function it returns fn's recorded
+// result without running fn again. A returned error is retried (with the function's
+// Retries) unless wrapped with inngest.NoRetry; after the last attempt the step fails
+// for good and Run returns an *inngest.StepError, which fails the function unless
+// handled. A panic in fn is a failed attempt.
+func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T, error)) (T, error) {
+	return run(ctx, id, "", fn)
+}
+
+func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	s, err := exec.Begin(ctx, id)
+	if err != nil {
+		return zero, err
+	}
+	if raw, ok := s.Memo(); ok {
+		return decodeMemo[T](s, raw)
+	}
+	d, err := s.Decide(exec.KindRun)
+	if err != nil {
+		return zero, err
+	}
+	var opts []byte
+	if opType != "" {
+		opts = []byte(`{"type":"` + opType + `"}`)
+	}
+	switch d {
+	case exec.Skip:
+		s.Stop(nil)
+	case exec.Plan:
+		s.Stop(&wire.Op{Op: wire.OpStepPlanned, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Userland: s.Userland()})
+	}
+	start := time.Now()
+	val, runErr := protect(s.StepContext(ctx), fn)
+	timing := &wire.Timing{A: start.UnixNano(), B: int64(time.Since(start))}
+	if runErr != nil {
+		attempt, maxAttempts := s.Attempt()
+		op := wire.Op{Op: wire.OpStepError, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Timing: timing, Userland: s.Userland(),
+			Error: &wire.MemoError{Name: "Error", Message: runErr.Error()}}
+		var nr *inngest.NoRetryError
+		if errors.As(runErr, &nr) || attempt+1 >= maxAttempts {
+			op.Op = wire.OpStepFailed
+		}
+		if data, err := wire.Marshal(val); err == nil && string(data) != "null" && !isZeroJSON(data) {
+			op.Error.Data = data
+		}
+		var ra *inngest.RetryAfterError
+		var at time.Time
+		if errors.As(runErr, &ra) {
+			at = ra.At
+		}
+		s.Fail(op, at)
+	}
+	data, err := wire.Marshal(val)
+	if err != nil {
+		// The result cannot be recorded: fail the step for good, it would never replay.
+		s.Fail(wire.Op{Op: wire.OpStepFailed, ID: s.Hash, Name: id, DisplayName: id, Timing: timing, Userland: s.Userland(),
+			Error: &wire.MemoError{Name: "Error", Message: "inngest: encoding step result: " + err.Error()}}, time.Time{})
+	}
+	s.Done(ctx, wire.Op{Op: wire.OpStepRun, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Data: data, Timing: timing, Userland: s.Userland()})
+	return val, nil
+}
+
+func isZeroJSON(b []byte) bool {
+	switch string(b) {
+	case `""`, "0", "false", "{}", "[]":
+		return true
+	}
+	return false
+}
+
+// protect runs fn, turning a panic into an error so that a panicking step is a
+// failed attempt rather than a crash.
+func protect[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (val T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("inngest: step panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(ctx)
+}
+
+func decodeMemo[T any](s *exec.Step, raw []byte) (T, error) {
+	var m memo[T]
+	if string(raw) == "null" {
+		return m.Data, nil
+	}
+	if err := wire.Unmarshal(raw, &m); err != nil {
+		return m.Data, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
+	}
+	if m.Error != nil {
+		return m.Data, &inngest.StepError{StepID: s.ID, Name: m.Error.Name, Message: m.Error.Message, Data: m.Error.Data}
+	}
+	return m.Data, nil
+}
