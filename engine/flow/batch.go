@@ -1,0 +1,145 @@
+package flow
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Batch limits enforced or defaulted by the server.
+const (
+	DefaultBatchMaxSize = 100
+	MinBatchMaxSize     = 2
+	MinBatchTimeout     = time.Second
+)
+
+// Batch collects events per key into batches of at most MaxSize. A batch
+// is flushed as soon as it is full, or Timeout after its first event.
+// Events keep the order in which they were added.
+type Batch[E any] struct {
+	mu      sync.Mutex
+	maxSize int
+	timeout time.Duration
+	seq     uint64
+	open    map[string]*batchEntry[E]
+	expired []batchEntry[E] // overdue batches displaced by a newer one
+}
+
+type batchEntry[E any] struct {
+	key      string
+	events   []E
+	deadline time.Time
+	seq      uint64
+}
+
+// BatchFire is a batch that is due: start one run with Events.
+type BatchFire[E any] struct {
+	Key    string
+	Events []E
+	FireAt time.Time // the batch's deadline (first event + timeout)
+}
+
+// NewBatch returns a batcher. A maxSize of zero or less means
+// DefaultBatchMaxSize; a timeout of zero or less makes every batch due
+// immediately. It does not validate further; see NewBatchE.
+func NewBatch[E any](maxSize int, timeout time.Duration) *Batch[E] {
+	if maxSize <= 0 {
+		maxSize = DefaultBatchMaxSize
+	}
+	return &Batch[E]{maxSize: maxSize, timeout: max(timeout, 0), open: make(map[string]*batchEntry[E])}
+}
+
+// NewBatchE is NewBatch with the server's validation: maxSize ≥ 2 and
+// timeout ≥ 1s.
+func NewBatchE[E any](maxSize int, timeout time.Duration) (*Batch[E], error) {
+	switch {
+	case maxSize < MinBatchMaxSize:
+		return nil, errors.New("inngest: batchEvents maxSize must be at least 2")
+	case timeout < MinBatchTimeout:
+		return nil, errors.New("inngest: batchEvents timeout must be at least 1s")
+	}
+	return NewBatch[E](maxSize, timeout), nil
+}
+
+// Add appends ev to key's open batch at now. When that fills the batch it
+// is closed and returned (non-nil); otherwise Add returns nil and the batch
+// waits for more events or its timeout. If key's open batch was already
+// past its deadline, it is kept for Due and ev starts a new batch.
+func (b *Batch[E]) Add(key string, ev E, now time.Time) (full []E) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.open[key]
+	if ok && !e.deadline.After(now) {
+		b.expired = append(b.expired, *e)
+		ok = false
+	}
+	if !ok {
+		b.seq++
+		e = &batchEntry[E]{key: key, deadline: now.Add(b.timeout), seq: b.seq}
+		b.open[key] = e
+	}
+	e.events = append(e.events, ev)
+	if len(e.events) >= b.maxSize {
+		delete(b.open, key)
+		return e.events
+	}
+	return nil
+}
+
+// Due removes and returns the batches whose deadline is at or before now,
+// ordered by deadline (ties in the order the batches were opened).
+func (b *Batch[E]) Due(now time.Time) []BatchFire[E] {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	due := b.expired
+	b.expired = nil
+	for k, e := range b.open {
+		if !e.deadline.After(now) {
+			due = append(due, *e)
+			delete(b.open, k)
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	slices.SortFunc(due, func(x, y batchEntry[E]) int {
+		if c := x.deadline.Compare(y.deadline); c != 0 {
+			return c
+		}
+		return cmpUint(x.seq, y.seq)
+	})
+	out := make([]BatchFire[E], len(due))
+	for i, e := range due {
+		out[i] = BatchFire[E]{Key: e.key, Events: e.events, FireAt: e.deadline}
+	}
+	return out
+}
+
+// NextDue returns the earliest deadline among open batches, or false when
+// there are none.
+func (b *Batch[E]) NextDue() (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var next time.Time
+	found := false
+	consider := func(t time.Time) {
+		if !found || t.Before(next) {
+			next, found = t, true
+		}
+	}
+	for _, e := range b.expired {
+		consider(e.deadline)
+	}
+	for _, e := range b.open {
+		consider(e.deadline)
+	}
+	return next, found
+}
+
+// Len returns the number of batches not yet flushed.
+func (b *Batch[E]) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.open) + len(b.expired)
+}

@@ -1,0 +1,163 @@
+package flow
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Debounce period bounds enforced by the server at registration.
+const (
+	MinDebouncePeriod = time.Second
+	MaxDebouncePeriod = 7 * 24 * time.Hour
+)
+
+// Debounce delays a run until Period has passed since the last event for a
+// key, and then starts it with only that last event. A Timeout, when set,
+// caps the total delay measured from the first event of the series.
+type Debounce[E any] struct {
+	mu      sync.Mutex
+	period  time.Duration
+	timeout time.Duration
+	seq     uint64
+	pending map[string]*debounceEntry[E]
+	fired   []debounceEntry[E] // overdue entries displaced by a newer series
+}
+
+type debounceEntry[E any] struct {
+	key    string
+	ev     E
+	first  time.Time
+	fireAt time.Time
+	seq    uint64
+}
+
+// DebounceFire is a debounced run that is due: start it with Event.
+type DebounceFire[E any] struct {
+	Key    string
+	Event  E
+	FireAt time.Time
+}
+
+// NewDebounce returns a debouncer with the given period and optional
+// timeout (zero or less: no cap). It does not validate; see NewDebounceE.
+func NewDebounce[E any](period, timeout time.Duration) *Debounce[E] {
+	return &Debounce[E]{period: max(period, 0), timeout: max(timeout, 0), pending: make(map[string]*debounceEntry[E])}
+}
+
+// NewDebounceE is NewDebounce with the server's validation: period within
+// 1s…7d and timeout not negative.
+func NewDebounceE[E any](period, timeout time.Duration) (*Debounce[E], error) {
+	switch {
+	case period < MinDebouncePeriod || period > MaxDebouncePeriod:
+		return nil, errors.New("inngest: debounce period must be between 1s and 7d")
+	case timeout < 0:
+		return nil, errors.New("inngest: debounce timeout must not be negative")
+	}
+	return NewDebounce[E](period, timeout), nil
+}
+
+// Add records ev as the latest event for key at now and returns when the
+// debounced run will fire. If the key's previous series was already due at
+// now (but not yet collected by Due), that series keeps its own event and
+// fires as it was; ev starts a new series.
+func (d *Debounce[E]) Add(key string, ev E, now time.Time) (fireAt time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.pending[key]
+	if ok && !e.fireAt.After(now) {
+		d.fired = append(d.fired, *e)
+		ok = false
+	}
+	if !ok {
+		d.seq++
+		e = &debounceEntry[E]{key: key, first: now, seq: d.seq}
+		d.pending[key] = e
+	}
+	e.ev = ev
+	e.fireAt = now.Add(d.period)
+	if d.timeout > 0 {
+		if limit := e.first.Add(d.timeout); e.fireAt.After(limit) {
+			e.fireAt = limit
+		}
+	}
+	return e.fireAt
+}
+
+// Due removes and returns the series whose fire time is at or before now,
+// ordered by fire time (ties in the order the series began).
+func (d *Debounce[E]) Due(now time.Time) []DebounceFire[E] {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	due := d.fired
+	d.fired = nil
+	for k, e := range d.pending {
+		if !e.fireAt.After(now) {
+			due = append(due, *e)
+			delete(d.pending, k)
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	slices.SortFunc(due, func(a, b debounceEntry[E]) int {
+		if c := a.fireAt.Compare(b.fireAt); c != 0 {
+			return c
+		}
+		return cmpUint(a.seq, b.seq)
+	})
+	out := make([]DebounceFire[E], len(due))
+	for i, e := range due {
+		out[i] = DebounceFire[E]{Key: e.key, Event: e.ev, FireAt: e.fireAt}
+	}
+	return out
+}
+
+// NextDue returns the earliest fire time among pending series, or false
+// when nothing is pending.
+func (d *Debounce[E]) NextDue() (time.Time, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var next time.Time
+	found := false
+	consider := func(t time.Time) {
+		if !found || t.Before(next) {
+			next, found = t, true
+		}
+	}
+	for _, e := range d.fired {
+		consider(e.fireAt)
+	}
+	for _, e := range d.pending {
+		consider(e.fireAt)
+	}
+	return next, found
+}
+
+// Cancel drops the pending series for key (not one already due) and
+// reports whether there was one.
+func (d *Debounce[E]) Cancel(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.pending[key]
+	delete(d.pending, key)
+	return ok
+}
+
+// Len returns the number of series waiting to fire.
+func (d *Debounce[E]) Len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.pending) + len(d.fired)
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,124 @@
+package flow
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestDebounce(t *testing.T) {
+	t.Parallel()
+	type add struct {
+		key    string
+		ev     int
+		now    time.Duration
+		fireAt time.Duration
+	}
+	type fire struct {
+		key    string
+		ev     int
+		fireAt time.Duration
+	}
+	tests := []struct {
+		name            string
+		period, timeout time.Duration
+		adds            []add
+		dueAt           time.Duration
+		want            []fire
+		left            int
+	}{
+		{"last event wins", 2 * time.Second, 0,
+			[]add{{"u1", 1, 0, 2 * time.Second}, {"u1", 2, time.Millisecond, 2*time.Second + time.Millisecond}},
+			10 * time.Second, []fire{{"u1", 2, 2*time.Second + time.Millisecond}}, 0},
+		{"not due before the period", 2 * time.Second, 0,
+			[]add{{"u1", 1, 0, 2 * time.Second}},
+			2*time.Second - time.Nanosecond, nil, 1},
+		{"due exactly at the period", 2 * time.Second, 0,
+			[]add{{"u1", 1, 0, 2 * time.Second}},
+			2 * time.Second, []fire{{"u1", 1, 2 * time.Second}}, 0},
+		{"timeout caps the delay since the first event", 2 * time.Second, 5 * time.Second,
+			[]add{
+				{"u1", 1, 0, 2 * time.Second},
+				{"u1", 2, time.Second, 3 * time.Second},
+				{"u1", 3, 2500 * time.Millisecond, 4500 * time.Millisecond},
+				{"u1", 4, 4 * time.Second, 5 * time.Second},
+				{"u1", 5, 4900 * time.Millisecond, 5 * time.Second},
+			},
+			5 * time.Second, []fire{{"u1", 5, 5 * time.Second}}, 0},
+		{"keys are independent and ordered by fire time", 2 * time.Second, 0,
+			[]add{{"b", 1, 0, 2 * time.Second}, {"a", 2, time.Second, 3 * time.Second}, {"c", 3, 5 * time.Second, 7 * time.Second}},
+			4 * time.Second, []fire{{"b", 1, 2 * time.Second}, {"a", 2, 3 * time.Second}}, 1},
+		{"same fire time keeps series order", time.Second, 0,
+			[]add{{"z", 1, 0, time.Second}, {"a", 2, 0, time.Second}},
+			time.Second, []fire{{"z", 1, time.Second}, {"a", 2, time.Second}}, 0},
+		{"an overdue series is kept when a new one starts", 2 * time.Second, 0,
+			[]add{{"u1", 1, 0, 2 * time.Second}, {"u1", 2, 3 * time.Second, 5 * time.Second}},
+			10 * time.Second, []fire{{"u1", 1, 2 * time.Second}, {"u1", 2, 5 * time.Second}}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := NewDebounce[int](tc.period, tc.timeout)
+			for i, a := range tc.adds {
+				require.Equal(t, at(a.fireAt), d.Add(a.key, a.ev, at(a.now)), "add %d", i)
+			}
+			var got []fire
+			for _, f := range d.Due(at(tc.dueAt)) {
+				got = append(got, fire{f.Key, f.Event, f.FireAt.Sub(t0)})
+			}
+			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.left, d.Len())
+			require.Empty(t, d.Due(at(tc.dueAt)), "Due removes what it returns")
+		})
+	}
+}
+
+func TestDebounceNextDueAndCancel(t *testing.T) {
+	t.Parallel()
+	d := NewDebounce[string](time.Second, 0)
+	_, ok := d.NextDue()
+	require.False(t, ok)
+
+	d.Add("a", "x", at(5*time.Second))
+	d.Add("b", "y", at(2*time.Second))
+	next, ok := d.NextDue()
+	require.True(t, ok)
+	require.Equal(t, at(3*time.Second), next)
+
+	// An overdue series displaced by a new one still counts for NextDue.
+	d.Add("b", "z", at(10*time.Second))
+	next, _ = d.NextDue()
+	require.Equal(t, at(3*time.Second), next)
+
+	require.True(t, d.Cancel("a"))
+	require.False(t, d.Cancel("a"))
+	fires := d.Due(at(time.Hour))
+	require.Len(t, fires, 2)
+	require.Equal(t, "y", fires[0].Event)
+	require.Equal(t, "z", fires[1].Event)
+	_, ok = d.NextDue()
+	require.False(t, ok)
+}
+
+func TestNewDebounceE(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		period, timeout time.Duration
+		ok              bool
+	}{
+		{time.Second, 0, true},
+		{7 * 24 * time.Hour, time.Hour, true},
+		{time.Second - 1, 0, false},
+		{7*24*time.Hour + 1, 0, false},
+		{time.Second, -1, false},
+	}
+	for _, tc := range tests {
+		_, err := NewDebounceE[int](tc.period, tc.timeout)
+		if tc.ok {
+			require.NoError(t, err)
+		} else {
+			require.ErrorContains(t, err, "inngest:")
+		}
+	}
+}
