@@ -1,0 +1,447 @@
+package engine
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// maxEventBody bounds an /e request (5 000 events of up to 3 MB would be far
+// more; the server's own request limit is similar).
+const maxEventBody = 16 << 20
+
+// Handler returns the engine's HTTP API, the subset of the dev server's API
+// that SDKs use:
+//
+//	POST /e/{key}                     send events
+//	POST /fn/register                 sync an app
+//	POST /v1/checkpoint/{run_id}/async checkpoint steps
+//	GET  /v0/runs/{id}/batch          a run's events (use_api)
+//	GET  /v0/runs/{id}/actions        a run's step results (use_api)
+//	GET  /v1/events/{id}/runs         runs started by an event
+//	GET  /v1/runs/{id}                one run
+//	GET  /health                      liveness
+func (e *Engine) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /e/{key}", e.handleEvents)
+	mux.HandleFunc("POST /e/{key}/", e.handleEvents)
+	mux.HandleFunc("POST /fn/register", e.handleRegister)
+	mux.HandleFunc("POST /v1/checkpoint/{run}/async", e.handleCheckpoint)
+	mux.HandleFunc("GET /v0/runs/{run}/batch", e.handleBatch)
+	mux.HandleFunc("GET /v0/runs/{run}/actions", e.handleActions)
+	mux.HandleFunc("GET /v1/events/{id}/runs", e.handleEventRuns)
+	mux.HandleFunc("GET /v1/runs/{run}", e.handleRun)
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": 200, "message": "OK"})
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, _ := json.Marshal(v)
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set(wire.HeaderServerKind, wire.ServerKindDev)
+	h.Set("Vary", "Origin")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+const textPlain = "text/plain; charset=utf-8"
+
+// authorized checks the Bearer token when a signing key is configured: the
+// hashed key or the plain key (prefix ignored) is accepted.
+func (e *Engine) authorized(r *http.Request) bool {
+	if e.opts.SigningKey == "" {
+		return true
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get(wire.HeaderAuthorization), "Bearer ")
+	if !ok {
+		return false
+	}
+	tok = strings.TrimSpace(tok)
+	for _, want := range []string{wire.HashSigningKey(e.opts.SigningKey), e.opts.SigningKey} {
+		if subtle.ConstantTimeCompare([]byte(wire.NormalizeKey(tok)), []byte(wire.NormalizeKey(want))) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+func unauthorized(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", textPlain)
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = io.WriteString(w, "Authentication failed")
+}
+
+type sendError struct {
+	Error  string `json:"error"`
+	Status int    `json:"status"`
+}
+
+func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {
+	if e.opts.EventKey != "" && r.PathValue("key") != e.opts.EventKey {
+		writeJSON(w, http.StatusUnauthorized, textPlain, sendError{Error: "Event key not found", Status: 401})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBody))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, textPlain, sendError{Error: err.Error(), Status: 400})
+		return
+	}
+	ids, err := e.sendRaw(body, r.Header.Get(wire.HeaderEventIDSeed))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, textPlain, sendError{Error: err.Error(), Status: 400})
+		return
+	}
+	writeJSON(w, http.StatusOK, textPlain, wire.SendResponse{IDs: ids, Status: 200})
+}
+
+// inboundEvent is an event as accepted by /e.
+type inboundEvent struct {
+	ID   string          `json:"id"`
+	Name string          `json:"name"`
+	Data json.RawMessage `json:"data"`
+	User json.RawMessage `json:"user"`
+	TS   int64           `json:"ts"`
+	V    string          `json:"v"`
+}
+
+var (
+	minTS = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	maxTS = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+)
+
+// sendRaw parses an /e body (an object or an array), validates every event
+// first, then ingests them all. It returns the IDs in input order.
+func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
+	b := bytes.TrimSpace(body)
+	var raws []json.RawMessage
+	switch {
+	case len(b) == 0:
+		return nil, errors.New("no events found in request")
+	case b[0] == '[':
+		if err := json.Unmarshal(b, &raws); err != nil {
+			return nil, errors.New("unable to parse events: " + err.Error())
+		}
+	default:
+		if !json.Valid(b) {
+			return nil, errors.New("unable to parse event: invalid JSON")
+		}
+		raws = []json.RawMessage{b}
+	}
+	if len(raws) == 0 {
+		return []string{}, nil
+	}
+	if len(raws) > 5000 {
+		return nil, errors.New("too many events in one request (max 5000)")
+	}
+	var seeded []string
+	if seed != "" {
+		seeded, _ = wire.EventIDsFromSeed(seed, len(raws))
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, errClosed
+	}
+	now := e.clock.Now()
+	recs := make([]EventRecord, len(raws))
+	for i, raw := range raws {
+		var in inboundEvent
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return nil, errors.New("unable to parse event: " + err.Error())
+		}
+		rec, err := normalizeEvent(in, now)
+		if err != nil {
+			return nil, err
+		}
+		if in.ID == "" {
+			if i < len(seeded) {
+				rec.ID = seeded[i]
+			} else {
+				rec.ID = wire.NewULID(now)
+			}
+		}
+		raw, _ := encodeCanonical(eventJSON{Data: rec.dataOrEmpty(), ID: rec.ID, Name: in.Name, TS: rec.ts, User: rec.user, V: in.V})
+		recs[i] = EventRecord{ID: rec.ID, Name: in.Name, Raw: canonical(raw), ReceivedAt: now}
+	}
+	ids := make([]string, len(recs))
+	for i, rec := range recs {
+		ids[i] = rec.ID
+		e.ingestLocked(rec, now)
+	}
+	return ids, nil
+}
+
+type normEvent struct {
+	ID   string
+	data json.RawMessage
+	user json.RawMessage
+	ts   int64
+}
+
+func (n normEvent) dataOrEmpty() json.RawMessage {
+	if len(n.data) == 0 {
+		return json.RawMessage("{}")
+	}
+	return n.data
+}
+
+// normalizeEvent validates an inbound event and fills defaults.
+func normalizeEvent(in inboundEvent, now time.Time) (normEvent, error) {
+	if in.Name == "" {
+		return normEvent{}, errors.New("event name is required")
+	}
+	if len(in.Name) > 512 {
+		return normEvent{}, errors.New("event name is too long (max 512 characters)")
+	}
+	if strings.HasPrefix(strings.ToLower(in.Name), "inngest/") {
+		return normEvent{}, errors.New("event name is reserved for internal use: " + in.Name)
+	}
+	n := normEvent{ID: in.ID, ts: in.TS}
+	d := bytes.TrimSpace(in.Data)
+	switch {
+	case len(d) == 0 || string(d) == "null":
+		n.data = json.RawMessage("{}")
+	case d[0] != '{':
+		return normEvent{}, errors.New("event data must be an object")
+	default:
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(d, &m); err != nil {
+			return normEvent{}, errors.New("event data must be an object")
+		}
+		if _, ok := m["_inngest"]; ok {
+			delete(m, "_inngest")
+			d, _ = json.Marshal(m)
+		}
+		n.data = d
+	}
+	u := bytes.TrimSpace(in.User)
+	switch {
+	case len(u) == 0 || string(u) == "null":
+		n.user = json.RawMessage("{}")
+	case u[0] != '{':
+		return normEvent{}, errors.New("event user must be an object")
+	default:
+		n.user = u
+	}
+	if n.ts == 0 {
+		n.ts = now.UnixMilli()
+	} else if n.ts < minTS || n.ts > maxTS {
+		return normEvent{}, errors.New("event ts must be a unix timestamp in milliseconds between 1980 and 2100")
+	}
+	return n, nil
+}
+
+func (e *Engine) handleRegister(w http.ResponseWriter, r *http.Request) {
+	if !e.authorized(r) {
+		unauthorized(w)
+		return
+	}
+	if k := r.Header.Get(wire.HeaderExpectedServerKind); k != "" && k != wire.ServerKindDev {
+		writeJSON(w, http.StatusBadRequest, textPlain, map[string]any{"error": "Expected server kind dev, got " + k})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, textPlain, map[string]any{"error": "Invalid request: " + err.Error()})
+		return
+	}
+	e.mu.Lock()
+	res, err := e.registerLocked(body)
+	e.mu.Unlock()
+	if err != nil {
+		var se *syncError
+		if errors.As(err, &se) {
+			out := map[string]any{"error": se.msg}
+			if len(se.details) > 0 {
+				out["details"] = se.details
+			}
+			writeJSON(w, http.StatusBadRequest, textPlain, out)
+			return
+		}
+		writeJSON(w, http.StatusInternalServerError, textPlain, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, textPlain, struct {
+		OK       bool   `json:"ok"`
+		Modified bool   `json:"modified"`
+		SyncID   string `json:"sync_id"`
+		AppID    string `json:"app_id"`
+	}{true, res.modified, res.syncID, res.appID})
+}
+
+// handleCheckpoint persists StepRun ops exactly as if they came in a 206.
+func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
+	if !e.authorized(r) {
+		unauthorized(w)
+		return
+	}
+	var req wire.CheckpointRequest
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxResponseBytes))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, "application/json", map[string]any{"error": "Invalid request: " + err.Error()})
+		return
+	}
+	runID := r.PathValue("run")
+	ops := req.Steps
+	for i := range ops {
+		canon, ok := opNames[strings.ToLower(string(ops[i].Op))]
+		if !ok || (canon != "StepRun" && canon != "Step" && canon != "StepPlanned") {
+			writeJSON(w, http.StatusBadRequest, "application/json", map[string]any{"error": "unsupported checkpoint op " + string(ops[i].Op)})
+			return
+		}
+		ops[i].Op = canon
+	}
+	e.mu.Lock()
+	run := e.loadRunLocked(runID)
+	if run == nil {
+		e.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "run not found"})
+		return
+	}
+	if !run.Status.Done() {
+		for _, op := range ops {
+			if op.Op == "StepPlanned" {
+				continue
+			}
+			rec := stepRecordLocked(run, op)
+			rec.Attempts++
+			val := op.Data
+			if len(val) == 0 {
+				val = json.RawMessage("null")
+			}
+			if op.Op == "StepRun" {
+				val, _ = encodeCanonical(struct {
+					Data json.RawMessage `json:"data"`
+				}{canonical(val)})
+			} else {
+				val = canonical(val)
+			}
+			storeMemoLocked(run, op.ID, val)
+		}
+		e.historyLocked(run, "checkpoint", "", 0, opsSummary(ops))
+		e.saveRunLocked(run)
+	}
+	e.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(wire.HeaderServerKind, wire.ServerKindDev)
+	w.Header().Set("Vary", "Origin")
+	w.WriteHeader(http.StatusOK)
+}
+
+func (e *Engine) handleBatch(w http.ResponseWriter, r *http.Request) {
+	if !e.authorized(r) {
+		unauthorized(w)
+		return
+	}
+	e.mu.Lock()
+	run := e.loadRunLocked(r.PathValue("run"))
+	e.mu.Unlock()
+	if run == nil {
+		writeJSON(w, http.StatusGone, "application/json", map[string]any{"error": "run state not found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", run.Events)
+}
+
+func (e *Engine) handleActions(w http.ResponseWriter, r *http.Request) {
+	if !e.authorized(r) {
+		unauthorized(w)
+		return
+	}
+	e.mu.Lock()
+	run := e.loadRunLocked(r.PathValue("run"))
+	e.mu.Unlock()
+	if run == nil {
+		writeJSON(w, http.StatusGone, "application/json", map[string]any{"error": "run state not found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", memoMap(run.Memo))
+}
+
+// runRecord is a run as the server's /v1 API shows it.
+type runRecord struct {
+	RunID           string          `json:"run_id"`
+	RunStartedAt    string          `json:"run_started_at"`
+	FunctionID      string          `json:"function_id"`
+	FunctionVersion int             `json:"function_version"`
+	EnvironmentID   string          `json:"environment_id"`
+	EventID         string          `json:"event_id"`
+	BatchID         string          `json:"batch_id,omitempty"`
+	Cron            string          `json:"cron,omitempty"`
+	Status          string          `json:"status"`
+	EndedAt         *string         `json:"ended_at"`
+	Output          json.RawMessage `json:"output"`
+}
+
+func toRecord(r *RunState) runRecord {
+	rec := runRecord{
+		RunID: r.ID, RunStartedAt: r.StartedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		FunctionID: r.FunctionUUID, EnvironmentID: "00000000-0000-4000-b000-000000000000",
+		Cron: r.Cron, Status: apiStatus(r.Status), Output: r.Output,
+	}
+	if len(r.EventIDs) > 0 {
+		rec.EventID = r.EventIDs[0]
+	}
+	if len(r.EventIDs) > 1 {
+		rec.BatchID = r.ID
+	}
+	if r.Status.Done() {
+		s := r.EndedAt.UTC().Format(time.RFC3339Nano)
+		rec.EndedAt = &s
+	}
+	if len(rec.Output) == 0 {
+		rec.Output = json.RawMessage("null")
+	}
+	return rec
+}
+
+func apiStatus(s RunStatus) string {
+	if s == StatusQueued {
+		return string(StatusRunning)
+	}
+	return string(s)
+}
+
+func (e *Engine) handleRun(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	run := e.loadRunLocked(r.PathValue("run"))
+	e.mu.Unlock()
+	if run == nil {
+		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "run not found", "status": 404})
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": toRecord(run), "metadata": apiMeta(e.clock.Now())})
+}
+
+func (e *Engine) handleEventRuns(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	runs, err := e.store.RunsForEvent(e.ctx, r.PathValue("id"))
+	e.mu.Unlock()
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": err.Error(), "status": 500})
+		return
+	}
+	recs := make([]runRecord, len(runs))
+	for i, run := range runs {
+		recs[i] = toRecord(run)
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": recs, "metadata": apiMeta(e.clock.Now())})
+}
+
+func apiMeta(now time.Time) map[string]any {
+	s := now.UTC().Format(time.RFC3339Nano)
+	return map[string]any{"fetched_at": s, "cached_until": nil}
+}

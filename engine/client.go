@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// Sync asks the app served at appURL to sync, like the dev server does: it
+// sends PUT appURL with {"url": appURL} and X-Inngest-Server-Kind: dev, which
+// makes the SDK POST its functions to /fn/register. The engine's Handler must
+// be reachable at the SDK's configured API origin.
+func (e *Engine) Sync(ctx context.Context, appURL string) error {
+	body, _ := json.Marshal(wire.SyncRequest{URL: appURL})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, appURL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("inngest: sync: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(wire.HeaderServerKind, wire.ServerKindDev)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("inngest: sync %s: %w", appURL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("inngest: sync %s: status %d: %s", appURL, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	return nil
+}
+
+// Send ingests events as POST /e/{key} would and returns their IDs in order.
+func (e *Engine) Send(ctx context.Context, evs ...events.Sendable) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	envs := make([]events.Envelope, len(evs))
+	for i, s := range evs {
+		env, err := s.Envelope()
+		if err != nil {
+			return nil, err
+		}
+		envs[i] = env
+	}
+	body, err := json.Marshal(envs)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: send: %w", err)
+	}
+	ids, err := e.sendRaw(body, "")
+	if err != nil {
+		return nil, fmt.Errorf("inngest: send: %w", err)
+	}
+	return ids, nil
+}
+
+// SendJSON ingests a raw /e body (one event object or an array).
+func (e *Engine) SendJSON(ctx context.Context, body []byte) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ids, err := e.sendRaw(body, "")
+	if err != nil {
+		return nil, fmt.Errorf("inngest: send: %w", err)
+	}
+	return ids, nil
+}
+
+// Runs returns a snapshot of every run, oldest first.
+func (e *Engine) Runs() []Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rs, _ := e.store.Runs(e.ctx)
+	out := make([]Run, len(rs))
+	for i, r := range rs {
+		out[i] = r.Run
+	}
+	return out
+}
+
+// Run returns a snapshot of one run.
+func (e *Engine) Run(id string) (Run, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.loadRunLocked(id)
+	if r == nil {
+		return Run{}, false
+	}
+	return r.Run, true
+}
+
+// RunsForEvent returns the runs an event started (a batch run is listed
+// under each of its events).
+func (e *Engine) RunsForEvent(eventID string) []Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rs, _ := e.store.RunsForEvent(e.ctx, eventID)
+	out := make([]Run, len(rs))
+	for i, r := range rs {
+		out[i] = r.Run
+	}
+	return out
+}
+
+// waitFor blocks until cond (called with e.mu held) reports done.
+func (e *Engine) waitFor(ctx context.Context, cond func() bool) error {
+	for {
+		e.mu.Lock()
+		if cond() {
+			e.mu.Unlock()
+			return nil
+		}
+		if e.closed {
+			e.mu.Unlock()
+			return errClosed
+		}
+		ch := e.changed
+		e.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.ctx.Done():
+			return errClosed
+		case <-ch:
+		}
+	}
+}
+
+// WaitForRun blocks until the run reaches a final status and returns it.
+func (e *Engine) WaitForRun(ctx context.Context, runID string) (Run, error) {
+	var out Run
+	err := e.waitFor(ctx, func() bool {
+		r := e.loadRunLocked(runID)
+		if r == nil || !r.Status.Done() {
+			return false
+		}
+		out = r.Run
+		return true
+	})
+	if err != nil {
+		return Run{}, fmt.Errorf("inngest: wait for run %s: %w", runID, err)
+	}
+	return out, nil
+}
+
+// WaitForEventRuns blocks until the event has started at least n runs and
+// all of them reached a final status; it returns them.
+func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
+	var out []Run
+	err := e.waitFor(ctx, func() bool {
+		rs, _ := e.store.RunsForEvent(e.ctx, eventID)
+		if len(rs) < n {
+			return false
+		}
+		out = out[:0]
+		for _, r := range rs {
+			if !r.Status.Done() {
+				return false
+			}
+			out = append(out, r.Run)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("inngest: wait for runs of event %s: %w", eventID, err)
+	}
+	return out, nil
+}
+
+// WaitFor blocks until pred, called with a snapshot of all runs after every
+// change, returns true.
+func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error {
+	return e.waitFor(ctx, func() bool {
+		rs, _ := e.store.Runs(e.ctx)
+		out := make([]Run, len(rs))
+		for i, r := range rs {
+			out[i] = r.Run
+		}
+		return pred(out)
+	})
+}
+
+// Idle reports whether no call is in flight and no work is due now.
+func (e *Engine) Idle() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	return e.inflight == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+}
+
+var _ = errors.New

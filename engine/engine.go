@@ -1,0 +1,346 @@
+package engine
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
+)
+
+// Engine is an in-process Inngest server: it receives events and syncs over
+// HTTP (or its Go API) and drives function runs by calling apps over HTTP,
+// exactly as the open-source dev server does.
+type Engine struct {
+	opts   Options
+	clock  Clock
+	store  Store
+	log    *slog.Logger
+	client *http.Client
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	apps     map[string]*appState // by app name
+	fns      map[string]*fnState  // by composite ID
+	queue    timerHeap
+	index    map[string]*queued // timer ID → queue entry
+	runTimer map[string]map[string]struct{}
+	seq      uint64
+	inflight int
+	parked   []TimerItem
+	shared   map[string]*flow.Concurrency // account/env scoped limits
+	singles  map[string]*flow.Singleton
+	changed  chan struct{}
+	wake     chan struct{}
+	closed   bool
+}
+
+// New returns a started engine. Call Close to stop it.
+func New(opts Options) (*Engine, error) {
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		opts:     opts,
+		clock:    opts.Clock,
+		store:    opts.Store,
+		log:      opts.Logger,
+		client:   opts.HTTPClient,
+		ctx:      ctx,
+		cancel:   cancel,
+		apps:     map[string]*appState{},
+		fns:      map[string]*fnState{},
+		index:    map[string]*queued{},
+		runTimer: map[string]map[string]struct{}{},
+		shared:   map[string]*flow.Concurrency{},
+		singles:  map[string]*flow.Singleton{},
+		changed:  make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+	}
+	if err := e.restore(); err != nil {
+		cancel()
+		return nil, err
+	}
+	e.wg.Add(1)
+	go e.loop()
+	return e, nil
+}
+
+// restore reloads apps and timers from the store (a no-op for a new store).
+func (e *Engine) restore() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	apps, err := e.store.Apps(e.ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if _, err := e.installApp(a, false); err != nil {
+			return err
+		}
+	}
+	timers, err := e.store.Timers(e.ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range timers {
+		e.enqueue(t)
+	}
+	return nil
+}
+
+// Close stops the engine: no new calls start, in-flight calls are cancelled
+// and Close waits for every goroutine to end. It is safe to call twice.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	e.cancel()
+	e.wg.Wait()
+	return nil
+}
+
+// Now returns the engine clock's time.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// poke wakes the scheduler loop.
+func (e *Engine) poke() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// notifyLocked tells waiters (WaitForRun, ...) that run state changed.
+func (e *Engine) notifyLocked() {
+	close(e.changed)
+	e.changed = make(chan struct{})
+}
+
+// schedule stores and enqueues a timer; it assigns an ID when empty.
+func (e *Engine) scheduleLocked(t TimerItem) TimerItem {
+	if t.ID == "" {
+		e.seq++
+		t.ID = "t" + strconv.FormatUint(e.seq, 36) + "-" + newJobID()
+	}
+	if err := e.store.SaveTimer(e.ctx, t); err != nil {
+		e.log.Error("inngest: save timer", "err", err)
+	}
+	e.enqueue(t)
+	e.poke()
+	return t
+}
+
+func (e *Engine) enqueue(t TimerItem) {
+	e.seq++
+	q := &queued{t: t, seq: e.seq}
+	if old, ok := e.index[t.ID]; ok {
+		heap.Remove(&e.queue, old.idx)
+	}
+	heap.Push(&e.queue, q)
+	e.index[t.ID] = q
+	if t.RunID != "" {
+		m := e.runTimer[t.RunID]
+		if m == nil {
+			m = map[string]struct{}{}
+			e.runTimer[t.RunID] = m
+		}
+		m[t.ID] = struct{}{}
+	}
+}
+
+// cancelTimerLocked removes a timer from the queue and the store.
+func (e *Engine) cancelTimerLocked(id string) {
+	if q, ok := e.index[id]; ok {
+		heap.Remove(&e.queue, q.idx)
+		delete(e.index, id)
+		if m := e.runTimer[q.t.RunID]; m != nil {
+			delete(m, id)
+		}
+	}
+	_ = e.store.DeleteTimer(e.ctx, id)
+}
+
+func (e *Engine) dropTimerIndex(t TimerItem) {
+	delete(e.index, t.ID)
+	if m := e.runTimer[t.RunID]; m != nil {
+		delete(m, t.ID)
+		if len(m) == 0 {
+			delete(e.runTimer, t.RunID)
+		}
+	}
+}
+
+// cancelRunTimersLocked removes every timer of a run.
+func (e *Engine) cancelRunTimersLocked(runID string) {
+	for id := range e.runTimer[runID] {
+		e.cancelTimerLocked(id)
+	}
+	delete(e.runTimer, runID)
+	kept := e.parked[:0]
+	for _, t := range e.parked {
+		if t.RunID != runID {
+			kept = append(kept, t)
+		} else {
+			_ = e.store.DeleteTimer(e.ctx, t.ID)
+		}
+	}
+	e.parked = kept
+}
+
+// loop is the scheduler: it fires due timers and starts ready calls.
+func (e *Engine) loop() {
+	defer e.wg.Done()
+	vc, _ := e.clock.(*VirtualClock)
+	var vcSub <-chan struct{}
+	if vc != nil {
+		vcSub = vc.subscribe()
+	}
+	for {
+		e.mu.Lock()
+		if e.closed {
+			e.mu.Unlock()
+			return
+		}
+		now := e.clock.Now()
+		e.fireDueLocked(now)
+		next, hasNext := e.nextLocked(false)
+		autoNext, hasAuto := e.nextLocked(true)
+		idle := e.inflight == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+		e.mu.Unlock()
+		if vc != nil && idle && hasAuto && vc.AutoAdvance() {
+			vc.Set(autoNext)
+			continue
+		}
+		var tc <-chan time.Time
+		var tm Timer
+		if hasNext {
+			tm = e.clock.NewTimer(next.Sub(now))
+			tc = tm.C()
+		}
+		select {
+		case <-e.ctx.Done():
+		case <-e.wake:
+		case <-tc:
+		case <-vcSub:
+		}
+		if tm != nil {
+			tm.Stop()
+		}
+		if e.ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// nextLocked returns the time of the earliest timer; with auto it ignores
+// cron timers (which would otherwise advance a virtual clock forever).
+func (e *Engine) nextLocked(auto bool) (time.Time, bool) {
+	if e.queue.Len() == 0 {
+		return time.Time{}, false
+	}
+	if !auto {
+		return e.queue[0].t.At, true
+	}
+	var best time.Time
+	found := false
+	for _, q := range e.queue {
+		if q.t.Kind == TimerCron {
+			continue
+		}
+		if !found || q.t.At.Before(best) {
+			best, found = q.t.At, true
+		}
+	}
+	return best, found
+}
+
+// fireDueLocked runs every timer due at now, within the call budget.
+func (e *Engine) fireDueLocked(now time.Time) {
+	for e.queue.Len() > 0 {
+		top := e.queue[0]
+		if top.t.At.After(now) {
+			return
+		}
+		if top.t.Kind == TimerCall && e.inflight >= e.opts.MaxConcurrentCalls {
+			return
+		}
+		heap.Pop(&e.queue)
+		e.dropTimerIndex(top.t)
+		e.fireLocked(top.t, now)
+	}
+}
+
+func (e *Engine) fireLocked(t TimerItem, now time.Time) {
+	_ = e.store.DeleteTimer(e.ctx, t.ID)
+	switch t.Kind {
+	case TimerCall:
+		e.startCallLocked(t, now)
+	case TimerSleep:
+		e.resumeLocked(t.RunID, t.StepID, []byte("null"), "sleep", "woke up")
+	case TimerPauseTimeout:
+		e.pauseTimeoutLocked(t)
+	case TimerStartTimeout, TimerFinishTimeout:
+		e.runTimeoutLocked(t)
+	case TimerDebounce:
+		e.debounceDueLocked(t.FunctionID, now)
+	case TimerBatch:
+		e.batchDueLocked(t.FunctionID, now)
+	case TimerCron:
+		e.cronFireLocked(t, now)
+	case TimerStart:
+		e.startRunLocked(t.RunID, now)
+	}
+}
+
+// errClosed is returned by API calls after Close.
+var errClosed = errors.New("inngest: engine closed")
+
+type queued struct {
+	t   TimerItem
+	seq uint64
+	idx int
+}
+
+type timerHeap []*queued
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if !a.t.At.Equal(b.t.At) {
+		return a.t.At.Before(b.t.At)
+	}
+	if a.t.Priority != b.t.Priority {
+		return a.t.Priority > b.t.Priority
+	}
+	return a.seq < b.seq
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx = i
+	h[j].idx = j
+}
+func (h *timerHeap) Push(x any) {
+	q := x.(*queued)
+	q.idx = len(*h)
+	*h = append(*h, q)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old)
+	q := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	return q
+}

@@ -1,0 +1,341 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// loadRunLocked returns a run, or nil.
+func (e *Engine) loadRunLocked(id string) *RunState {
+	r, err := e.store.Run(e.ctx, id)
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+func (e *Engine) saveRunLocked(r *RunState) {
+	if err := e.store.SaveRun(e.ctx, r); err != nil {
+		e.log.Error("inngest: save run", "run", r.ID, "err", err)
+	}
+	e.notifyLocked()
+}
+
+func (e *Engine) historyLocked(r *RunState, kind, stepID string, status int, detail string) {
+	r.History = append(r.History, HistoryItem{Time: e.clock.Now(), Kind: kind, StepID: stepID, Status: status, Detail: detail})
+}
+
+// newCallLocked schedules a fresh call job (attempt 0, generation 1).
+func (e *Engine) newCallLocked(r *RunState, stepID string, at time.Time) {
+	e.scheduleLocked(TimerItem{Kind: TimerCall, At: at, RunID: r.ID, StepID: stepID, JobID: newJobID(), Generation: 1, Priority: r.Priority})
+}
+
+// acquireLocked takes every concurrency slot a call of run needs.
+func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldSlot, bool) {
+	var held []heldSlot
+	for i, c := range fn.conc {
+		key := r.Keys[fmt.Sprintf("c%d", i)]
+		sem := c.sem
+		if sem == nil {
+			name := c.scope + ":" + fmt.Sprint(c.limit)
+			sem = e.shared[name]
+			if sem == nil {
+				sem = flow.NewConcurrency(c.limit)
+				e.shared[name] = sem
+			}
+		}
+		if !sem.TryAcquire(key, holder) {
+			for _, h := range held {
+				h.sem.Release(h.key, holder)
+			}
+			return nil, false
+		}
+		held = append(held, heldSlot{sem: sem, key: key})
+	}
+	return held, true
+}
+
+// startCallLocked starts the HTTP call of a due call job.
+func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
+	r := e.loadRunLocked(t.RunID)
+	if r == nil || r.Status.Done() {
+		return
+	}
+	fn := e.fns[r.FunctionID]
+	if fn == nil {
+		e.finishLocked(r, StatusFailed, json.RawMessage(`{"message":"function not found"}`), &RunError{Name: "Error", Message: "function " + r.FunctionID + " is not synced", NoRetry: true})
+		return
+	}
+	requestID := wire.NewULID(now)
+	held, ok := e.acquireLocked(fn, r, requestID)
+	if !ok {
+		e.parked = append(e.parked, t)
+		_ = e.store.SaveTimer(e.ctx, t)
+		return
+	}
+	body, url, err := e.buildCallLocked(r, fn, t, requestID)
+	if err != nil {
+		for _, h := range held {
+			h.sem.Release(h.key, requestID)
+		}
+		e.finishLocked(r, StatusFailed, nil, &RunError{Name: "Error", Message: err.Error(), NoRetry: true})
+		return
+	}
+	if !r.Started {
+		r.Started = true
+		r.Status = StatusRunning
+		for id := range e.runTimer[r.ID] {
+			if q := e.index[id]; q != nil && q.t.Kind == TimerStartTimeout {
+				e.cancelTimerLocked(id)
+			}
+		}
+		if fn.finishTO > 0 {
+			e.scheduleLocked(TimerItem{Kind: TimerFinishTimeout, At: flow.FinishDeadline(now, fn.finishTO), RunID: r.ID})
+		}
+	}
+	r.Calls++
+	if t.StepID == wire.DiscoveryStepID && t.Attempt == 0 && r.Attempts == 0 {
+		r.Attempts = 1
+	}
+	e.historyLocked(r, "call", t.StepID, 0, fmt.Sprintf("attempt %d, generation %d", t.Attempt, t.Generation))
+	e.saveRunLocked(r)
+	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
+	e.inflight++
+	e.wg.Add(1)
+	go e.runCall(job)
+}
+
+func (e *Engine) runCall(job *callJob) {
+	defer e.wg.Done()
+	res := e.doCall(e.ctx, job)
+	e.mu.Lock()
+	e.inflight--
+	for _, h := range job.held {
+		h.sem.Release(h.key, job.requestID)
+	}
+	if len(job.held) > 0 && len(e.parked) > 0 {
+		e.unparkLocked()
+	}
+	if e.ctx.Err() == nil {
+		e.handleResultLocked(job, res)
+	}
+	e.mu.Unlock()
+	e.poke()
+}
+
+// unparkLocked puts calls waiting for a concurrency slot back in the queue,
+// highest priority first.
+func (e *Engine) unparkLocked() {
+	parked := e.parked
+	e.parked = nil
+	now := e.clock.Now()
+	for _, t := range parked {
+		t.At = now
+		e.enqueue(t)
+	}
+}
+
+// handleResultLocked applies the outcome of a call to its run.
+func (e *Engine) handleResultLocked(job *callJob, res callResult) {
+	r := e.loadRunLocked(job.runID)
+	if r == nil || r.Status.Done() {
+		return
+	}
+	t := job.t
+	if res.hasVersion && res.isSDK {
+		r.Version = res.reqVersion
+	}
+	switch {
+	case res.transport != nil:
+		e.historyLocked(r, "error", t.StepID, 0, res.transport.Error())
+		e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: res.transport.Error()})
+	case res.status >= 200 && res.status < 300 && !res.isSDK:
+		e.historyLocked(r, "error", t.StepID, res.status, "response is not from an SDK (no X-Inngest-SDK header)")
+		e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: "Your server is not responding with the Inngest SDK: missing X-Inngest-SDK header"})
+	case res.status == http.StatusOK:
+		e.historyLocked(r, "completed", t.StepID, res.status, "")
+		out := bytes.TrimSpace(res.body)
+		if len(out) == 0 {
+			out = []byte("null")
+		}
+		e.finishLocked(r, StatusCompleted, canonical(out), nil)
+	case res.status == http.StatusPartialContent:
+		ops, err := parseOps(res.body)
+		if err != nil {
+			e.historyLocked(r, "error", t.StepID, res.status, err.Error())
+			e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: err.Error()})
+			return
+		}
+		e.historyLocked(r, "ops", t.StepID, res.status, opsSummary(ops))
+		e.applyOpsLocked(r, t, res, ops)
+	default:
+		e.historyLocked(r, "error", t.StepID, res.status, string(truncate(res.body, 200)))
+		re := errorFromBody(res.body)
+		re.NoRetry = res.hasNoRetry && res.noRetry
+		e.functionErrorLocked(r, t, res, re)
+	}
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+func opsSummary(ops []wire.Op) string {
+	parts := make([]string, len(ops))
+	for i, o := range ops {
+		parts[i] = string(o.Op) + "(" + o.Name + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// errorFromBody reads {name, message} from an SDK error body.
+func errorFromBody(body []byte) *RunError {
+	var eb struct {
+		Name    string `json:"name"`
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	re := &RunError{Name: "Error"}
+	if json.Unmarshal(body, &eb) == nil {
+		if eb.Name != "" {
+			re.Name = eb.Name
+		}
+		re.Message = eb.Message
+		if re.Message == "" {
+			re.Message = eb.Error
+		}
+	}
+	if re.Message == "" {
+		re.Message = string(truncate(bytes.TrimSpace(body), 1024))
+	}
+	return re
+}
+
+// functionErrorLocked handles a failed call: retry the same job or fail the run.
+func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, re *RunError) {
+	if !re.NoRetry && t.Attempt+1 < r.MaxAttempts {
+		e.retryLocked(r, t, res.retryAfter)
+		e.saveRunLocked(r)
+		return
+	}
+	var out json.RawMessage
+	if b := bytes.TrimSpace(res.body); len(b) > 0 && json.Valid(b) {
+		out = canonical(b)
+	} else {
+		out, _ = json.Marshal(map[string]string{"message": re.Message})
+	}
+	e.finishLocked(r, StatusFailed, out, re)
+}
+
+// retryLocked re-schedules the same job with attempt+1 and generation+1.
+func (e *Engine) retryLocked(r *RunState, t TimerItem, retryAfter time.Duration) {
+	delay := retryAfter
+	if delay == 0 {
+		delay = e.opts.RetryBackoff(t.Attempt + 1)
+	}
+	t.ID = ""
+	t.Attempt++
+	t.Generation++
+	t.At = e.clock.Now().Add(delay)
+	if t.StepID == wire.DiscoveryStepID {
+		r.Attempts = max(r.Attempts, t.Attempt+1)
+	}
+	e.historyLocked(r, "retry", t.StepID, 0, fmt.Sprintf("attempt %d in %s", t.Attempt, delay))
+	e.scheduleLocked(t)
+}
+
+// parseOps decodes a 206 body: an array of ops or a single op.
+func parseOps(body []byte) ([]wire.Op, error) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return nil, errString("inngest: empty 206 response")
+	}
+	var ops []wire.Op
+	if b[0] == '{' {
+		var op wire.Op
+		if err := json.Unmarshal(b, &op); err != nil {
+			return nil, fmt.Errorf("inngest: invalid op: %w", err)
+		}
+		ops = []wire.Op{op}
+	} else if err := json.Unmarshal(b, &ops); err != nil {
+		return nil, fmt.Errorf("inngest: invalid ops: %w", err)
+	}
+	for i := range ops {
+		canon, ok := opNames[strings.ToLower(string(ops[i].Op))]
+		if !ok {
+			return nil, fmt.Errorf("inngest: unknown opcode %q", ops[i].Op)
+		}
+		ops[i].Op = canon
+	}
+	return ops, nil
+}
+
+var opNames = func() map[string]wire.Opcode {
+	m := map[string]wire.Opcode{}
+	for _, o := range []wire.Opcode{wire.OpStepRun, wire.OpStep, wire.OpStepError, wire.OpStepFailed, wire.OpStepPlanned,
+		wire.OpSleep, wire.OpWaitForEvent, wire.OpInvokeFunction, wire.OpGateway, wire.OpAIGateway, wire.OpWaitForSignal,
+		wire.OpRunComplete, wire.OpDiscoveryRequest, wire.OpNone, "SyncRunComplete", "DeferAdd", "DeferAbort"} {
+		m[strings.ToLower(string(o))] = o
+	}
+	return m
+}()
+
+// stepRecordLocked returns the step record for a hash, creating it.
+func stepRecordLocked(r *RunState, op wire.Op) *StepRecord {
+	for i := range r.Steps {
+		if r.Steps[i].ID == op.ID {
+			if op.Name != "" {
+				r.Steps[i].Name = op.Name
+			}
+			r.Steps[i].Op = string(op.Op)
+			return &r.Steps[i]
+		}
+	}
+	r.Steps = append(r.Steps, StepRecord{ID: op.ID, Name: op.Name, Op: string(op.Op)})
+	return &r.Steps[len(r.Steps)-1]
+}
+
+// storeMemoLocked memoizes a step result (ignoring duplicates).
+func storeMemoLocked(r *RunState, id string, value json.RawMessage) bool {
+	for _, m := range r.Memo {
+		if m.ID == id {
+			return false
+		}
+	}
+	r.Memo = append(r.Memo, MemoEntry{ID: id, Value: value})
+	for i := range r.Steps {
+		if r.Steps[i].ID == id {
+			r.Steps[i].Result = value
+			r.Steps[i].Done = true
+		}
+	}
+	return true
+}
+
+func memoError(me *wire.MemoError) (json.RawMessage, *StepError) {
+	se := &StepError{Name: "Error", Message: "step failed"}
+	if me != nil {
+		se = &StepError{Name: me.Name, Message: me.Message, Stack: me.Stack, Data: me.Data}
+	}
+	b, _ := encodeCanonical(struct {
+		Error any `json:"error"`
+	}{Error: errorObject(me, se)})
+	return canonical(b), se
+}
+
+func errorObject(me *wire.MemoError, se *StepError) any {
+	if me == nil {
+		return se
+	}
+	return me
+}

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// lifecycleData is the data of function.finished/failed/cancelled, fields in
+// sorted key order.
+type lifecycleData struct {
+	Inngest       lifecycleMeta     `json:"_inngest"`
+	CorrelationID string            `json:"correlation_id,omitempty"`
+	Error         any               `json:"error,omitempty"`
+	Event         json.RawMessage   `json:"event"`
+	Events        []json.RawMessage `json:"events"`
+	FunctionID    string            `json:"function_id"`
+	Result        json.RawMessage   `json:"result,omitempty"`
+	RunID         string            `json:"run_id"`
+}
+
+type lifecycleMeta struct {
+	Status string `json:"status"`
+}
+
+// lifecycleErr is the error object of lifecycle events (observed shape).
+type lifecycleErr struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Name    string `json:"name"`
+}
+
+func lifecycleError(r *RunState) any {
+	if r.Error == nil {
+		return nil
+	}
+	kind := r.Error.Name
+	if r.Error.NoRetry {
+		kind = "NonRetriableError"
+	}
+	return lifecycleErr{Error: kind, Message: r.Error.Message, Name: "Error"}
+}
+
+// finishLocked ends a run, releases what it holds and emits lifecycle events.
+func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMessage, re *RunError) {
+	now := e.clock.Now()
+	r.Status = status
+	r.Output = output
+	r.Error = re
+	r.EndedAt = now
+	r.Pending = 0
+	e.historyLocked(r, string(status), "", 0, errMessage(re))
+	e.cancelRunTimersLocked(r.ID)
+	if ps, err := e.store.PausesForRun(e.ctx, r.ID); err == nil {
+		for _, p := range ps {
+			_, _ = e.store.DeletePause(e.ctx, p.ID)
+		}
+	}
+	if fn := e.fns[r.FunctionID]; fn != nil && fn.singleton != nil {
+		fn.singleton.Done(r.Keys["singleton"], r.ID)
+	}
+	e.saveRunLocked(r)
+
+	data := lifecycleData{
+		Inngest:       lifecycleMeta{Status: string(status)},
+		CorrelationID: r.CorrelationID,
+		Event:         r.Events[0],
+		Events:        withoutUser(r.Events),
+		FunctionID:    r.FunctionID,
+		RunID:         r.ID,
+	}
+	if status == StatusCompleted {
+		data.Result = output
+	} else {
+		data.Error = lifecycleError(r)
+		if status == StatusFailed {
+			data.Result = output
+		}
+	}
+	db, _ := encodeCanonical(data)
+	var emit []EventRecord
+	mk := func(id, name string) EventRecord {
+		raw, _ := encodeCanonical(eventJSON{Data: db, ID: id, Name: name, TS: now.UnixMilli(), User: json.RawMessage("{}")})
+		return EventRecord{ID: id, Name: name, Raw: raw, ReceivedAt: now, Internal: true}
+	}
+	switch status {
+	case StatusFailed:
+		emit = append(emit, mk(r.ID, wire.EventFunctionFailed))
+	case StatusCancelled:
+		emit = append(emit, mk(wire.NewULID(now), wire.EventFunctionCanceled))
+	}
+	emit = append(emit, mk(wire.NewULID(now), wire.EventFunctionFinished))
+	if r.CorrelationID != "" {
+		e.resolveInvokeLocked(r)
+	}
+	for _, ev := range emit {
+		e.ingestLocked(ev, now)
+	}
+}
+
+func errMessage(re *RunError) string {
+	if re == nil {
+		return ""
+	}
+	return re.Message
+}
+
+// withoutUser copies events without their user key, as the server does in
+// lifecycle events' events[].
+func withoutUser(evs []json.RawMessage) []json.RawMessage {
+	out := make([]json.RawMessage, len(evs))
+	for i, ev := range evs {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(ev, &m) != nil {
+			out[i] = ev
+			continue
+		}
+		delete(m, "user")
+		b, _ := encodeCanonical(m)
+		out[i] = canonical(b)
+	}
+	return out
+}
+
+// cancelRunLocked cancels a run.
+func (e *Engine) cancelRunLocked(r *RunState, reason string) {
+	if r.Status.Done() {
+		return
+	}
+	e.finishLocked(r, StatusCancelled, nil, &RunError{Name: "FunctionCancelledError", Message: reason, NoRetry: true})
+}
+
+// runTimeoutLocked enforces timeouts.start / timeouts.finish.
+func (e *Engine) runTimeoutLocked(t TimerItem) {
+	r := e.loadRunLocked(t.RunID)
+	if r == nil || r.Status.Done() {
+		return
+	}
+	if t.Kind == TimerStartTimeout && r.Started {
+		return
+	}
+	what := "finish"
+	if t.Kind == TimerStartTimeout {
+		what = "start"
+	}
+	e.cancelRunLocked(r, "function run exceeded its "+what+" timeout")
+}
+
+// eventJSON is an event as stored and sent, fields in sorted key order.
+type eventJSON struct {
+	Data json.RawMessage `json:"data"`
+	ID   string          `json:"id"`
+	Name string          `json:"name"`
+	TS   int64           `json:"ts"`
+	User json.RawMessage `json:"user"`
+	V    string          `json:"v,omitempty"`
+}
+
+var _ = time.Second

@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/cronexpr"
+	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/timestr"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// defaultRetries is the server's default number of retries (5 attempts).
+const defaultRetries = 4
+
+// maxRetries caps retries like the server.
+const maxRetries = 20
+
+type appState struct {
+	rec AppRecord
+	fns []*fnState
+}
+
+type trigger struct {
+	event string
+	cond  *expr.Program
+	cron  string
+	sched *cronexpr.Schedule
+}
+
+type concLimit struct {
+	scope string // fn, env, account
+	limit int
+	key   *expr.Program
+	sem   *flow.Concurrency // nil for env/account: looked up in Engine.shared
+}
+
+type cancelDef struct {
+	event   string
+	cond    string
+	timeout time.Duration
+}
+
+// fnState is a synced function with its compiled options and flow-control state.
+type fnState struct {
+	app         *appState
+	def         wire.Function
+	id          string
+	uuid        string
+	url         string
+	maxAttempts int
+	triggers    []trigger
+
+	conc        []concLimit
+	throttle    *flow.Throttle
+	throttleKey *expr.Program
+	rateLimit   *flow.RateLimit
+	rateKey     *expr.Program
+	idem        *flow.Idempotency
+	idemKey     *expr.Program
+	debounce    *flow.Debounce[json.RawMessage]
+	debounceKey *expr.Program
+	batch       *flow.Batch[json.RawMessage]
+	batchKey    *expr.Program
+	batchIf     *expr.Program
+	singleton   *flow.Singleton
+	singleKey   *expr.Program
+	singleMode  string
+	priority    *expr.Program
+	cancels     []cancelDef
+	startTO     time.Duration
+	finishTO    time.Duration
+}
+
+// buildFunction compiles a validated function definition.
+func buildFunction(app *appState, f wire.Function) (*fnState, error) {
+	fs := &fnState{app: app, def: f, id: f.ID, uuid: fnUUID(app.rec.ID, f.ID)}
+	for _, s := range f.Steps {
+		fs.url = s.Runtime.URL
+		retries := defaultRetries
+		if s.Retries != nil {
+			retries = s.Retries.Attempts
+		} else if f.Retries != nil {
+			retries = *f.Retries
+		}
+		retries = min(max(retries, 0), maxRetries)
+		fs.maxAttempts = retries + 1
+	}
+	var err error
+	for _, t := range f.Triggers {
+		tr := trigger{event: t.Event, cron: t.Cron}
+		if t.Event != "" && t.Expression != "" {
+			if tr.cond, err = compileExpr(expr.Trigger, t.Expression); err != nil {
+				return nil, err
+			}
+		}
+		if t.Cron != "" {
+			if tr.sched, err = cronexpr.Parse(t.Cron); err != nil {
+				return nil, err
+			}
+		}
+		fs.triggers = append(fs.triggers, tr)
+	}
+	keyOf := func(src string) (*expr.Program, error) {
+		if strings.TrimSpace(src) == "" {
+			return nil, nil
+		}
+		return compileExpr(expr.Key, src)
+	}
+	for _, c := range f.Concurrency {
+		if c.Limit <= 0 {
+			continue
+		}
+		cl := concLimit{scope: strings.ToLower(c.Scope), limit: c.Limit}
+		if cl.scope == "" {
+			cl.scope = "fn"
+		}
+		if cl.key, err = keyOf(c.Key); err != nil {
+			return nil, err
+		}
+		if cl.scope == "fn" {
+			cl.sem = flow.NewConcurrency(c.Limit)
+		}
+		fs.conc = append(fs.conc, cl)
+	}
+	if t := f.Throttle; t != nil {
+		period, _ := timestr.Parse(t.Period)
+		fs.throttle = flow.NewThrottle(max(t.Limit, 1), period, t.Burst)
+		if fs.throttleKey, err = keyOf(t.Key); err != nil {
+			return nil, err
+		}
+	}
+	if r := f.RateLimit; r != nil {
+		period, _ := timestr.Parse(r.Period)
+		fs.rateLimit = flow.NewRateLimit(r.Limit, period)
+		if fs.rateKey, err = keyOf(r.Key); err != nil {
+			return nil, err
+		}
+	}
+	if f.Idempotency != "" {
+		fs.idem = flow.NewIdempotency(24 * time.Hour)
+		if fs.idemKey, err = keyOf(f.Idempotency); err != nil {
+			return nil, err
+		}
+	}
+	if d := f.Debounce; d != nil {
+		period, _ := timestr.Parse(d.Period)
+		var timeout time.Duration
+		if d.Timeout != "" {
+			timeout, _ = timestr.Parse(d.Timeout)
+		}
+		fs.debounce = flow.NewDebounce[json.RawMessage](period, timeout)
+		if fs.debounceKey, err = keyOf(d.Key); err != nil {
+			return nil, err
+		}
+	}
+	if b := f.BatchEvents; b != nil {
+		timeout, _ := time.ParseDuration(b.Timeout)
+		fs.batch = flow.NewBatch[json.RawMessage](b.MaxSize, timeout)
+		if fs.batchKey, err = keyOf(b.Key); err != nil {
+			return nil, err
+		}
+		if b.If != "" {
+			if fs.batchIf, err = compileExpr(expr.Trigger, b.If); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if s := f.Singleton; s != nil {
+		if fs.singleton, err = flow.NewSingleton(strings.ToLower(s.Mode)); err != nil {
+			return nil, err
+		}
+		fs.singleMode = strings.ToLower(s.Mode)
+		if fs.singleKey, err = keyOf(s.Key); err != nil {
+			return nil, err
+		}
+	}
+	if p := f.Priority; p != nil && p.Run != "" {
+		if fs.priority, err = compileExpr(expr.Priority, p.Run); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range f.Cancel {
+		cd := cancelDef{event: c.Event, cond: c.If, timeout: 366 * 24 * time.Hour}
+		if c.Timeout != "" {
+			if d, err := timestr.Parse(c.Timeout); err == nil {
+				cd.timeout = d
+			}
+		}
+		fs.cancels = append(fs.cancels, cd)
+	}
+	if t := f.Timeouts; t != nil {
+		if t.Start != "" {
+			fs.startTO, _ = timestr.Parse(t.Start)
+		}
+		if t.Finish != "" {
+			fs.finishTO, _ = timestr.Parse(t.Finish)
+		}
+	}
+	return fs, nil
+}

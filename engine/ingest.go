@@ -1,0 +1,260 @@
+package engine
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// ingestLocked stores one event and acts on it: it resolves matching pauses
+// (waits, cancellations) and starts the functions it triggers. It reports
+// whether the event was new (a repeated ID does nothing).
+func (e *Engine) ingestLocked(rec EventRecord, now time.Time) bool {
+	inserted, err := e.store.SaveEvent(e.ctx, rec)
+	if err != nil {
+		e.log.Error("inngest: save event", "err", err)
+		return false
+	}
+	if !inserted {
+		return false
+	}
+	e.matchPausesLocked(rec, now)
+	for _, fn := range e.fnOrderLocked() {
+		for _, tr := range fn.triggers {
+			if tr.event == "" || !nameMatches(tr.event, rec.Name) {
+				continue
+			}
+			if tr.cond != nil && !evalBool(tr.cond, exprVars(rec.Raw, nil)) {
+				continue
+			}
+			e.triggerFnLocked(fn, rec, now, "")
+			break
+		}
+	}
+	e.notifyLocked()
+	return true
+}
+
+// nameMatches matches an event trigger; a trailing '*' matches any suffix.
+func nameMatches(pattern, name string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(name, p)
+	}
+	return pattern == name
+}
+
+// matchPausesLocked resumes waits and cancels runs whose pause matches rec.
+func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
+	ps, err := e.store.PausesForEvent(e.ctx, rec.Name)
+	if err != nil || len(ps) == 0 {
+		return
+	}
+	for _, p := range ps {
+		if !p.Expires.IsZero() && now.After(p.Expires) {
+			continue
+		}
+		r := e.loadRunLocked(p.RunID)
+		if r == nil || r.Status.Done() {
+			continue
+		}
+		if p.If != "" {
+			kind := expr.Wait
+			if p.Kind == PauseCancel {
+				kind = expr.Cancel
+			}
+			prog, err := compileExpr(kind, p.If)
+			if err != nil || !evalBool(prog, exprVars(r.Events[0], rec.Raw)) {
+				continue
+			}
+		}
+		if ok, _ := e.store.DeletePause(e.ctx, p.ID); !ok {
+			continue
+		}
+		if p.TimerID != "" {
+			e.cancelTimerLocked(p.TimerID)
+		}
+		switch p.Kind {
+		case PauseWait:
+			e.resumeLocked(p.RunID, p.StepID, rec.Raw, "wait", "matched event "+rec.ID)
+		case PauseCancel:
+			e.cancelRunLocked(r, "cancelled by event "+rec.ID)
+		}
+	}
+}
+
+// triggerFnLocked runs an event through fn's flow control and starts (or
+// buffers) a run.
+func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string) {
+	vars := exprVars(rec.Raw, nil)
+	if fn.rateLimit != nil && !fn.rateLimit.Allow(evalKey(fn.rateKey, vars), now) {
+		e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
+		return
+	}
+	if fn.idem != nil && !fn.idem.FirstSeen(evalKey(fn.idemKey, vars), now) {
+		e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
+		return
+	}
+	if fn.debounce != nil && correlation == "" {
+		fn.debounce.Add(evalKey(fn.debounceKey, vars), rec.Raw, now)
+		e.rescheduleFlowLocked(fn, TimerDebounce)
+		return
+	}
+	if fn.batch != nil && correlation == "" && (fn.batchIf == nil || evalBool(fn.batchIf, vars)) {
+		if full := fn.batch.Add(evalKey(fn.batchKey, vars), rec.Raw, now); full != nil {
+			e.createRunLocked(fn, full, now, "", "")
+		}
+		e.rescheduleFlowLocked(fn, TimerBatch)
+		return
+	}
+	e.createRunLocked(fn, []json.RawMessage{rec.Raw}, now, correlation, "")
+}
+
+// rescheduleFlowLocked keeps one debounce/batch timer per function at the
+// buffer's next due time.
+func (e *Engine) rescheduleFlowLocked(fn *fnState, kind TimerKind) {
+	id := string(kind) + ":" + fn.id
+	var next time.Time
+	var ok bool
+	if kind == TimerDebounce {
+		next, ok = fn.debounce.NextDue()
+	} else {
+		next, ok = fn.batch.NextDue()
+	}
+	if !ok {
+		e.cancelTimerLocked(id)
+		return
+	}
+	e.scheduleLocked(TimerItem{ID: id, Kind: kind, At: next, FunctionID: fn.id})
+}
+
+func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
+	fn := e.fns[fnID]
+	if fn == nil || fn.debounce == nil {
+		return
+	}
+	for _, f := range fn.debounce.Due(now) {
+		e.createRunLocked(fn, []json.RawMessage{f.Event}, now, "", "")
+	}
+	e.rescheduleFlowLocked(fn, TimerDebounce)
+}
+
+func (e *Engine) batchDueLocked(fnID string, now time.Time) {
+	fn := e.fns[fnID]
+	if fn == nil || fn.batch == nil {
+		return
+	}
+	for _, f := range fn.batch.Due(now) {
+		e.createRunLocked(fn, f.Events, now, "", "")
+	}
+	e.rescheduleFlowLocked(fn, TimerBatch)
+}
+
+func eventIDOf(raw json.RawMessage) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return v.ID
+}
+
+// createRunLocked creates a run for events and schedules its first call
+// (after singleton, throttle and priority are applied). It returns nil when
+// singleton skipped the run.
+func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time.Time, correlation, cron string) *RunState {
+	ids := make([]string, len(events))
+	for i, ev := range events {
+		ids[i] = eventIDOf(ev)
+	}
+	r := &RunState{
+		Run: Run{
+			ID: wire.NewULID(now), AppID: fn.app.rec.Name, FunctionID: fn.id, FunctionUUID: fn.uuid,
+			Status: StatusQueued, EventIDs: ids, Events: events, StartedAt: now, MaxAttempts: fn.maxAttempts,
+		},
+		Version:       -1,
+		CorrelationID: correlation,
+		Cron:          cron,
+		Keys:          map[string]string{},
+	}
+	if parent, _, ok := strings.Cut(correlation, "."); ok {
+		r.ParentRunID = parent
+	}
+	vars := exprVars(events[0], nil)
+	for i, c := range fn.conc {
+		k := evalKey(c.key, vars)
+		if c.scope != "fn" {
+			k = c.scope + ":" + k
+		}
+		r.Keys["c"+strconv.Itoa(i)] = k
+	}
+	if fn.priority != nil {
+		r.Priority = flow.ClampPriority(evalInt(fn.priority, vars))
+	}
+	if fn.singleton != nil {
+		key := evalKey(fn.singleKey, vars)
+		r.Keys["singleton"] = key
+		start, cancelID := fn.singleton.Start(key, r.ID)
+		if !start {
+			e.log.Debug("inngest: singleton skipped run", "fn", fn.id)
+			return nil
+		}
+		if cancelID != "" {
+			if old := e.loadRunLocked(cancelID); old != nil {
+				e.cancelRunLocked(old, "cancelled by singleton: a newer run started")
+			}
+		}
+	}
+	e.historyLocked(r, "queued", "", 0, "")
+	e.saveRunLocked(r)
+	if fn.startTO > 0 {
+		e.scheduleLocked(TimerItem{Kind: TimerStartTimeout, At: flow.StartDeadline(now, fn.startTO), RunID: r.ID})
+	}
+	for i, c := range fn.cancels {
+		_ = e.store.SavePause(e.ctx, Pause{ID: r.ID + "/cancel/" + strconv.Itoa(i), Kind: PauseCancel, RunID: r.ID, Event: c.event, If: c.cond, Expires: now.Add(c.timeout)})
+	}
+	startAt := now
+	if fn.throttle != nil {
+		startAt = fn.throttle.Reserve(evalKey(fn.throttleKey, vars), now)
+	}
+	if startAt.After(now) {
+		e.scheduleLocked(TimerItem{Kind: TimerStart, At: startAt, RunID: r.ID, Priority: r.Priority})
+	} else {
+		e.newCallLocked(r, wire.DiscoveryStepID, now)
+	}
+	return r
+}
+
+// startRunLocked schedules the first call of a throttled run.
+func (e *Engine) startRunLocked(runID string, now time.Time) {
+	r := e.loadRunLocked(runID)
+	if r == nil || r.Status.Done() {
+		return
+	}
+	e.newCallLocked(r, wire.DiscoveryStepID, now)
+}
+
+// cronFireLocked starts a cron run and schedules the next tick.
+func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
+	fn := e.fns[t.FunctionID]
+	if fn == nil {
+		return
+	}
+	for _, tr := range fn.triggers {
+		if tr.sched == nil || tr.cron != t.Key {
+			continue
+		}
+		at := t.At.UTC().Truncate(time.Second)
+		stamp := at.Format(time.RFC3339)
+		data, _ := encodeCanonical(map[string]string{"cron": tr.cron, "fireAt": stamp, "scheduledAt": stamp})
+		raw, _ := encodeCanonical(eventJSON{Data: data, ID: stamp, Name: wire.EventScheduledTimer, TS: at.UnixMilli(), User: json.RawMessage("{}")})
+		_, _ = e.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
+		e.createRunLocked(fn, []json.RawMessage{raw}, now, "", tr.cron)
+		t.At = tr.sched.Next(t.At)
+		e.scheduleLocked(t)
+		return
+	}
+}

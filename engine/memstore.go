@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"sync"
+)
+
+// MemoryStore is the in-memory Store. Its zero value is not usable; call
+// NewMemoryStore.
+type MemoryStore struct {
+	mu       sync.Mutex
+	apps     map[string]AppRecord
+	appOrder []string
+	events   map[string]EventRecord
+	runs     map[string]*RunState
+	runOrder []string
+	byEvent  map[string][]string
+	pauses   map[string]Pause
+	timers   map[string]TimerItem
+}
+
+// NewMemoryStore returns an empty in-memory store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		apps:    map[string]AppRecord{},
+		events:  map[string]EventRecord{},
+		runs:    map[string]*RunState{},
+		byEvent: map[string][]string{},
+		pauses:  map[string]Pause{},
+		timers:  map[string]TimerItem{},
+	}
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// SaveApp implements Store.
+func (m *MemoryStore) SaveApp(_ context.Context, app AppRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.apps[app.Name]; !ok {
+		m.appOrder = append(m.appOrder, app.Name)
+	}
+	m.apps[app.Name] = app
+	return nil
+}
+
+// Apps implements Store.
+func (m *MemoryStore) Apps(context.Context) ([]AppRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]AppRecord, 0, len(m.appOrder))
+	for _, n := range m.appOrder {
+		out = append(out, m.apps[n])
+	}
+	return out, nil
+}
+
+// SaveEvent implements Store.
+func (m *MemoryStore) SaveEvent(_ context.Context, ev EventRecord) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.events[ev.ID]; ok {
+		return false, nil
+	}
+	m.events[ev.ID] = ev
+	return true, nil
+}
+
+// Event implements Store.
+func (m *MemoryStore) Event(_ context.Context, id string) (EventRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ev, ok := m.events[id]
+	if !ok {
+		return EventRecord{}, ErrNotFound
+	}
+	return ev, nil
+}
+
+// SaveRun implements Store.
+func (m *MemoryStore) SaveRun(_ context.Context, run *RunState) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.runs[run.ID]; !ok {
+		m.runOrder = append(m.runOrder, run.ID)
+		for _, id := range run.EventIDs {
+			m.byEvent[id] = append(m.byEvent[id], run.ID)
+		}
+	}
+	m.runs[run.ID] = run.clone()
+	return nil
+}
+
+// Run implements Store.
+func (m *MemoryStore) Run(_ context.Context, id string) (*RunState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return r.clone(), nil
+}
+
+// Runs implements Store.
+func (m *MemoryStore) Runs(context.Context) ([]*RunState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*RunState, 0, len(m.runOrder))
+	for _, id := range m.runOrder {
+		out = append(out, m.runs[id].clone())
+	}
+	return out, nil
+}
+
+// RunsForEvent implements Store.
+func (m *MemoryStore) RunsForEvent(_ context.Context, eventID string) ([]*RunState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := m.byEvent[eventID]
+	out := make([]*RunState, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, m.runs[id].clone())
+	}
+	return out, nil
+}
+
+// SavePause implements Store.
+func (m *MemoryStore) SavePause(_ context.Context, p Pause) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pauses[p.ID] = p
+	return nil
+}
+
+// DeletePause implements Store.
+func (m *MemoryStore) DeletePause(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.pauses[id]
+	delete(m.pauses, id)
+	return ok, nil
+}
+
+// PausesForEvent implements Store.
+func (m *MemoryStore) PausesForEvent(_ context.Context, name string) ([]Pause, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Pause
+	for _, p := range m.pauses {
+		if p.Event == name {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Pause) int { return compareStr(a.ID, b.ID) })
+	return out, nil
+}
+
+// PausesForRun implements Store.
+func (m *MemoryStore) PausesForRun(_ context.Context, runID string) ([]Pause, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Pause
+	for _, p := range m.pauses {
+		if p.RunID == runID {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Pause) int { return compareStr(a.ID, b.ID) })
+	return out, nil
+}
+
+// SaveTimer implements Store.
+func (m *MemoryStore) SaveTimer(_ context.Context, t TimerItem) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.timers[t.ID] = t
+	return nil
+}
+
+// DeleteTimer implements Store.
+func (m *MemoryStore) DeleteTimer(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.timers, id)
+	return nil
+}
+
+// Timers implements Store.
+func (m *MemoryStore) Timers(context.Context) ([]TimerItem, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]TimerItem, 0, len(m.timers))
+	for _, t := range m.timers {
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func compareStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// clone returns a deep copy of the run's mutable parts (raw JSON values are
+// never modified in place, so they are shared).
+func (r *RunState) clone() *RunState {
+	c := *r
+	c.EventIDs = slices.Clone(r.EventIDs)
+	c.Events = slices.Clone(r.Events)
+	c.Steps = slices.Clone(r.Steps)
+	c.History = slices.Clone(r.History)
+	c.Memo = slices.Clone(r.Memo)
+	if r.Error != nil {
+		e := *r.Error
+		c.Error = &e
+	}
+	if r.Keys != nil {
+		c.Keys = make(map[string]string, len(r.Keys))
+		for k, v := range r.Keys {
+			c.Keys[k] = v
+		}
+	}
+	return &c
+}

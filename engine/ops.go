@@ -1,0 +1,323 @@
+package engine
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/timestr"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// maxSleep is the longest sleep or wait the server accepts.
+const maxSleep = 366 * 24 * time.Hour
+
+// defaultInvokeTimeout applies when an invoke op has no timeout.
+const defaultInvokeTimeout = 365 * 24 * time.Hour
+
+// applyOpsLocked handles the ops of a 206 response.
+func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []wire.Op) {
+	targeted := t.StepID != wire.DiscoveryStepID
+	now := e.clock.Now()
+	if len(ops) == 0 {
+		if !targeted {
+			e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: "empty op list in discovery response"})
+			return
+		}
+		r.Pending--
+		if r.Pending <= 0 {
+			e.groupDoneLocked(r, now)
+		}
+		e.saveRunLocked(r)
+		return
+	}
+	nonLazy := 0
+	for _, op := range ops {
+		switch op.Op {
+		case "DeferAdd", "DeferAbort", wire.OpNone:
+		default:
+			nonLazy++
+		}
+	}
+	if nonLazy > 1 {
+		r.ForcePlan = true
+	}
+	threads := 0
+	for _, op := range ops {
+		switch op.Op {
+		case wire.OpStepRun, wire.OpStep:
+			rec := stepRecordLocked(r, op)
+			rec.Attempts++
+			val := op.Data
+			if len(val) == 0 {
+				val = json.RawMessage("null")
+			}
+			if op.Op == wire.OpStepRun {
+				b, _ := encodeCanonical(struct {
+					Data json.RawMessage `json:"data"`
+				}{canonical(val)})
+				val = b
+			} else {
+				val = canonical(val)
+			}
+			storeMemoLocked(r, op.ID, val)
+		case wire.OpStepError, wire.OpStepFailed:
+			rec := stepRecordLocked(r, op)
+			rec.Attempts++
+			final := op.Op == wire.OpStepFailed || (res.hasNoRetry && res.noRetry) || t.Attempt+1 >= r.MaxAttempts
+			if !final {
+				e.retryLocked(r, t, res.retryAfter)
+				e.saveRunLocked(r)
+				return
+			}
+			val, se := memoError(op.Error)
+			rec.Error = se
+			rec.Op = string(wire.OpStepFailed)
+			storeMemoLocked(r, op.ID, val)
+		case wire.OpStepPlanned:
+			stepRecordLocked(r, op)
+			r.GroupTargeted = true
+			e.newCallLocked(r, op.ID, now)
+			threads++
+		case wire.OpSleep:
+			stepRecordLocked(r, op)
+			d := sleepDuration(op, now)
+			e.historyLocked(r, "sleep", op.ID, 0, d.String())
+			e.scheduleLocked(TimerItem{Kind: TimerSleep, At: now.Add(d), RunID: r.ID, StepID: op.ID})
+			threads++
+		case wire.OpWaitForEvent:
+			stepRecordLocked(r, op)
+			if e.waitLocked(r, op, now) {
+				threads++
+			}
+		case wire.OpInvokeFunction:
+			stepRecordLocked(r, op)
+			if e.invokeLocked(r, op, now) {
+				threads++
+			}
+		case wire.OpGateway:
+			stepRecordLocked(r, op)
+			e.gatewayLocked(r, op)
+			threads++
+		case wire.OpAIGateway, wire.OpWaitForSignal:
+			rec := stepRecordLocked(r, op)
+			val, se := memoError(&wire.MemoError{Name: "Error", Message: string(op.Op) + " is not supported by the embedded engine"})
+			rec.Error = se
+			storeMemoLocked(r, op.ID, val)
+		case wire.OpRunComplete, "SyncRunComplete":
+			out := op.Data
+			if len(out) == 0 {
+				out = json.RawMessage("null")
+			}
+			e.finishLocked(r, StatusCompleted, canonical(out), nil)
+			return
+		}
+	}
+	if targeted {
+		r.Pending += threads - 1
+	} else {
+		r.Pending = threads
+	}
+	if r.Pending <= 0 {
+		r.Pending = 0
+		e.groupDoneLocked(r, now)
+	}
+	e.saveRunLocked(r)
+}
+
+// groupDoneLocked ends a group: reset force-plan (request version ≥ 2) after
+// targeted calls, then make a discovery call.
+func (e *Engine) groupDoneLocked(r *RunState, now time.Time) {
+	if r.GroupTargeted && r.Version >= 2 {
+		r.ForcePlan = false
+	}
+	r.GroupTargeted = false
+	e.newCallLocked(r, wire.DiscoveryStepID, now)
+}
+
+// resumeLocked memoizes the result of an asynchronous step (sleep, wait,
+// invoke, gateway) and continues the run when its group is done.
+func (e *Engine) resumeLocked(runID, stepID string, value json.RawMessage, kind, detail string) {
+	r := e.loadRunLocked(runID)
+	if r == nil || r.Status.Done() {
+		return
+	}
+	if !storeMemoLocked(r, stepID, value) {
+		return
+	}
+	e.historyLocked(r, kind, stepID, 0, detail)
+	r.Pending--
+	if r.Pending <= 0 {
+		r.Pending = 0
+		e.groupDoneLocked(r, e.clock.Now())
+	}
+	e.saveRunLocked(r)
+}
+
+// parseWhen reads a time string or an absolute RFC3339 date (strings of 10+
+// characters that parse as dates), returning the delay from now.
+func parseWhen(s string, now time.Time) (time.Duration, bool) {
+	if len(s) >= 10 {
+		for _, layout := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.Sub(now), true
+			}
+		}
+	}
+	d, err := timestr.Parse(s)
+	if err != nil {
+		return 0, false
+	}
+	return d, true
+}
+
+func clampWait(d time.Duration) time.Duration { return min(max(d, 0), maxSleep) }
+
+// sleepDuration reads opts.duration, falling back to the op name.
+func sleepDuration(op wire.Op, now time.Time) time.Duration {
+	var opts wire.SleepOpts
+	_ = json.Unmarshal(op.Opts, &opts)
+	for _, s := range []string{opts.Duration, op.Name} {
+		if s == "" {
+			continue
+		}
+		if d, ok := parseWhen(s, now); ok {
+			return clampWait(d)
+		}
+	}
+	return 0
+}
+
+// waitLocked registers a waitForEvent pause; false means it resolved at once.
+func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) bool {
+	var opts wire.WaitForEventOpts
+	_ = json.Unmarshal(op.Opts, &opts)
+	if opts.If != "" {
+		if _, err := compileExpr(expr.Wait, opts.If); err != nil {
+			val, se := memoError(&wire.MemoError{Name: "Error", Message: "invalid waitForEvent expression: " + err.Error()})
+			stepRecordLocked(r, op).Error = se
+			storeMemoLocked(r, op.ID, val)
+			return false
+		}
+	}
+	d, _ := parseWhen(opts.Timeout, now)
+	p := Pause{ID: r.ID + "/" + op.ID, Kind: PauseWait, RunID: r.ID, StepID: op.ID, Event: opts.Event, If: opts.If, Expires: now.Add(clampWait(d))}
+	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: p.Expires, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
+	p.TimerID = tm.ID
+	_ = e.store.SavePause(e.ctx, p)
+	e.historyLocked(r, "wait", op.ID, 0, "waiting for "+opts.Event)
+	return true
+}
+
+// pauseTimeoutLocked resolves a timed-out pause.
+func (e *Engine) pauseTimeoutLocked(t TimerItem) {
+	ok, _ := e.store.DeletePause(e.ctx, t.PauseID)
+	if !ok {
+		return
+	}
+	if strings.HasPrefix(t.PauseID, "invoke:") {
+		val, _ := encodeCanonical(map[string]any{"error": map[string]string{
+			"name":    "InngestInvokeTimeoutError",
+			"message": "Timed out waiting for invoked function to complete",
+			"error":   "InngestInvokeTimeoutError: Timed out waiting for invoked function to complete",
+		}})
+		e.resumeLocked(t.RunID, t.StepID, val, "invoke", "timed out")
+		return
+	}
+	e.resumeLocked(t.RunID, t.StepID, json.RawMessage("null"), "wait", "timed out")
+}
+
+// invokeLocked starts the invoked function; false means the step resolved at once.
+func (e *Engine) invokeLocked(r *RunState, op wire.Op, now time.Time) bool {
+	var opts wire.InvokeOpts
+	_ = json.Unmarshal(op.Opts, &opts)
+	fail := func(msg string) bool {
+		val, se := memoError(&wire.MemoError{Name: "Error", Message: msg})
+		stepRecordLocked(r, op).Error = se
+		storeMemoLocked(r, op.ID, val)
+		return false
+	}
+	target := e.fns[opts.FunctionID]
+	if target == nil {
+		return fail("could not find function " + opts.FunctionID + " to invoke")
+	}
+	timeout := defaultInvokeTimeout
+	if opts.Timeout != "" {
+		if d, ok := parseWhen(opts.Timeout, now); ok {
+			timeout = clampWait(d)
+		}
+	}
+	expire := now.Add(timeout)
+	correlation := r.ID + "." + op.ID
+	data := map[string]any{}
+	if len(opts.Payload.Data) > 0 {
+		if err := json.Unmarshal(opts.Payload.Data, &data); err != nil || data == nil {
+			data = map[string]any{}
+		}
+	}
+	src := e.fns[r.FunctionID]
+	meta := map[string]any{
+		"correlation_id": correlation,
+		"expire":         expire.UnixMilli(),
+		"fn_id":          opts.FunctionID,
+		"gid":            randomUUID(),
+		"name":           op.Name,
+		"source_fn_v":    1,
+	}
+	if src != nil {
+		meta["source_app_id"] = src.app.rec.ID
+		meta["source_fn_id"] = src.uuid
+	}
+	data["_inngest"] = meta
+	user := opts.Payload.User
+	if len(user) == 0 || string(user) == "null" {
+		user = json.RawMessage("{}")
+	}
+	db, _ := json.Marshal(data)
+	ev := eventJSON{Data: db, ID: wire.NewULID(now), Name: wire.EventFunctionInvoked, TS: now.UnixMilli(), User: user}
+	raw, _ := encodeCanonical(ev)
+	rec := EventRecord{ID: ev.ID, Name: ev.Name, Raw: canonical(raw), ReceivedAt: now, Internal: true}
+	p := Pause{ID: "invoke:" + correlation, Kind: PauseInvoke, RunID: r.ID, StepID: op.ID, CorrelationID: correlation, Expires: expire}
+	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
+	p.TimerID = tm.ID
+	_ = e.store.SavePause(e.ctx, p)
+	e.historyLocked(r, "invoke", op.ID, 0, "invoking "+opts.FunctionID)
+	if _, err := e.store.SaveEvent(e.ctx, rec); err != nil {
+		e.log.Error("inngest: save event", "err", err)
+	}
+	e.triggerFnLocked(target, rec, now, correlation)
+	return true
+}
+
+// resolveInvokeLocked hands a finished child run's result to its parent.
+func (e *Engine) resolveInvokeLocked(child *RunState) {
+	parentID, stepID, ok := strings.Cut(child.CorrelationID, ".")
+	if !ok {
+		return
+	}
+	pid := "invoke:" + child.CorrelationID
+	if deleted, _ := e.store.DeletePause(e.ctx, pid); !deleted {
+		return
+	}
+	for id := range e.runTimer[parentID] {
+		if q := e.index[id]; q != nil && q.t.PauseID == pid {
+			e.cancelTimerLocked(id)
+		}
+	}
+	var val json.RawMessage
+	if child.Status == StatusCompleted {
+		out := child.Output
+		if len(out) == 0 {
+			out = json.RawMessage("null")
+		}
+		val, _ = encodeCanonical(struct {
+			Data json.RawMessage `json:"data"`
+		}{out})
+	} else {
+		val, _ = encodeCanonical(struct {
+			Error any `json:"error"`
+		}{lifecycleError(child)})
+	}
+	e.resumeLocked(parentID, stepID, val, "invoke", "invoked run "+child.ID+" "+string(child.Status))
+}

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// RunStatus is the state of a run, spelled as the server's run API spells it.
+type RunStatus string
+
+// Run statuses.
+const (
+	StatusQueued    RunStatus = "Queued"
+	StatusRunning   RunStatus = "Running"
+	StatusCompleted RunStatus = "Completed"
+	StatusFailed    RunStatus = "Failed"
+	StatusCancelled RunStatus = "Cancelled"
+)
+
+// Done reports whether the status is final.
+func (s RunStatus) Done() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
+}
+
+// Run is a snapshot of one function run.
+type Run struct {
+	// ID is the run's ULID.
+	ID string
+	// AppID is the app's name (appName of the sync).
+	AppID string
+	// FunctionID is the composite function ID ("<app>-<fn>").
+	FunctionID string
+	// FunctionUUID is the internal UUID sent as ctx.fn_id.
+	FunctionUUID string
+	// Status is the run's status.
+	Status RunStatus
+	// Output is the function's return value (Completed) or the SDK's error body (Failed).
+	Output json.RawMessage
+	// Error describes why the run failed or was cancelled; nil otherwise.
+	Error *RunError
+	// EventIDs are the IDs of the triggering events (several for a batch).
+	EventIDs []string
+	// Events are the triggering events as sent in the call's events[].
+	Events []json.RawMessage
+	// StartedAt is when the run was created; EndedAt when it reached a final status.
+	StartedAt, EndedAt time.Time
+	// Steps lists every step the engine saw, in the order results were stored.
+	Steps []StepRecord
+	// History is the run's timeline: calls and their outcomes.
+	History []HistoryItem
+	// Calls is the number of HTTP calls made to the app for this run.
+	Calls int
+	// Attempts is the number of function-level attempts made (1 + retries of the
+	// discovery call after non-2xx responses).
+	Attempts int
+	// MaxAttempts is retries + 1.
+	MaxAttempts int
+	// ParentRunID is set when the run was started by step.Invoke.
+	ParentRunID string
+}
+
+// RunError describes a failure or cancellation.
+type RunError struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+	// NoRetry reports whether the SDK marked the error non-retriable.
+	NoRetry bool `json:"-"`
+}
+
+// StepRecord describes one step as seen by the engine.
+type StepRecord struct {
+	// ID is the hashed step ID.
+	ID string
+	// Name is the developer's step ID (op name).
+	Name string
+	// Op is the last opcode reported for the step.
+	Op string
+	// Attempts counts the calls that reported this step (1 + retries).
+	Attempts int
+	// Result is the memoized value, exactly as sent back in steps[ID] (nil while pending).
+	Result json.RawMessage
+	// Error is the step's final error, if it failed.
+	Error *StepError
+	// Done reports whether the step has a memoized result.
+	Done bool
+}
+
+// StepError is a step's error object.
+type StepError struct {
+	Name    string          `json:"name"`
+	Message string          `json:"message"`
+	Stack   string          `json:"stack,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// HistoryItem is one entry of a run's timeline.
+type HistoryItem struct {
+	// Time is the engine clock's time of the entry.
+	Time time.Time
+	// Kind is what happened: "call", "retry", "sleep", "wait", "invoke", "completed",
+	// "failed", "cancelled", ...
+	Kind string
+	// StepID is the hashed step ID or "step" for a discovery call.
+	StepID string
+	// Status is the HTTP status of a call, if any.
+	Status int
+	// Detail is a short human-readable note.
+	Detail string
+}

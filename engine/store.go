@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by Store lookups for missing records.
+var ErrNotFound = errors.New("inngest: not found")
+
+// Store persists everything the engine needs to resume after a restart:
+// synced apps, events, runs (with their memoized step results), pauses
+// (waitForEvent, invoke and cancelOn waits) and timers (sleeps, timeouts,
+// retries and queued calls).
+//
+// The engine calls a Store from one goroutine at a time (it holds its own lock
+// around every call), passes values it will not modify afterwards, and expects
+// returned values to be copies it may modify. Implementations must therefore
+// copy on the way in or out. MemoryStore is the default.
+//
+// Flow-control bookkeeping (concurrency slots, throttle, rate limits, debounce
+// and batch buffers, singleton locks) is kept in memory and not persisted.
+type Store interface {
+	// SaveApp creates or replaces an app's sync.
+	SaveApp(ctx context.Context, app AppRecord) error
+	// Apps lists every synced app.
+	Apps(ctx context.Context) ([]AppRecord, error)
+
+	// SaveEvent stores an event unless one with the same ID exists; it reports
+	// whether the event was new.
+	SaveEvent(ctx context.Context, ev EventRecord) (bool, error)
+	// Event returns the event with this ID or ErrNotFound.
+	Event(ctx context.Context, id string) (EventRecord, error)
+
+	// SaveRun creates or replaces a run.
+	SaveRun(ctx context.Context, run *RunState) error
+	// Run returns the run with this ID or ErrNotFound.
+	Run(ctx context.Context, id string) (*RunState, error)
+	// Runs lists all runs in creation order.
+	Runs(ctx context.Context) ([]*RunState, error)
+	// RunsForEvent lists the runs that any of whose triggering events has this ID.
+	RunsForEvent(ctx context.Context, eventID string) ([]*RunState, error)
+
+	// SavePause creates or replaces a pause.
+	SavePause(ctx context.Context, p Pause) error
+	// DeletePause removes a pause and reports whether it existed. Consuming a
+	// pause is done by deleting it: only the caller that gets true may act.
+	DeletePause(ctx context.Context, id string) (bool, error)
+	// PausesForEvent lists pauses waiting for events named name.
+	PausesForEvent(ctx context.Context, name string) ([]Pause, error)
+	// PausesForRun lists a run's pauses.
+	PausesForRun(ctx context.Context, runID string) ([]Pause, error)
+
+	// SaveTimer creates or replaces a timer.
+	SaveTimer(ctx context.Context, t TimerItem) error
+	// DeleteTimer removes a timer (no error if absent).
+	DeleteTimer(ctx context.Context, id string) error
+	// Timers lists all timers (used to rebuild the schedule at start).
+	Timers(ctx context.Context) ([]TimerItem, error)
+}
+
+// AppRecord is an app's last successful sync.
+type AppRecord struct {
+	// ID is the app's UUID; Name its appName (the app ID in SDK terms).
+	ID, Name string
+	// URL is the serve URL the app registered.
+	URL string
+	// Checksum identifies the sync body's functions, for "modified".
+	Checksum string
+	// SyncID is the UUID of the last sync.
+	SyncID string
+	// Config is the raw /fn/register body.
+	Config json.RawMessage
+}
+
+// EventRecord is a received event.
+type EventRecord struct {
+	// ID is the event ID (a ULID, or the developer's id).
+	ID string
+	// Name is the event name.
+	Name string
+	// Raw is the event as sent to functions: {data,id,name,ts,user[,v]}.
+	Raw json.RawMessage
+	// ReceivedAt is the engine time of receipt.
+	ReceivedAt time.Time
+	// Internal marks events that were never stored as user events (e.g. a
+	// function.failed re-using a run ID).
+	Internal bool
+}
+
+// MemoEntry is one memoized step result; Value is exactly what steps[ID] holds.
+type MemoEntry struct {
+	ID    string          `json:"id"`
+	Value json.RawMessage `json:"value"`
+}
+
+// RunState is the engine's full record of a run.
+type RunState struct {
+	Run
+	// Memo holds step results in the order they were stored (ctx.stack order).
+	Memo []MemoEntry
+	// Version is the request version: -1 until the SDK first answers.
+	Version int
+	// ForcePlan is sent as ctx.disable_immediate_execution.
+	ForcePlan bool
+	// Pending counts the unfinished threads of the current parallel group.
+	Pending int
+	// GroupTargeted reports whether the current group planned targeted calls.
+	GroupTargeted bool
+	// Started reports whether the first call was made.
+	Started bool
+	// Attempt is the function-level attempt of the current discovery job.
+	Attempt int
+	// CorrelationID is "<parent run>.<step hash>" for an invoked run.
+	CorrelationID string
+	// Priority orders queued calls (higher first).
+	Priority int64
+	// Keys holds evaluated flow-control keys (concurrency, singleton).
+	Keys map[string]string
+	// Cron is the cron expression that started the run, if any.
+	Cron string
+}
+
+// PauseKind says what a pause waits for.
+type PauseKind string
+
+// Pause kinds.
+const (
+	PauseWait   PauseKind = "wait"
+	PauseInvoke PauseKind = "invoke"
+	PauseCancel PauseKind = "cancel"
+)
+
+// Pause is a run waiting for something: an event (waitForEvent, cancelOn) or
+// an invoked function's result.
+type Pause struct {
+	ID    string
+	Kind  PauseKind
+	RunID string
+	// StepID is the hashed step ID that will receive the result.
+	StepID string
+	// Event is the event name to match (empty for invoke).
+	Event string
+	// If is the CEL expression (event = run trigger, async = candidate).
+	If string
+	// CorrelationID links an invoke pause to the child run.
+	CorrelationID string
+	// Expires is when the pause times out; zero means never.
+	Expires time.Time
+	// TimerID is the timeout timer's ID.
+	TimerID string
+}
+
+// TimerKind says what a timer does when it fires.
+type TimerKind string
+
+// Timer kinds.
+const (
+	TimerCall          TimerKind = "call"
+	TimerSleep         TimerKind = "sleep"
+	TimerPauseTimeout  TimerKind = "pause-timeout"
+	TimerStartTimeout  TimerKind = "start-timeout"
+	TimerFinishTimeout TimerKind = "finish-timeout"
+	TimerDebounce      TimerKind = "debounce"
+	TimerBatch         TimerKind = "batch"
+	TimerCron          TimerKind = "cron"
+	TimerStart         TimerKind = "start"
+)
+
+// TimerItem is a scheduled piece of work.
+type TimerItem struct {
+	ID       string
+	At       time.Time
+	Kind     TimerKind
+	Priority int64
+	RunID    string
+	// StepID is "step" or a hash for calls, the hash for sleeps and pauses.
+	StepID string
+	// PauseID names the pause of a pause timeout.
+	PauseID string
+	// Attempt, JobID and Generation describe a call job.
+	Attempt    int
+	JobID      string
+	Generation int
+	// FunctionID is the composite function ID (debounce, batch, cron).
+	FunctionID string
+	// Key is the debounce/batch key or the cron expression.
+	Key string
+}

@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// syncResult is the outcome of a successful /fn/register.
+type syncResult struct {
+	modified bool
+	syncID   string
+	appID    string
+}
+
+// registerLocked validates and installs a sync body. A returned *syncError is
+// a 400 for the SDK.
+func (e *Engine) registerLocked(body []byte) (syncResult, error) {
+	var req wire.RegisterRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return syncResult{}, &syncError{msg: "Invalid request: " + err.Error()}
+	}
+	if err := decodeCheck(&req); err != nil {
+		return syncResult{}, &syncError{msg: "Invalid request: " + err.Error()}
+	}
+	if req.AppName == "" {
+		return syncResult{}, &syncError{msg: "App ID required"}
+	}
+	var details []string
+	for _, f := range req.Functions {
+		for _, msg := range validateFunction(f) {
+			details = append(details, fmt.Sprintf("%s: %s", f.ID, msg))
+		}
+	}
+	if len(details) > 0 {
+		return syncResult{}, &syncError{msg: "At least one function is invalid", details: details}
+	}
+	fnJSON, _ := json.Marshal(req.Functions)
+	canon := canonical(fnJSON)
+	sum := sha256.Sum256(append([]byte(req.URL+"\x00"), canon...))
+	rec := AppRecord{ID: appUUID(req.AppName), Name: req.AppName, URL: req.URL, Checksum: hex.EncodeToString(sum[:]), SyncID: randomUUID(), Config: body}
+	old, had := e.apps[req.AppName]
+	modified := !had || old.rec.Checksum != rec.Checksum
+	if !modified {
+		return syncResult{modified: false, syncID: old.rec.SyncID, appID: old.rec.ID}, nil
+	}
+	if _, err := e.installApp(rec, true); err != nil {
+		return syncResult{}, &syncError{msg: "At least one function is invalid", details: []string{err.Error()}}
+	}
+	if err := e.store.SaveApp(e.ctx, rec); err != nil {
+		return syncResult{}, err
+	}
+	return syncResult{modified: true, syncID: rec.SyncID, appID: rec.ID}, nil
+}
+
+// syncError is a sync rejected with 400.
+type syncError struct {
+	msg     string
+	details []string
+}
+
+func (s *syncError) Error() string { return s.msg }
+
+// installApp (re)builds an app's functions from its record, replacing the
+// previous sync's functions. Cron timers are (re)scheduled when schedule is set.
+func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
+	var req wire.RegisterRequest
+	if err := json.Unmarshal(rec.Config, &req); err != nil {
+		return nil, err
+	}
+	app := &appState{rec: rec}
+	for _, f := range req.Functions {
+		fs, err := buildFunction(app, f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.ID, err)
+		}
+		app.fns = append(app.fns, fs)
+	}
+	if old := e.apps[rec.Name]; old != nil {
+		for _, fn := range old.fns {
+			delete(e.fns, fn.id)
+			for _, tr := range fn.triggers {
+				if tr.sched != nil {
+					e.cancelTimerLocked(cronTimerID(fn.id, tr.cron))
+				}
+			}
+			e.cancelTimerLocked(string(TimerDebounce) + ":" + fn.id)
+			e.cancelTimerLocked(string(TimerBatch) + ":" + fn.id)
+		}
+	}
+	e.apps[rec.Name] = app
+	now := e.clock.Now()
+	for _, fn := range app.fns {
+		e.fns[fn.id] = fn
+		if !schedule {
+			continue
+		}
+		for _, tr := range fn.triggers {
+			if tr.sched != nil {
+				e.scheduleLocked(TimerItem{ID: cronTimerID(fn.id, tr.cron), Kind: TimerCron, At: tr.sched.Next(now), FunctionID: fn.id, Key: tr.cron})
+			}
+		}
+	}
+	return app, nil
+}
+
+func cronTimerID(fnID, cron string) string { return "cron:" + fnID + ":" + cron }
+
+// fnOrderLocked lists functions sorted by composite ID.
+func (e *Engine) fnOrderLocked() []*fnState {
+	out := make([]*fnState, 0, len(e.fns))
+	for _, fn := range e.fns {
+		out = append(out, fn)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
