@@ -6,8 +6,6 @@ import (
 	"fmt"
 )
 
-
-
 const jobAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 // newJobID returns a short lower-case alphanumeric job ID like the server's.
