@@ -18,9 +18,9 @@ func newJobID() string {
 	return string(b[:])
 }
 
-// uuidURLNamespace is RFC 4122's URL namespace; the dev server's app IDs are
+// uuidOIDNamespace is RFC 4122's OID namespace; the dev server's app IDs are
 // UUID v5 of the app name in it.
-var uuidURLNamespace = [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+var uuidOIDNamespace = [16]byte{0x6b, 0xa7, 0xb8, 0x12, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
 
 // uuidV5 returns the name-based UUID of name in namespace ns.
 func uuidV5(ns [16]byte, name string) string {
@@ -57,8 +57,8 @@ func parseUUID(u string) [16]byte {
 	return out
 }
 
-// appUUID is the app's UUID: v5 of its name in the URL namespace (as observed).
-func appUUID(appName string) string { return uuidV5(uuidURLNamespace, appName) }
+// appUUID is the app's UUID: v5 of its name in the OID namespace (as observed).
+func appUUID(appName string) string { return uuidV5(uuidOIDNamespace, appName) }
 
 // fnUUID is a function's UUID: v5 of its slug in the app's namespace.
 func fnUUID(appID, slug string) string { return uuidV5(parseUUID(appID), slug) }

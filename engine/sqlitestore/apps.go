@@ -1,0 +1,40 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// SaveApp implements engine.Store. An app keeps its place in Apps when it is
+// replaced.
+func (s *Store) SaveApp(ctx context.Context, app engine.AppRecord) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO apps (name, id, url, checksum, sync_id, config) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET id = excluded.id, url = excluded.url, checksum = excluded.checksum,
+	sync_id = excluded.sync_id, config = excluded.config`,
+			app.Name, app.ID, app.URL, app.Checksum, app.SyncID, []byte(app.Config))
+		return err
+	})
+}
+
+// Apps implements engine.Store.
+func (s *Store) Apps(ctx context.Context) ([]engine.AppRecord, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, id, url, checksum, sync_id, config FROM apps ORDER BY seq`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := []engine.AppRecord{}
+	for rows.Next() {
+		var a engine.AppRecord
+		var cfg []byte
+		if err := rows.Scan(&a.Name, &a.ID, &a.URL, &a.Checksum, &a.SyncID, &cfg); err != nil {
+			return nil, wrap(err)
+		}
+		a.Config = cfg
+		out = append(out, a)
+	}
+	return out, wrap(rows.Err())
+}

@@ -1,0 +1,44 @@
+// Package sqlitestore is a durable engine.Store kept in one SQLite file, using
+// the pure-Go driver modernc.org/sqlite (no cgo).
+//
+// Open a store on a file, or OpenDir on a data directory (the file is
+// <dir>/engine.db), and hand it to the engine:
+//
+//	st, err := sqlitestore.OpenDir(dataDir)
+//	if err != nil {
+//		return err
+//	}
+//	defer st.Close()
+//	eng, err := engine.New(engine.Options{Store: st})
+//
+// A --data-dir flag of a dev server is therefore one line: use OpenDir when
+// the flag is set, leave Options.Store nil (a MemoryStore) otherwise. Close
+// the engine before the store.
+//
+// # Durability
+//
+// Every Store method is one SQLite transaction, committed before the method
+// returns. The database runs in WAL mode with synchronous=NORMAL by default: a
+// committed transaction is in the write-ahead log (at least in the operating
+// system's page cache) when the method returns, so it survives the process
+// being killed at any point, SIGKILL included. Only an operating-system crash
+// or power loss may lose the last transactions (never corrupting the file).
+// Set Options.FullSync to fsync the log on every commit and survive those too,
+// at the cost of one disk flush per write.
+//
+// # Semantics
+//
+// The store behaves exactly like engine.MemoryStore, which the conformance
+// tests of this package check side by side: the same dedupe of events, the
+// same orders (apps and runs in creation order, pauses by ID), the same index
+// of runs by triggering event (built when a run is first saved), copies in and
+// out. Runs are stored as a gob encoding of engine.RunState, which keeps every
+// field exactly (raw JSON byte for byte, times with their zone offset) except
+// that empty slices come back nil. Times in the other tables come back in UTC.
+//
+// The schema is versioned with PRAGMA user_version; Open applies the missing
+// migrations and refuses a file written by a newer schema.
+//
+// A file must be used by one engine at a time: two engines on one file would
+// both fire its timers.
+package sqlitestore

@@ -1,0 +1,48 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// SaveEvent implements engine.Store: the first event with an ID wins.
+func (s *Store) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
+	var inserted bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO events (id, name, raw, received_at, internal) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Name, []byte(ev.Raw), encodeTime(ev.ReceivedAt), ev.Internal)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		inserted = n == 1
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	return inserted, nil
+}
+
+// Event implements engine.Store.
+func (s *Store) Event(ctx context.Context, id string) (engine.EventRecord, error) {
+	ev := engine.EventRecord{ID: id}
+	var raw []byte
+	var at sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT name, raw, received_at, internal FROM events WHERE id = ?`, id).
+		Scan(&ev.Name, &raw, &at, &ev.Internal)
+	if errors.Is(err, sql.ErrNoRows) {
+		return engine.EventRecord{}, engine.ErrNotFound
+	}
+	if err != nil {
+		return engine.EventRecord{}, wrap(err)
+	}
+	ev.Raw = raw
+	if ev.ReceivedAt, err = decodeTime(at); err != nil {
+		return engine.EventRecord{}, err
+	}
+	return ev, nil
+}

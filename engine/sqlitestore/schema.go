@@ -1,0 +1,116 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version counts the applied
+// ones. Never edit a released migration: append a new one.
+var migrations = []string{
+	// 1: initial schema. Times are TEXT in fixed-width UTC (timeLayout), NULL
+	// for the zero time. Apps, runs and run_events keep their insertion order
+	// in the integer primary key (upserts keep it).
+	`
+CREATE TABLE apps (
+	seq      INTEGER PRIMARY KEY,
+	name     TEXT NOT NULL UNIQUE,
+	id       TEXT NOT NULL,
+	url      TEXT NOT NULL,
+	checksum TEXT NOT NULL,
+	sync_id  TEXT NOT NULL,
+	config   BLOB
+);
+CREATE TABLE events (
+	id          TEXT PRIMARY KEY,
+	name        TEXT NOT NULL,
+	raw         BLOB,
+	received_at TEXT,
+	internal    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX events_name ON events (name);
+CREATE TABLE runs (
+	seq           INTEGER PRIMARY KEY,
+	id            TEXT NOT NULL UNIQUE,
+	app_id        TEXT NOT NULL,
+	function_id   TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	started_at    TEXT,
+	ended_at      TEXT,
+	parent_run_id TEXT NOT NULL,
+	state         BLOB NOT NULL
+);
+CREATE INDEX runs_function ON runs (function_id, seq);
+CREATE INDEX runs_status ON runs (status);
+CREATE TABLE run_events (
+	seq      INTEGER PRIMARY KEY,
+	event_id TEXT NOT NULL,
+	run_id   TEXT NOT NULL
+);
+CREATE INDEX run_events_event ON run_events (event_id, seq);
+CREATE INDEX run_events_run ON run_events (run_id);
+CREATE TABLE pauses (
+	id             TEXT PRIMARY KEY,
+	kind           TEXT NOT NULL,
+	run_id         TEXT NOT NULL,
+	step_id        TEXT NOT NULL,
+	event          TEXT NOT NULL,
+	cond           TEXT NOT NULL,
+	correlation_id TEXT NOT NULL,
+	expires        TEXT,
+	timer_id       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX pauses_event ON pauses (event, id);
+CREATE INDEX pauses_run ON pauses (run_id, id);
+CREATE TABLE timers (
+	seq         INTEGER PRIMARY KEY,
+	id          TEXT NOT NULL UNIQUE,
+	at          TEXT,
+	kind        TEXT NOT NULL,
+	priority    INTEGER NOT NULL,
+	run_id      TEXT NOT NULL,
+	step_id     TEXT NOT NULL,
+	pause_id    TEXT NOT NULL,
+	attempt     INTEGER NOT NULL,
+	job_id      TEXT NOT NULL,
+	generation  INTEGER NOT NULL,
+	function_id TEXT NOT NULL,
+	key         TEXT NOT NULL
+);
+CREATE INDEX timers_at ON timers (at, seq);
+CREATE INDEX timers_run ON timers (run_id);
+`,
+}
+
+// SchemaVersion is the schema version this build writes (PRAGMA user_version):
+// the number of migrations.
+const SchemaVersion = 1
+
+// migrate brings the database to SchemaVersion in one transaction.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this build's %d", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if v < len(migrations) {
+		// PRAGMA takes no bound parameters; the value is an integer we own.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,152 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	// Registers the "sqlite" database/sql driver (pure Go).
+	_ "modernc.org/sqlite"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// FileName is the database file OpenDir opens inside its directory.
+const FileName = "engine.db"
+
+// DefaultBusyTimeout is how long a statement waits for a lock held by another
+// connection (another process inspecting the file, a checkpoint) by default.
+const DefaultBusyTimeout = 5 * time.Second
+
+// maxReaders bounds the read-only connections.
+const maxReaders = 4
+
+// Options configure a Store. The zero value works.
+type Options struct {
+	// FullSync sets synchronous=FULL: every commit is flushed to disk, so
+	// writes also survive an operating-system crash or power loss. Default:
+	// synchronous=NORMAL, which survives the process being killed (see the
+	// package documentation) and costs no flush per write.
+	FullSync bool
+	// BusyTimeout is how long a statement waits for a database lock before
+	// failing. Default DefaultBusyTimeout.
+	BusyTimeout time.Duration
+}
+
+// Store is an engine.Store kept in a SQLite file. It is safe for concurrent
+// use. Create it with Open, OpenDir or OpenOptions; call Close when done.
+type Store struct {
+	path string
+	// w is the single writing connection: SQLite allows one writer at a time,
+	// and funnelling writes through one connection means they never wait on
+	// each other's locks.
+	w *sql.DB
+	// r serves reads; in WAL mode readers never block the writer.
+	r *sql.DB
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path with the default
+// Options.
+func Open(path string) (*Store, error) {
+	return OpenOptions(path, Options{})
+}
+
+// OpenDir opens <dir>/engine.db with the default Options, creating dir (and
+// its parents) first. It is what a --data-dir flag should call.
+func OpenDir(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("inngest: sqlitestore: empty data directory")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("inngest: sqlitestore: create data directory: %w", err)
+	}
+	return Open(filepath.Join(dir, FileName))
+}
+
+// OpenOptions opens (creating if needed) the database file at path, applies
+// the missing schema migrations and returns the store.
+func OpenOptions(path string, opts Options) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("inngest: sqlitestore: invalid database path %q: want a plain file path", path)
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = DefaultBusyTimeout
+	}
+	syncMode := "NORMAL"
+	if opts.FullSync {
+		syncMode = "FULL"
+	}
+	q := url.Values{}
+	q.Set("_busy_timeout", strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", syncMode)
+	w, err := sql.Open("sqlite", path+"?"+q.Encode()+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(context.Background(), w); err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("inngest: sqlitestore: %s: %w", path, err)
+	}
+	rq := url.Values{}
+	rq.Set("_busy_timeout", q.Get("_busy_timeout"))
+	rq.Set("_query_only", "1")
+	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(maxReaders)
+	r.SetMaxIdleConns(maxReaders)
+	r.SetConnMaxIdleTime(0)
+	return &Store{path: path, w: w, r: r}, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database. Close the engine first. It is safe to call twice.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+	})
+	return s.closeErr
+}
+
+// tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return wrap(err)
+	}
+	return wrap(tx.Commit())
+}
+
+// wrap prefixes driver errors.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("inngest: sqlitestore: %w", err)
+}

@@ -1,0 +1,57 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// SaveTimer implements engine.Store.
+func (s *Store) SaveTimer(ctx context.Context, t engine.TimerItem) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO timers (id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority = excluded.priority,
+	run_id = excluded.run_id, step_id = excluded.step_id, pause_id = excluded.pause_id, attempt = excluded.attempt,
+	job_id = excluded.job_id, generation = excluded.generation, function_id = excluded.function_id, key = excluded.key`,
+			t.ID, encodeTime(t.At), string(t.Kind), t.Priority, t.RunID, t.StepID, t.PauseID, t.Attempt, t.JobID,
+			t.Generation, t.FunctionID, t.Key)
+		return err
+	})
+}
+
+// DeleteTimer implements engine.Store.
+func (s *Store) DeleteTimer(ctx context.Context, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE id = ?`, id)
+		return err
+	})
+}
+
+// Timers implements engine.Store. Timers come by due time, then in the order
+// they were first saved.
+func (s *Store) Timers(ctx context.Context) ([]engine.TimerItem, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key
+FROM timers ORDER BY at, seq`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := []engine.TimerItem{}
+	for rows.Next() {
+		var t engine.TimerItem
+		var at sql.NullString
+		var kind string
+		if err := rows.Scan(&t.ID, &at, &kind, &t.Priority, &t.RunID, &t.StepID, &t.PauseID, &t.Attempt, &t.JobID,
+			&t.Generation, &t.FunctionID, &t.Key); err != nil {
+			return nil, wrap(err)
+		}
+		t.Kind = engine.TimerKind(kind)
+		if t.At, err = decodeTime(at); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, wrap(rows.Err())
+}
