@@ -1,0 +1,157 @@
+package inngesttest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// Runs returns a snapshot of every run, oldest first.
+func (e *Env) Runs() []Run { return fromEngineAll(e.eng.Runs()) }
+
+// RunsForEvent returns a snapshot of the runs an event started so far.
+func (e *Env) RunsForEvent(eventID string) []Run { return fromEngineAll(e.eng.RunsForEvent(eventID)) }
+
+// WaitFor blocks until pred, called with a snapshot of all runs after every
+// change, returns true, and returns that snapshot. what describes the
+// condition in the failure message when Options.Timeout passes first.
+func (e *Env) WaitFor(t testing.TB, what string, pred func(runs []Run) bool) []Run {
+	t.Helper()
+	var out []Run
+	e.wait(t, what, func(ctx context.Context) error {
+		return e.eng.WaitFor(ctx, func(rs []engine.Run) bool {
+			runs := fromEngineAll(rs)
+			if pred(runs) {
+				out = runs
+				return true
+			}
+			return false
+		})
+	})
+	return out
+}
+
+// WaitForRun waits until the event has started a run and every run it started
+// has ended (completed, failed or cancelled), and returns the first run. Use
+// WaitForRuns for an event that starts several.
+func (e *Env) WaitForRun(t testing.TB, eventID string) Run {
+	t.Helper()
+	return e.WaitForRuns(t, eventID, 1)[0]
+}
+
+// WaitForRuns waits until the event has started at least n runs and all of them
+// have ended, and returns them.
+func (e *Env) WaitForRuns(t testing.TB, eventID string, n int) []Run {
+	t.Helper()
+	var out []engine.Run
+	e.wait(t, fmt.Sprintf("%d finished run(s) of event %s", n, eventID), func(ctx context.Context) error {
+		var err error
+		out, err = e.eng.WaitForEventRuns(ctx, eventID, n)
+		return err
+	})
+	return fromEngineAll(out)
+}
+
+// WaitForFunction waits until a run of function fn (a slug or a full id) has
+// ended and returns the oldest such run.
+func (e *Env) WaitForFunction(t testing.TB, fn string) Run {
+	t.Helper()
+	return e.WaitForFunctionRuns(t, fn, 1)[0]
+}
+
+// WaitForFunctionRuns waits until at least n runs of function fn (a slug or a
+// full id) exist and all of them have ended, and returns them, oldest first.
+func (e *Env) WaitForFunctionRuns(t testing.TB, fn string, n int) []Run {
+	t.Helper()
+	var out []Run
+	e.WaitFor(t, fmt.Sprintf("%d finished run(s) of function %s", n, fn), func(runs []Run) bool {
+		out = out[:0]
+		for _, r := range runs {
+			if !e.matchFn(r.FunctionID, fn) {
+				continue
+			}
+			if !r.Status.Done() {
+				return false
+			}
+			out = append(out, r)
+		}
+		return len(out) >= n
+	})
+	return out
+}
+
+// WaitingFor waits until a run is paused in step.WaitForEvent for an event
+// named eventName and returns that run. Send the awaited event afterwards (with
+// Options.ManualClock, or the wait may time out first on the auto-advancing
+// clock).
+func (e *Env) WaitingFor(t testing.TB, eventName string) Run {
+	t.Helper()
+	var out Run
+	e.WaitFor(t, "a run waiting for event "+eventName, func(runs []Run) bool {
+		for _, r := range runs {
+			if !r.Status.Done() && r.waitingFor(eventName) {
+				out = r
+				return true
+			}
+		}
+		return false
+	})
+	return out
+}
+
+// waitingFor reports whether the run has an unresolved wait for eventName.
+func (r Run) waitingFor(eventName string) bool {
+	for _, h := range r.Engine.History {
+		if h.Kind != "wait" || h.Detail != "waiting for "+eventName {
+			continue
+		}
+		for _, s := range r.Steps {
+			if s.Hash == h.StepID && !s.Done {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wait runs f with the wall-clock timeout and fails t with a dump of every run
+// when it does not succeed.
+func (e *Env) wait(t testing.TB, what string, f func(ctx context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	defer cancel()
+	if err := f(ctx); err != nil {
+		t.Fatalf("inngesttest: gave up after %s waiting for %s: %v\n%s", e.timeout, what, err, e.Dump())
+	}
+}
+
+// Dump renders the environment's state for failure messages: the virtual time
+// and every run with its steps and history.
+func (e *Env) Dump() string {
+	var b strings.Builder
+	auto := "on"
+	if !e.clock.AutoAdvance() {
+		auto = "off"
+	}
+	runs := e.Runs()
+	fmt.Fprintf(&b, "virtual time %s (auto-advance %s); %d run(s):\n", e.Now().Format("2006-01-02T15:04:05.000Z07:00"), auto, len(runs))
+	paused := false
+	for _, r := range runs {
+		b.WriteString("  ")
+		b.WriteString(r.String())
+		if !r.Status.Done() {
+			for _, s := range r.Steps {
+				if !s.Done && (s.Op == "Sleep" || s.Op == "WaitForEvent") {
+					paused = true
+				}
+			}
+		}
+	}
+	if paused && auto == "off" {
+		b.WriteString("hint: a run is sleeping or waiting and the clock is manual; move it with Env.Advance\n")
+	}
+	return b.String()
+}
