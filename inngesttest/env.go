@@ -67,10 +67,11 @@ type Env struct {
 	httpc   *http.Client
 	timeout time.Duration
 
-	mu     sync.Mutex
-	apps   []*app
-	mocks  map[string]map[string]mockEntry // function id or slug → step id → mock
-	closed bool
+	mu      sync.Mutex
+	apps    []*app
+	mocks   map[string]map[string]mockEntry // function id or slug → step id → mock
+	mockSeq uint64
+	closed  bool
 }
 
 // Start starts an engine on a virtual clock and serves its API (events, sync,

@@ -16,6 +16,7 @@ import (
 type mockEntry struct {
 	hash  string
 	value json.RawMessage
+	seq   uint64 // later mocks of the same step win
 }
 
 // MockStep makes step stepID of function fn (a slug or a full id) return result
@@ -51,11 +52,23 @@ func (e *Env) MockStepError(fn, stepID string, err error) {
 	e.addMock(fn, stepID, v)
 }
 
-// ClearMocks removes every mock of function fn.
+// ClearMocks removes every mock of function fn (a slug or a full id; both
+// spellings are cleared).
 func (e *Env) ClearMocks(fn string) {
+	ids := e.appIDs()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	delete(e.mocks, fn)
+	for k := range e.mocks {
+		if k == fn {
+			delete(e.mocks, k)
+			continue
+		}
+		for _, a := range ids {
+			if a+"-"+k == fn || a+"-"+fn == k {
+				delete(e.mocks, k)
+			}
+		}
+	}
 }
 
 func (e *Env) addMock(fn, stepID string, v json.RawMessage) {
@@ -72,7 +85,8 @@ func (e *Env) addMock(fn, stepID string, v json.RawMessage) {
 		m = map[string]mockEntry{}
 		e.mocks[fn] = m
 	}
-	m[stepID] = mockEntry{hash: wire.HashID(id, n), value: v}
+	e.mockSeq++
+	m[stepID] = mockEntry{hash: wire.HashID(id, n), value: v, seq: e.mockSeq}
 }
 
 // mocksFor returns the mocks that apply to the function with full id fullID of
@@ -80,14 +94,20 @@ func (e *Env) addMock(fn, stepID string, v json.RawMessage) {
 func (e *Env) mocksFor(appID, fullID string) []mockEntry {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []mockEntry
+	byHash := map[string]mockEntry{}
 	for fn, m := range e.mocks {
 		if fn != fullID && appID+"-"+fn != fullID {
 			continue
 		}
 		for _, me := range m {
-			out = append(out, me)
+			if old, ok := byHash[me.hash]; !ok || me.seq > old.seq {
+				byHash[me.hash] = me
+			}
 		}
+	}
+	out := make([]mockEntry, 0, len(byHash))
+	for _, me := range byHash {
+		out = append(out, me)
 	}
 	return out
 }
