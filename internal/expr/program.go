@@ -141,7 +141,7 @@ func isMissing(err error) bool {
 // without data.plan. (CEL's logical operators absorb such errors when
 // the other side decides: "has(event.data.x) && event.data.x > 1" and
 // "event.data.missing == 1 || true" evaluate normally.) Other failures,
-// such as a non-bool result, a type mismatch or the cost limit, return
+// such as a non-bool result, a type mismatch or EvalTimeout, return
 // false and an *EvalError.
 func (p *Program) Bool(v Vars) (bool, error) {
 	out, err := p.eval(v)
