@@ -6,6 +6,10 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
+// devEventKeyPlaceholder is the event key a dev-mode client uses when none is set
+// (the same placeholder as the official SDKs).
+const devEventKeyPlaceholder = "NO_EVENT_KEY_SET"
+
 // introspect answers GET. The authenticated form (with key hashes and origins) is
 // only given to a request whose signature over the empty body verifies; everyone
 // else gets the seven-key unauthenticated form, which holds no key material.
@@ -34,10 +38,15 @@ func (s *Server) introspection(authed bool) wire.Introspection {
 	if s.cfg.Dev {
 		mode = wire.ServerKindDev
 	}
+	eventKey := s.cfg.EventKey
+	if s.cfg.Dev && eventKey == devEventKeyPlaceholder {
+		// The placeholder the client sends with in dev mode is not a configured key.
+		eventKey = ""
+	}
 	in := wire.Introspection{
 		SchemaVersion:         wire.IntrospectionSchemaVersion,
 		FunctionCount:         len(s.fns),
-		HasEventKey:           s.cfg.EventKey != "",
+		HasEventKey:           eventKey != "",
 		HasSigningKey:         s.cfg.SigningKey != "",
 		HasSigningKeyFallback: s.cfg.SigningKeyFallback != "",
 		Mode:                  mode,
@@ -56,8 +65,8 @@ func (s *Server) introspection(authed bool) wire.Introspection {
 	if s.cfg.Env != "" {
 		a.Env = &s.cfg.Env
 	}
-	if s.cfg.EventKey != "" {
-		h := wire.HashEventKey(s.cfg.EventKey)
+	if eventKey != "" {
+		h := wire.HashEventKey(eventKey)
 		a.EventKeyHash = &h
 	}
 	if s.cfg.SigningKey != "" {

@@ -40,6 +40,10 @@ func (s *Server) serveURL(r *http.Request, given string) (string, string) {
 	}
 	q := u.Query()
 	deployID := q.Get("deployId")
+	if deployID == "" {
+		// The server puts deployId on the PUT's own URL, not (only) in the body.
+		deployID = r.URL.Query().Get("deployId")
+	}
 	for _, k := range []string{"deployId", "fnId", "stepId", "step", "probe"} {
 		q.Del(k)
 	}
