@@ -14,7 +14,7 @@ vet:
 	$(GO) vet ./...
 
 $(STATICCHECK):
-	$(GO) install honnef.co/go/tools/cmd/staticcheck@2025.1.1
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
