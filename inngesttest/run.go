@@ -198,7 +198,12 @@ func (r Run) String() string {
 		}
 		b.WriteString("\n")
 	}
-	for _, h := range r.Engine.History {
+	hist := r.Engine.History
+	if len(hist) > maxHistory {
+		fmt.Fprintf(&b, "    … %d earlier history entries\n", len(hist)-maxHistory)
+		hist = hist[len(hist)-maxHistory:]
+	}
+	for _, h := range hist {
 		fmt.Fprintf(&b, "    %s %-10s %s", h.Time.Format("2006-01-02T15:04:05.000"), h.Kind, h.StepID)
 		if h.Status != 0 {
 			fmt.Fprintf(&b, " %d", h.Status)
@@ -210,6 +215,9 @@ func (r Run) String() string {
 	}
 	return b.String()
 }
+
+// maxHistory bounds the history entries shown per run.
+const maxHistory = 40
 
 func clip(b []byte, n int) string {
 	b = bytes.TrimSpace(b)
@@ -228,7 +236,7 @@ func DecodeOutput[T any](t testing.TB, run Run) T {
 		t.Fatalf("inngesttest: run did not complete:\n%s", run)
 	}
 	if err := json.Unmarshal(run.Output, &v); err != nil {
-		t.Fatalf("inngesttest: decoding the output %s as %T: %v", clip(run.Output, 300), v, err)
+		t.Fatalf("inngesttest: decoding the output %s as %T: %v\n%s", clip(run.Output, 300), v, err, run)
 	}
 	return v
 }
@@ -247,7 +255,7 @@ func DecodeStep[T any](t testing.TB, run Run, id string) T {
 		t.Fatalf("inngesttest: step %q has no successful result:\n%s", id, run)
 	}
 	if err := json.Unmarshal(s.Data(), &v); err != nil {
-		t.Fatalf("inngesttest: decoding step %q's result %s as %T: %v", id, clip(s.Data(), 300), v, err)
+		t.Fatalf("inngesttest: decoding step %q's result %s as %T: %v\n%s", id, clip(s.Data(), 300), v, err, run)
 	}
 	return v
 }

@@ -88,12 +88,3 @@ func (e *Env) matchFn(fullID, fn string) bool {
 	}
 	return false
 }
-
-// fullIDs returns the full ids fn may stand for.
-func (e *Env) fullIDs(fn string) []string {
-	out := []string{fn}
-	for _, id := range e.appIDs() {
-		out = append(out, id+"-"+fn)
-	}
-	return out
-}
