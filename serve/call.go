@@ -65,12 +65,9 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	fnID := q.Get("fnId")
-	if fnID == "" {
-		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: missing fnId query parameter", true)
-		return
-	}
 	fn := s.lookup(fnID)
-	if fn == nil {
+	if fn == nil || fnID == "" {
+		// 410 like the official SDK: the server stops calling a function that is gone.
 		writeError(w, http.StatusGone, "FunctionNotFound", fmt.Sprintf("inngest: function %q is not served by app %q", fnID, s.cfg.AppID), true)
 		return
 	}
