@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 )
@@ -10,13 +9,10 @@ import (
 // SaveApp implements engine.Store. An app keeps its place in Apps when it is
 // replaced.
 func (s *Store) SaveApp(ctx context.Context, app engine.AppRecord) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO apps (name, id, url, checksum, sync_id, config) VALUES (?, ?, ?, ?, ?, ?)
+	return s.exec(ctx, `INSERT INTO apps (name, id, url, checksum, sync_id, config) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET id = excluded.id, url = excluded.url, checksum = excluded.checksum,
 	sync_id = excluded.sync_id, config = excluded.config`,
-			app.Name, app.ID, app.URL, app.Checksum, app.SyncID, []byte(app.Config))
-		return err
-	})
+		app.Name, app.ID, app.URL, app.Checksum, app.SyncID, []byte(app.Config))
 }
 
 // Apps implements engine.Store.

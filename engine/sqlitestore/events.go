@@ -10,21 +10,8 @@ import (
 
 // SaveEvent implements engine.Store: the first event with an ID wins.
 func (s *Store) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
-	var inserted bool
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO events (id, name, raw, received_at, internal) VALUES (?, ?, ?, ?, ?)
+	return s.execOne(ctx, `INSERT INTO events (id, name, raw, received_at, internal) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Name, []byte(ev.Raw), encodeTime(ev.ReceivedAt), ev.Internal)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		inserted = n == 1
-		return err
-	})
-	if err != nil {
-		return false, err
-	}
-	return inserted, nil
 }
 
 // Event implements engine.Store.

@@ -9,34 +9,18 @@ import (
 
 // SavePause implements engine.Store.
 func (s *Store) SavePause(ctx context.Context, p engine.Pause) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO pauses (id, kind, run_id, step_id, event, cond, correlation_id, expires, timer_id)
+	return s.exec(ctx, `INSERT INTO pauses (id, kind, run_id, step_id, event, cond, correlation_id, expires, timer_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, run_id = excluded.run_id, step_id = excluded.step_id,
 	event = excluded.event, cond = excluded.cond, correlation_id = excluded.correlation_id,
 	expires = excluded.expires, timer_id = excluded.timer_id`,
-			p.ID, string(p.Kind), p.RunID, p.StepID, p.Event, p.If, p.CorrelationID, encodeTime(p.Expires), p.TimerID)
-		return err
-	})
+		p.ID, string(p.Kind), p.RunID, p.StepID, p.Event, p.If, p.CorrelationID, encodeTime(p.Expires), p.TimerID)
 }
 
 // DeletePause implements engine.Store: of concurrent callers deleting one
 // pause, exactly one gets true.
 func (s *Store) DeletePause(ctx context.Context, id string) (bool, error) {
-	var deleted bool
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM pauses WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		deleted = n == 1
-		return err
-	})
-	if err != nil {
-		return false, err
-	}
-	return deleted, nil
+	return s.execOne(ctx, `DELETE FROM pauses WHERE id = ?`, id)
 }
 
 // PausesForEvent implements engine.Store; pauses come sorted by ID and the

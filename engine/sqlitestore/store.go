@@ -143,6 +143,25 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return wrap(tx.Commit())
 }
 
+// exec runs one statement in its own (implicit) transaction.
+func (s *Store) exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.w.ExecContext(ctx, query, args...)
+	return wrap(err)
+}
+
+// execOne runs one statement and reports whether it changed exactly one row.
+func (s *Store) execOne(ctx context.Context, query string, args ...any) (bool, error) {
+	res, err := s.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, wrap(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, wrap(err)
+	}
+	return n == 1, nil
+}
+
 // wrap prefixes driver errors.
 func wrap(err error) error {
 	if err == nil {

@@ -9,24 +9,18 @@ import (
 
 // SaveTimer implements engine.Store.
 func (s *Store) SaveTimer(ctx context.Context, t engine.TimerItem) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO timers (id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key)
+	return s.exec(ctx, `INSERT INTO timers (id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority = excluded.priority,
 	run_id = excluded.run_id, step_id = excluded.step_id, pause_id = excluded.pause_id, attempt = excluded.attempt,
 	job_id = excluded.job_id, generation = excluded.generation, function_id = excluded.function_id, key = excluded.key`,
-			t.ID, encodeTime(t.At), string(t.Kind), t.Priority, t.RunID, t.StepID, t.PauseID, t.Attempt, t.JobID,
-			t.Generation, t.FunctionID, t.Key)
-		return err
-	})
+		t.ID, encodeTime(t.At), string(t.Kind), t.Priority, t.RunID, t.StepID, t.PauseID, t.Attempt, t.JobID,
+		t.Generation, t.FunctionID, t.Key)
 }
 
 // DeleteTimer implements engine.Store.
 func (s *Store) DeleteTimer(ctx context.Context, id string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE id = ?`, id)
-		return err
-	})
+	return s.exec(ctx, `DELETE FROM timers WHERE id = ?`, id)
 }
 
 // Timers implements engine.Store. Timers come by due time, then in the order
