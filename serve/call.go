@@ -72,7 +72,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &wire.CallRequest{}
-	if err := wire.Unmarshal(body, req); err != nil {
+	if err := wire.DecodeCallRequest(body, req); err != nil {
 		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: malformed call request: "+err.Error(), false)
 		return
 	}

@@ -330,3 +330,6 @@ func writeFile(path string, b []byte) error {
 }
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+
+// discardLogger drops every record.
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
