@@ -21,7 +21,7 @@ func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, 
 		return zero, err
 	}
 	if raw, ok := s.Memo(); ok {
-		return decodeMemo[R](s, raw)
+		return decodeMemo[R](&s, raw)
 	}
 	d, err := s.Decide(exec.KindAsync)
 	if err != nil {

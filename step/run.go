@@ -49,7 +49,7 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 		return zero, err
 	}
 	if raw, ok := s.Memo(); ok {
-		return decodeMemo[T](s, raw)
+		return decodeMemo[T](&s, raw)
 	}
 	d, err := s.Decide(exec.KindRun)
 	if err != nil {

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"runtime"
@@ -17,24 +18,26 @@ type Step struct {
 	Hash  string // hashed id, with the :n suffix applied
 }
 
-// Begin starts a step call: it hashes id with its repeat index and records it.
-func Begin(ctx context.Context, id string) (*Step, error) {
+// Begin starts a step call: it hashes id with its repeat index and records it. The
+// Step is returned by value so that it stays on the caller's stack: the hashed id is
+// the only allocation.
+func Begin(ctx context.Context, id string) (Step, error) {
 	f := frameFrom(ctx)
 	if f == nil {
-		return nil, ErrNoRun
+		return Step{}, ErrNoRun
 	}
 	r := f.run
 	if r.finished.Load() {
-		return nil, ErrRunFinished
+		return Step{}, ErrRunFinished
 	}
 	if f.inStep {
-		return nil, ErrNested
+		return Step{}, ErrNested
 	}
 	r.mu.Lock()
 	n := f.counts[id]
 	f.counts[id] = n + 1
 	r.mu.Unlock()
-	return &Step{f: f, ID: id, Index: n, Hash: wire.HashID(id, n)}, nil
+	return Step{f: f, ID: id, Index: n, Hash: wire.HashID(id, n)}, nil
 }
 
 // Memo returns the memoized value of the step, if the server sent one. A present key
@@ -56,34 +59,30 @@ func (s *Step) Memo() (json.RawMessage, bool) {
 }
 
 // isInputOnly reports whether a memo entry is only a stored input ({"input": …}),
-// which is not a result.
+// which is not a result. The common case (no "input" key anywhere) costs one
+// vectorised byte search and no allocation.
 func isInputOnly(raw json.RawMessage) bool {
-	if len(raw) < 8 || raw[0] != '{' {
+	if len(raw) < 8 || raw[0] != '{' || !bytes.Contains(raw, inputKey) {
 		return false
 	}
+	return probeInputOnly(raw)
+}
+
+var inputKey = []byte(`"input"`)
+
+// probeInputOnly decodes the memo's top-level keys; it is a separate function so
+// that the probe is only heap-allocated when it is needed.
+func probeInputOnly(raw json.RawMessage) bool {
 	var probe struct {
 		Input json.RawMessage `json:"input"`
 		Data  json.RawMessage `json:"data"`
 		Error json.RawMessage `json:"error"`
 		ID    json.RawMessage `json:"id"`
 	}
-	// Cheap pre-check: only decode when the key appears at all.
-	if !containsKey(raw, `"input"`) {
-		return false
-	}
 	if err := json.Unmarshal(raw, &probe); err != nil {
 		return false
 	}
 	return probe.Input != nil && probe.Data == nil && probe.Error == nil && probe.ID == nil
-}
-
-func containsKey(raw []byte, key string) bool {
-	for i := 0; i+len(key) <= len(raw); i++ {
-		if string(raw[i:i+len(key)]) == key {
-			return true
-		}
-	}
-	return false
 }
 
 // Decision says what a step that has no memo must do.

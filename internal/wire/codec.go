@@ -1,11 +1,181 @@
 package wire
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+
+	segjson "github.com/segmentio/encoding/json"
+)
 
 // Marshal and Unmarshal are the codec for protocol envelopes and users' values. They
-// keep encoding/json semantics (struct tags, json.Marshaler, json.Unmarshaler); they
-// are variables so that a faster codec with the same semantics can be swapped in.
+// keep encoding/json semantics (struct tags, omitempty, json.Marshaler,
+// json.Unmarshaler, HTML escaping, sorted map keys, the same error types); they are
+// variables so that another codec with the same semantics can be swapped in.
+//
+// The codec is github.com/segmentio/encoding/json, a drop-in replacement for
+// encoding/json that is tested against the standard library's own test suite and
+// that decodes a call's memoized steps about 2.5× faster, with fewer allocations,
+// in one pass (encoding/json validates the whole input before decoding it). See
+// bench/README.md for the measurements.
 var (
-	Marshal   = json.Marshal
-	Unmarshal = json.Unmarshal
+	Marshal   = segjson.Marshal
+	Unmarshal = segjson.Unmarshal
 )
+
+// DecodeCallRequest decodes a call request body into req, like Unmarshal, except
+// that the memoized step values in req.Steps are not copied: each is a slice of body
+// (which the caller must then leave unchanged while req is in use). The whole body is
+// still validated, and the result is the one Unmarshal gives.
+func DecodeCallRequest(body []byte, req *CallRequest) error {
+	lazy := lazyCallRequest{CallRequest: req, Steps: rawSteps{req: req}}
+	return Unmarshal(body, &lazy)
+}
+
+// lazyCallRequest shadows CallRequest.Steps (the shallower field wins for the
+// "steps" key) with a decoder that slices the steps object instead of copying it.
+type lazyCallRequest struct {
+	*CallRequest
+	Steps rawSteps `json:"steps"`
+}
+
+// rawSteps decodes the steps object into req.Steps.
+type rawSteps struct{ req *CallRequest }
+
+var stepsType = reflect.TypeFor[map[string]json.RawMessage]()
+
+// UnmarshalJSON receives the steps value as a slice of the body, already validated
+// by the codec (which must parse a value to find its end before handing it over).
+func (s *rawSteps) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n': // null leaves a map nil, as encoding/json does
+		s.req.Steps = nil
+		return nil
+	case '{':
+	default:
+		return &json.UnmarshalTypeError{Value: kindOf(b[0]), Type: stepsType, Field: "steps"}
+	}
+	m := s.req.Steps
+	if m == nil {
+		// The stack lists every memoized hash; canonical bodies put ctx before steps.
+		m = make(map[string]json.RawMessage, len(s.req.Ctx.Stack.Stack))
+	}
+	i := skipSpace(b, 1)
+	for b[i] != '}' {
+		kEnd := skipString(b, i)
+		key, err := objectKey(b[i:kEnd])
+		if err != nil {
+			return err
+		}
+		i = skipSpace(b, kEnd)
+		i = skipSpace(b, i+1) // ':'
+		vEnd := skipValue(b, i)
+		m[key] = json.RawMessage(b[i:vEnd:vEnd])
+		i = skipSpace(b, vEnd)
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	s.req.Steps = m
+	return nil
+}
+
+func kindOf(c byte) string {
+	switch c {
+	case '"':
+		return "string"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
+}
+
+// objectKey returns the key of a quoted JSON string q. Plain printable ASCII (step
+// hashes always are) is used as is; anything else goes through the codec so that
+// escapes and invalid UTF-8 decode exactly as encoding/json decodes them.
+func objectKey(q []byte) (string, error) {
+	plain := true
+	for _, c := range q[1 : len(q)-1] {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(q[1 : len(q)-1]), nil
+	}
+	var k string
+	err := Unmarshal(q, &k)
+	return k, err
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index after the string that starts at b[i] ('"'). b must
+// be valid JSON.
+func skipString(b []byte, i int) int {
+	i++
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b)
+		}
+		i += j
+		// The quote is escaped when an odd number of backslashes precede it.
+		n := 0
+		for k := i - 1; b[k] == '\\'; k-- {
+			n++
+		}
+		i++
+		if n%2 == 0 {
+			return i
+		}
+	}
+}
+
+// skipValue returns the index after the value that starts at b[i]. b must be valid
+// JSON.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
