@@ -18,7 +18,9 @@ func ExampleHandler() {
 	}
 	c, _ := inngest.NewClient(inngest.ClientOptions{AppID: "demo", Mode: inngest.ModeDev})
 	fn, _ := inngest.NewFunction(c, inngest.FunctionOpts{ID: "greet"}, inngest.OnEvent(events.Define[hello]("demo/hello.sent")),
-		func(ctx context.Context, in inngest.Input[hello]) (string, error) { return "hi " + in.Event.Data.Name, nil })
+		func(ctx context.Context, in inngest.Input[hello]) (string, error) {
+			return "hi " + in.Event.Data.Name, nil
+		})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/inngest", serve.Handler(c, fn))
