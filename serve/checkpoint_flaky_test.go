@@ -2,7 +2,6 @@ package serve_test
 
 import (
 	"net/http"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,9 +17,6 @@ import (
 // in an error that loses them.
 func TestCheckpointFailsOnceMidRun(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("INNGEST_TEST_KNOWN_BUGS") == "" {
-		t.Skip("known bug in internal/exec (Run.finish retries a failed flush and then answers 500); set INNGEST_TEST_KNOWN_BUGS=1 to run")
-	}
 	var n atomic.Int32
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		if n.Add(1) == 1 {

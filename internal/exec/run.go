@@ -181,7 +181,17 @@ func (r *Run) flush(ctx context.Context) bool {
 }
 
 func (r *Run) finish(ctx context.Context, o outcome) Response {
-	flushed := r.flush(ctx)
+	// A flush that already failed inside the function turned checkpointing off: the
+	// buffered steps then go out in the 206 rather than through a second attempt.
+	r.mu.Lock()
+	stillOK := r.checkpointOK
+	r.mu.Unlock()
+	flushed := stillOK && r.flush(ctx)
+	if !stillOK {
+		r.mu.Lock()
+		flushed = len(r.buffered) == 0
+		r.mu.Unlock()
+	}
 	var pending []wire.Op
 	if !flushed {
 		r.mu.Lock()
