@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -71,10 +72,10 @@ func (s *Server) registration(appURL string) wire.RegisterRequest {
 		if !f.Checkpoint.Disabled {
 			c.Checkpoint = &wire.Checkpoint{BatchSteps: f.Checkpoint.BatchSteps}
 			if f.Checkpoint.BatchInterval > 0 {
-				c.Checkpoint.BatchInterval = f.Checkpoint.BatchInterval.String()
+				c.Checkpoint.BatchInterval = timestr.Format(f.Checkpoint.BatchInterval)
 			}
 			if f.Checkpoint.MaxRuntime > 0 {
-				c.Checkpoint.MaxRuntime = f.Checkpoint.MaxRuntime.String()
+				c.Checkpoint.MaxRuntime = timestr.Format(f.Checkpoint.MaxRuntime)
 			}
 		}
 		fns[i] = c
