@@ -1,0 +1,95 @@
+// Package functions holds the payment domain's Inngest function:
+// charge-payment, which must never charge twice.
+package functions
+
+import (
+	"context"
+	"fmt"
+
+	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
+	payevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/providers"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
+	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/step"
+)
+
+// Deps is what the payment functions need.
+type Deps struct {
+	Client   *inngest.Client
+	Store    *store.Store
+	Payments providers.Payments
+}
+
+// ChargeResult is charge-payment's output.
+type ChargeResult struct {
+	ChargeID    string `json:"charge_id"`
+	AmountCents int64  `json:"amount_cents"`
+	// ProviderAttempts counts the provider calls made with the payment's
+	// idempotency key (more than 1 after a retry; still one charge).
+	ProviderAttempts int `json:"provider_attempts"`
+}
+
+// New defines the payment functions.
+func New(d Deps) ([]inngest.ServableFunction, error) {
+	charge, err := inngest.NewFunction(d.Client, inngest.FunctionOpts{
+		ID:      "charge-payment",
+		Retries: 3,
+		// Two guards against charging twice:
+		//  1. the function runs at most once per payment id (24 h), however
+		//     many times the event is sent (double clicks, client retries);
+		//  2. the charge step passes the same id to the provider as its
+		//     idempotency key, so a retried step cannot charge again.
+		Idempotency: "event.data.payment_id",
+	}, inngest.OnEvent(payevents.PaymentRequested),
+		func(ctx context.Context, in inngest.Input[payevents.PaymentRequestedData]) (ChargeResult, error) {
+			p := in.Event.Data
+			c, err := step.Run(ctx, "charge-card", func(ctx context.Context) (store.Charge, error) {
+				return d.Payments.Charge(ctx, providers.ChargeRequest{
+					IdempotencyKey: p.PaymentID, UserID: p.UserID, TicketID: p.TicketID, AmountCents: p.AmountCents,
+				})
+			})
+			if err != nil {
+				return ChargeResult{}, err
+			}
+			customer, err := step.Run(ctx, "mark-ticket-paid", func(ctx context.Context) (store.User, error) {
+				if err := d.Store.SetTicketStatus(ctx, p.TicketID, store.TicketPaid); err != nil {
+					return store.User{}, err
+				}
+				return d.Store.User(ctx, p.UserID)
+			})
+			if err != nil {
+				return ChargeResult{}, err
+			}
+			_, err = step.SendEvent(ctx, "send-receipt", notify.EmailRequested.New(notify.EmailRequestedData{
+				UserID: customer.ID, To: customer.Email, Template: "receipt", Ref: p.PaymentID,
+				Subject: "Your receipt",
+				Body:    fmt.Sprintf("We charged $%d.%02d for ticket %s (charge %s).", c.AmountCents/100, c.AmountCents%100, p.TicketID, c.ID),
+			}))
+			if err != nil {
+				return ChargeResult{}, err
+			}
+			attempts, err := step.Run(ctx, "count-provider-attempts", func(ctx context.Context) (int, error) {
+				c, err := d.Store.ChargeByKey(ctx, p.PaymentID)
+				return c.Attempts, err
+			})
+			return ChargeResult{ChargeID: c.ID, AmountCents: c.AmountCents, ProviderAttempts: attempts}, err
+		})
+	if err != nil {
+		return nil, err
+	}
+	// A per-function failure handler: runs once if every attempt failed.
+	charge.OnFailure(func(ctx context.Context, in inngest.FailureInput[payevents.PaymentRequestedData]) error {
+		u, err := d.Store.User(ctx, in.Event.Data.UserID)
+		if err != nil {
+			return err
+		}
+		_, err = step.SendEvent(ctx, "tell-customer", notify.EmailRequested.New(notify.EmailRequestedData{
+			UserID: u.ID, To: u.Email, Template: "payment-failed", Ref: in.Event.Data.PaymentID,
+			Subject: "Your payment did not go through",
+			Body:    "We could not charge your card: " + in.Error.Message,
+		}))
+		return err
+	})
+	return []inngest.ServableFunction{charge}, nil
+}

@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/inngest"
+)
+
+// RuntimeOptions say where and how to serve the app.
+type RuntimeOptions struct {
+	// Addr is the app's listen address. Default "127.0.0.1:0" (any port).
+	Addr string
+	// DevServerURL, when set (e.g. from INNGEST_DEV=http://127.0.0.1:8288),
+	// registers with that Inngest dev server instead of starting the
+	// embedded engine.
+	DevServerURL string
+	// Engine configures the embedded engine (its Clock, RetryBackoff...).
+	Engine engine.Options
+	// Config configures the app; Client's URLs and Mode are set here.
+	Config Config
+}
+
+// Runtime is the app being served, with the embedded engine (nil when a
+// real dev server is used).
+type Runtime struct {
+	*App
+	// Engine is the embedded engine, or nil with a dev server.
+	Engine *engine.Engine
+	// URL is the app's base URL, e.g. http://127.0.0.1:3000.
+	URL string
+	// EngineURL is the Inngest server's URL (embedded or dev server).
+	EngineURL string
+
+	appSrv, engSrv *http.Server
+}
+
+// Start serves the app and syncs it: with the embedded engine (the default)
+// the engine's API gets its own listener, like a dev server on :8288; with
+// DevServerURL the app registers there.
+func Start(ctx context.Context, o RuntimeOptions) (*Runtime, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	appLn, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("ticketbounty: listen %s: %w", o.Addr, err)
+	}
+	rt := &Runtime{URL: "http://" + appLn.Addr().String()}
+	cfg := o.Config
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = rt.URL
+	}
+	cfg.Client.Mode = inngest.ModeDev
+	if o.DevServerURL != "" {
+		rt.EngineURL = o.DevServerURL
+		cfg.Client.DevServerURL = o.DevServerURL
+	} else {
+		eng, err := engine.New(o.Engine)
+		if err != nil {
+			_ = appLn.Close()
+			return nil, err
+		}
+		engLn, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			_ = appLn.Close()
+			_ = eng.Close()
+			return nil, err
+		}
+		rt.Engine = eng
+		rt.EngineURL = "http://" + engLn.Addr().String()
+		rt.engSrv = &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = rt.engSrv.Serve(engLn) }()
+		cfg.Client.APIBaseURL, cfg.Client.EventAPIBaseURL = rt.EngineURL, rt.EngineURL
+	}
+	a, err := New(ctx, cfg)
+	if err != nil {
+		_ = appLn.Close()
+		rt.closeEngine(ctx)
+		return nil, err
+	}
+	rt.App = a
+	handler := a.Router
+	if rt.Engine != nil {
+		handler = lastStepID(handler)
+	}
+	rt.appSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = rt.appSrv.Serve(appLn) }()
+
+	// Sync: tell the Inngest server which functions live at /api/inngest.
+	if err := a.Inngest.Register(ctx, rt.URL+"/api/inngest"); err != nil {
+		_ = rt.Close(ctx)
+		return nil, err
+	}
+	return rt, nil
+}
+
+// Close stops serving, closes the engine and the store.
+func (rt *Runtime) Close(ctx context.Context) error {
+	var errs []error
+	rt.closeEngine(ctx) // first: cancels the engine's calls into the app
+	if rt.appSrv != nil {
+		errs = append(errs, rt.appSrv.Shutdown(ctx))
+	}
+	if rt.App != nil {
+		errs = append(errs, rt.App.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (rt *Runtime) closeEngine(ctx context.Context) {
+	if rt.Engine != nil {
+		_ = rt.Engine.Close()
+	}
+	if rt.engSrv != nil {
+		_ = rt.engSrv.Shutdown(ctx)
+	}
+}
+
+// lastStepID keeps only the last stepId query parameter of a request.
+//
+// Workaround for a gap of the embedded engine (see inngesttest's
+// TestEngineGapTargetedCallStepID): the SDK registers URLs ending in
+// "&stepId=step" and, for a targeted call, the engine appends
+// "&stepId=<hash>" instead of replacing it, so the SDK would plan parallel
+// steps forever. The dev server replaces the parameter. Remove this once the
+// engine does too.
+func lastStepID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if ids := q["stepId"]; len(ids) > 1 {
+			q.Set("stepId", ids[len(ids)-1])
+			r.URL.RawQuery = q.Encode()
+		}
+		h.ServeHTTP(w, r)
+	})
+}

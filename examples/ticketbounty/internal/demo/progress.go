@@ -1,0 +1,143 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// Watch prints every run's progress (new runs, steps, sleeps, waits,
+// retries, final status) until ctx ends. It follows the engine's run state:
+// engine.WaitFor calls its predicate after every change.
+func Watch(ctx context.Context, eng *engine.Engine, appID string, p *Printer) {
+	w := &watcher{p: p, prefix: appID + "-", runs: map[string]*seenRun{}}
+	_ = eng.WaitFor(ctx, func(runs []engine.Run) bool {
+		for _, r := range runs {
+			w.update(r)
+		}
+		return false
+	})
+}
+
+type seenRun struct {
+	status  engine.RunStatus
+	steps   map[string]engine.StepRecord
+	history int
+}
+
+type watcher struct {
+	p      *Printer
+	prefix string
+	runs   map[string]*seenRun
+}
+
+func (w *watcher) update(r engine.Run) {
+	s := w.runs[r.ID]
+	fn := strings.TrimPrefix(r.FunctionID, w.prefix)
+	tag := fmt.Sprintf("run %s %-26s", shortID(r.ID), fn)
+	if s == nil {
+		s = &seenRun{steps: map[string]engine.StepRecord{}}
+		w.runs[r.ID] = s
+		trigger := eventName(r)
+		if len(r.Events) > 1 {
+			trigger = fmt.Sprintf("a batch of %d %s events", len(r.Events), trigger)
+		}
+		w.p.Printf("  ▶ %s started by %s", tag, trigger)
+	}
+	for _, st := range r.Steps {
+		old, seen := s.steps[st.ID]
+		s.steps[st.ID] = st
+		switch {
+		case st.Done && (!seen || !old.Done):
+			w.p.Printf("    %s step %s", tag, doneText(st))
+		case !st.Done && !seen && st.Op == "Sleep":
+			w.p.Printf("    %s step %s: sleeping %s", tag, st.Name, sleepFor(r, st.ID))
+		case !st.Done && !seen && st.Op == "WaitForEvent":
+			w.p.Printf("    %s step %s: waiting for an event", tag, st.Name)
+		}
+	}
+	for _, h := range r.History[min(s.history, len(r.History)):] {
+		if h.Kind == "retry" {
+			w.p.Printf("    %s step %s failed, retry %s", tag, stepName(r, h.StepID), h.Detail)
+		}
+	}
+	s.history = len(r.History)
+	if r.Status != s.status {
+		s.status = r.Status
+		switch r.Status {
+		case engine.StatusCompleted:
+			w.p.Printf("  ✔ %s Completed → %s", tag, clip(string(r.Output), 90))
+		case engine.StatusFailed, engine.StatusCancelled:
+			msg := ""
+			if r.Error != nil {
+				msg = r.Error.Message
+			}
+			w.p.Printf("  ✘ %s %s: %s", tag, r.Status, clip(msg, 90))
+		}
+	}
+}
+
+func doneText(st engine.StepRecord) string {
+	switch {
+	case st.Error != nil:
+		return st.Name + " failed: " + clip(st.Error.Message, 80)
+	case st.Op == "Sleep":
+		return st.Name + ": woke up"
+	case st.Op == "WaitForEvent" && string(st.Result) == "null":
+		return st.Name + ": timed out"
+	case st.Op == "WaitForEvent":
+		return st.Name + ": event received"
+	}
+	return st.Name + " ✓"
+}
+
+func sleepFor(r engine.Run, stepID string) string {
+	for _, h := range r.History {
+		if h.Kind == "sleep" && h.StepID == stepID {
+			return h.Detail
+		}
+	}
+	return ""
+}
+
+func stepName(r engine.Run, stepID string) string {
+	for _, st := range r.Steps {
+		if st.ID == stepID {
+			return st.Name
+		}
+	}
+	if stepID == "step" {
+		return "(function)"
+	}
+	return stepID
+}
+
+func eventName(r engine.Run) string {
+	if len(r.Events) == 0 {
+		return "?"
+	}
+	var ev struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(r.Events[0], &ev)
+	return ev.Name
+}
+
+// shortID keeps the random tail of a ULID, enough to tell runs apart.
+func shortID(id string) string {
+	if len(id) > 6 {
+		return id[len(id)-6:]
+	}
+	return id
+}
+
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
