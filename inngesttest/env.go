@@ -196,7 +196,7 @@ func (e *Env) SetAutoAdvance(on bool) { e.clock.SetAutoAdvance(on) }
 // returns their ids. It fails the test on error.
 func (e *Env) Send(t testing.TB, evs ...events.Sendable) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	ids, err := e.client.Send(ctx, evs...)
 	if err != nil {

@@ -222,3 +222,31 @@ func TestMisuseFailsClearly(t *testing.T) {
 		})
 	}
 }
+
+// TestMocksWithLargeState checks that mocks also reach a call whose state is
+// too large to be sent inline (use_api: the SDK fetches it from the API).
+func TestMocksWithLargeState(t *testing.T) {
+	t.Parallel()
+	if raceEnabled {
+		t.Skip("4 MB of state takes seconds under the race detector; run without -race")
+	}
+	env := inngesttest.Start(t, inngesttest.Options{})
+	fn, err := inngest.NewFunction(env.Client(), inngest.FunctionOpts{ID: "big"}, inngest.OnEvent(tick),
+		func(ctx context.Context, in inngest.Input[tickData]) ([]int, error) {
+			big, err := step.Run(ctx, "big", func(ctx context.Context) ([]byte, error) { return make([]byte, 3<<20+1), nil })
+			if err != nil {
+				return nil, err
+			}
+			if err := step.Sleep(ctx, "nap", time.Minute); err != nil {
+				return nil, err
+			}
+			v, err := step.Run(ctx, "mocked", func(ctx context.Context) (int, error) { return -1, nil })
+			return []int{len(big), v}, err
+		})
+	require.NoError(t, err)
+	env.Serve(fn)
+	env.MockStep("big", "mocked", 7)
+	run := env.WaitForRun(t, env.Send(t, tick.New(tickData{}))[0])
+	inngesttest.RequireOutput(t, run, fmt.Sprintf("[%d,7]", 3<<20+1))
+	require.Greater(t, len(run.Steps[0].Result), 4<<20, "the state must be over the inline limit")
+}

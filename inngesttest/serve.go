@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/serve"
@@ -11,6 +12,9 @@ import (
 
 // ServePath is the path apps are served at on their httptest server.
 const ServePath = "/api/inngest"
+
+// setupTimeout bounds a sync or a send, whatever Options.Timeout says.
+const setupTimeout = 30 * time.Second
 
 // app is one served app.
 type app struct {
@@ -57,7 +61,7 @@ func (e *Env) ServeClient(t testing.TB, client *inngest.Client, fns ...inngest.S
 	}
 	e.apps = append(e.apps, a)
 	e.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	if err := e.eng.Sync(ctx, a.srv.URL+ServePath); err != nil {
 		t.Fatalf("inngesttest: syncing app %q: %v", a.id, err)
