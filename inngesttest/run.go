@@ -91,7 +91,9 @@ type Step struct {
 
 // StepError is a step's final error.
 type StepError struct {
-	Name    string
+	// Name is the error's name, e.g. "Error".
+	Name string
+	// Message is the error message of the last attempt.
 	Message string
 }
 
