@@ -166,3 +166,19 @@ func (c *caller) do() int {
 	c.h.ServeHTTP(&c.w, c.req)
 	return c.w.code
 }
+
+// countOps counts the ops of kind op in a 206 body.
+func countOps(tb testing.TB, body []byte, op wire.Opcode) int {
+	tb.Helper()
+	var ops []wire.Op
+	if err := json.Unmarshal(body, &ops); err != nil {
+		tb.Fatalf("decoding ops: %v: %s", err, body)
+	}
+	n := 0
+	for _, o := range ops {
+		if o.Op == op {
+			n++
+		}
+	}
+	return n
+}
