@@ -96,7 +96,6 @@ type callJob struct {
 	body      []byte
 	version   int
 	held      []heldSlot
-	stepName  string
 }
 
 type heldSlot struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,5 +193,3 @@ func (e *Engine) Idle() bool {
 	now := e.clock.Now()
 	return e.inflight == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
 }
-
-var _ = errors.New

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -156,5 +155,3 @@ type eventJSON struct {
 	User json.RawMessage `json:"user"`
 	V    string          `json:"v,omitempty"`
 }
-
-var _ = time.Second

@@ -26,7 +26,8 @@ type Options struct {
 	// Logger receives diagnostics. Default: a logger that discards everything.
 	Logger *slog.Logger
 	// HTTPClient makes the calls to apps and the sync PUT. Default: a client
-	// with no overall timeout (CallTimeout bounds each call).
+	// with no overall timeout (CallTimeout bounds each call) that keeps up to
+	// MaxConcurrentCalls idle connections per host.
 	HTTPClient *http.Client
 	// RetryBackoff returns the delay before retry number attempt (1 for the
 	// first retry) of a failed call or step. Default: DefaultRetryBackoff.
@@ -67,7 +68,12 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = o.MaxConcurrentCalls
+		if tr.MaxIdleConnsPerHost <= 0 {
+			tr.MaxIdleConnsPerHost = 64
+		}
+		o.HTTPClient = &http.Client{Transport: tr}
 	}
 	if o.RetryBackoff == nil {
 		o.RetryBackoff = DefaultRetryBackoff
