@@ -129,7 +129,6 @@ func inject(steps map[string]json.RawMessage, mocks []mockEntry) bool {
 // them, on every call, so mocks hold through replays.
 func (e *Env) mockHandler(appID string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fixStepID(r)
 		fnID := r.URL.Query().Get("fnId")
 		if r.Method != http.MethodPost || fnID == "" {
 			h.ServeHTTP(w, r)
@@ -227,17 +226,4 @@ func actionsRun(r *http.Request) (string, bool) {
 	}
 	id, ok := strings.CutSuffix(rest, "/actions")
 	return id, ok && id != "" && !strings.Contains(id, "/")
-}
-
-// fixStepID keeps only the last stepId query parameter. The SDK registers URLs
-// ending in "&stepId=step" and the engine appends "&stepId=<hash>" for targeted
-// calls instead of replacing it, so the SDK would read "step" and treat every
-// targeted call (parallel steps) as a discovery call, planning the same steps
-// forever. The dev server replaces the parameter; so does this.
-func fixStepID(r *http.Request) {
-	q := r.URL.Query()
-	if ids := q["stepId"]; len(ids) > 1 {
-		q.Set("stepId", ids[len(ids)-1])
-		r.URL.RawQuery = q.Encode()
-	}
 }

@@ -92,7 +92,12 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	if req.Ctx.MaxAttempts <= 0 {
 		req.Ctx.MaxAttempts = 1
 	}
-	stepID := q.Get("stepId")
+	// The server appends &stepId=<target> to the registered URL, which already holds
+	// stepId=step: the last value is the target.
+	var stepID string
+	if ids := q["stepId"]; len(ids) > 0 {
+		stepID = ids[len(ids)-1]
+	}
 	if stepID == "" {
 		stepID = r.Header.Get(wire.HeaderStepID)
 	}

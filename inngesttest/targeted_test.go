@@ -1,5 +1,3 @@
-//go:build enginegap
-
 package inngesttest_test
 
 import (
