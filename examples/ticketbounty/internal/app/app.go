@@ -54,6 +54,9 @@ type Config struct {
 	// ReliablePayments turns off the flaky payment provider (which loses
 	// the reply of every payment's first attempt after charging).
 	ReliablePayments bool
+	// Payments replaces the payment provider (tests use it to make every
+	// charge fail).
+	Payments providers.Payments
 	// Logger receives the service's logs. Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -112,9 +115,13 @@ func build(ctx context.Context, cfg Config, st *store.Store) (*App, error) {
 		Email:   &providers.OutboxEmailer{Store: st, Latency: cfg.EmailLatency},
 		Discord: &providers.OutboxDiscord{Store: st},
 	}
-	a.Payments = &providers.LocalPayments{Store: st}
-	if !cfg.ReliablePayments {
-		a.Payments = &providers.FlakyPayments{Inner: a.Payments}
+	switch {
+	case cfg.Payments != nil:
+		a.Payments = cfg.Payments
+	case cfg.ReliablePayments:
+		a.Payments = &providers.LocalPayments{Store: st}
+	default:
+		a.Payments = &providers.FlakyPayments{Inner: &providers.LocalPayments{Store: st}}
 	}
 
 	// Every feature contributes its functions.

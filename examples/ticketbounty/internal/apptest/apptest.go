@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -34,6 +35,9 @@ func Start(t testing.TB, opts inngesttest.Options, cfg app.Config) *Harness {
 	opts.AppID = app.AppID
 	env := inngesttest.Start(t, opts)
 	cfg.DataDir = t.TempDir()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	cfg.Client = inngest.ClientOptions{Mode: inngest.ModeDev, APIBaseURL: env.URL(), EventAPIBaseURL: env.URL()}
 	a, err := app.New(context.Background(), cfg)
 	if err != nil {

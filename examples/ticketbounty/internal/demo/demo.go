@@ -104,6 +104,7 @@ type demo struct {
 
 	alice, bob store.User
 	ticket     store.Ticket
+	passed     time.Duration // fast-forwarded so far
 }
 
 func (d *demo) withDefaults() {
@@ -207,7 +208,7 @@ func (d *demo) onboardingTimeout(ctx context.Context) (string, error) {
 	if _, err := d.waitPaused(ctx, "onboarding", u.ID, "wait-for-verification"); err != nil {
 		return "", err
 	}
-	d.fastForward(d.VerificationTimeout, "Bob never verifies")
+	d.fastForward(d.VerificationTimeout, "Bob never verifies; the daily digest cron fires on each day passed")
 	detail, err := d.waitOnboarding(ctx, u, store.OnboardingReminded)
 	if err != nil {
 		return "", err
@@ -456,6 +457,7 @@ func (d *demo) waitOnboarding(ctx context.Context, u store.User, want string) (s
 }
 
 func (d *demo) fastForward(by time.Duration, why string) {
+	d.passed += by
 	d.p.Printf("   ⏩ fast-forward %s (%s)", human(by), why)
 	d.Clock.FastForward(by)
 }
@@ -602,13 +604,16 @@ func randomHex() string {
 	return hex.EncodeToString(b[:])
 }
 
-// human prints whole days and hours readably (168h0m0s → 7 days).
+// human prints durations readably: 7 days, 24 h, 30s, 8d 1h 0m 40s.
 func human(d time.Duration) string {
+	day := 24 * time.Hour
 	switch {
-	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 2*day && d%day == 0:
+		return fmt.Sprintf("%d days", d/day)
 	case d >= time.Hour && d%time.Hour == 0:
 		return fmt.Sprintf("%d h", d/time.Hour)
+	case d >= day:
+		return fmt.Sprintf("%dd %s", d/day, (d % day).Round(time.Second))
 	}
 	return d.String()
 }

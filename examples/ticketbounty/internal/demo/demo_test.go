@@ -1,8 +1,10 @@
 package demo_test
 
 import (
+	"bytes"
 	"context"
-	"os"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,29 +15,37 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/timewarp"
 )
 
-// TestDemo runs README command 1's demo end to end: real HTTP, the embedded
-// engine on a fast-forwardable clock, a real SQLite file.
+// TestDemo runs the demo of README command 1 end to end: real HTTP, the
+// embedded engine on a fast-forwardable clock, a real SQLite file.
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clock := &timewarp.Clock{}
-	rt, err := app.Start(ctx, app.RuntimeOptions{Engine: engine.Options{Clock: clock}, Config: app.Config{DataDir: t.TempDir()}})
+	quiet := slog.New(slog.DiscardHandler)
+	rt, err := app.Start(ctx, app.RuntimeOptions{
+		Engine: engine.Options{Clock: clock, Logger: quiet},
+		Config: app.Config{DataDir: t.TempDir(), Logger: quiet, EmailLatency: 20e6},
+	})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, rt.Close(context.Background())) }()
-	p := demo.NewPrinter(os.Stdout)
-	go demo.Watch(ctx, rt.Engine, rt.Client.AppID(), p)
+	var out bytes.Buffer
+	p := demo.NewPrinter(&out)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		demo.Watch(watchCtx, rt.Engine, rt.Client.AppID(), p)
+	}()
 	res, err := demo.Run(ctx, demo.Options{Runtime: rt, Clock: clock, Printer: p})
+	stopWatch()
+	<-done
 	require.NoError(t, err)
-	if !res.OK() {
-		for _, r := range rt.Engine.Runs() {
-			if !r.Status.Done() {
-				t.Logf("run %s %s %s calls=%d", r.ID, r.FunctionID, r.Status, r.Calls)
-				for _, h := range r.History {
-					t.Logf("   %s %s %s %d %s", h.Time.Format("15:04:05.000"), h.Kind, h.StepID, h.Status, h.Detail)
-				}
-			}
-		}
+	require.True(t, res.OK(), "%s\n%s", res.Line(), out.String())
+	require.Equal(t, 11, res.Total())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Equal(t, "demo: 11/11 workflows behaved as expected", lines[len(lines)-1])
+	for _, want := range []string{"started by app/auth.user-signed-up", "step wait-for-triage: sleeping 30s", "step charge-card failed, retry 1", "⏩ fast-forward 7 days"} {
+		require.Contains(t, out.String(), want)
 	}
-	require.True(t, res.OK(), res.Line())
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 )
@@ -61,7 +62,7 @@ func (w *watcher) update(r engine.Run) {
 	}
 	for _, h := range r.History[min(s.history, len(r.History)):] {
 		if h.Kind == "retry" {
-			w.p.Printf("    %s step %s failed, retry %s", tag, stepName(r, h.StepID), h.Detail)
+			w.p.Printf("    %s %s failed, %s", tag, failedStep(r, h.StepID), retryText(h.Detail))
 		}
 	}
 	s.history = len(r.History)
@@ -97,22 +98,37 @@ func doneText(st engine.StepRecord) string {
 func sleepFor(r engine.Run, stepID string) string {
 	for _, h := range r.History {
 		if h.Kind == "sleep" && h.StepID == stepID {
+			if d, err := time.ParseDuration(h.Detail); err == nil {
+				return human(d)
+			}
 			return h.Detail
 		}
 	}
 	return ""
 }
 
-func stepName(r engine.Run, stepID string) string {
+// failedStep names what a retry is for: the step whose attempt failed, or
+// the function itself.
+func failedStep(r engine.Run, stepID string) string {
 	for _, st := range r.Steps {
-		if st.ID == stepID {
-			return st.Name
+		if st.ID == stepID || (stepID == "step" && st.Op == "StepError" && !st.Done) {
+			return "step " + st.Name
 		}
 	}
-	if stepID == "step" {
-		return "(function)"
+	return "the call"
+}
+
+// retryText turns "attempt 1 in 8.947291862s" into "retry 1 in 8.9s".
+func retryText(detail string) string {
+	var n int
+	var d time.Duration
+	var ds string
+	if _, err := fmt.Sscanf(detail, "attempt %d in %s", &n, &ds); err == nil {
+		if d, err = time.ParseDuration(ds); err == nil {
+			return fmt.Sprintf("retry %d in %s", n, d.Round(100*time.Millisecond))
+		}
 	}
-	return stepID
+	return "retry " + detail
 }
 
 func eventName(r engine.Run) string {
