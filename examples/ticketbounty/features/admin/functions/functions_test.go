@@ -67,4 +67,3 @@ func TestGlobalFailureHandlerIgnoresItsOwnFailures(t *testing.T) {
 	require.Len(t, cfg.Triggers, 1)
 	require.Equal(t, "event.data.function_id != 'ticket-bounty-on-function-failed'", cfg.Triggers[0].Expression)
 }
-

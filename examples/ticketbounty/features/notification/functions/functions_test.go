@@ -8,12 +8,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-b02f2472/inngest-go/events"
 	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
 	notifyfns "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/functions"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/apptest"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
-	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
 )
 
