@@ -44,10 +44,11 @@ func (k faultKind) String() string {
 	return [...]string{"none", "5xx", "timeout", "reset", "down"}[k]
 }
 
-// faultCallTimeout is the engine's CallTimeout in fault tests: long enough for
-// a normal call under -race on a slow machine, short enough for timeouts to be
-// cheap.
-const faultCallTimeout = 400 * time.Millisecond
+// faultCallTimeout is the engine's CallTimeout in fault tests that inject
+// timeouts: long enough for a normal call under -race on a busy machine, short
+// enough for timeouts to be cheap. Other tests use a long one: a genuine call
+// cut by the timeout after its step ran would legitimately run it again.
+const faultCallTimeout = time.Second
 
 // faultApp serves an SDK handler on 127.0.0.1 behind a fault injector.
 type faultApp struct {
@@ -60,8 +61,9 @@ type faultApp struct {
 	srv      *http.Server
 	serving  sync.WaitGroup
 	down     bool
-	refused  int // failed calls seen while down
-	downFor  int // failed calls to let through before reopening
+	refused  int  // failed calls seen while down
+	downFor  int  // failed calls to let through before reopening
+	crash    bool // GoDown also kills in-flight calls (else they finish)
 	injected [faultKinds]int
 }
 
@@ -103,8 +105,10 @@ func (a *faultApp) Injected() (map[string]int, int) {
 	return out, total
 }
 
-// GoDown closes the listener and every open connection; the app comes back on
-// the same port after downFor failed calls (see noteFailure).
+// GoDown closes the listener and idle connections, letting in-flight calls
+// finish (with crash set, it kills them too: their steps may have run and
+// will run again, the protocol's at-least-once); the app comes back on the
+// same port after downFor failed calls (see noteFailure).
 func (a *faultApp) GoDown() {
 	a.mu.Lock()
 	if a.down {
@@ -113,9 +117,13 @@ func (a *faultApp) GoDown() {
 	}
 	a.down = true
 	a.refused = 0
-	srv := a.srv
+	srv, crash := a.srv, a.crash
 	a.mu.Unlock()
-	_ = srv.Close()
+	if crash {
+		_ = srv.Close()
+		return
+	}
+	a.serving.Go(func() { _ = srv.Shutdown(context.Background()) })
 }
 
 // noteFailure is called by the engine's transport on every failed call; while
@@ -220,18 +228,22 @@ type faultEnv struct {
 
 // faultOpts configure newFaultEnv.
 type faultOpts struct {
-	checkpoint bool
-	fns        func(c *inngest.Client) []inngest.ServableFunction
+	checkpoint  bool
+	callTimeout time.Duration // default 10 s
+	fns         func(c *inngest.Client) []inngest.ServableFunction
 }
 
 func newFaultEnv(t *testing.T, o faultOpts) *faultEnv {
 	t.Helper()
 	fe := &faultEnv{t: t}
+	if o.callTimeout <= 0 {
+		o.callTimeout = 10 * time.Second
+	}
 	engTr := http.DefaultTransport.(*http.Transport).Clone()
 	ft := &faultTransport{base: engTr}
 	eng, err := engine.New(engine.Options{
 		RetryBackoff: func(int) time.Duration { return 5 * time.Millisecond },
-		CallTimeout:  faultCallTimeout,
+		CallTimeout:  o.callTimeout,
 		HTTPClient:   &http.Client{Transport: ft},
 	})
 	require.NoError(t, err)
@@ -382,29 +394,38 @@ func TestFaultsStepsRetriedAndRunOnce(t *testing.T) {
 		name       string
 		checkpoint bool
 		downFirst  bool // the app is down before the events are sent
+		crash      bool // the outage kills in-flight calls: steps run at least once
+		timeouts   bool // the case injects timeouts: short CallTimeout
 		decide     func(*http.Request) faultKind
 	}{
 		{name: "5xx", decide: alternate(fault5xx, 12)},
-		{name: "timeout", decide: alternate(faultTimeout, 3)},
+		{name: "timeout", timeouts: true, decide: alternate(faultTimeout, 3)},
 		{name: "reset", decide: alternate(faultReset, 12)},
 		{name: "down mid-run", decide: downOnCall(4)},
 		{name: "down before send", downFirst: true},
-		{name: "mixed", decide: mixed(1, 15)},
-		{name: "mixed checkpointed", checkpoint: true, decide: mixed(2, 8)},
+		{name: "crash mid-run", crash: true, decide: downOnCall(4)},
+		{name: "mixed", timeouts: true, decide: mixed(1, 15)},
+		{name: "mixed checkpointed", checkpoint: true, timeouts: true, decide: mixed(2, 8)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			counts := &stepCounter{}
-			fe := newFaultEnv(t, faultOpts{checkpoint: tc.checkpoint, fns: func(c *inngest.Client) []inngest.ServableFunction {
+			var ct time.Duration
+			if tc.timeouts {
+				ct = faultCallTimeout
+			}
+			fe := newFaultEnv(t, faultOpts{checkpoint: tc.checkpoint, callTimeout: ct, fns: func(c *inngest.Client) []inngest.ServableFunction {
 				return []inngest.ServableFunction{threeStepFn(c, counts)}
 			}})
 			fe.app.decide = tc.decide
+			fe.app.crash = tc.crash
 			if tc.downFirst {
 				fe.app.GoDown()
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
+			reruns := 0
 			ids := make([]string, runs)
 			for i := range runs {
 				out, err := fe.client.Send(ctx, faultEvents.New(faultEvent{I: i + 1}))
@@ -418,7 +439,13 @@ func TestFaultsStepsRetriedAndRunOnce(t *testing.T) {
 				require.Equal(t, engine.StatusCompleted, rs[0].Status, "run %s: %+v", rs[0].ID, rs[0].Error)
 				require.JSONEq(t, fmt.Sprint(3*(i+1)), string(rs[0].Output))
 				for _, s := range faultStepNames {
-					require.Equal(t, 1, counts.get(fmt.Sprintf("%d/%s", i+1, s)), "step %s of run %d ran once", s, i+1)
+					n := counts.get(fmt.Sprintf("%d/%s", i+1, s))
+					if tc.crash {
+						require.GreaterOrEqual(t, n, 1, "step %s of run %d ran", s, i+1)
+						reruns += n - 1
+						continue
+					}
+					require.Equal(t, 1, n, "step %s of run %d ran once: %+v", s, i+1, rs[0].History)
 				}
 			}
 			require.Len(t, fe.eng.Runs(), runs, "one run per event, none lost or doubled")
@@ -427,7 +454,7 @@ func TestFaultsStepsRetriedAndRunOnce(t *testing.T) {
 			totalMu.Lock()
 			total += n // every run completed despite them
 			totalMu.Unlock()
-			t.Logf("faults injected and survived: %d %v", n, byKind)
+			t.Logf("faults injected and survived: %d %v; steps re-run after a crash: %d", n, byKind, reruns)
 		})
 	}
 }
