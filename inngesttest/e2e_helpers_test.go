@@ -1,0 +1,104 @@
+package inngesttest_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/inngesttest"
+)
+
+// e2eData is the payload of the events the end-to-end tests send.
+type e2eData struct {
+	User  string `json:"user"`
+	N     int    `json:"n"`
+	Until string `json:"until,omitempty"`
+	Prio  int    `json:"prio,omitempty"`
+}
+
+var (
+	e2eStarted = events.Define[e2eData]("e2e/job.started")
+	e2eOther   = events.Define[e2eData]("e2e/job.other")
+	e2eSignal  = events.Define[e2eData]("e2e/job.signal")
+	e2eCancel  = events.Define[e2eData]("e2e/job.cancelled")
+)
+
+// noCheckpoint turns checkpointing off so that every step is one call and
+// every opcode shows up in the run's history.
+var noCheckpoint = inngest.CheckpointOptions{Disabled: true}
+
+// newFn creates a function on env's client and fails the test on error.
+func newFn[T, R any](t *testing.T, env *inngesttest.Env, opts inngest.FunctionOpts, tr inngest.Trigger[T], h inngest.Handler[T, R]) *inngest.Function[T, R] {
+	t.Helper()
+	fn, err := inngest.NewFunction(env.Client(), opts, tr, h)
+	require.NoError(t, err)
+	return fn
+}
+
+// callsOf returns the run's HTTP calls (history entries of kind "call") in
+// order, as step ids ("step" for discovery) with their virtual times.
+func callsOf(run inngesttest.Run) []inngestCall {
+	var out []inngestCall
+	for _, h := range run.Engine.History {
+		if h.Kind == "call" {
+			out = append(out, inngestCall{StepID: h.StepID, At: h.Time})
+		}
+	}
+	return out
+}
+
+type inngestCall struct {
+	StepID string
+	At     time.Time
+}
+
+// historyDetails returns the details of the run's history entries of kind.
+func historyDetails(run inngesttest.Run, kind string) []string {
+	var out []string
+	for _, h := range run.Engine.History {
+		if h.Kind == kind {
+			out = append(out, h.Detail)
+		}
+	}
+	return out
+}
+
+// countingTransport counts requests per path prefix on their way to the engine.
+type countingTransport struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	byFn map[string]int
+	n    atomic.Int64
+}
+
+func newCountingTransport() *countingTransport {
+	return &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone(), byFn: map[string]int{}}
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Path, "/v1/checkpoint/") {
+		c.n.Add(1)
+		c.mu.Lock()
+		c.byFn[strings.TrimPrefix(r.URL.Path, "/v1/checkpoint/")]++
+		c.mu.Unlock()
+	}
+	return c.base.RoundTrip(r)
+}
+
+// checkpoints returns the number of checkpoint requests made for a run.
+func (c *countingTransport) checkpoints(runID string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byFn[runID+"/async"]
+}
+
+func (c *countingTransport) close() {
+	c.base.(*http.Transport).CloseIdleConnections()
+}
