@@ -92,11 +92,19 @@ type Server struct {
 	fns    []*exec.Function
 	byID   map[string]*exec.Function
 	logger *slog.Logger
+
+	drain drain // calls in flight, for Shutdown (shutdown.go)
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.setSDKHeaders(w.Header())
+	// Graceful shutdown (shutdown.go): refuse new calls once Shutdown began.
+	done, ok := s.drain.admit(w, r)
+	if !ok {
+		return
+	}
+	defer done()
 	switch r.Method {
 	case http.MethodGet:
 		s.introspect(w, r)
