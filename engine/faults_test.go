@@ -527,3 +527,35 @@ func TestFaultsOnFailureRunsOnce(t *testing.T) {
 	require.Equal(t, 3*runs, total, "3 attempts of down-5xx per run")
 	t.Logf("faults injected (exhausting retries): %d %v", total, byKind)
 }
+
+func TestCloseWithCallsInFlight(t *testing.T) {
+	t.Parallel()
+	const runs = 20
+	counts := &stepCounter{}
+	fe := newFaultEnv(t, faultOpts{fns: func(c *inngest.Client) []inngest.ServableFunction {
+		return []inngest.ServableFunction{threeStepFn(c, counts)}
+	}})
+	// Every call hangs until the engine hangs up (CallTimeout is 10 s).
+	fe.app.decide = func(*http.Request) faultKind { return faultTimeout }
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range runs {
+		_, err := fe.client.Send(ctx, faultEvents.New(faultEvent{I: i}))
+		require.NoError(t, err)
+	}
+	waitUntil(t, func() bool {
+		byKind, _ := fe.app.Injected()
+		return byKind["timeout"] >= runs
+	})
+	closed := make(chan error, 1)
+	go func() { closed <- fe.eng.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-ctx.Done():
+		t.Fatal("Close did not return with calls in flight")
+	}
+	for _, r := range fe.eng.Runs() {
+		require.False(t, r.Status.Done())
+	}
+}
