@@ -105,7 +105,7 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	var errs []error
 	rt.closeEngine(ctx) // first: cancels the engine's calls into the app
 	if rt.appSrv != nil {
-		errs = append(errs, rt.appSrv.Shutdown(ctx))
+		shutdown(ctx, rt.appSrv)
 	}
 	if rt.App != nil {
 		errs = append(errs, rt.App.Close())
@@ -118,7 +118,19 @@ func (rt *Runtime) closeEngine(ctx context.Context) {
 		_ = rt.Engine.Close()
 	}
 	if rt.engSrv != nil {
-		_ = rt.engSrv.Shutdown(ctx)
+		shutdown(ctx, rt.engSrv)
+	}
+}
+
+// shutdown lets in-flight requests finish for up to half a second, then
+// closes what is left. (http.Server.Shutdown alone waits 5 s for
+// connections a client dialled but never used, which HTTP clients leave
+// behind routinely.)
+func shutdown(ctx context.Context, srv *http.Server) {
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		_ = srv.Close()
 	}
 }
 
