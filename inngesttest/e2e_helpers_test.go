@@ -20,7 +20,7 @@ type e2eData struct {
 	User  string `json:"user"`
 	N     int    `json:"n"`
 	Until string `json:"until,omitempty"`
-	Prio  int    `json:"prio,omitempty"`
+	Prio  int    `json:"prio"`
 }
 
 var (
