@@ -3,7 +3,6 @@ package inngesttest_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
-	"github.com/seed-b02f2472/inngest-go/serve"
 )
 
 // TestE2EFailureHandlers: when a run fails for good (after its retries), the
@@ -107,13 +105,7 @@ func TestE2EResync(t *testing.T) {
 	// different function set, synced the way the dev server syncs.
 	keep2 := newFn(t, env, inngest.FunctionOpts{ID: "keep"}, inngest.OnEvent(e2eStarted), version("v2"))
 	added := newFn(t, env, inngest.FunctionOpts{ID: "added"}, inngest.OnEvent(e2eSignal), version("added"))
-	h, err := serve.New(env.Client(), serve.Options{}, keep2, added)
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, env.Engine().Sync(ctx, srv.URL+inngesttest.ServePath))
+	resync(t, env, keep2, added)
 
 	dropped := env.Send(t, e2eOther.New(e2eData{}))
 	require.Empty(t, env.RunsForEvent(dropped[0]), "a function removed by the re-sync was triggered")

@@ -1,7 +1,9 @@
 package inngesttest_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/serve"
 )
 
 // e2eData is the payload of the events the end-to-end tests send.
@@ -101,4 +104,17 @@ func (c *countingTransport) checkpoints(runID string) int {
 
 func (c *countingTransport) close() {
 	c.base.(*http.Transport).CloseIdleConnections()
+}
+
+// resync serves fns as a new handler for env's app and syncs it, replacing the
+// functions served before (Env.Serve refuses a second handler for one app).
+func resync(t *testing.T, env *inngesttest.Env, fns ...inngest.ServableFunction) {
+	t.Helper()
+	h, err := serve.New(env.Client(), serve.Options{}, fns...)
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, env.Engine().Sync(ctx, srv.URL+inngesttest.ServePath))
 }
