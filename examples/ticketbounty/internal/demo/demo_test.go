@@ -45,7 +45,7 @@ func TestDemo(t *testing.T) {
 	require.Equal(t, 11, res.Total())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Equal(t, "demo: 11/11 workflows behaved as expected", lines[len(lines)-1])
-	for _, want := range []string{"started by app/auth.user-signed-up", "step wait-for-triage: sleeping 30s", "step charge-card failed, retry 1", "⏩ fast-forward 7 days"} {
+	for _, want := range []string{"started by app/auth.user-signed-up", "step wait-for-triage: sleeping 30s", "failed, retry 1 in", "⏩ fast-forward 7 days"} {
 		require.Contains(t, out.String(), want)
 	}
 }

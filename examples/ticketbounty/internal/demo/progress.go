@@ -48,21 +48,31 @@ func (w *watcher) update(r engine.Run) {
 		}
 		w.p.Printf("  ▶ %s started by %s", tag, trigger)
 	}
+	// History is append-only, so no sleep, wait or retry is missed even
+	// when several changes happen between two calls.
+	for _, h := range r.History[min(s.history, len(r.History)):] {
+		switch h.Kind {
+		case "sleep":
+			if d, err := time.ParseDuration(h.Detail); err == nil {
+				w.p.Printf("    %s step %s: sleeping %s", tag, stepName(r, h.StepID), human(d))
+			} else {
+				w.p.Printf("    %s step %s: %s", tag, stepName(r, h.StepID), h.Detail)
+			}
+		case "wait":
+			detail := h.Detail
+			if strings.HasPrefix(detail, "matched event") {
+				detail = "event received"
+			}
+			w.p.Printf("    %s step %s: %s", tag, stepName(r, h.StepID), detail)
+		case "retry":
+			w.p.Printf("    %s %s failed, %s", tag, failedStep(r, h.StepID), retryText(h.Detail))
+		}
+	}
 	for _, st := range r.Steps {
 		old, seen := s.steps[st.ID]
 		s.steps[st.ID] = st
-		switch {
-		case st.Done && (!seen || !old.Done):
+		if st.Done && (!seen || !old.Done) && st.Op != "Sleep" && st.Op != "WaitForEvent" {
 			w.p.Printf("    %s step %s", tag, doneText(st))
-		case !st.Done && !seen && st.Op == "Sleep":
-			w.p.Printf("    %s step %s: sleeping %s", tag, st.Name, sleepFor(r, st.ID))
-		case !st.Done && !seen && st.Op == "WaitForEvent":
-			w.p.Printf("    %s step %s: waiting for an event", tag, st.Name)
-		}
-	}
-	for _, h := range r.History[min(s.history, len(r.History)):] {
-		if h.Kind == "retry" {
-			w.p.Printf("    %s %s failed, %s", tag, failedStep(r, h.StepID), retryText(h.Detail))
 		}
 	}
 	s.history = len(r.History)
@@ -85,35 +95,34 @@ func doneText(st engine.StepRecord) string {
 	switch {
 	case st.Error != nil:
 		return st.Name + " failed: " + clip(st.Error.Message, 80)
-	case st.Op == "Sleep":
-		return st.Name + ": woke up"
-	case st.Op == "WaitForEvent" && string(st.Result) == "null":
-		return st.Name + ": timed out"
-	case st.Op == "WaitForEvent":
-		return st.Name + ": event received"
 	}
 	return st.Name + " ✓"
 }
 
-func sleepFor(r engine.Run, stepID string) string {
-	for _, h := range r.History {
-		if h.Kind == "sleep" && h.StepID == stepID {
-			if d, err := time.ParseDuration(h.Detail); err == nil {
-				return human(d)
-			}
-			return h.Detail
+func stepName(r engine.Run, stepID string) string {
+	for _, st := range r.Steps {
+		if st.ID == stepID {
+			return st.Name
 		}
 	}
-	return ""
+	return stepID
 }
 
-// failedStep names what a retry is for: the step whose attempt failed, or
-// the function itself.
+// failedStep names what a retry is for: the step whose attempt failed
+// (still in error, or already retried when changes came in together), or
+// the call itself.
 func failedStep(r engine.Run, stepID string) string {
+	retried := ""
 	for _, st := range r.Steps {
-		if st.ID == stepID || (stepID == "step" && st.Op == "StepError" && !st.Done) {
+		switch {
+		case st.ID == stepID, stepID == "step" && st.Op == "StepError" && !st.Done:
 			return "step " + st.Name
+		case stepID == "step" && st.Attempts > 1 && retried == "":
+			retried = "step " + st.Name
 		}
+	}
+	if retried != "" {
+		return retried
 	}
 	return "the call"
 }
