@@ -121,3 +121,64 @@ func TestE2ECancelWhileWaiting(t *testing.T) {
 	require.Equal(t, inngesttest.StatusCancelled, run.Status)
 	require.Equal(t, calls, run.Calls)
 }
+
+// TestE2EDebounceTimeout: a debounce that keeps being extended still runs once
+// its Timeout after the first event passes, with the latest event.
+func TestE2EDebounceTimeout(t *testing.T) {
+	t.Parallel()
+	env := inngesttest.Start(t, inngesttest.Options{ManualClock: true})
+	fn := newFn(t, env, inngest.FunctionOpts{ID: "capped", Debounce: &inngest.Debounce{Period: 10 * time.Second, Timeout: 25 * time.Second}},
+		inngest.OnEvent(e2eStarted),
+		func(ctx context.Context, in inngest.Input[e2eData]) (int, error) { return in.Event.Data.N, nil })
+	env.Serve(fn)
+	start := env.Now()
+	for n := 1; n <= 5; n++ { // events at 0, 5, 10, 15, 20 s
+		env.Send(t, e2eStarted.New(e2eData{N: n}))
+		env.Advance(5 * time.Second)
+	}
+	run := env.WaitForFunction(t, "capped")
+	inngesttest.RequireOutput(t, run, "5")
+	require.Equal(t, 25*time.Second, run.StartedAt.Sub(start))
+}
+
+// TestE2EBatchKey: batches are kept per key value.
+func TestE2EBatchKey(t *testing.T) {
+	t.Parallel()
+	env := inngesttest.Start(t, inngesttest.Options{ManualClock: true})
+	fn := newFn(t, env, inngest.FunctionOpts{ID: "per-user", BatchEvents: &inngest.BatchEvents{MaxSize: 2, Timeout: 10 * time.Second, Key: "event.data.user"}},
+		inngest.OnEvent(e2eStarted),
+		func(ctx context.Context, in inngest.Input[e2eData]) ([]int, error) {
+			var ns []int
+			for _, ev := range in.Events {
+				ns = append(ns, ev.Data.N)
+			}
+			return ns, nil
+		})
+	env.Serve(fn)
+	ids := env.Send(t, e2eStarted.New(e2eData{User: "a", N: 1}), e2eStarted.New(e2eData{User: "b", N: 2}), e2eStarted.New(e2eData{User: "a", N: 3}))
+	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[0]), "[1,3]")
+	require.Empty(t, env.RunsForEvent(ids[1]))
+	env.Advance(10 * time.Second)
+	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[1]), "[2]")
+}
+
+// TestE2EThrottleBurstAndKey: Burst lets extra runs start at once; throttling
+// is per key.
+func TestE2EThrottleBurstAndKey(t *testing.T) {
+	t.Parallel()
+	env := inngesttest.Start(t, inngesttest.Options{})
+	fn := newFn(t, env, inngest.FunctionOpts{ID: "bursty", Throttle: &inngest.Throttle{Limit: 1, Period: time.Minute, Burst: 1, Key: "event.data.user"}},
+		inngest.OnEvent(e2eStarted),
+		func(ctx context.Context, in inngest.Input[e2eData]) (int, error) { return in.Event.Data.N, nil })
+	env.Serve(fn)
+	start := env.Now()
+	ids := env.Send(t,
+		e2eStarted.New(e2eData{User: "a", N: 0}), e2eStarted.New(e2eData{User: "a", N: 1}), e2eStarted.New(e2eData{User: "a", N: 2}),
+		e2eStarted.New(e2eData{User: "b", N: 3}))
+	want := []time.Duration{0, 0, time.Minute, 0}
+	for i, id := range ids {
+		run := env.WaitForRun(t, id)
+		inngesttest.RequireOutput(t, run, fmt.Sprint(i))
+		require.Equal(t, want[i], callsOf(run)[0].At.Sub(start), "run %d", i)
+	}
+}
