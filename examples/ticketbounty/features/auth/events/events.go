@@ -1,6 +1,3 @@
-// Package events defines the auth domain's events: one typed definition per
-// event name, used by the API routes that send them and the functions they
-// trigger.
 package events
 
 import "github.com/seed-b02f2472/inngest-go/events"

@@ -1,5 +1,3 @@
-// Package events defines the notification domain's events: e-mail requests
-// (sent by every other domain) and in-app notifications (batched hourly).
 package events
 
 import "github.com/seed-b02f2472/inngest-go/events"

@@ -1,5 +1,3 @@
-// Package handlers holds the notification domain's HTTP route: a
-// transactional e-mail API for other services.
 package handlers
 
 import (

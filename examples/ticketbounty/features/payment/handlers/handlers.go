@@ -1,4 +1,3 @@
-// Package handlers holds the payment domain's HTTP route.
 package handlers
 
 import (

@@ -1,4 +1,3 @@
-// Package events defines the ticket domain's events.
 package events
 
 import "github.com/seed-b02f2472/inngest-go/events"

@@ -1,4 +1,3 @@
-// Package handlers holds the ticket domain's HTTP routes.
 package handlers
 
 import (

@@ -1,0 +1,2 @@
+// Package events defines the admin domain's events.
+package events

@@ -1,0 +1,2 @@
+// Package events defines the payment domain's events.
+package events

@@ -1,0 +1,2 @@
+// Package handlers holds the payment domain's HTTP route.
+package handlers

@@ -1,0 +1,2 @@
+// Package events defines the ticket domain's events.
+package events

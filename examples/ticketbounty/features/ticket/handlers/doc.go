@@ -1,0 +1,2 @@
+// Package handlers holds the ticket domain's HTTP routes.
+package handlers
