@@ -283,7 +283,9 @@ func (e *Engine) fireDueLocked(now time.Time) {
 }
 
 func (e *Engine) fireLocked(t TimerItem, now time.Time) {
-	_ = e.store.DeleteTimer(e.ctx, t.ID)
+	if t.Kind != TimerCall {
+		_ = e.store.DeleteTimer(e.ctx, t.ID)
+	}
 	switch t.Kind {
 	case TimerCall:
 		e.startCallLocked(t, now)

@@ -64,6 +64,12 @@ func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldS
 
 // startCallLocked starts the HTTP call of a due call job.
 func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
+	started := false
+	defer func() {
+		if !started {
+			_ = e.store.DeleteTimer(e.ctx, t.ID)
+		}
+	}()
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() {
 		return
@@ -77,6 +83,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	held, ok := e.acquireLocked(fn, r, requestID)
 	if !ok {
 		e.parked = append(e.parked, t)
+		started = true
 		_ = e.store.SaveTimer(e.ctx, t)
 		return
 	}
@@ -109,6 +116,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
 	e.inflight++
 	e.wg.Add(1)
+	started = true
 	go e.runCall(job)
 }
 
@@ -125,6 +133,7 @@ func (e *Engine) runCall(job *callJob) {
 	}
 	if e.ctx.Err() == nil {
 		e.handleResultLocked(job, res)
+		_ = e.store.DeleteTimer(e.ctx, job.t.ID)
 	}
 	e.mu.Unlock()
 	e.poke()
