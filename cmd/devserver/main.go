@@ -1,7 +1,7 @@
 // Command devserver runs the embedded Inngest engine as a local dev server on
 // 127.0.0.1:8288, so that any Inngest SDK can sync to it and send events.
 //
-//	go run ./cmd/devserver [--port 8288] [--signing-key signkey-…] [--event-key KEY] [--sync URL]
+//	go run ./cmd/devserver [--port 8288] [--data-dir DIR] [--signing-key signkey-…] [--event-key KEY] [--sync URL]
 package main
 
 import (
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
 
 func main() {
@@ -34,6 +35,7 @@ func run() error {
 	signingKey := flag.String("signing-key", "", "sign calls and require this key's Bearer token on /fn/register")
 	eventKey := flag.String("event-key", "", "only accept this event key on /e/{key} (default: any)")
 	syncURL := flag.String("sync", "", "app serve URL to sync at start (sends the PUT like the dev server)")
+	dataDir := flag.String("data-dir", "", "keep events, runs, waits and timers in <dir>/engine.db (SQLite) so they survive a restart (default: in memory)")
 	verbose := flag.Bool("v", false, "debug logging")
 	flag.Parse()
 
@@ -42,7 +44,16 @@ func run() error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	eng, err := engine.New(engine.Options{SigningKey: *signingKey, EventKey: *eventKey, Logger: logger})
+	opts := engine.Options{SigningKey: *signingKey, EventKey: *eventKey, Logger: logger}
+	if *dataDir != "" {
+		st, err := sqlitestore.OpenDir(*dataDir)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		opts.Store = st
+	}
+	eng, err := engine.New(opts)
 	if err != nil {
 		return err
 	}
