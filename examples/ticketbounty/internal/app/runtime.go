@@ -85,11 +85,7 @@ func Start(ctx context.Context, o RuntimeOptions) (*Runtime, error) {
 		return nil, err
 	}
 	rt.App = a
-	handler := a.Router
-	if rt.Engine != nil {
-		handler = lastStepID(handler)
-	}
-	rt.appSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	rt.appSrv = &http.Server{Handler: a.Router, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rt.appSrv.Serve(appLn) }()
 
 	// Sync: tell the Inngest server which functions live at /api/inngest.
@@ -132,23 +128,4 @@ func shutdown(ctx context.Context, srv *http.Server) {
 	if srv.Shutdown(ctx) != nil {
 		_ = srv.Close()
 	}
-}
-
-// lastStepID keeps only the last stepId query parameter of a request.
-//
-// Workaround for a gap of the embedded engine (see inngesttest's
-// TestEngineGapTargetedCallStepID): the SDK registers URLs ending in
-// "&stepId=step" and, for a targeted call, the engine appends
-// "&stepId=<hash>" instead of replacing it, so the SDK would plan parallel
-// steps forever. The dev server replaces the parameter. Remove this once the
-// engine does too.
-func lastStepID(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if ids := q["stepId"]; len(ids) > 1 {
-			q.Set("stepId", ids[len(ids)-1])
-			r.URL.RawQuery = q.Encode()
-		}
-		h.ServeHTTP(w, r)
-	})
 }
