@@ -3,7 +3,6 @@ package inngest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -225,4 +224,3 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-var _ = errors.New
