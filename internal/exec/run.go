@@ -47,6 +47,7 @@ type Run struct {
 	ops          []reported
 	visited      []string
 	claimed      map[string][]int
+	fatal        error // a misuse that makes the whole call fail (duplicate ids)
 	buffered     []wire.Op
 	bufferedAt   time.Time
 	ranSteps     int
@@ -199,6 +200,12 @@ func (r *Run) finish(ctx context.Context, o outcome) Response {
 		r.mu.Unlock()
 	}
 	ops := r.sortedOps()
+	r.mu.Lock()
+	fatal := r.fatal
+	r.mu.Unlock()
+	if fatal != nil {
+		return errorResponse(400, "StepIDConflict", fatal.Error(), true, time.Time{})
+	}
 	if o.stopped || !flushed {
 		ops = append(pending, ops...)
 		if len(ops) == 0 {

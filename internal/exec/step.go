@@ -124,6 +124,7 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 			r.claimed = make(map[string][]int)
 		}
 		if p, ok := r.claimed[s.Hash]; ok && !samePath(p, f.path) {
+			r.fatal = ErrDuplicateID
 			r.mu.Unlock()
 			return Skip, ErrDuplicateID
 		}
