@@ -156,9 +156,9 @@ func TestE2ERateLimit(t *testing.T) {
 	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[3]), "4")
 	require.Empty(t, env.RunsForEvent(ids[2]), "an event over the limit started a run")
 
-	env.Advance(30 * time.Minute)
+	advance(env, 30 * time.Minute)
 	over := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 5}))
-	env.Advance(30 * time.Minute)
+	advance(env, 30 * time.Minute)
 	again := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 6}))
 	inngesttest.RequireOutput(t, env.WaitForRun(t, again[0]), "6")
 	require.Empty(t, env.RunsForEvent(over[0]))
@@ -176,16 +176,16 @@ func TestE2EDebounce(t *testing.T) {
 	var last []string
 	for n := 1; n <= 3; n++ {
 		last = env.Send(t, e2eStarted.New(e2eData{User: "u1", N: n}))
-		env.Advance(5 * time.Second)
+		advance(env, 5 * time.Second)
 	}
 	sentLast := env.Now().Add(-5 * time.Second)
 	require.Empty(t, runsOf(env, "debounced"), "a run started before the period passed")
-	env.Advance(5 * time.Second)
+	advance(env, 5 * time.Second)
 	run := env.WaitForFunction(t, "debounced")
 	inngesttest.RequireOutput(t, run, "3")
 	require.Equal(t, last, run.EventIDs)
 	require.Equal(t, 10*time.Second, run.StartedAt.Sub(sentLast))
-	env.Advance(time.Minute)
+	advance(env, time.Minute)
 	require.Len(t, runsOf(env, "debounced"), 1)
 }
 
@@ -211,9 +211,9 @@ func TestE2EBatchEvents(t *testing.T) {
 	require.Len(t, run.Events, 3)
 
 	partial := env.Send(t, e2eStarted.New(e2eData{N: 4}), e2eStarted.New(e2eData{N: 5}))
-	env.Advance(9 * time.Second)
+	advance(env, 9 * time.Second)
 	require.Empty(t, env.RunsForEvent(partial[0]), "a partial batch started before its timeout")
-	env.Advance(time.Second)
+	advance(env, time.Second)
 	run = env.WaitForRun(t, partial[0])
 	inngesttest.RequireOutput(t, run, "[4,5]")
 	require.Equal(t, partial, run.EventIDs)
@@ -290,7 +290,7 @@ func TestE2ECancelOn(t *testing.T) {
 	run := env.WaitForRun(t, ids[0])
 	require.Equal(t, inngesttest.StatusCancelled, run.Status, run.String())
 	require.Contains(t, run.Error.Message, cancel[0])
-	env.Advance(time.Hour)
+	advance(env, time.Hour)
 	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[1]), `"u2"`)
 }
 
@@ -337,14 +337,14 @@ func TestE2ESingleton(t *testing.T) {
 			second := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 2}))
 			other := env.Send(t, e2eStarted.New(e2eData{User: "u2", N: 3}))
 			sleeping(t, env, "single", "nap", 2)
-			env.Advance(time.Hour)
+			advance(env, time.Hour)
 			inngesttest.RequireOutput(t, env.WaitForRun(t, other[0]), `"u2"`)
 			if mode == inngest.SingletonSkip {
 				inngesttest.RequireOutput(t, env.WaitForRun(t, first[0]), `"u1"`)
 				require.Empty(t, env.RunsForEvent(second[0]), "a second run with the same key started")
 				again := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 4}))
 				sleeping(t, env, "single", "nap", 1)
-				env.Advance(time.Hour)
+				advance(env, time.Hour)
 				inngesttest.RequireOutput(t, env.WaitForRun(t, again[0]), `"u1"`)
 				return
 			}
@@ -365,9 +365,9 @@ func TestE2ECron(t *testing.T) {
 			return in.Event.Data, nil
 		})
 	env.Serve(fn)
-	env.Advance(29 * time.Second)
+	advance(env, 29 * time.Second)
 	require.Empty(t, runsOf(env, "every-minute"))
-	env.Advance(time.Second)
+	advance(env, time.Second)
 	run := env.WaitForFunction(t, "every-minute")
 	require.Equal(t, "inngest/scheduled.timer", run.EventName())
 	got := inngesttest.DecodeOutput[inngest.CronData](t, run)
@@ -375,7 +375,7 @@ func TestE2ECron(t *testing.T) {
 	require.Equal(t, "* * * * *", got.Cron)
 	require.True(t, got.ScheduledAt.Equal(want), got.ScheduledAt)
 	require.True(t, got.FireAt.Equal(want), got.FireAt)
-	env.Advance(2 * time.Minute)
+	advance(env, 2 * time.Minute)
 	runs := env.WaitForFunctionRuns(t, "every-minute", 3)
 	require.Len(t, runs, 3)
 	var at []time.Time

@@ -118,3 +118,12 @@ func resync(t *testing.T, env *inngesttest.Env, fns ...inngest.ServableFunction)
 	defer cancel()
 	require.NoError(t, env.Engine().Sync(ctx, srv.URL+inngesttest.ServePath))
 }
+
+// advance moves a manual clock forward by d, then wakes the engine's scheduler
+// (SetAutoAdvance notifies it) so that a timer it armed with a stale time
+// while the clock moved still fires (see TestE2EGapAdvanceRacesTimer, behind
+// the e2egap build tag).
+func advance(env *inngesttest.Env, d time.Duration) {
+	env.Advance(d)
+	env.SetAutoAdvance(false)
+}
