@@ -92,7 +92,7 @@ func TestE2EResyncStopsCron(t *testing.T) {
 	env.WaitForFunction(t, "tick")
 	resync(t, env, newFn(t, env, inngest.FunctionOpts{ID: "other"}, inngest.OnEvent(e2eOther),
 		func(ctx context.Context, in inngest.Input[e2eData]) (int, error) { return 0, nil }))
-	advance(env, 5 * time.Minute)
+	advance(env, 5*time.Minute)
 	require.Len(t, runsOf(env, "tick"), 1, "a removed cron function fired")
 }
 
@@ -116,7 +116,7 @@ func TestE2ECancelWhileWaiting(t *testing.T) {
 	require.Equal(t, inngesttest.StatusCancelled, run.Status, run.String())
 	calls := run.Calls
 	env.Send(t, e2eSignal.New(e2eData{User: "u1"}))
-	advance(env, 2 * time.Hour)
+	advance(env, 2*time.Hour)
 	run = env.RunsForEvent(ids[0])[0]
 	require.Equal(t, inngesttest.StatusCancelled, run.Status)
 	require.Equal(t, calls, run.Calls)
@@ -134,7 +134,7 @@ func TestE2EDebounceTimeout(t *testing.T) {
 	start := env.Now()
 	for n := 1; n <= 5; n++ { // events at 0, 5, 10, 15, 20 s
 		env.Send(t, e2eStarted.New(e2eData{N: n}))
-		advance(env, 5 * time.Second)
+		advance(env, 5*time.Second)
 	}
 	run := env.WaitForFunction(t, "capped")
 	inngesttest.RequireOutput(t, run, "5")
@@ -158,7 +158,7 @@ func TestE2EBatchKey(t *testing.T) {
 	ids := env.Send(t, e2eStarted.New(e2eData{User: "a", N: 1}), e2eStarted.New(e2eData{User: "b", N: 2}), e2eStarted.New(e2eData{User: "a", N: 3}))
 	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[0]), "[1,3]")
 	require.Empty(t, env.RunsForEvent(ids[1]))
-	advance(env, 10 * time.Second)
+	advance(env, 10*time.Second)
 	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[1]), "[2]")
 }
 

@@ -156,9 +156,9 @@ func TestE2ERateLimit(t *testing.T) {
 	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[3]), "4")
 	require.Empty(t, env.RunsForEvent(ids[2]), "an event over the limit started a run")
 
-	advance(env, 30 * time.Minute)
+	advance(env, 30*time.Minute)
 	over := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 5}))
-	advance(env, 30 * time.Minute)
+	advance(env, 30*time.Minute)
 	again := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 6}))
 	inngesttest.RequireOutput(t, env.WaitForRun(t, again[0]), "6")
 	require.Empty(t, env.RunsForEvent(over[0]))
@@ -176,11 +176,11 @@ func TestE2EDebounce(t *testing.T) {
 	var last []string
 	for n := 1; n <= 3; n++ {
 		last = env.Send(t, e2eStarted.New(e2eData{User: "u1", N: n}))
-		advance(env, 5 * time.Second)
+		advance(env, 5*time.Second)
 	}
 	sentLast := env.Now().Add(-5 * time.Second)
 	require.Empty(t, runsOf(env, "debounced"), "a run started before the period passed")
-	advance(env, 5 * time.Second)
+	advance(env, 5*time.Second)
 	run := env.WaitForFunction(t, "debounced")
 	inngesttest.RequireOutput(t, run, "3")
 	require.Equal(t, last, run.EventIDs)
@@ -211,7 +211,7 @@ func TestE2EBatchEvents(t *testing.T) {
 	require.Len(t, run.Events, 3)
 
 	partial := env.Send(t, e2eStarted.New(e2eData{N: 4}), e2eStarted.New(e2eData{N: 5}))
-	advance(env, 9 * time.Second)
+	advance(env, 9*time.Second)
 	require.Empty(t, env.RunsForEvent(partial[0]), "a partial batch started before its timeout")
 	advance(env, time.Second)
 	run = env.WaitForRun(t, partial[0])
@@ -365,7 +365,7 @@ func TestE2ECron(t *testing.T) {
 			return in.Event.Data, nil
 		})
 	env.Serve(fn)
-	advance(env, 29 * time.Second)
+	advance(env, 29*time.Second)
 	require.Empty(t, runsOf(env, "every-minute"))
 	advance(env, time.Second)
 	run := env.WaitForFunction(t, "every-minute")
@@ -375,7 +375,7 @@ func TestE2ECron(t *testing.T) {
 	require.Equal(t, "* * * * *", got.Cron)
 	require.True(t, got.ScheduledAt.Equal(want), got.ScheduledAt)
 	require.True(t, got.FireAt.Equal(want), got.FireAt)
-	advance(env, 2 * time.Minute)
+	advance(env, 2*time.Minute)
 	runs := env.WaitForFunctionRuns(t, "every-minute", 3)
 	require.Len(t, runs, 3)
 	var at []time.Time

@@ -58,7 +58,9 @@ func TestE2EGapAdvanceRacesTimer(t *testing.T) {
 	c, err := inngest.NewClient(inngest.ClientOptions{AppID: "gap", Mode: inngest.ModeDev, BaseURL: api.URL})
 	require.NoError(t, err)
 	fn, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "tick"}, inngest.OnCron("* * * * *"),
-		func(ctx context.Context, in inngest.Input[inngest.CronData]) (string, error) { return in.Event.Data.Cron, nil })
+		func(ctx context.Context, in inngest.Input[inngest.CronData]) (string, error) {
+			return in.Event.Data.Cron, nil
+		})
 	require.NoError(t, err)
 	h, err := serve.New(c, serve.Options{}, fn)
 	require.NoError(t, err)

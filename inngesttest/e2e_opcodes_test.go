@@ -119,12 +119,12 @@ func TestE2ESleepAndSleepUntil(t *testing.T) {
 		})
 	}
 	pendingStep("nap", "Sleep")
-	advance(env, 59 * time.Minute)
+	advance(env, 59*time.Minute)
 	require.False(t, env.RunsForEvent(ids[0])[0].Status.Done())
 	pendingStep("nap", "Sleep")
 	advance(env, time.Minute)
 	pendingStep("until", "Sleep")
-	advance(env, 22 * time.Hour)
+	advance(env, 22*time.Hour)
 	pendingStep("until", "Sleep")
 	advance(env, time.Hour)
 
@@ -164,7 +164,7 @@ func TestE2EWaitForEventMatched(t *testing.T) {
 	start := env.Now()
 	ids := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 5}))
 	env.WaitingFor(t, e2eSignal.EventName())
-	advance(env, 30 * time.Minute)
+	advance(env, 30*time.Minute)
 	env.Send(t, e2eSignal.New(e2eData{User: "u2", N: 9}), e2eSignal.New(e2eData{User: "u1", N: 5}))
 	require.False(t, env.WaitingFor(t, e2eSignal.EventName()).Status.Done(), "non-matching events resolved the wait")
 	matched := env.Send(t, e2eSignal.New(e2eData{User: "u1", N: 6}))
