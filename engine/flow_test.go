@@ -247,3 +247,51 @@ func TestCronTrigger(t *testing.T) {
 	require.Equal(t, map[string]any{"cron": "* * * * *", "fireAt": "2026-11-26T20:59:00Z", "scheduledAt": "2026-11-26T20:59:00Z"}, ev["data"])
 	require.EqualValues(t, t0.Add(time.Minute).UnixMilli(), ev["ts"])
 }
+
+func TestCronDoesNotBackfillMissedTicks(t *testing.T) {
+	t.Parallel()
+	start := t0.Add(30 * time.Second) // 20:58:30, the first tick is 20:59:00
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(start)}, func(c call) reply {
+		return ok(string(mustJSON(c.Req["event"])))
+	})
+	h.mustRegister(h.fn("cron", map[string]any{"triggers": []any{map[string]any{"cron": "* * * * *"}}}))
+	ctx := t.Context()
+	done := func(n int) func(runs []engine.Run) bool {
+		return func(runs []engine.Run) bool {
+			if len(runs) != n {
+				return false
+			}
+			for _, r := range runs {
+				if !r.Status.Done() {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	fireAt := func(r engine.Run) string {
+		var ev struct {
+			Data struct {
+				FireAt string `json:"fireAt"`
+			} `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(r.Output, &ev))
+		return ev.Data.FireAt
+	}
+
+	// A 7-day jump misses 10 080 ticks: only the overdue one fires.
+	h.clk.Advance(7 * 24 * time.Hour)
+	require.NoError(t, h.eng.WaitFor(ctx, done(1)))
+	waitUntil(t, h.eng.Idle)
+	runs := h.eng.Runs()
+	require.Len(t, runs, 1, "missed ticks are not backfilled")
+	require.Equal(t, "2026-11-26T20:59:00Z", fireAt(runs[0]))
+
+	// The schedule continues from now: the next tick is the next minute.
+	h.clk.Advance(30 * time.Second)
+	require.NoError(t, h.eng.WaitFor(ctx, done(2)))
+	waitUntil(t, h.eng.Idle)
+	runs = h.eng.Runs()
+	require.Len(t, runs, 2)
+	require.Equal(t, "2026-12-03T20:59:00Z", fireAt(runs[1]))
+}

@@ -237,7 +237,8 @@ func (e *Engine) startRunLocked(runID string, now time.Time) {
 	e.newCallLocked(r, wire.DiscoveryStepID, now)
 }
 
-// cronFireLocked starts a cron run and schedules the next tick.
+// cronFireLocked starts a cron run and schedules the next tick after
+// max(this tick, now), so at most one overdue tick fires.
 func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
 	fn := e.fns[t.FunctionID]
 	if fn == nil {
@@ -253,7 +254,14 @@ func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
 		raw, _ := encodeCanonical(eventJSON{Data: data, ID: stamp, Name: wire.EventScheduledTimer, TS: at.UnixMilli(), User: json.RawMessage("{}")})
 		_, _ = e.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
 		e.createRunLocked(fn, []json.RawMessage{raw}, now, "", tr.cron)
-		t.At = tr.sched.Next(t.At)
+		// Like the server, missed ticks are not backfilled: after a clock
+		// jump (or downtime) the overdue tick fires once and the next one is
+		// the first tick after now.
+		from := t.At
+		if now.After(from) {
+			from = now
+		}
+		t.At = tr.sched.Next(from)
 		e.scheduleLocked(t)
 		return
 	}
