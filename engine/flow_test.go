@@ -295,3 +295,27 @@ func TestCronDoesNotBackfillMissedTicks(t *testing.T) {
 	require.Len(t, runs, 2)
 	require.Equal(t, "2026-12-03T20:59:00Z", fireAt(runs[1]))
 }
+
+func TestCronJumpOntoATick(t *testing.T) {
+	t.Parallel()
+	// Jumping from 20:58:30 to exactly 21:01:00: the overdue 20:59 tick fires
+	// once (20:59 and 21:00 are not backfilled) and 21:01, due now, fires too.
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0.Add(30 * time.Second))}, func(c call) reply {
+		return ok(string(mustJSON(c.Req["event"])))
+	})
+	h.mustRegister(h.fn("cron", map[string]any{"triggers": []any{map[string]any{"cron": "* * * * *"}}}))
+	h.clk.Advance(2*time.Minute + 30*time.Second)
+	require.NoError(t, h.eng.WaitFor(t.Context(), func(runs []engine.Run) bool {
+		return len(runs) == 2 && runs[0].Status.Done() && runs[1].Status.Done()
+	}))
+	waitUntil(t, h.eng.Idle)
+	var got []string
+	for _, r := range h.eng.Runs() {
+		var ev struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(r.Output, &ev))
+		got = append(got, ev.ID)
+	}
+	require.Equal(t, []string{"2026-11-26T20:59:00Z", "2026-11-26T21:01:00Z"}, got)
+}

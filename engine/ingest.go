@@ -237,7 +237,7 @@ func (e *Engine) startRunLocked(runID string, now time.Time) {
 	e.newCallLocked(r, wire.DiscoveryStepID, now)
 }
 
-// cronFireLocked starts a cron run and schedules the next tick after
+// cronFireLocked starts a cron run and schedules the next tick from
 // max(this tick, now), so at most one overdue tick fires.
 func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
 	fn := e.fns[t.FunctionID]
@@ -255,13 +255,16 @@ func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
 		_, _ = e.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
 		e.createRunLocked(fn, []json.RawMessage{raw}, now, "", tr.cron)
 		// Like the server, missed ticks are not backfilled: after a clock
-		// jump (or downtime) the overdue tick fires once and the next one is
-		// the first tick after now.
+		// jump (or downtime) the overdue tick fires once and the schedule
+		// continues with the first tick at or after now.
 		from := t.At
 		if now.After(from) {
-			from = now
+			from = now.Add(-time.Nanosecond)
 		}
 		t.At = tr.sched.Next(from)
+		if t.At.IsZero() {
+			return // the schedule never fires again
+		}
 		e.scheduleLocked(t)
 		return
 	}
