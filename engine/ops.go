@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -65,13 +66,16 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 		case wire.OpStepError, wire.OpStepFailed:
 			rec := stepRecordLocked(r, op)
 			rec.Attempts++
+			val, se := memoError(op.Error)
+			rec.LastError = se
 			final := op.Op == wire.OpStepFailed || (res.hasNoRetry && res.noRetry) || t.Attempt+1 >= r.MaxAttempts
 			if !final {
+				e.historyLocked(r, "step-error", op.ID, 0, fmt.Sprintf("attempt %d failed: %s", t.Attempt, stepErrorText(se)))
 				e.retryLocked(r, t, res.retryAfter)
 				e.saveRunLocked(r)
 				return
 			}
-			val, se := memoError(op.Error)
+			e.historyLocked(r, "step-failed", op.ID, 0, fmt.Sprintf("attempt %d failed: %s", t.Attempt, stepErrorText(se)))
 			rec.Error = se
 			rec.Op = string(wire.OpStepFailed)
 			storeMemoLocked(r, op.ID, val)
@@ -320,4 +324,12 @@ func (e *Engine) resolveInvokeLocked(child *RunState) {
 		}{lifecycleError(child)})
 	}
 	e.resumeLocked(parentID, stepID, val, "invoke", "invoked run "+child.ID+" "+string(child.Status))
+}
+
+// stepErrorText is "name: message" for history entries.
+func stepErrorText(se *StepError) string {
+	if se.Name == "" {
+		return se.Message
+	}
+	return se.Name + ": " + se.Message
 }

@@ -79,8 +79,15 @@ type StepRecord struct {
 	Attempts int
 	// Result is the memoized value, exactly as sent back in steps[ID] (nil while pending).
 	Result json.RawMessage
-	// Error is the step's final error, if it failed.
+	// Error is the step's final error, set only when the step failed for good
+	// (its error is memoized and the SDK throws it in the function).
 	Error *StepError
+	// LastError is the error of the step's most recent failed attempt, set as
+	// soon as an attempt fails, including attempts that will be retried (then
+	// Error is still nil and Done false). It is kept when a later attempt
+	// succeeds, so "Done && LastError != nil" means the step succeeded after a
+	// retry. The History has one "step-error" entry per retried attempt.
+	LastError *StepError
 	// Done reports whether the step has a memoized result.
 	Done bool
 }
@@ -97,8 +104,10 @@ type StepError struct {
 type HistoryItem struct {
 	// Time is the engine clock's time of the entry.
 	Time time.Time
-	// Kind is what happened: "call", "retry", "sleep", "wait", "invoke", "completed",
-	// "failed", "cancelled", ...
+	// Kind is what happened: "call", "retry", "step-error" (a step attempt
+	// failed and will be retried; Detail holds the error), "step-failed" (a
+	// step failed for good), "sleep", "wait", "invoke", "completed", "failed",
+	// "cancelled", ...
 	Kind string
 	// StepID is the hashed step ID or "step" for a discovery call.
 	StepID string

@@ -92,6 +92,7 @@ func TestStepErrorRetriesThenFails(t *testing.T) {
 	require.Len(t, runs[0].Steps, 1)
 	require.Equal(t, 2, runs[0].Steps[0].Attempts)
 	require.Equal(t, "boom", runs[0].Steps[0].Error.Message)
+	require.Equal(t, runs[0].Steps[0].Error, runs[0].Steps[0].LastError)
 }
 
 func mustJSON(v any) []byte {
@@ -300,4 +301,47 @@ func TestWaitForRunContext(t *testing.T) {
 	defer cancel()
 	_, err := h.eng.WaitForRun(ctx, "missing")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestRetriedStepErrorIsKept(t *testing.T) {
+	t.Parallel()
+	hash := wire.HashID("flaky", 0)
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0)}, func(c call) reply {
+		if _, done := c.steps()[hash]; done {
+			return ok(`"done"`)
+		}
+		if c.ctx()["attempt"].(float64) == 0 {
+			return ops(`{"op":"StepError","id":"` + hash + `","name":"flaky","error":{"name":"Error","message":"card declined","data":null}}`)
+		}
+		return ops(`{"op":"StepRun","id":"` + hash + `","name":"flaky","data":1}`)
+	})
+	h.mustRegister(h.fn("flaky", map[string]any{"retries": 3}))
+	id := h.send("test/flaky", map[string]any{})
+	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
+
+	// Waiting for the retry: the error is visible, the step is not failed.
+	runs := h.eng.RunsForEvent(id)
+	require.Len(t, runs, 1)
+	step := runs[0].Steps[0]
+	require.False(t, step.Done)
+	require.Nil(t, step.Error, "not final")
+	require.Equal(t, &engine.StepError{Name: "Error", Message: "card declined", Data: json.RawMessage("null")}, step.LastError)
+	var hist []string
+	for _, it := range runs[0].History {
+		if it.Kind == "step-error" {
+			require.Equal(t, hash, it.StepID)
+			hist = append(hist, it.Detail)
+		}
+	}
+	require.Equal(t, []string{"attempt 0 failed: Error: card declined"}, hist)
+
+	// The retry succeeds; the last error stays as a record of the retry.
+	h.clk.Advance(34 * time.Second)
+	runs = h.waitRuns(id, 1)
+	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	step = runs[0].Steps[0]
+	require.True(t, step.Done)
+	require.Nil(t, step.Error)
+	require.Equal(t, 2, step.Attempts)
+	require.Equal(t, "card declined", step.LastError.Message)
 }
