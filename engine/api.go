@@ -98,6 +98,12 @@ func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	ids, err := e.sendRaw(body, r.Header.Get(wire.HeaderEventIDSeed))
 	if err != nil {
+		// A Store failure is a 500: the SDK retries 5xx with the same seeded
+		// IDs, and event dedupe makes the retry safe. Bad input is a 400.
+		if se := (*storeError)(nil); errors.As(err, &se) {
+			writeJSON(w, http.StatusInternalServerError, textPlain, sendError{Error: err.Error(), Status: 500})
+			return
+		}
 		writeJSON(w, http.StatusBadRequest, textPlain, sendError{Error: err.Error(), Status: 400})
 		return
 	}
@@ -120,7 +126,9 @@ var (
 )
 
 // sendRaw parses an /e body (an object or an array), validates every event
-// first, then ingests them all. It returns the IDs in input order.
+// first, then ingests them all. It returns the IDs in input order, or a
+// *storeError when the Store failed (events before the failing one may have
+// been ingested; a retry with the same IDs is deduplicated).
 func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	b := bytes.TrimSpace(body)
 	var raws []json.RawMessage
@@ -176,7 +184,9 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	ids := make([]string, len(recs))
 	for i, rec := range recs {
 		ids[i] = rec.ID
-		e.ingestLocked(rec, now)
+		if _, err := e.ingestLocked(rec, now); err != nil {
+			return nil, err
+		}
 	}
 	return ids, nil
 }

@@ -2,10 +2,13 @@ package engine_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -200,4 +203,51 @@ func TestSyncSendsPUT(t *testing.T) {
 	require.Equal(t, http.MethodPut, got.Method)
 	require.Equal(t, "dev", got.Header.Get("X-Inngest-Server-Kind"))
 	require.JSONEq(t, `{"url":"`+app.srv.URL+`/api/inngest"}`, string(gotBody))
+}
+
+// failingStore is a Store whose SaveEvent fails while failEvents is set.
+type failingStore struct {
+	engine.Store
+	failEvents atomic.Bool
+}
+
+func (s *failingStore) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
+	if s.failEvents.Load() {
+		return false, errors.New("disk full")
+	}
+	return s.Store.SaveEvent(ctx, ev)
+}
+
+func TestEventStoreFailureIs500(t *testing.T) {
+	t.Parallel()
+	st := &failingStore{Store: engine.NewMemoryStore()}
+	h := newHarness(t, engine.Options{Store: st}, func(c call) reply { return ok(`null`) })
+	h.mustRegister(h.fn("ev", nil))
+	body := []byte(`[{"name":"test/ev"},{"name":"test/ev"}]`)
+	seed := map[string]string{wire.HeaderEventIDSeed: wire.NewEventIDSeed(t0)}
+
+	st.failEvents.Store(true)
+	status, out := h.post("/e/test", body, seed)
+	require.Equal(t, http.StatusInternalServerError, status)
+	require.Equal(t, map[string]any{"error": "could not store event: disk full", "status": float64(500)}, out)
+	require.Empty(t, h.eng.Runs(), "nothing was accepted")
+	_, err := h.eng.SendJSON(t.Context(), body)
+	require.ErrorContains(t, err, "disk full")
+
+	// The SDK retries a 5xx with the same seed: the same IDs, accepted once.
+	st.failEvents.Store(false)
+	var ids []any
+	for range 2 {
+		status, out = h.post("/e/test", body, seed)
+		require.Equal(t, http.StatusOK, status, "%v", out)
+		if ids == nil {
+			ids = out["ids"].([]any)
+		}
+		require.Equal(t, ids, out["ids"])
+	}
+	require.Len(t, ids, 2)
+	for _, id := range ids {
+		require.Equal(t, engine.StatusCompleted, h.waitRuns(id.(string), 1)[0].Status)
+	}
+	require.Len(t, h.eng.Runs(), 2)
 }

@@ -94,7 +94,7 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 		e.resolveInvokeLocked(r)
 	}
 	for _, ev := range emit {
-		e.ingestLocked(ev, now)
+		_, _ = e.ingestLocked(ev, now) // a failure is logged; the run's state is saved
 	}
 }
 

@@ -13,15 +13,16 @@ import (
 
 // ingestLocked stores one event and acts on it: it resolves matching pauses
 // (waits, cancellations) and starts the functions it triggers. It reports
-// whether the event was new (a repeated ID does nothing).
-func (e *Engine) ingestLocked(rec EventRecord, now time.Time) bool {
+// whether the event was new (a repeated ID does nothing), and the Store's
+// error when the event could not be saved (then nothing else was done).
+func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 	inserted, err := e.store.SaveEvent(e.ctx, rec)
 	if err != nil {
-		e.log.Error("inngest: save event", "err", err)
-		return false
+		e.log.Error("inngest: save event", "event", rec.ID, "err", err)
+		return false, &storeError{err: err}
 	}
 	if !inserted {
-		return false
+		return false, nil
 	}
 	e.matchPausesLocked(rec, now)
 	for _, fn := range e.fnOrderLocked() {
@@ -37,8 +38,15 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) bool {
 		}
 	}
 	e.notifyLocked()
-	return true
+	return true, nil
 }
+
+// storeError is a Store failure while accepting input: unlike a validation
+// error it is the engine's fault, and the request may be retried (HTTP 500).
+type storeError struct{ err error }
+
+func (s *storeError) Error() string { return "could not store event: " + s.err.Error() }
+func (s *storeError) Unwrap() error { return s.err }
 
 // nameMatches matches an event trigger; a trailing '*' matches any suffix.
 func nameMatches(pattern, name string) bool {
