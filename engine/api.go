@@ -182,11 +182,20 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 		recs[i] = EventRecord{ID: rec.ID, Name: in.Name, Raw: canonical(raw), ReceivedAt: now}
 	}
 	ids := make([]string, len(recs))
-	for i, rec := range recs {
-		ids[i] = rec.ID
-		if _, err := e.ingestLocked(rec, now); err != nil {
-			return nil, err
+	err := e.atomicLocked(func() error {
+		for i, rec := range recs {
+			ids[i] = rec.ID
+			if _, err := e.ingestLocked(rec, now); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		if se := (*storeError)(nil); !errors.As(err, &se) {
+			err = &storeError{err: err}
+		}
+		return nil, err
 	}
 	return ids, nil
 }
@@ -322,33 +331,45 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !run.Status.Done() {
-		for _, op := range ops {
-			if op.Op == "StepPlanned" {
-				continue
-			}
-			rec := stepRecordLocked(run, op)
-			rec.Attempts++
-			val := op.Data
-			if len(val) == 0 {
-				val = json.RawMessage("null")
-			}
-			if op.Op == "StepRun" {
-				val, _ = encodeCanonical(struct {
-					Data json.RawMessage `json:"data"`
-				}{canonical(val)})
-			} else {
-				val = canonical(val)
-			}
-			storeMemoLocked(run, op.ID, val)
-		}
-		e.historyLocked(run, "checkpoint", "", 0, opsSummary(ops))
-		e.saveRunLocked(run)
+		err = e.atomicLocked(func() error {
+			e.checkpointLocked(run, ops)
+			return nil
+		})
 	}
 	e.mu.Unlock()
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": "inngest: store: " + err.Error(), "status": 500})
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set(wire.HeaderServerKind, wire.ServerKindDev)
 	w.Header().Set("Vary", "Origin")
 	w.WriteHeader(http.StatusOK)
+}
+
+// checkpointLocked memoizes checkpointed steps.
+func (e *Engine) checkpointLocked(run *RunState, ops []wire.Op) {
+	for _, op := range ops {
+		if op.Op == "StepPlanned" {
+			continue
+		}
+		rec := stepRecordLocked(run, op)
+		rec.Attempts++
+		val := op.Data
+		if len(val) == 0 {
+			val = json.RawMessage("null")
+		}
+		if op.Op == "StepRun" {
+			val, _ = encodeCanonical(struct {
+				Data json.RawMessage `json:"data"`
+			}{canonical(val)})
+		} else {
+			val = canonical(val)
+		}
+		storeMemoLocked(run, op.ID, val)
+	}
+	e.historyLocked(run, "checkpoint", "", 0, opsSummary(ops))
+	e.saveRunLocked(run)
 }
 
 func (e *Engine) handleBatch(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -17,9 +18,13 @@ import (
 // HTTP (or its Go API) and drives function runs by calling apps over HTTP,
 // exactly as the open-source dev server does.
 type Engine struct {
-	opts   Options
-	clock  Clock
+	opts  Options
+	clock Clock
+	// base is the configured Store; store is the one to use now: base, or
+	// inside a transaction (see atomicLocked) the transaction's Store.
+	base   Store
 	store  Store
+	tx     *txState
 	log    *slog.Logger
 	client *http.Client
 
@@ -50,6 +55,7 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{
 		opts:     opts,
 		clock:    opts.Clock,
+		base:     opts.Store,
 		store:    opts.Store,
 		log:      opts.Logger,
 		client:   opts.HTTPClient,
@@ -142,32 +148,48 @@ func (e *Engine) scheduleLocked(t TimerItem) TimerItem {
 	return t
 }
 
+// enqueue puts a timer in the queue, replacing one with the same ID.
 func (e *Engine) enqueue(t TimerItem) {
 	e.seq++
 	q := &queued{t: t, seq: e.seq}
-	if old, ok := e.index[t.ID]; ok {
-		heap.Remove(&e.queue, old.idx)
+	old := e.index[t.ID]
+	if old != nil {
+		e.removeQueued(old)
 	}
+	e.pushQueued(q)
+	e.onRollbackLocked(func() {
+		e.removeQueued(q)
+		if old != nil {
+			e.pushQueued(old)
+		}
+	})
+}
+
+// pushQueued adds an entry to the queue and its indexes.
+func (e *Engine) pushQueued(q *queued) {
 	heap.Push(&e.queue, q)
-	e.index[t.ID] = q
-	if t.RunID != "" {
-		m := e.runTimer[t.RunID]
+	e.index[q.t.ID] = q
+	if q.t.RunID != "" {
+		m := e.runTimer[q.t.RunID]
 		if m == nil {
 			m = map[string]struct{}{}
-			e.runTimer[t.RunID] = m
+			e.runTimer[q.t.RunID] = m
 		}
-		m[t.ID] = struct{}{}
+		m[q.t.ID] = struct{}{}
 	}
+}
+
+// removeQueued removes an entry that is in the queue.
+func (e *Engine) removeQueued(q *queued) {
+	heap.Remove(&e.queue, q.idx)
+	e.dropTimerIndex(q.t)
 }
 
 // cancelTimerLocked removes a timer from the queue and the store.
 func (e *Engine) cancelTimerLocked(id string) {
 	if q, ok := e.index[id]; ok {
-		heap.Remove(&e.queue, q.idx)
-		delete(e.index, id)
-		if m := e.runTimer[q.t.RunID]; m != nil {
-			delete(m, id)
-		}
+		e.removeQueued(q)
+		e.onRollbackLocked(func() { e.pushQueued(q) })
 	}
 	_ = e.store.DeleteTimer(e.ctx, id)
 }
@@ -188,6 +210,7 @@ func (e *Engine) cancelRunTimersLocked(runID string) {
 		e.cancelTimerLocked(id)
 	}
 	delete(e.runTimer, runID)
+	e.saveParkedLocked()
 	kept := e.parked[:0]
 	for _, t := range e.parked {
 		if t.RunID != runID {
@@ -197,6 +220,15 @@ func (e *Engine) cancelRunTimersLocked(runID string) {
 		}
 	}
 	e.parked = kept
+}
+
+// saveParkedLocked lets a rollback restore the parked calls as they are now.
+func (e *Engine) saveParkedLocked() {
+	if e.tx == nil {
+		return
+	}
+	saved := slices.Clone(e.parked)
+	e.onRollbackLocked(func() { e.parked = saved })
 }
 
 // loop is the scheduler: it fires due timers and starts ready calls.
@@ -278,9 +310,22 @@ func (e *Engine) fireDueLocked(now time.Time) {
 		}
 		heap.Pop(&e.queue)
 		e.dropTimerIndex(top.t)
-		e.fireLocked(top.t, now)
+		err := e.atomicLocked(func() error {
+			e.fireLocked(top.t, now)
+			return nil
+		})
+		if err != nil {
+			// Rolled back: the timer is still stored; fire it again shortly.
+			t := top.t
+			t.At = now.Add(retryAfterRollback)
+			e.enqueue(t)
+		}
 	}
 }
+
+// retryAfterRollback is how long the engine waits before redoing a timer or
+// a call whose Store transaction failed.
+const retryAfterRollback = time.Second
 
 func (e *Engine) fireLocked(t TimerItem, now time.Time) {
 	if t.Kind != TimerCall {

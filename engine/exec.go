@@ -82,6 +82,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	requestID := wire.NewULID(now)
 	held, ok := e.acquireLocked(fn, r, requestID)
 	if !ok {
+		e.saveParkedLocked()
 		e.parked = append(e.parked, t)
 		started = true
 		_ = e.store.SaveTimer(e.ctx, t)
@@ -114,10 +115,17 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	e.historyLocked(r, "call", t.StepID, 0, fmt.Sprintf("attempt %d, generation %d", t.Attempt, t.Generation))
 	e.saveRunLocked(r)
 	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
-	e.inflight++
-	e.wg.Add(1)
 	started = true
-	go e.runCall(job)
+	e.onRollbackLocked(func() {
+		for _, h := range held {
+			h.sem.Release(h.key, requestID)
+		}
+	})
+	e.afterCommitLocked(func() {
+		e.inflight++
+		e.wg.Add(1)
+		go e.runCall(job)
+	})
 }
 
 func (e *Engine) runCall(job *callJob) {
@@ -132,8 +140,17 @@ func (e *Engine) runCall(job *callJob) {
 		e.unparkLocked()
 	}
 	if e.ctx.Err() == nil {
-		e.handleResultLocked(job, res)
-		_ = e.store.DeleteTimer(e.ctx, job.t.ID)
+		err := e.atomicLocked(func() error {
+			e.handleResultLocked(job, res)
+			return e.store.DeleteTimer(e.ctx, job.t.ID)
+		})
+		if err != nil {
+			// Rolled back: the result is lost but the call's timer is still
+			// stored, as after a crash mid-call; make the call again.
+			t := job.t
+			t.At = e.clock.Now().Add(retryAfterRollback)
+			e.enqueue(t)
+		}
 	}
 	e.mu.Unlock()
 	e.poke()

@@ -27,19 +27,29 @@ func (e *Engine) gatewayLocked(r *RunState, op wire.Op) {
 		opts.Method = http.MethodPost
 	}
 	runID, stepID := r.ID, op.ID
-	e.inflight++
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		val := e.doGateway(e.ctx, opts)
-		e.mu.Lock()
-		e.inflight--
-		if e.ctx.Err() == nil {
+	e.afterCommitLocked(func() {
+		e.inflight++
+		e.wg.Add(1)
+		go e.runGateway(runID, stepID, opts)
+	})
+}
+
+// runGateway performs a step.fetch request and resumes the run with it.
+func (e *Engine) runGateway(runID, stepID string, opts gatewayOpts) {
+	defer e.wg.Done()
+	val := e.doGateway(e.ctx, opts)
+	e.mu.Lock()
+	e.inflight--
+	if e.ctx.Err() == nil {
+		// On rollback the result is dropped, as after a crash (a step.fetch
+		// in flight is not persisted); the error is logged.
+		_ = e.atomicLocked(func() error {
 			e.resumeLocked(runID, stepID, val, "gateway", opts.Method+" "+opts.URL)
-		}
-		e.mu.Unlock()
-		e.poke()
-	}()
+			return nil
+		})
+	}
+	e.mu.Unlock()
+	e.poke()
 }
 
 func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessage {

@@ -61,6 +61,36 @@ type Store interface {
 	Timers(ctx context.Context) ([]TimerItem, error)
 }
 
+// TxStore is a Store that can group writes in one transaction. When the
+// engine's Store implements it, each engine step that writes several records
+// runs inside Tx and uses only the Store it is handed, so that a crash or a
+// failed write never leaves half of the step stored:
+//
+//   - accepting events (POST /e, Send): each event, the runs it starts, their
+//     timers and pauses, the waits and cancellations it resolves;
+//   - handling a call's result (step results, new timers and pauses, the run's
+//     end, its lifecycle events and the resumption of an invoking parent) and
+//     deleting the call's timer;
+//   - firing a timer (sleep wake-ups, wait and invoke timeouts, run timeouts,
+//     cron ticks, debounce and batch flushes, a call's start);
+//   - a checkpoint (POST /v1/checkpoint) and a step.fetch result.
+//
+// When Tx fails, the step is undone in memory too and retried: an /e request
+// answers 500 (the SDK retries it with the same event IDs), a timer or call
+// result is tried again a second later. Syncing an app is not transactional,
+// and flow-control state (see Store) is not rolled back.
+//
+// Tx must run fn with a Store bound to one transaction (reads included, so fn
+// sees its own writes), commit when fn returns nil and roll back otherwise,
+// returning fn's or the commit's error. The engine never calls Tx from inside
+// fn. A wrapper that embeds a TxStore must also wrap Tx, or the engine will
+// write through the embedded store's transaction and bypass the wrapper.
+type TxStore interface {
+	Store
+	// Tx runs fn in one transaction (see TxStore).
+	Tx(ctx context.Context, fn func(Store) error) error
+}
+
 // AppRecord is an app's last successful sync.
 type AppRecord struct {
 	// ID is the app's UUID; Name its appName (the app ID in SDK terms).

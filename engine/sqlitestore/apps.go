@@ -8,7 +8,7 @@ import (
 
 // SaveApp implements engine.Store. An app keeps its place in Apps when it is
 // replaced.
-func (s *Store) SaveApp(ctx context.Context, app engine.AppRecord) error {
+func (s *queries) SaveApp(ctx context.Context, app engine.AppRecord) error {
 	return s.exec(ctx, `INSERT INTO apps (name, id, url, checksum, sync_id, config) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET id = excluded.id, url = excluded.url, checksum = excluded.checksum,
 	sync_id = excluded.sync_id, config = excluded.config`,
@@ -16,7 +16,7 @@ ON CONFLICT (name) DO UPDATE SET id = excluded.id, url = excluded.url, checksum 
 }
 
 // Apps implements engine.Store.
-func (s *Store) Apps(ctx context.Context) ([]engine.AppRecord, error) {
+func (s *queries) Apps(ctx context.Context) ([]engine.AppRecord, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT name, id, url, checksum, sync_id, config FROM apps ORDER BY seq`)
 	if err != nil {
 		return nil, wrap(err)

@@ -9,13 +9,13 @@ import (
 )
 
 // SaveEvent implements engine.Store: the first event with an ID wins.
-func (s *Store) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
+func (s *queries) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
 	return s.execOne(ctx, `INSERT INTO events (id, name, raw, received_at, internal) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`, ev.ID, ev.Name, []byte(ev.Raw), encodeTime(ev.ReceivedAt), ev.Internal)
 }
 
 // Event implements engine.Store.
-func (s *Store) Event(ctx context.Context, id string) (engine.EventRecord, error) {
+func (s *queries) Event(ctx context.Context, id string) (engine.EventRecord, error) {
 	ev := engine.EventRecord{ID: id}
 	var raw []byte
 	var at sql.NullString

@@ -8,7 +8,7 @@ import (
 )
 
 // SavePause implements engine.Store.
-func (s *Store) SavePause(ctx context.Context, p engine.Pause) error {
+func (s *queries) SavePause(ctx context.Context, p engine.Pause) error {
 	return s.exec(ctx, `INSERT INTO pauses (id, kind, run_id, step_id, event, cond, correlation_id, expires, timer_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, run_id = excluded.run_id, step_id = excluded.step_id,
@@ -19,25 +19,25 @@ ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, run_id = excluded.run_id, s
 
 // DeletePause implements engine.Store: of concurrent callers deleting one
 // pause, exactly one gets true.
-func (s *Store) DeletePause(ctx context.Context, id string) (bool, error) {
+func (s *queries) DeletePause(ctx context.Context, id string) (bool, error) {
 	return s.execOne(ctx, `DELETE FROM pauses WHERE id = ?`, id)
 }
 
 // PausesForEvent implements engine.Store; pauses come sorted by ID and the
 // result is nil when there are none.
-func (s *Store) PausesForEvent(ctx context.Context, name string) ([]engine.Pause, error) {
+func (s *queries) PausesForEvent(ctx context.Context, name string) ([]engine.Pause, error) {
 	return s.queryPauses(ctx, `SELECT id, kind, run_id, step_id, event, cond, correlation_id, expires, timer_id
 FROM pauses WHERE event = ? ORDER BY id`, name)
 }
 
 // PausesForRun implements engine.Store; pauses come sorted by ID and the
 // result is nil when there are none.
-func (s *Store) PausesForRun(ctx context.Context, runID string) ([]engine.Pause, error) {
+func (s *queries) PausesForRun(ctx context.Context, runID string) ([]engine.Pause, error) {
 	return s.queryPauses(ctx, `SELECT id, kind, run_id, step_id, event, cond, correlation_id, expires, timer_id
 FROM pauses WHERE run_id = ? ORDER BY id`, runID)
 }
 
-func (s *Store) queryPauses(ctx context.Context, query string, arg string) ([]engine.Pause, error) {
+func (s *queries) queryPauses(ctx context.Context, query string, arg string) ([]engine.Pause, error) {
 	rows, err := s.r.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, wrap(err)

@@ -11,12 +11,12 @@ import (
 // SaveRun implements engine.Store. Like MemoryStore, the run's triggering
 // event IDs are indexed when the run is first saved; a run keeps its place in
 // Runs when it is replaced.
-func (s *Store) SaveRun(ctx context.Context, run *engine.RunState) error {
+func (s *queries) SaveRun(ctx context.Context, run *engine.RunState) error {
 	state, err := encodeRun(run)
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET app_id = ?, function_id = ?, status = ?, started_at = ?, ended_at = ?,
 	parent_run_id = ?, state = ? WHERE id = ?`,
 			run.AppID, run.FunctionID, string(run.Status), encodeTime(run.StartedAt), encodeTime(run.EndedAt),
@@ -43,7 +43,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 // Run implements engine.Store.
-func (s *Store) Run(ctx context.Context, id string) (*engine.RunState, error) {
+func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) {
 	var state []byte
 	err := s.r.QueryRowContext(ctx, `SELECT state FROM runs WHERE id = ?`, id).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -56,17 +56,17 @@ func (s *Store) Run(ctx context.Context, id string) (*engine.RunState, error) {
 }
 
 // Runs implements engine.Store.
-func (s *Store) Runs(ctx context.Context) ([]*engine.RunState, error) {
+func (s *queries) Runs(ctx context.Context) ([]*engine.RunState, error) {
 	return s.queryRuns(ctx, `SELECT state FROM runs ORDER BY seq`)
 }
 
 // RunsForEvent implements engine.Store.
-func (s *Store) RunsForEvent(ctx context.Context, eventID string) ([]*engine.RunState, error) {
+func (s *queries) RunsForEvent(ctx context.Context, eventID string) ([]*engine.RunState, error) {
 	return s.queryRuns(ctx, `SELECT r.state FROM run_events e JOIN runs r ON r.id = e.run_id
 WHERE e.event_id = ? ORDER BY e.seq`, eventID)
 }
 
-func (s *Store) queryRuns(ctx context.Context, query string, args ...any) ([]*engine.RunState, error) {
+func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*engine.RunState, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, wrap(err)

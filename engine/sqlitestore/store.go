@@ -44,19 +44,38 @@ type Options struct {
 // Store is an engine.Store kept in a SQLite file. It is safe for concurrent
 // use. Create it with Open, OpenDir or OpenOptions; call Close when done.
 type Store struct {
+	queries
 	path string
-	// w is the single writing connection: SQLite allows one writer at a time,
-	// and funnelling writes through one connection means they never wait on
-	// each other's locks.
-	w *sql.DB
-	// r serves reads; in WAL mode readers never block the writer.
-	r *sql.DB
+	// db is the single writing connection: SQLite allows one writer at a
+	// time, and funnelling writes through one connection means they never
+	// wait on each other's locks.
+	db *sql.DB
+	// rdb serves reads; in WAL mode readers never block the writer.
+	rdb *sql.DB
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-var _ engine.Store = (*Store)(nil)
+var _ engine.TxStore = (*Store)(nil)
+
+// querier is what a *sql.DB and a *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements the engine.Store methods over a writer and a reader:
+// the two connection pools of a Store, or one transaction (see Tx).
+type queries struct {
+	w, r querier
+	// tx runs fn in a write transaction (inside Tx: in Tx's transaction).
+	tx func(ctx context.Context, fn func(q querier) error) error
+}
+
+// txStore is the engine.Store handed to a Tx callback.
+type txStore struct{ queries }
 
 // Open opens (creating if needed) the database file at path with the default
 // Options.
@@ -116,7 +135,9 @@ func OpenOptions(path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(maxReaders)
 	r.SetMaxIdleConns(maxReaders)
 	r.SetConnMaxIdleTime(0)
-	return &Store{path: path, w: w, r: r}, nil
+	s := &Store{path: path, db: w, rdb: r}
+	s.queries = queries{w: w, r: r, tx: s.writeTx}
+	return s, nil
 }
 
 // Path returns the database file's path.
@@ -125,14 +146,14 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database. Close the engine first. It is safe to call twice.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+		s.closeErr = errors.Join(s.rdb.Close(), s.db.Close())
 	})
 	return s.closeErr
 }
 
-// tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// writeTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
+func (s *Store) writeTx(ctx context.Context, fn func(q querier) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap(err)
 	}
@@ -143,14 +164,41 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return wrap(tx.Commit())
 }
 
+// Tx implements engine.TxStore: fn's reads and writes all go through one SQL
+// transaction (BEGIN IMMEDIATE) on the writing connection, so fn sees its own
+// writes, and the transaction commits when fn returns nil; it rolls back when
+// fn returns an error or panics. The Store handed to fn is valid only until
+// Tx returns. fn must use it, never s: s would wait for the connection the
+// transaction holds.
+func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback()
+		}
+	}()
+	ts := &txStore{queries{w: tx, r: tx, tx: func(ctx context.Context, fn func(q querier) error) error {
+		return wrap(fn(tx))
+	}}}
+	if err := fn(ts); err != nil {
+		return err
+	}
+	done = true
+	return wrap(tx.Commit())
+}
+
 // exec runs one statement in its own (implicit) transaction.
-func (s *Store) exec(ctx context.Context, query string, args ...any) error {
+func (s *queries) exec(ctx context.Context, query string, args ...any) error {
 	_, err := s.w.ExecContext(ctx, query, args...)
 	return wrap(err)
 }
 
 // execOne runs one statement and reports whether it changed exactly one row.
-func (s *Store) execOne(ctx context.Context, query string, args ...any) (bool, error) {
+func (s *queries) execOne(ctx context.Context, query string, args ...any) (bool, error) {
 	res, err := s.w.ExecContext(ctx, query, args...)
 	if err != nil {
 		return false, wrap(err)

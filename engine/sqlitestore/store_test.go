@@ -2,6 +2,7 @@ package sqlitestore_test
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -91,4 +92,68 @@ func ExampleOpenDir() {
 	got, _ := st.Event(ctx, ev.ID)
 	fmt.Println(first, again, got.Name)
 	// Output: true false app/user.created
+}
+
+func TestTx(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "engine.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	run := func(id string) *engine.RunState {
+		return &engine.RunState{Run: engine.Run{ID: id, Status: engine.StatusQueued, EventIDs: []string{"ev-" + id}}}
+	}
+	tests := []struct {
+		name   string
+		fn     func(s engine.Store) error
+		commit bool
+	}{
+		{"commit", func(engine.Store) error { return nil }, true},
+		{"error rolls back", func(engine.Store) error { return errors.New("boom") }, false},
+		{"panic rolls back", func(engine.Store) error { panic("boom") }, false},
+	}
+	for i, tt := range tests {
+		id := fmt.Sprint("r", i)
+		err := func() (err error) {
+			defer func() {
+				if recover() != nil {
+					err = errors.New("panicked")
+				}
+			}()
+			return st.Tx(ctx, func(s engine.Store) error {
+				ok, err := s.SaveEvent(ctx, engine.EventRecord{ID: "ev-" + id, Name: "x"})
+				require.NoError(t, err)
+				require.True(t, ok)
+				require.NoError(t, s.SaveRun(ctx, run(id)))
+				require.NoError(t, s.SaveTimer(ctx, engine.TimerItem{ID: "t-" + id, Kind: engine.TimerCall, RunID: id}))
+				// Reads inside the transaction see its writes.
+				got, err := s.Run(ctx, id)
+				require.NoError(t, err)
+				require.Equal(t, id, got.ID)
+				rs, err := s.RunsForEvent(ctx, "ev-"+id)
+				require.NoError(t, err)
+				require.Len(t, rs, 1)
+				// Outside readers do not, until the commit.
+				_, err = st.Run(ctx, id)
+				require.ErrorIs(t, err, engine.ErrNotFound)
+				return tt.fn(s)
+			})
+		}()
+		require.Equal(t, tt.commit, err == nil, "%s: %v", tt.name, err)
+		_, evErr := st.Event(ctx, "ev-"+id)
+		_, runErr := st.Run(ctx, id)
+		if tt.commit {
+			require.NoError(t, evErr, tt.name)
+			require.NoError(t, runErr, tt.name)
+		} else {
+			require.ErrorIs(t, evErr, engine.ErrNotFound, tt.name)
+			require.ErrorIs(t, runErr, engine.ErrNotFound, tt.name)
+		}
+	}
+	// Only the committed transaction's timer is there, and the store still works.
+	timers, err := st.Timers(ctx)
+	require.NoError(t, err)
+	require.Len(t, timers, 1)
+	require.Equal(t, "t-r0", timers[0].ID)
+	require.NoError(t, st.DeleteTimer(ctx, "t-r0"))
 }

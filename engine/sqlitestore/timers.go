@@ -8,7 +8,7 @@ import (
 )
 
 // SaveTimer implements engine.Store.
-func (s *Store) SaveTimer(ctx context.Context, t engine.TimerItem) error {
+func (s *queries) SaveTimer(ctx context.Context, t engine.TimerItem) error {
 	return s.exec(ctx, `INSERT INTO timers (id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority = excluded.priority,
@@ -19,13 +19,13 @@ ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority 
 }
 
 // DeleteTimer implements engine.Store.
-func (s *Store) DeleteTimer(ctx context.Context, id string) error {
+func (s *queries) DeleteTimer(ctx context.Context, id string) error {
 	return s.exec(ctx, `DELETE FROM timers WHERE id = ?`, id)
 }
 
 // Timers implements engine.Store. Timers come by due time, then in the order
 // they were first saved.
-func (s *Store) Timers(ctx context.Context) ([]engine.TimerItem, error) {
+func (s *queries) Timers(ctx context.Context) ([]engine.TimerItem, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key
 FROM timers ORDER BY at, seq`)
 	if err != nil {

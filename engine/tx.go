@@ -1,0 +1,159 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+)
+
+// txState collects what one locked section did while its Store writes are
+// inside a transaction: the first Store error (which rolls the transaction
+// back), how to undo the in-memory schedule changes made meanwhile, and the
+// side effects (goroutines) to start only once the writes are committed.
+type txState struct {
+	err  error
+	undo []func()
+	post []func()
+}
+
+// atomicLocked runs fn, one locked section of the engine, as a single Store
+// transaction when the Store is a TxStore: all of the section's writes commit
+// or none do. On rollback (fn's error, a Store error inside the section, or a
+// failed commit) the in-memory timer queue is restored to what it was, and the
+// error is returned. Without a TxStore, fn's writes are applied one by one as
+// before and fn's own error is returned. Sections do not nest: an inner call
+// runs inside the outer transaction.
+func (e *Engine) atomicLocked(fn func() error) error {
+	ts, ok := e.base.(TxStore)
+	if !ok || e.tx != nil {
+		return fn()
+	}
+	st := &txState{}
+	err := ts.Tx(e.ctx, func(s Store) error {
+		e.tx = st
+		e.store = txTracker{Store: s, st: st}
+		defer func() {
+			e.tx = nil
+			e.store = e.base
+		}()
+		if err := fn(); err != nil {
+			return err
+		}
+		return st.err
+	})
+	if err != nil {
+		for _, undo := range slices.Backward(st.undo) {
+			undo()
+		}
+		e.log.Error("inngest: store transaction rolled back", "err", err)
+		e.notifyLocked()
+		return err
+	}
+	for _, f := range st.post {
+		f()
+	}
+	return nil
+}
+
+// onRollbackLocked registers how to undo an in-memory change made inside a
+// transaction (a no-op outside one).
+func (e *Engine) onRollbackLocked(undo func()) {
+	if e.tx != nil {
+		e.tx.undo = append(e.tx.undo, undo)
+	}
+}
+
+// afterCommitLocked runs f once the current transaction commits (at once
+// outside a transaction); f is dropped on rollback.
+func (e *Engine) afterCommitLocked(f func()) {
+	if e.tx != nil {
+		e.tx.post = append(e.tx.post, f)
+		return
+	}
+	f()
+}
+
+// txTracker is the Store the engine uses inside a transaction: the
+// transaction-bound Store, recording the first error so that the section
+// rolls back even where the engine only logs a failure.
+type txTracker struct {
+	Store
+	st *txState
+}
+
+func (t txTracker) note(err error) error {
+	if err != nil && !errors.Is(err, ErrNotFound) && t.st.err == nil {
+		t.st.err = err
+	}
+	return err
+}
+
+func (t txTracker) SaveApp(ctx context.Context, app AppRecord) error {
+	return t.note(t.Store.SaveApp(ctx, app))
+}
+
+func (t txTracker) Apps(ctx context.Context) ([]AppRecord, error) {
+	out, err := t.Store.Apps(ctx)
+	return out, t.note(err)
+}
+
+func (t txTracker) SaveEvent(ctx context.Context, ev EventRecord) (bool, error) {
+	ok, err := t.Store.SaveEvent(ctx, ev)
+	return ok, t.note(err)
+}
+
+func (t txTracker) Event(ctx context.Context, id string) (EventRecord, error) {
+	ev, err := t.Store.Event(ctx, id)
+	return ev, t.note(err)
+}
+
+func (t txTracker) SaveRun(ctx context.Context, run *RunState) error {
+	return t.note(t.Store.SaveRun(ctx, run))
+}
+
+func (t txTracker) Run(ctx context.Context, id string) (*RunState, error) {
+	r, err := t.Store.Run(ctx, id)
+	return r, t.note(err)
+}
+
+func (t txTracker) Runs(ctx context.Context) ([]*RunState, error) {
+	rs, err := t.Store.Runs(ctx)
+	return rs, t.note(err)
+}
+
+func (t txTracker) RunsForEvent(ctx context.Context, eventID string) ([]*RunState, error) {
+	rs, err := t.Store.RunsForEvent(ctx, eventID)
+	return rs, t.note(err)
+}
+
+func (t txTracker) SavePause(ctx context.Context, p Pause) error {
+	return t.note(t.Store.SavePause(ctx, p))
+}
+
+func (t txTracker) DeletePause(ctx context.Context, id string) (bool, error) {
+	ok, err := t.Store.DeletePause(ctx, id)
+	return ok, t.note(err)
+}
+
+func (t txTracker) PausesForEvent(ctx context.Context, name string) ([]Pause, error) {
+	ps, err := t.Store.PausesForEvent(ctx, name)
+	return ps, t.note(err)
+}
+
+func (t txTracker) PausesForRun(ctx context.Context, runID string) ([]Pause, error) {
+	ps, err := t.Store.PausesForRun(ctx, runID)
+	return ps, t.note(err)
+}
+
+func (t txTracker) SaveTimer(ctx context.Context, ti TimerItem) error {
+	return t.note(t.Store.SaveTimer(ctx, ti))
+}
+
+func (t txTracker) DeleteTimer(ctx context.Context, id string) error {
+	return t.note(t.Store.DeleteTimer(ctx, id))
+}
+
+func (t txTracker) Timers(ctx context.Context) ([]TimerItem, error) {
+	ts, err := t.Store.Timers(ctx)
+	return ts, t.note(err)
+}

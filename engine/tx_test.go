@@ -1,0 +1,131 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// flakyTxStore is a SQLite store whose transactions fail the next failRuns
+// SaveRun calls, and the first SaveRun of a run holding step failMemo's
+// result, so that the engine must roll back whole sections.
+type flakyTxStore struct {
+	*sqlitestore.Store
+	failRuns atomic.Int32
+	failMemo atomic.Pointer[string]
+}
+
+func (f *flakyTxStore) Tx(ctx context.Context, fn func(engine.Store) error) error {
+	return f.Store.Tx(ctx, func(s engine.Store) error { return fn(flakyTx{Store: s, f: f}) })
+}
+
+type flakyTx struct {
+	engine.Store
+	f *flakyTxStore
+}
+
+func (s flakyTx) SaveRun(ctx context.Context, r *engine.RunState) error {
+	if s.f.failRuns.Add(-1) >= 0 {
+		return errors.New("disk full")
+	}
+	if p := s.f.failMemo.Load(); p != nil && slices.ContainsFunc(r.Memo, func(m engine.MemoEntry) bool { return m.ID == *p }) &&
+		s.f.failMemo.CompareAndSwap(p, nil) {
+		return errors.New("disk full")
+	}
+	return s.Store.SaveRun(ctx, r)
+}
+
+func newFlakyTxStore(t *testing.T) *flakyTxStore {
+	st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "engine.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return &flakyTxStore{Store: st}
+}
+
+func TestTxIngestIsAtomic(t *testing.T) {
+	t.Parallel()
+	st := newFlakyTxStore(t)
+	h := newHarness(t, engine.Options{Store: st}, func(c call) reply { return ok(`"done"`) })
+	h.mustRegister(h.fn("tx", nil))
+	seed := wire.NewEventIDSeed(t0)
+	ids, err := wire.EventIDsFromSeed(seed, 1)
+	require.NoError(t, err)
+	body := []byte(`{"name":"test/tx"}`)
+
+	// The run cannot be saved: the event is not kept either, and /e says 500.
+	st.failRuns.Store(1)
+	status, out := h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
+	require.Equal(t, 500, status, "%v", out)
+	_, err = st.Event(t.Context(), ids[0])
+	require.ErrorIs(t, err, engine.ErrNotFound, "SaveEvent was rolled back with SaveRun")
+	timers, err := st.Timers(t.Context())
+	require.NoError(t, err)
+	require.Empty(t, timers, "the first call's timer was rolled back")
+	require.True(t, h.eng.Idle(), "nothing left in the in-memory queue")
+
+	// The SDK's retry (same seed) is accepted and runs once.
+	status, out = h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
+	require.Equal(t, 200, status, "%v", out)
+	require.Equal(t, []any{ids[0]}, out["ids"])
+	runs := h.waitRuns(ids[0], 1)
+	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Len(t, h.app.Calls(), 1)
+}
+
+func TestTxStepResultAndWakeUpRollBack(t *testing.T) {
+	t.Parallel()
+	st := newFlakyTxStore(t)
+	stepA := wire.HashID("a", 0)
+	nap := wire.HashID("nap", 0)
+	var n atomic.Int32
+	h := newHarness(t, engine.Options{Store: st}, func(c call) reply {
+		n.Add(1)
+		steps := c.steps()
+		if _, ok := steps[stepA]; !ok {
+			if n.Load() == 1 {
+				st.failRuns.Store(1) // this result will not be stored
+			}
+			return ops(`{"op":"StepRun","id":"` + stepA + `","name":"a","data":1}`)
+		}
+		if _, ok := steps[nap]; !ok {
+			st.failMemo.Store(&nap) // the wake-up will not be stored
+			return ops(`{"op":"Sleep","id":"` + nap + `","name":"nap","opts":{"duration":"1h"}}`)
+		}
+		return ok(`"done"`)
+	})
+	h.mustRegister(h.fn("tx", nil))
+	id := h.send("test/tx", map[string]any{})
+	run := h.waitRuns(id, 1)[0]
+	require.Equal(t, engine.StatusCompleted, run.Status)
+
+	calls := h.app.Calls()
+	require.Len(t, calls, 4, "the call whose result was rolled back is made again")
+	require.Equal(t, calls[0].ctx()["job_id"], calls[1].ctx()["job_id"])
+	require.Equal(t, calls[0].ctx()["attempt"], calls[1].ctx()["attempt"])
+	require.Empty(t, calls[1].steps())
+	require.Len(t, run.Steps, 2)
+	require.Equal(t, 1, run.Steps[0].Attempts, "the rolled-back result was not counted")
+	var woke []time.Time
+	for _, it := range run.History {
+		if it.Kind == "sleep" && it.Detail == "woke up" {
+			woke = append(woke, it.Time)
+		}
+	}
+	// The retried call ran at 1 s and the sleep ended at 1 h 1 s; the wake-up
+	// failed then and succeeded a second later.
+	require.Equal(t, []time.Time{t0.Add(time.Hour + 2*time.Second)}, woke, "woken once, a second after the failed wake-up")
+	waitUntil(t, h.eng.Idle)
+	timers, err := st.Timers(t.Context())
+	require.NoError(t, err)
+	require.Empty(t, timers)
+}
