@@ -49,6 +49,7 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 	r.Error = re
 	r.EndedAt = now
 	r.Pending = 0
+	r.Waits = nil
 	e.historyLocked(r, string(status), "", 0, errMessage(re))
 	e.cancelRunTimersLocked(r.ID)
 	if ps, err := e.store.PausesForRun(e.ctx, r.ID); err == nil {

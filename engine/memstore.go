@@ -217,6 +217,7 @@ func (r *RunState) clone() *RunState {
 	c.Steps = slices.Clone(r.Steps)
 	c.History = slices.Clone(r.History)
 	c.Memo = slices.Clone(r.Memo)
+	c.Waits = slices.Clone(r.Waits)
 	if r.Error != nil {
 		e := *r.Error
 		c.Error = &e

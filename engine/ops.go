@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,6 +151,7 @@ func (e *Engine) resumeLocked(runID, stepID string, value json.RawMessage, kind,
 	if !storeMemoLocked(r, stepID, value) {
 		return
 	}
+	r.Waits = slices.DeleteFunc(r.Waits, func(w WaitInfo) bool { return w.StepID == stepID })
 	e.historyLocked(r, kind, stepID, 0, detail)
 	r.Pending--
 	if r.Pending <= 0 {
@@ -210,6 +212,7 @@ func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) bool {
 	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: p.Expires, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
 	_ = e.store.SavePause(e.ctx, p)
+	r.Waits = append(r.Waits, WaitInfo{StepID: op.ID, Event: opts.Event, If: opts.If, Expires: p.Expires})
 	e.historyLocked(r, "wait", op.ID, 0, "waiting for "+opts.Event)
 	return true
 }

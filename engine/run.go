@@ -57,6 +57,22 @@ type Run struct {
 	MaxAttempts int
 	// ParentRunID is set when the run was started by step.Invoke.
 	ParentRunID string
+	// Waits lists the run's pending step.WaitForEvent waits, in the order
+	// they started; a wait leaves the list when an event matches it, when it
+	// times out and when the run ends.
+	Waits []WaitInfo
+}
+
+// WaitInfo is a pending step.WaitForEvent wait of a run.
+type WaitInfo struct {
+	// StepID is the wait's hashed step ID.
+	StepID string
+	// Event is the name of the event waited for.
+	Event string
+	// If is the match expression (empty for any event of that name).
+	If string
+	// Expires is when the wait times out (the step then resolves to null).
+	Expires time.Time
 }
 
 // RunError describes a failure or cancellation.

@@ -345,3 +345,48 @@ func TestRetriedStepErrorIsKept(t *testing.T) {
 	require.Equal(t, 2, step.Attempts)
 	require.Equal(t, "card declined", step.LastError.Message)
 }
+
+func TestRunWaits(t *testing.T) {
+	t.Parallel()
+	w1, w2 := wire.HashID("approval", 0), wire.HashID("payment", 0)
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0)}, func(c call) reply {
+		steps := c.steps()
+		_, has1 := steps[w1]
+		_, has2 := steps[w2]
+		switch {
+		case !has1 && !has2:
+			return ops(`{"op":"WaitForEvent","id":"`+w1+`","name":"approval","opts":{"event":"test/approved","timeout":"1h","if":"async.data.id == event.data.id"}}`,
+				`{"op":"WaitForEvent","id":"`+w2+`","name":"payment","opts":{"event":"test/paid","timeout":"2h"}}`)
+		case !has1 || !has2:
+			return ops() // targeted calls are not used here
+		}
+		return ok(string(mustJSON(map[string]any{"approval": steps[w1], "payment": steps[w2]})))
+	})
+	h.mustRegister(h.fn("waits", nil))
+	id := h.send("test/waits", map[string]any{"id": 7})
+	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
+	run := h.eng.RunsForEvent(id)[0]
+	require.Equal(t, []engine.WaitInfo{
+		{StepID: w1, Event: "test/approved", If: "async.data.id == event.data.id", Expires: t0.Add(time.Hour)},
+		{StepID: w2, Event: "test/paid", Expires: t0.Add(2 * time.Hour)},
+	}, run.Waits)
+
+	// A matching event ends one wait; the other one times out.
+	h.send("test/approved", map[string]any{"id": 7})
+	waitUntil(t, h.eng.Idle)
+	run, _ = h.eng.Run(run.ID)
+	require.Equal(t, []string{w2}, waitSteps(run.Waits))
+	h.clk.Advance(2 * time.Hour)
+	run = h.waitRuns(id, 1)[0]
+	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Empty(t, run.Waits)
+	require.Contains(t, string(run.Output), `"payment":null`)
+}
+
+func waitSteps(ws []engine.WaitInfo) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.StepID
+	}
+	return out
+}
