@@ -123,6 +123,10 @@ func (e *Engine) buildCallLocked(run *RunState, fn *fnState, t TimerItem, reques
 	for i, m := range run.Memo {
 		stack[i] = m.ID
 	}
+	current := len(stack)
+	if t.StepID != wire.DiscoveryStepID {
+		current = min(run.StackCurrent, current)
+	}
 	env := callEnvelope{
 		Ctx: wire.CallCtx{
 			Attempt:                   t.Attempt,
@@ -135,7 +139,7 @@ func (e *Engine) buildCallLocked(run *RunState, fn *fnState, t TimerItem, reques
 			QiID:                      base64.StdEncoding.EncodeToString([]byte(t.JobID + "::default")),
 			RequestID:                 requestID,
 			RunID:                     run.ID,
-			Stack:                     wire.Stack{Current: len(stack), Stack: stack},
+			Stack:                     wire.Stack{Current: current, Stack: stack},
 			StepID:                    wire.DiscoveryStepID,
 		},
 		Defers:  json.RawMessage("{}"),

@@ -109,6 +109,9 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 		}
 	}
 	r.Calls++
+	if t.StepID == wire.DiscoveryStepID {
+		r.StackCurrent = len(r.Memo) // sent by the targeted calls this call plans
+	}
 	if t.StepID == wire.DiscoveryStepID && t.Attempt == 0 && r.Attempts == 0 {
 		r.Attempts = 1
 	}

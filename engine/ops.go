@@ -206,6 +206,11 @@ func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) bool {
 			storeMemoLocked(r, op.ID, val)
 			return false
 		}
+		// Like the server, the restrictive policy of cancel expressions only
+		// earns a warning here (PROTOCOL §8.2).
+		if _, err := compileExpr(expr.Cancel, opts.If); err != nil {
+			e.log.Warn("inngest: waitForEvent expression breaks the restrictive expression policy", "run", r.ID, "step", op.ID, "if", opts.If, "err", err)
+		}
 	}
 	d, _ := parseWhen(opts.Timeout, now)
 	p := Pause{ID: r.ID + "/" + op.ID, Kind: PauseWait, RunID: r.ID, StepID: op.ID, Event: opts.Event, If: opts.If, Expires: now.Add(clampWait(d))}

@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -389,4 +392,81 @@ func waitSteps(ws []engine.WaitInfo) []string {
 		out[i] = w.StepID
 	}
 	return out
+}
+
+func TestStackCurrentOfTargetedCalls(t *testing.T) {
+	t.Parallel()
+	a, b := wire.HashID("a", 0), wire.HashID("b", 0)
+	h := newHarness(t, engine.Options{MaxConcurrentCalls: 1}, func(c call) reply {
+		switch target := c.StepID; target {
+		case "step":
+			if len(c.steps()) == 2 {
+				return ok(`"done"`)
+			}
+			return ops(`{"op":"StepPlanned","id":"`+a+`","name":"a"}`, `{"op":"StepPlanned","id":"`+b+`","name":"b"}`)
+		default:
+			return ops(`{"op":"StepRun","id":"` + target + `","name":"x","data":1}`)
+		}
+	})
+	h.mustRegister(h.fn("par", nil))
+	id := h.send("test/par", map[string]any{})
+	require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+	type stack struct {
+		current, memo int
+	}
+	var got []stack
+	for _, c := range h.app.Calls() {
+		st := c.ctx()["stack"].(map[string]any)
+		got = append(got, stack{int(st["current"].(float64)), len(c.steps())})
+	}
+	// Like the server: both targeted calls carry the planning call's index
+	// (0), though the second one already has the first result memoized.
+	require.Equal(t, []stack{{0, 0}, {0, 0}, {0, 1}, {2, 2}}, got)
+}
+
+func TestWaitExpressionPolicyWarning(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, expr string
+		warn       bool
+	}{
+		{"restrictive", "async.data.id == event.data.id", false},
+		{"macro", "async.data.ids.exists(x, x == event.data.id)", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			w := wire.HashID("w", 0)
+			h := newHarness(t, engine.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, func(c call) reply {
+				if _, done := c.steps()[w]; done {
+					return ok(string(mustJSON(c.steps()[w])))
+				}
+				return ops(`{"op":"WaitForEvent","id":"` + w + `","name":"w","opts":{"event":"test/match","timeout":"1h","if":` + string(mustJSON(tt.expr)) + `}}`)
+			})
+			h.mustRegister(h.fn("wait", nil))
+			id := h.send("test/wait", map[string]any{"id": 3})
+			run := h.waitRuns(id, 1)[0]
+			require.Equal(t, engine.StatusCompleted, run.Status, "the wait is registered either way")
+			require.Equal(t, tt.warn, strings.Contains(logs.String(), "restrictive expression policy"), logs.String())
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

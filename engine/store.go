@@ -151,6 +151,10 @@ type RunState struct {
 	Keys map[string]string
 	// Cron is the cron expression that started the run, if any.
 	Cron string
+	// StackCurrent is ctx.stack.current of targeted calls: the number of
+	// memoized steps when the discovery call that planned them was made (the
+	// server sends the stack index of the call that enqueued a step).
+	StackCurrent int
 }
 
 // PauseKind says what a pause waits for.
