@@ -38,6 +38,15 @@ type realTimer struct{ t *time.Timer }
 func (r realTimer) C() <-chan time.Time { return r.t.C }
 func (r realTimer) Stop() bool          { return r.t.Stop() }
 
+// virtualClock is what the scheduler needs of a VirtualClock; a clock that embeds
+// *VirtualClock satisfies it too.
+type virtualClock interface {
+	Clock
+	AutoAdvance() bool
+	Set(t time.Time)
+	subscribe() <-chan struct{}
+}
+
 // VirtualClock is a manually driven clock for tests. Time moves only through
 // Advance and Set or, when auto-advance is on, by the engine itself: whenever
 // no HTTP call is in flight and no work is ready, the engine jumps the clock to
@@ -118,10 +127,19 @@ func (c *VirtualClock) Set(t time.Time) {
 		}
 	}
 	c.waiters = keep
+	subs := c.notify
 	c.mu.Unlock()
 	sort.Slice(fire, func(i, j int) bool { return fire[i].at.Before(fire[j].at) })
 	for _, w := range fire {
 		w.ch <- now // buffered, capacity 1, fires once
+	}
+	// Wake subscribers so that a scheduler that computed its next timer from a time
+	// read before this move recomputes it (otherwise its timer would be armed late).
+	for _, ch := range subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -140,7 +158,7 @@ func (c *VirtualClock) NewTimer(d time.Duration) Timer {
 	return w
 }
 
-// subscribe returns a channel poked when auto-advance is toggled.
+// subscribe returns a channel poked when auto-advance is toggled or time moves.
 func (c *VirtualClock) subscribe() <-chan struct{} {
 	ch := make(chan struct{}, 1)
 	c.mu.Lock()

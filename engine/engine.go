@@ -234,7 +234,8 @@ func (e *Engine) saveParkedLocked() {
 // loop is the scheduler: it fires due timers and starts ready calls.
 func (e *Engine) loop() {
 	defer e.wg.Done()
-	vc, _ := e.clock.(*VirtualClock)
+	// A VirtualClock, or any clock embedding one, wakes the loop when time moves.
+	vc, _ := e.clock.(virtualClock)
 	var vcSub <-chan struct{}
 	if vc != nil {
 		vcSub = vc.subscribe()

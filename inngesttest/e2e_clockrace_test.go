@@ -1,5 +1,3 @@
-//go:build e2egap
-
 package inngesttest_test
 
 import (
@@ -34,7 +32,7 @@ func (c *preemptingClock) NewTimer(d time.Duration) engine.Timer {
 	return c.VirtualClock.NewTimer(d)
 }
 
-// TestE2EGapAdvanceRacesTimer shows a lost wake-up in the engine's scheduler
+// TestE2EGapAdvanceRacesTimer guards against a lost wake-up in the engine's scheduler
 // loop (engine/engine.go, loop) on a manual virtual clock. The loop reads now
 // under its lock, finds the next timer, unlocks, and then calls
 // clock.NewTimer(next.Sub(now)) with that stale now. If the clock is advanced
