@@ -102,16 +102,11 @@ func (e *Env) WaitingFor(t testing.TB, eventName string) Run {
 	return out
 }
 
-// waitingFor reports whether the run has an unresolved wait for eventName.
+// waitingFor reports whether the run has a pending wait for eventName.
 func (r Run) waitingFor(eventName string) bool {
-	for _, h := range r.Engine.History {
-		if h.Kind != "wait" || h.Detail != "waiting for "+eventName {
-			continue
-		}
-		for _, s := range r.Steps {
-			if s.Hash == h.StepID && !s.Done {
-				return true
-			}
+	for _, w := range r.Engine.Waits {
+		if w.Event == eventName {
+			return true
 		}
 	}
 	return false
