@@ -50,8 +50,9 @@ type Run struct {
 	History []HistoryItem
 	// Calls is the number of HTTP calls made to the app for this run.
 	Calls int
-	// Attempts is the number of function-level attempts made (1 + retries of the
-	// discovery call after non-2xx responses).
+	// Attempts is the highest attempt number reached by the run's calls (1 + the
+	// most retries of one job): retries after non-2xx responses and retries of a
+	// step that reported StepError both count. Per-step attempts are in Steps.
 	Attempts int
 	// MaxAttempts is retries + 1.
 	MaxAttempts int
