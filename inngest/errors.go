@@ -20,7 +20,10 @@ var (
 // NoRetryError marks an error as final: the step or function fails without retries.
 type NoRetryError struct{ Err error }
 
+// Error returns the wrapped error's message.
 func (e *NoRetryError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e *NoRetryError) Unwrap() error { return e.Err }
 
 // NoRetry marks err as non-retriable. Returned from a step, the step fails for good
@@ -38,7 +41,10 @@ type RetryAfterError struct {
 	At  time.Time
 }
 
+// Error returns the wrapped error's message.
 func (e *RetryAfterError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // RetryAfter marks err as retriable no earlier than when: a duration from now or an
@@ -71,6 +77,7 @@ type StepError struct {
 	Data json.RawMessage
 }
 
+// Error describes the failed step.
 func (e *StepError) Error() string {
 	return fmt.Sprintf("inngest: step %q failed: %s", e.StepID, e.Message)
 }
