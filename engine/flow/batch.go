@@ -2,7 +2,6 @@ package flow
 
 import (
 	"errors"
-	"slices"
 	"sync"
 	"time"
 )
@@ -32,6 +31,8 @@ type batchEntry[E any] struct {
 	deadline time.Time
 	seq      uint64
 }
+
+func (e *batchEntry[E]) at() (time.Time, uint64) { return e.deadline, e.seq }
 
 // BatchFire is a batch that is due: start one run with Events.
 type BatchFire[E any] struct {
@@ -92,23 +93,11 @@ func (b *Batch[E]) Add(key string, ev E, now time.Time) (full []E) {
 func (b *Batch[E]) Due(now time.Time) []BatchFire[E] {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	due := b.expired
+	due := takeDue(b.open, b.expired, now, (*batchEntry[E]).at)
 	b.expired = nil
-	for k, e := range b.open {
-		if !e.deadline.After(now) {
-			due = append(due, *e)
-			delete(b.open, k)
-		}
-	}
 	if len(due) == 0 {
 		return nil
 	}
-	slices.SortFunc(due, func(x, y batchEntry[E]) int {
-		if c := x.deadline.Compare(y.deadline); c != 0 {
-			return c
-		}
-		return cmpUint(x.seq, y.seq)
-	})
 	out := make([]BatchFire[E], len(due))
 	for i, e := range due {
 		out[i] = BatchFire[E]{Key: e.key, Events: e.events, FireAt: e.deadline}
@@ -121,20 +110,7 @@ func (b *Batch[E]) Due(now time.Time) []BatchFire[E] {
 func (b *Batch[E]) NextDue() (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var next time.Time
-	found := false
-	consider := func(t time.Time) {
-		if !found || t.Before(next) {
-			next, found = t, true
-		}
-	}
-	for _, e := range b.expired {
-		consider(e.deadline)
-	}
-	for _, e := range b.open {
-		consider(e.deadline)
-	}
-	return next, found
+	return earliest(b.open, b.expired, (*batchEntry[E]).at)
 }
 
 // Len returns the number of batches not yet flushed.

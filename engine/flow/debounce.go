@@ -2,7 +2,6 @@ package flow
 
 import (
 	"errors"
-	"slices"
 	"sync"
 	"time"
 )
@@ -32,6 +31,8 @@ type debounceEntry[E any] struct {
 	fireAt time.Time
 	seq    uint64
 }
+
+func (e *debounceEntry[E]) at() (time.Time, uint64) { return e.fireAt, e.seq }
 
 // DebounceFire is a debounced run that is due: start it with Event.
 type DebounceFire[E any] struct {
@@ -90,23 +91,11 @@ func (d *Debounce[E]) Add(key string, ev E, now time.Time) (fireAt time.Time) {
 func (d *Debounce[E]) Due(now time.Time) []DebounceFire[E] {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	due := d.fired
+	due := takeDue(d.pending, d.fired, now, (*debounceEntry[E]).at)
 	d.fired = nil
-	for k, e := range d.pending {
-		if !e.fireAt.After(now) {
-			due = append(due, *e)
-			delete(d.pending, k)
-		}
-	}
 	if len(due) == 0 {
 		return nil
 	}
-	slices.SortFunc(due, func(a, b debounceEntry[E]) int {
-		if c := a.fireAt.Compare(b.fireAt); c != 0 {
-			return c
-		}
-		return cmpUint(a.seq, b.seq)
-	})
 	out := make([]DebounceFire[E], len(due))
 	for i, e := range due {
 		out[i] = DebounceFire[E]{Key: e.key, Event: e.ev, FireAt: e.fireAt}
@@ -119,20 +108,7 @@ func (d *Debounce[E]) Due(now time.Time) []DebounceFire[E] {
 func (d *Debounce[E]) NextDue() (time.Time, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var next time.Time
-	found := false
-	consider := func(t time.Time) {
-		if !found || t.Before(next) {
-			next, found = t, true
-		}
-	}
-	for _, e := range d.fired {
-		consider(e.fireAt)
-	}
-	for _, e := range d.pending {
-		consider(e.fireAt)
-	}
-	return next, found
+	return earliest(d.pending, d.fired, (*debounceEntry[E]).at)
 }
 
 // Cancel drops the pending series for key (not one already due) and
@@ -150,14 +126,4 @@ func (d *Debounce[E]) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.pending) + len(d.fired)
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
