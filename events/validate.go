@@ -179,6 +179,24 @@ func (r *run) syntax(what string) *verr {
 }
 
 // value validates the value at r.pos against n and moves past it.
+// separator reads what follows an element of an object or array: ',' (more
+// elements follow) or the closing byte (the end).
+func (r *run) separator(closing byte, kind string) (more bool, e *verr) {
+	r.ws()
+	if r.pos >= len(r.data) {
+		return false, r.syntax("unexpected end of input in " + kind)
+	}
+	switch r.data[r.pos] {
+	case ',':
+		r.pos++
+		return true, nil
+	case closing:
+		r.pos++
+		return false, nil
+	}
+	return false, r.syntax("expected ',' or '" + string(closing) + "'")
+}
+
 func (r *run) value(n *node) *verr {
 	r.depth++
 	defer func() { r.depth-- }()
@@ -323,19 +341,13 @@ func (r *run) object(n *node) *verr {
 			if e := r.value(sub); e != nil {
 				return e.in(string(raw))
 			}
-			r.ws()
-			if r.pos >= len(r.data) {
-				return r.syntax("unexpected end of input in object")
+			more, e := r.separator('}', "object")
+			if e != nil {
+				return e
 			}
-			if r.data[r.pos] == ',' {
-				r.pos++
-				continue
-			}
-			if r.data[r.pos] == '}' {
-				r.pos++
+			if !more {
 				break
 			}
-			return r.syntax("expected ',' or '}'")
 		}
 	}
 	for i, name := range n.required {
@@ -392,19 +404,13 @@ func (r *run) array(n *node) *verr {
 				return e.in(strconv.Itoa(count))
 			}
 			count++
-			r.ws()
-			if r.pos >= len(r.data) {
-				return r.syntax("unexpected end of input in array")
+			more, e := r.separator(']', "array")
+			if e != nil {
+				return e
 			}
-			if r.data[r.pos] == ',' {
-				r.pos++
-				continue
-			}
-			if r.data[r.pos] == ']' {
-				r.pos++
+			if !more {
 				break
 			}
-			return r.syntax("expected ',' or ']'")
 		}
 	}
 	if count < n.minItems {
