@@ -105,6 +105,7 @@ func run(args []string, stdout io.Writer) error {
 			}
 			return nil
 		}
+		p.Unmute()
 	}
 	p.Printf("serving until interrupted (Ctrl-C); try: curl -s %s/api/admin/outbox", rt.URL)
 	<-ctx.Done()

@@ -90,6 +90,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	d := &demo{Options: o, rt: o.Runtime, p: o.Printer, st: o.Runtime.Store, http: &http.Client{Timeout: 10 * time.Second}}
 	d.withDefaults()
 	d.script(ctx)
+	// The printer stays muted after the summary, so its last line is the verdict;
+	// call Printer.Unmute to narrate later runs.
+	d.p.Mute()
 	d.summary(ctx)
 	return d.result, nil
 }

@@ -12,6 +12,7 @@ type Printer struct {
 	mu    sync.Mutex
 	w     io.Writer
 	start time.Time
+	muted bool
 }
 
 // NewPrinter returns a printer writing to w; times are relative to now.
@@ -21,6 +22,9 @@ func NewPrinter(w io.Writer) *Printer { return &Printer{w: w, start: time.Now()}
 func (p *Printer) Printf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.muted {
+		return
+	}
 	fmt.Fprintf(p.w, "[%6.2fs] %s\n", time.Since(p.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
@@ -29,4 +33,20 @@ func (p *Printer) Plainf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+// Mute drops Printf lines (the progress narration) until Unmute; Plainf still
+// writes. The summary is printed muted so that a late progress line can never
+// follow the verdict.
+func (p *Printer) Mute() {
+	p.mu.Lock()
+	p.muted = true
+	p.mu.Unlock()
+}
+
+// Unmute lets Printf lines through again.
+func (p *Printer) Unmute() {
+	p.mu.Lock()
+	p.muted = false
+	p.mu.Unlock()
 }
