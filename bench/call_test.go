@@ -23,20 +23,14 @@ const benchSigningKey = "signkey-test-8ee2262a15e8d3c42d6a840db7af3de2aab08ef632
 // sink keeps results alive so the compiler cannot drop the work.
 var sink any
 
-// sequentialHandler builds a serve handler for a function of n sequential
-// step.Run calls, each returning a ~1 KB payload. Checkpointing is off so that a
-// call that runs a new step answers 206 with its StepRun op.
-func sequentialHandler(tb testing.TB, n int, mode inngest.Mode) http.Handler {
+// sequentialFunction defines a function of n sequential step.Run calls, each
+// returning a ~1 KB payload; it returns the total number of items.
+func sequentialFunction(tb testing.TB, c *inngest.Client, n int) *inngest.Function[order, int] {
 	tb.Helper()
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = stepID(i)
 	}
-	c, err := inngest.NewClient(inngest.ClientOptions{
-		AppID: "bench", Mode: mode, SigningKey: benchSigningKey,
-		Checkpoint: inngest.CheckpointOptions{Disabled: true},
-	})
-	require.NoError(tb, err)
 	fn, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "sequential"}, inngest.OnEvent(orderCreated),
 		func(ctx context.Context, in inngest.Input[order]) (int, error) {
 			total := 0
@@ -50,6 +44,20 @@ func sequentialHandler(tb testing.TB, n int, mode inngest.Mode) http.Handler {
 			return total, nil
 		})
 	require.NoError(tb, err)
+	return fn
+}
+
+// sequentialHandler builds a serve handler for a function of n sequential
+// step.Run calls, each returning a ~1 KB payload. Checkpointing is off so that a
+// call that runs a new step answers 206 with its StepRun op.
+func sequentialHandler(tb testing.TB, n int, mode inngest.Mode) http.Handler {
+	tb.Helper()
+	c, err := inngest.NewClient(inngest.ClientOptions{
+		AppID: "bench", Mode: mode, SigningKey: benchSigningKey,
+		Checkpoint: inngest.CheckpointOptions{Disabled: true},
+	})
+	require.NoError(tb, err)
+	fn := sequentialFunction(tb, c, n)
 	h, err := serve.New(c, serve.Options{}, fn)
 	require.NoError(tb, err)
 	return h

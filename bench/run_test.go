@@ -13,7 +13,6 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/serve"
-	"github.com/seed-b02f2472/inngest-go/step"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,23 +73,7 @@ func newRunRig(tb testing.TB, n int, checkpoint bool) *runRig {
 		Checkpoint: inngest.CheckpointOptions{Disabled: !checkpoint},
 	})
 	require.NoError(tb, err)
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = stepID(i)
-	}
-	fn, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "sequential"}, inngest.OnEvent(orderCreated),
-		func(ctx context.Context, in inngest.Input[order]) (int, error) {
-			total := 0
-			for i, id := range ids {
-				p, err := step.Run(ctx, id, func(ctx context.Context) (payload, error) { return makePayload(i), nil })
-				if err != nil {
-					return 0, err
-				}
-				total += len(p.Items)
-			}
-			return total, nil
-		})
-	require.NoError(tb, err)
+	fn := sequentialFunction(tb, c, n)
 	h, err := serve.New(c, serve.Options{}, fn)
 	require.NoError(tb, err)
 	app := httptest.NewServer(m.wrap(h))

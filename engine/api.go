@@ -373,21 +373,16 @@ func (e *Engine) checkpointLocked(run *RunState, ops []wire.Op) {
 }
 
 func (e *Engine) handleBatch(w http.ResponseWriter, r *http.Request) {
-	if !e.authorized(r) {
-		unauthorized(w)
-		return
-	}
-	e.mu.Lock()
-	run := e.loadRunLocked(r.PathValue("run"))
-	e.mu.Unlock()
-	if run == nil {
-		writeJSON(w, http.StatusGone, "application/json", map[string]any{"error": "run state not found"})
-		return
-	}
-	writeJSON(w, http.StatusOK, "application/json", run.Events)
+	e.serveRunState(w, r, func(run *RunState) any { return run.Events })
 }
 
 func (e *Engine) handleActions(w http.ResponseWriter, r *http.Request) {
+	e.serveRunState(w, r, func(run *RunState) any { return memoMap(run.Memo) })
+}
+
+// serveRunState answers the use_api endpoints: part of a run's state, or 410 once
+// the run is gone.
+func (e *Engine) serveRunState(w http.ResponseWriter, r *http.Request, part func(*RunState) any) {
 	if !e.authorized(r) {
 		unauthorized(w)
 		return
@@ -399,7 +394,7 @@ func (e *Engine) handleActions(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusGone, "application/json", map[string]any{"error": "run state not found"})
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", memoMap(run.Memo))
+	writeJSON(w, http.StatusOK, "application/json", part(run))
 }
 
 // runRecord is a run as the server's /v1 API shows it.

@@ -145,30 +145,26 @@ func (m *MemoryStore) DeletePause(_ context.Context, id string) (bool, error) {
 
 // PausesForEvent implements Store.
 func (m *MemoryStore) PausesForEvent(_ context.Context, name string) ([]Pause, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []Pause
-	for _, p := range m.pauses {
-		if p.Event == name {
-			out = append(out, p)
-		}
-	}
-	slices.SortFunc(out, func(a, b Pause) int { return compareStr(a.ID, b.ID) })
-	return out, nil
+	return m.pausesWhere(func(p Pause) bool { return p.Event == name }), nil
 }
 
 // PausesForRun implements Store.
 func (m *MemoryStore) PausesForRun(_ context.Context, runID string) ([]Pause, error) {
+	return m.pausesWhere(func(p Pause) bool { return p.RunID == runID }), nil
+}
+
+// pausesWhere lists the pauses that keep returns true for, sorted by ID.
+func (m *MemoryStore) pausesWhere(keep func(Pause) bool) []Pause {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Pause
 	for _, p := range m.pauses {
-		if p.RunID == runID {
+		if keep(p) {
 			out = append(out, p)
 		}
 	}
 	slices.SortFunc(out, func(a, b Pause) int { return compareStr(a.ID, b.ID) })
-	return out, nil
+	return out
 }
 
 // SaveTimer implements Store.
