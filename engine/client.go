@@ -174,16 +174,34 @@ func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([
 }
 
 // WaitFor blocks until pred, called with a snapshot of all runs after every
-// change, returns true.
+// change, returns true. pred runs without the engine's lock held, so it may
+// call back into the engine (Runs, Send, ...); a change it causes is seen by
+// the next call.
 func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error {
-	return e.waitFor(ctx, func() bool {
+	for {
+		e.mu.Lock()
+		if e.closed {
+			e.mu.Unlock()
+			return errClosed
+		}
 		rs, _ := e.store.Runs(e.ctx)
 		out := make([]Run, len(rs))
 		for i, r := range rs {
 			out[i] = r.Run
 		}
-		return pred(out)
-	})
+		ch := e.changed
+		e.mu.Unlock()
+		if pred(out) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.ctx.Done():
+			return errClosed
+		case <-ch:
+		}
+	}
 }
 
 // Idle reports whether no call is in flight and no work is due now.

@@ -17,7 +17,9 @@ func (e *Env) RunsForEvent(eventID string) []Run { return fromEngineAll(e.eng.Ru
 
 // WaitFor blocks until pred, called with a snapshot of all runs after every
 // change, returns true, and returns that snapshot. what describes the
-// condition in the failure message when Options.Timeout passes first.
+// condition in the failure message when Options.Timeout passes first. pred
+// runs without the engine's lock held: it may call the Env (Runs, Send, Dump,
+// ...).
 func (e *Env) WaitFor(t testing.TB, what string, pred func(runs []Run) bool) []Run {
 	t.Helper()
 	var out []Run
