@@ -30,7 +30,7 @@ type Op struct {
 	Name        string          `json:"name"`
 	DisplayName string          `json:"displayName,omitempty"`
 	Opts        json.RawMessage `json:"opts,omitempty"`
-	Data        json.RawMessage `json:"data,omitempty"`
+	Data        json.RawMessage `json:"data"`
 	Error       *MemoError      `json:"error,omitempty"`
 	Timing      *Timing         `json:"timing,omitempty"`
 	Userland    *Userland       `json:"userland,omitempty"`
