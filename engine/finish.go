@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -62,6 +63,28 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 	}
 	e.saveRunLocked(r)
 
+	if r.CorrelationID != "" {
+		e.resolveInvokeLocked(r)
+	}
+	for _, ev := range e.lifecycleEventsLocked(r, status, output, now) {
+		_, _ = e.ingestLocked(ev, now) // a failure is logged; the run's state is saved
+	}
+}
+
+// lifecycleEventsLocked builds the events a finished run emits, as the
+// server's finalizeEvents does: function.finished, then function.cancelled
+// or function.failed (whose event ID is the run ID), and nothing at all for a
+// run triggered by function.finished or function.failed (so a function
+// listening to them, and an onFailure handler, never re-triggers itself).
+// A cancelled run's events carry neither error nor result.
+func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output json.RawMessage, now time.Time) []EventRecord {
+	if len(r.Events) == 0 {
+		return nil
+	}
+	switch eventNameOf(r.Events[0]) {
+	case wire.EventFunctionFinished, wire.EventFunctionFailed:
+		return nil
+	}
 	data := lifecycleData{
 		Inngest:       lifecycleMeta{Status: string(status)},
 		CorrelationID: r.CorrelationID,
@@ -70,33 +93,35 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 		FunctionID:    r.FunctionID,
 		RunID:         r.ID,
 	}
-	if status == StatusCompleted {
+	switch status {
+	case StatusCompleted:
 		data.Result = output
-	} else {
+	case StatusFailed:
 		data.Error = lifecycleError(r)
-		if status == StatusFailed {
-			data.Result = output
-		}
+		data.Result = output
 	}
 	db, _ := encodeCanonical(data)
-	var emit []EventRecord
 	mk := func(id, name string) EventRecord {
 		raw, _ := encodeCanonical(eventJSON{Data: db, ID: id, Name: name, TS: now.UnixMilli(), User: json.RawMessage("{}")})
 		return EventRecord{ID: id, Name: name, Raw: raw, ReceivedAt: now, Internal: true}
 	}
+	emit := []EventRecord{mk(wire.NewULID(now), wire.EventFunctionFinished)}
 	switch status {
 	case StatusFailed:
 		emit = append(emit, mk(r.ID, wire.EventFunctionFailed))
 	case StatusCancelled:
-		emit = append(emit, mk(wire.NewULID(now), wire.EventFunctionCanceled))
+		emit = append(emit, mk(r.ID, wire.EventFunctionCanceled))
 	}
-	emit = append(emit, mk(wire.NewULID(now), wire.EventFunctionFinished))
-	if r.CorrelationID != "" {
-		e.resolveInvokeLocked(r)
+	return emit
+}
+
+// eventNameOf reads the name of a stored event.
+func eventNameOf(raw json.RawMessage) string {
+	var v struct {
+		Name string `json:"name"`
 	}
-	for _, ev := range emit {
-		_, _ = e.ingestLocked(ev, now) // a failure is logged; the run's state is saved
-	}
+	_ = json.Unmarshal(raw, &v)
+	return v.Name
 }
 
 func errMessage(re *RunError) string {

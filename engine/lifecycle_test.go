@@ -1,0 +1,136 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// runsOf lists the runs of one function.
+func runsOf(eng *engine.Engine, fnID string) []engine.Run {
+	var out []engine.Run
+	for _, r := range eng.Runs() {
+		if r.FunctionID == fnID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// triggerNames lists the trigger event names of runs.
+func triggerNames(runs []engine.Run) []string {
+	out := make([]string, len(runs))
+	for i, r := range runs {
+		out[i] = eventName(r)
+	}
+	return out
+}
+
+func eventName(r engine.Run) string {
+	var ev struct {
+		Name string `json:"name"`
+		Data struct {
+			FunctionID string `json:"function_id"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(r.Events[0], &ev)
+	if ev.Data.FunctionID != "" {
+		return ev.Name + " of " + ev.Data.FunctionID
+	}
+	return ev.Name
+}
+
+// TestLifecycleEventsDoNotLoop checks the server's rule (executor
+// finalizeEvents): a run triggered by inngest/function.finished or
+// inngest/function.failed emits no lifecycle events, so a function listening
+// to every function.finished runs once per ordinary run instead of
+// re-triggering itself forever; onFailure handlers (triggered by
+// function.failed) emit none either, even when they fail. A run triggered by
+// inngest/function.cancelled is an ordinary run and does emit them.
+func TestLifecycleEventsDoNotLoop(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{}, func(c call) reply {
+		switch c.FnID {
+		case "app-doomed", "app-on-failure":
+			return reply{Status: 500, Body: `{"message":"nope"}`, Headers: map[string]string{"X-Inngest-No-Retry": "true"}}
+		}
+		return ok(`"done"`)
+	})
+	h.mustRegister(
+		h.fn("work", nil),
+		h.fn("doomed", nil),
+		h.fn("on-failure", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.failed", "expression": "event.data.function_id == 'app-doomed'"}}}),
+		h.fn("any-failed", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.failed"}}}),
+		h.fn("watch", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.finished"}}}),
+	)
+	h.send("test/work", map[string]any{})
+	h.send("test/doomed", map[string]any{})
+	// With the loop, watch runs keep coming and the engine never idles.
+	waitUntil(t, func() bool { return h.eng.Idle() || len(runsOf(h.eng, "app-watch")) > 4 })
+	watch := runsOf(h.eng, "app-watch")
+	require.ElementsMatch(t, []string{"inngest/function.finished of app-work", "inngest/function.finished of app-doomed"}, triggerNames(watch))
+	// function.failed of doomed only: on-failure's own failure emits nothing.
+	require.Len(t, runsOf(h.eng, "app-on-failure"), 1)
+	require.Len(t, runsOf(h.eng, "app-any-failed"), 1)
+	require.Equal(t, engine.StatusFailed, runsOf(h.eng, "app-on-failure")[0].Status)
+}
+
+// TestFunctionCancelledEventShape checks the events a cancelled run emits, as
+// the server's Cancel/finalizeEvents build them: function.finished first,
+// then function.cancelled whose ID is the run ID; both carry status
+// "Cancelled" and neither an error nor a result (the server finalizes a
+// cancellation with an empty driver response).
+func TestFunctionCancelledEventShape(t *testing.T) {
+	t.Parallel()
+	seen := make(chan map[string]any, 4)
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0)}, func(c call) reply {
+		if c.FnID == "app-watch" {
+			seen <- c.Req["event"].(map[string]any)
+			return ok(`1`)
+		}
+		return ops(`{"op":"Sleep","id":"` + wire.HashID("s", 0) + `","name":"s","opts":{"duration":"1h"}}`)
+	})
+	h.mustRegister(
+		h.fn("cancellable", map[string]any{"cancel": []any{map[string]any{"event": "test/stop"}}}),
+		h.fn("watch", map[string]any{"triggers": []any{
+			map[string]any{"event": "inngest/function.cancelled"},
+			map[string]any{"event": "inngest/function.finished", "expression": "event.data.function_id == 'app-cancellable'"},
+		}}),
+	)
+	id := h.send("test/cancellable", map[string]any{"k": "v"})
+	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
+	h.send("test/stop", map[string]any{})
+	run := h.waitRuns(id, 1)[0]
+	require.Equal(t, engine.StatusCancelled, run.Status)
+	byName := map[string]map[string]any{}
+	for range 2 {
+		ev := <-seen
+		byName[ev["name"].(string)] = ev
+	}
+	cancelled, finished := byName["inngest/function.cancelled"], byName["inngest/function.finished"]
+	require.NotNil(t, cancelled)
+	require.NotNil(t, finished)
+	require.Equal(t, run.ID, cancelled["id"], "function.cancelled id is the run id")
+	require.NotEqual(t, run.ID, finished["id"])
+	for _, ev := range []map[string]any{cancelled, finished} {
+		data := ev["data"].(map[string]any)
+		keys := make([]string, 0, len(data))
+		for k := range data {
+			keys = append(keys, k)
+		}
+		require.ElementsMatch(t, []string{"_inngest", "event", "events", "function_id", "run_id"}, keys)
+		require.Equal(t, map[string]any{"status": "Cancelled"}, data["_inngest"])
+		require.Equal(t, "app-cancellable", data["function_id"])
+		require.Equal(t, run.ID, data["run_id"])
+		require.Equal(t, "test/cancellable", data["event"].(map[string]any)["name"])
+	}
+	// Lifecycle events sort after the finished one by ID (ULIDs): finished
+	// was emitted first.
+	runs := runsOf(h.eng, "app-watch")
+	require.Len(t, runs, 2)
+	require.Equal(t, "inngest/function.finished of app-cancellable", eventName(runs[0]))
+}
