@@ -51,8 +51,8 @@ func TestBadCallRequests(t *testing.T) {
 		{"no event", "/api/inngest?fnId=wirecap-counted&stepId=step", `{"ctx":{"run_id":"r"},"steps":{}}`, 400, "false"},
 		{"steps is an array", "/api/inngest?fnId=wirecap-counted&stepId=step", strings.Replace(good, `"steps":{}`, `"steps":[]`, 1), 400, "false"},
 		{"ctx of the wrong type", "/api/inngest?fnId=wirecap-counted&stepId=step", strings.Replace(good, `"attempt":0`, `"attempt":"zero"`, 1), 400, "false"},
-		{"missing fnId", "/api/inngest?stepId=step", good, 410, "true"},
-		{"unknown fnId", "/api/inngest?fnId=wirecap-nope&stepId=step", good, 410, "true"},
+		{"missing fnId", "/api/inngest?stepId=step", good, 400, "true"},
+		{"unknown fnId", "/api/inngest?fnId=wirecap-nope&stepId=step", good, 404, "false"},
 		{"method", "/api/inngest", good, 405, "true"},
 	} {
 		method := http.MethodPost

@@ -65,10 +65,18 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	fnID := q.Get("fnId")
+	if fnID == "" {
+		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: call request has no fnId query parameter", true)
+		return
+	}
 	fn := s.lookup(fnID)
-	if fn == nil || fnID == "" {
-		// 410 like the official SDK: the server stops calling a function that is gone.
-		writeError(w, http.StatusGone, "FunctionNotFound", fmt.Sprintf("inngest: function %q is not served by app %q", fnID, s.cfg.AppID), true)
+	if fn == nil {
+		// Retriable: during a rolling deploy an instance that does not have the
+		// function yet (or any more) gets calls for it; the server retries them with
+		// backoff, typically on an instance that has it, instead of failing the run.
+		writeError(w, http.StatusNotFound, "FunctionNotFound", fmt.Sprintf(
+			"inngest: function %q is not served by app %q on this deploy; the server will retry the call (is a deploy in progress, or was the function removed without a sync?)",
+			fnID, s.cfg.AppID), false)
 		return
 	}
 	req := &wire.CallRequest{}

@@ -98,13 +98,13 @@ func TestShutdownDrainsInFlightCalls(t *testing.T) {
 	// New calls are refused as retriable once Shutdown has begun.
 	var refused callResult
 	for {
-		// A call to a missing function answers 410 at once until Shutdown begins.
+		// A call to a missing function answers 404 at once until Shutdown begins.
 		refused = postFn(srv.URL, "drain-missing")
 		require.NoError(t, refused.err)
 		if refused.status == http.StatusServiceUnavailable {
 			break
 		}
-		require.Equal(t, http.StatusGone, refused.status, "%s", refused.body)
+		require.Equal(t, http.StatusNotFound, refused.status, "%s", refused.body)
 		time.Sleep(time.Millisecond)
 	}
 	refused = postCall(srv.URL)
