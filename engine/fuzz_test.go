@@ -23,10 +23,10 @@ import (
 )
 
 // captureBodies returns the JSON request bodies sent to paths with prefix in
-// the wire captures of testdata, as fuzz seeds.
+// the wire captures of ../testdata/wire, as fuzz seeds.
 func captureBodies(f *testing.F, prefix string) [][]byte {
 	f.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "wire", "*.jsonl"))
 	require.NoError(f, err)
 	var out [][]byte
 	for _, name := range files {

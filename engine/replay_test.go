@@ -37,7 +37,7 @@ type capLine struct {
 }
 
 func loadCapture(t *testing.T, name string) []capLine {
-	f, err := os.Open(filepath.Join("testdata", name+".jsonl"))
+	f, err := os.Open(filepath.Join("..", "testdata", "wire", name+".jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
 	var out []capLine

@@ -146,7 +146,7 @@ func requireSDKHeaders(t *testing.T, h http.Header) {
 	require.Equal(t, "application/json", h.Get("Content-Type"))
 }
 
-// wireCall is one exchange of a capture (testdata/wire, copied from the wire
+// wireCall is one exchange of a capture (../testdata/wire, copied from the wire
 // captures): a server→SDK call, or an SDK→server request.
 type wireCall struct {
 	Seq         int               `json:"seq"`
@@ -161,10 +161,11 @@ type wireCall struct {
 	RespBody    json.RawMessage   `json:"resp_body"`
 }
 
-// loadCapture reads testdata/wire/<name>.jsonl.
+// loadCapture reads ../testdata/wire/<name>.jsonl, the module's copy of the
+// real-server wire captures (shared with the engine tests).
 func loadCapture(t testing.TB, name string) []wireCall {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "wire", name+".jsonl"))
+	f, err := os.Open(filepath.Join("..", "testdata", "wire", name+".jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
 	var out []wireCall

@@ -14,7 +14,7 @@ import (
 )
 
 // The functions below reproduce, with this SDK, the user code of the captured
-// scenarios (testdata/wire, described in the captures' README), so that the
+// scenarios (../testdata/wire, described in the captures' README), so that the
 // captured server requests can be replayed against them.
 
 type anyData = map[string]any
