@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,13 +160,26 @@ func (e *Engine) buildCallLocked(run *RunState, fn *fnState, t TimerItem, reques
 			return nil, "", err
 		}
 	}
-	u := fn.url
-	if strings.Contains(u, "?") {
-		u += "&stepId=" + t.StepID
-	} else {
-		u += "?stepId=" + t.StepID
+	return body, stepURL(fn.url, t.StepID), nil
+}
+
+// stepURL sets the stepId query parameter of a function's registered URL,
+// replacing any stepId already there (the JavaScript SDK registers URLs
+// holding stepId=step), as the server does. Like the server, it re-encodes
+// the query with its keys sorted.
+func stepURL(base, stepID string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		sep := "?"
+		if strings.Contains(base, "?") {
+			sep = "&"
+		}
+		return base + sep + "stepId=" + url.QueryEscape(stepID)
 	}
-	return body, u, nil
+	q := u.Query()
+	q.Set("stepId", stepID)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // doCall performs one HTTP call and classifies the response.

@@ -199,6 +199,11 @@ func sleepDuration(op wire.Op, now time.Time) time.Duration {
 func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) bool {
 	var opts wire.WaitForEventOpts
 	_ = json.Unmarshal(op.Opts, &opts)
+	if opts.Event == "" {
+		// The JavaScript SDK sends the event name as the op's name; the
+		// server falls back to it.
+		opts.Event = op.Name
+	}
 	if opts.If != "" {
 		if _, err := compileExpr(expr.Wait, opts.If); err != nil {
 			val, se := memoError(&wire.MemoError{Name: "Error", Message: "invalid waitForEvent expression: " + err.Error()})
