@@ -267,15 +267,16 @@ func unwrapStream(res *callResult) {
 	}
 }
 
-// parseRetryAfter reads Retry-After (seconds or a date) clamped to 1 s..24 h;
-// 0 means absent.
+// parseRetryAfter reads Retry-After as the server does: whole seconds above 0
+// or a date, clamped to 1 s..24 h; 0 means absent (or not a delay, e.g. "0"
+// or "-5"), and the retry table applies.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
 	var d time.Duration
 	if len(v) <= 7 {
-		if n, err := strconv.Atoi(v); err == nil {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
 			d = time.Duration(n) * time.Second
 		}
 	}

@@ -40,21 +40,25 @@ type Options struct {
 	MaxConcurrentCalls int
 }
 
-// DefaultRetryBackoff is the default retry delay: 10 s doubled per attempt
-// (10 s, 20 s, 40 s, ...), capped at 10 minutes, minus up to 20 % jitter. The
-// dev server waited about 34 s before the first step retry; 10 s keeps local
-// development snappy while still backing off. On a VirtualClock with
-// auto-advance the delay costs nothing.
+// retryTable is the server's retry delay table (pkg/backoff): retry n waits
+// entry n-1, and every retry after the tenth waits the last entry.
+var retryTable = [...]time.Duration{
+	15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
+	10 * time.Minute, 20 * time.Minute, 40 * time.Minute, time.Hour, 2 * time.Hour,
+}
+
+// retryJitter is the most random delay the server adds to a table entry.
+const retryJitter = 30 * time.Second
+
+// DefaultRetryBackoff is the server's retry delay: 15 s, 30 s, 1 m, 2 m, 5 m,
+// 10 m, 20 m, 40 m, 1 h, then 2 h for the tenth retry and every later one,
+// each plus 0 to 30 s of random jitter (whole milliseconds). attempt is the
+// retry's number (1 for the first retry; below 1 counts as 1). On a
+// VirtualClock with auto-advance the delay costs nothing.
 func DefaultRetryBackoff(attempt int) time.Duration {
-	if attempt < 1 {
-		attempt = 1
-	}
-	d := 10 * time.Second
-	for i := 1; i < attempt && d < 10*time.Minute; i++ {
-		d *= 2
-	}
-	d = min(d, 10*time.Minute)
-	return d - time.Duration(rand.Int64N(int64(d/5)+1))
+	i := min(max(attempt, 1), len(retryTable)) - 1
+	jitter := time.Duration(rand.Int64N(int64(retryJitter/time.Millisecond))) * time.Millisecond
+	return retryTable[i] + jitter
 }
 
 func (o Options) withDefaults() Options {
