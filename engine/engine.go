@@ -3,6 +3,7 @@ package engine
 import (
 	"container/heap"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -41,6 +42,7 @@ type Engine struct {
 	seq      uint64
 	inflight int
 	parked   []TimerItem
+	fetched  map[string]json.RawMessage   // step.fetch results not yet committed, by timer ID
 	shared   map[string]*flow.Concurrency // account/env scoped limits
 	singles  map[string]*flow.Singleton
 	changed  chan struct{}
@@ -67,6 +69,7 @@ func New(opts Options) (*Engine, error) {
 		runTimer: map[string]map[string]struct{}{},
 		shared:   map[string]*flow.Concurrency{},
 		singles:  map[string]*flow.Singleton{},
+		fetched:  map[string]json.RawMessage{},
 		changed:  make(chan struct{}),
 		wake:     make(chan struct{}, 1),
 	}
@@ -306,7 +309,7 @@ func (e *Engine) fireDueLocked(now time.Time) {
 		if top.t.At.After(now) {
 			return
 		}
-		if top.t.Kind == TimerCall && e.inflight >= e.opts.MaxConcurrentCalls {
+		if (top.t.Kind == TimerCall || top.t.Kind == TimerGateway) && e.inflight >= e.opts.MaxConcurrentCalls {
 			return
 		}
 		heap.Pop(&e.queue)
@@ -329,12 +332,14 @@ func (e *Engine) fireDueLocked(now time.Time) {
 const retryAfterRollback = time.Second
 
 func (e *Engine) fireLocked(t TimerItem, now time.Time) {
-	if t.Kind != TimerCall {
+	if t.Kind != TimerCall && t.Kind != TimerGateway {
 		_ = e.store.DeleteTimer(e.ctx, t.ID)
 	}
 	switch t.Kind {
 	case TimerCall:
 		e.startCallLocked(t, now)
+	case TimerGateway:
+		e.startGatewayLocked(t)
 	case TimerSleep:
 		e.resumeLocked(t.RunID, t.StepID, []byte("null"), "sleep", "woke up")
 	case TimerPauseTimeout:

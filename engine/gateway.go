@@ -18,35 +18,73 @@ type gatewayOpts struct {
 	Body    string            `json:"body"`
 }
 
-// gatewayLocked makes a step.fetch request on the run's behalf and memoizes
-// {"data":{url,status_code,headers,body}} or {"error":{name:"GatewayError"}}.
+// gatewayLocked schedules a step.fetch request on the run's behalf; its
+// result is memoized as {"data":{url,status_code,headers,body}} or
+// {"error":{name:"GatewayError"}}. The request is a stored timer, like a
+// call: it is made once the section commits, and its timer is deleted with
+// the result, so a crash while it is in flight makes it again after a
+// restart.
 func (e *Engine) gatewayLocked(r *RunState, op wire.Op) {
 	var opts gatewayOpts
 	_ = json.Unmarshal(op.Opts, &opts)
 	if opts.Method == "" {
 		opts.Method = http.MethodPost
 	}
-	runID, stepID := r.ID, op.ID
+	data, _ := json.Marshal(opts)
+	e.scheduleLocked(TimerItem{Kind: TimerGateway, At: e.clock.Now(), RunID: r.ID, StepID: op.ID, Priority: r.Priority, Data: data})
+}
+
+// startGatewayLocked performs a due step.fetch timer: it starts the request
+// once the section commits, or, when an earlier attempt got a result whose
+// transaction rolled back, applies that result.
+func (e *Engine) startGatewayLocked(t TimerItem) {
+	r := e.loadRunLocked(t.RunID)
+	if r == nil || r.Status.Done() {
+		_ = e.store.DeleteTimer(e.ctx, t.ID)
+		e.afterCommitLocked(func() { delete(e.fetched, t.ID) })
+		return
+	}
+	if val, ok := e.fetched[t.ID]; ok {
+		e.finishGatewayLocked(t, val)
+		return
+	}
+	var opts gatewayOpts
+	_ = json.Unmarshal(t.Data, &opts)
 	e.afterCommitLocked(func() {
 		e.inflight++
 		e.wg.Add(1)
-		go e.runGateway(runID, stepID, opts)
+		go e.runGateway(t, opts)
 	})
 }
 
+// finishGatewayLocked memoizes a step.fetch result and deletes its timer;
+// the result is kept in memory until the section commits.
+func (e *Engine) finishGatewayLocked(t TimerItem, val json.RawMessage) {
+	var opts gatewayOpts
+	_ = json.Unmarshal(t.Data, &opts)
+	e.resumeLocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL)
+	_ = e.store.DeleteTimer(e.ctx, t.ID)
+	e.afterCommitLocked(func() { delete(e.fetched, t.ID) })
+}
+
 // runGateway performs a step.fetch request and resumes the run with it.
-func (e *Engine) runGateway(runID, stepID string, opts gatewayOpts) {
+func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 	defer e.wg.Done()
 	val := e.doGateway(e.ctx, opts)
 	e.mu.Lock()
 	e.inflight--
 	if e.ctx.Err() == nil {
-		// On rollback the result is dropped, as after a crash (a step.fetch
-		// in flight is not persisted); the error is logged.
-		_ = e.atomicLocked(func() error {
-			e.resumeLocked(runID, stepID, val, "gateway", opts.Method+" "+opts.URL)
+		e.fetched[t.ID] = val
+		err := e.atomicLocked(func() error {
+			e.finishGatewayLocked(t, val)
 			return nil
 		})
+		if err != nil {
+			// Rolled back: the timer is still stored; apply the result
+			// again shortly (a restart before then makes the request again).
+			t.At = e.clock.Now().Add(retryAfterRollback)
+			e.enqueue(t)
+		}
 	}
 	e.mu.Unlock()
 	e.poke()

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
+	"time"
 )
 
 // MemoryStore is the in-memory Store. Its zero value is not usable; call
@@ -18,6 +20,16 @@ type MemoryStore struct {
 	byEvent  map[string][]string
 	pauses   map[string]Pause
 	timers   map[string]TimerItem
+	flows    map[flowID]FlowRecord
+	flowSeq  map[flowID]uint64
+	seq      uint64
+}
+
+// flowID identifies a FlowRecord.
+type flowID struct {
+	fn   string
+	kind FlowKind
+	key  string
 }
 
 // NewMemoryStore returns an empty in-memory store.
@@ -29,6 +41,8 @@ func NewMemoryStore() *MemoryStore {
 		byEvent: map[string][]string{},
 		pauses:  map[string]Pause{},
 		timers:  map[string]TimerItem{},
+		flows:   map[flowID]FlowRecord{},
+		flowSeq: map[flowID]uint64{},
 	}
 }
 
@@ -192,6 +206,60 @@ func (m *MemoryStore) Timers(context.Context) ([]TimerItem, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// SaveFlow implements Store.
+func (m *MemoryStore) SaveFlow(_ context.Context, f FlowRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := flowID{f.FunctionID, f.Kind, f.Key}
+	if _, ok := m.flowSeq[id]; !ok {
+		m.seq++
+		m.flowSeq[id] = m.seq
+	}
+	f.Data = slices.Clone(f.Data)
+	m.flows[id] = f
+	return nil
+}
+
+// DeleteFlow implements Store.
+func (m *MemoryStore) DeleteFlow(_ context.Context, functionID string, kind FlowKind, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := flowID{functionID, kind, key}
+	delete(m.flows, id)
+	delete(m.flowSeq, id)
+	return nil
+}
+
+// Flows implements Store.
+func (m *MemoryStore) Flows(context.Context) ([]FlowRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := make([]flowID, 0, len(m.flows))
+	for id := range m.flows {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b flowID) int { return cmp.Compare(m.flowSeq[a], m.flowSeq[b]) })
+	out := make([]FlowRecord, len(ids))
+	for i, id := range ids {
+		out[i] = m.flows[id]
+		out[i].Data = slices.Clone(out[i].Data)
+	}
+	return out, nil
+}
+
+// PruneFlows implements Store.
+func (m *MemoryStore) PruneFlows(_ context.Context, before time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, f := range m.flows {
+		if !f.Expires.IsZero() && !f.Expires.After(before) {
+			delete(m.flows, id)
+			delete(m.flowSeq, id)
+		}
+	}
+	return nil
 }
 
 func compareStr(a, b string) int {

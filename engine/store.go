@@ -20,8 +20,11 @@ var ErrNotFound = errors.New("inngest: not found")
 // returned values to be copies it may modify. Implementations must therefore
 // copy on the way in or out. MemoryStore is the default.
 //
-// Flow-control bookkeeping (concurrency slots, throttle, rate limits, debounce
-// and batch buffers, singleton locks) is kept in memory and not persisted.
+// Flow-control state that decides whether an accepted event becomes a run
+// (debounce and batch buffers, rate-limit, throttle and idempotency keys) is
+// stored as FlowRecords. Singleton locks are rebuilt from the stored runs at
+// start, and concurrency slots are held only by calls in flight, which a
+// restart makes again.
 type Store interface {
 	// SaveApp creates or replaces an app's sync.
 	SaveApp(ctx context.Context, app AppRecord) error
@@ -59,6 +62,18 @@ type Store interface {
 	DeleteTimer(ctx context.Context, id string) error
 	// Timers lists all timers (used to rebuild the schedule at start).
 	Timers(ctx context.Context) ([]TimerItem, error)
+
+	// SaveFlow creates or replaces the flow-control record of
+	// (FunctionID, Kind, Key); a replaced record keeps its place in Flows.
+	SaveFlow(ctx context.Context, f FlowRecord) error
+	// DeleteFlow removes a flow-control record (no error if absent).
+	DeleteFlow(ctx context.Context, functionID string, kind FlowKind, key string) error
+	// Flows lists every flow-control record in the order each was first
+	// saved (used to rebuild flow-control state at start).
+	Flows(ctx context.Context) ([]FlowRecord, error)
+	// PruneFlows removes the records whose Expires is set and not after
+	// before.
+	PruneFlows(ctx context.Context, before time.Time) error
 }
 
 // TxStore is a Store that can group writes in one transaction. When the
@@ -201,6 +216,7 @@ const (
 	TimerBatch         TimerKind = "batch"
 	TimerCron          TimerKind = "cron"
 	TimerStart         TimerKind = "start"
+	TimerGateway       TimerKind = "gateway"
 )
 
 // TimerItem is a scheduled piece of work.
@@ -222,4 +238,40 @@ type TimerItem struct {
 	FunctionID string
 	// Key is the debounce/batch key or the cron expression.
 	Key string
+	// Data is the request of a step.fetch (TimerGateway) timer, in the
+	// engine's own JSON encoding; nil for other kinds.
+	Data json.RawMessage
+}
+
+// FlowKind says which flow-control option a FlowRecord belongs to.
+type FlowKind string
+
+// Flow-control record kinds.
+const (
+	FlowDebounce    FlowKind = "debounce"
+	FlowBatch       FlowKind = "batch"
+	FlowRateLimit   FlowKind = "rate-limit"
+	FlowThrottle    FlowKind = "throttle"
+	FlowIdempotency FlowKind = "idempotency"
+)
+
+// FlowRecord is the flow-control state of one key of one function: a
+// debounced event, an open batch, or the recent starts a rate limit,
+// throttle or idempotency key remembers.
+type FlowRecord struct {
+	// FunctionID is the composite function ID.
+	FunctionID string
+	// Kind is the flow-control option.
+	Kind FlowKind
+	// Key is the evaluated key ("" when the option has no key expression).
+	Key string
+	// Config identifies the function configuration the state belongs to
+	// (a digest of its definition): state of another configuration is
+	// dropped when the engine starts.
+	Config string
+	// Data is the state in the engine's own JSON encoding.
+	Data json.RawMessage
+	// Expires is when the state no longer matters and may be pruned; zero
+	// means it is deleted explicitly (debounce, batch).
+	Expires time.Time
 }

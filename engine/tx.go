@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 )
 
 // txState collects what one locked section did while its Store writes are
@@ -156,4 +157,21 @@ func (t txTracker) DeleteTimer(ctx context.Context, id string) error {
 func (t txTracker) Timers(ctx context.Context) ([]TimerItem, error) {
 	ts, err := t.Store.Timers(ctx)
 	return ts, t.note(err)
+}
+
+func (t txTracker) SaveFlow(ctx context.Context, f FlowRecord) error {
+	return t.note(t.Store.SaveFlow(ctx, f))
+}
+
+func (t txTracker) DeleteFlow(ctx context.Context, functionID string, kind FlowKind, key string) error {
+	return t.note(t.Store.DeleteFlow(ctx, functionID, kind, key))
+}
+
+func (t txTracker) Flows(ctx context.Context) ([]FlowRecord, error) {
+	fs, err := t.Store.Flows(ctx)
+	return fs, t.note(err)
+}
+
+func (t txTracker) PruneFlows(ctx context.Context, before time.Time) error {
+	return t.note(t.Store.PruneFlows(ctx, before))
 }

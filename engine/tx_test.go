@@ -2,7 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -128,4 +132,93 @@ func TestTxStepResultAndWakeUpRollBack(t *testing.T) {
 	timers, err := st.Timers(t.Context())
 	require.NoError(t, err)
 	require.Empty(t, timers)
+}
+
+// gatewayApp is a fake app whose function makes one step.fetch of fetchURL
+// and returns the fetched body.
+func gatewayApp(fetchURL string) func(c call) reply {
+	fetch := wire.HashID("fetch", 0)
+	return func(c call) reply {
+		v, found := c.steps()[fetch]
+		if !found {
+			return ops(`{"op":"Gateway","id":"` + fetch + `","name":"fetch","opts":{"url":"` + fetchURL + `","method":"GET"}}`)
+		}
+		data, _ := v.(map[string]any)["data"].(map[string]any)
+		body, _ := json.Marshal(data["body"])
+		return ok(string(body))
+	}
+}
+
+func TestTxGatewayResultRollbackDoesNotStrandTheRun(t *testing.T) {
+	t.Parallel()
+	st := newFlakyTxStore(t)
+	var fetches atomic.Int32
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fetches.Add(1)
+		_, _ = io.WriteString(w, "pong")
+	}))
+	t.Cleanup(remote.Close)
+	fetch := wire.HashID("fetch", 0)
+	st.failMemo.Store(&fetch) // storing the fetched result fails once
+	h := newHarness(t, engine.Options{Store: st}, gatewayApp(remote.URL))
+	h.mustRegister(h.fn("gw", nil))
+	id := h.send("test/gw", map[string]any{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	runs, err := h.eng.WaitForEventRuns(ctx, id, 1)
+	require.NoError(t, err, "the run is left Running after the fetch result's transaction rolled back")
+	done := runs[0]
+	require.Equal(t, engine.StatusCompleted, done.Status)
+	require.JSONEq(t, `"pong"`, string(done.Output))
+	require.Nil(t, st.failMemo.Load(), "the injected failure happened")
+	require.Equal(t, int32(1), fetches.Load(), "the result is applied again, not fetched again")
+	waitUntil(t, h.eng.Idle)
+	timers, err := st.Timers(t.Context())
+	require.NoError(t, err)
+	require.Empty(t, timers)
+}
+
+func TestGatewayInFlightResumesAfterRestart(t *testing.T) {
+	t.Parallel()
+	st := engine.NewMemoryStore()
+	entered := make(chan struct{}, 4)
+	release := make(chan struct{})
+	var fetches atomic.Int32
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fetches.Add(1) == 1 {
+			entered <- struct{}{}
+			select { // the first engine dies while this request is in flight
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_, _ = io.WriteString(w, "second")
+	}))
+	t.Cleanup(remote.Close)
+	t.Cleanup(func() { close(release) })
+	clk := engine.NewVirtualClock(t0)
+	clk.SetAutoAdvance(true)
+	h := newHarness(t, engine.Options{Store: st, Clock: clk}, gatewayApp(remote.URL))
+	h.mustRegister(h.fn("gw", nil))
+	id := h.send("test/gw", map[string]any{})
+	<-entered
+	require.NoError(t, h.eng.Close())
+	runs, err := st.RunsForEvent(t.Context(), id)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	run := runs[0]
+
+	// A new engine on the same store makes the request again.
+	eng, err := engine.New(engine.Options{Store: st, Clock: clk})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	require.Equal(t, engine.StatusRunning, run.Status)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	done, err := eng.WaitForRun(ctx, run.ID)
+	require.NoError(t, err, "the step.fetch in flight at the crash was never made again")
+	require.Equal(t, engine.StatusCompleted, done.Status)
+	require.JSONEq(t, `"second"`, string(done.Output))
+	require.Equal(t, int32(2), fetches.Load())
 }

@@ -33,6 +33,12 @@ func decodeTime(s sql.NullString) (time.Time, error) {
 	return t, nil
 }
 
+// runFormat is the encoding of runs this build writes (runs.format): 1 is
+// gob of engine.RunState. gob matches fields by name, so fields added to or
+// removed from RunState keep format 1 readable; a change gob cannot absorb
+// gets a new format, and decodeRun keeps reading the old ones.
+const runFormat = 1
+
 // encodeRun serializes a run with gob: unlike encoding/json it keeps fields
 // tagged json:"-" (RunError.NoRetry) and raw JSON values byte for byte.
 func encodeRun(r *engine.RunState) ([]byte, error) {
@@ -43,8 +49,11 @@ func encodeRun(r *engine.RunState) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// decodeRun reads a run written by encodeRun.
-func decodeRun(b []byte) (*engine.RunState, error) {
+// decodeRun reads a run written by encodeRun in format.
+func decodeRun(path string, id string, format int, b []byte) (*engine.RunState, error) {
+	if format != runFormat {
+		return nil, &VersionError{Path: path, What: "run " + id + " encoding", Found: format, Supported: runFormat}
+	}
 	r := new(engine.RunState)
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(r); err != nil {
 		return nil, fmt.Errorf("inngest: sqlitestore: decode run: %w", err)

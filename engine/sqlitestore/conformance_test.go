@@ -331,6 +331,7 @@ var behaviours = []behaviour{
 				{ID: "t3", At: t0.Add(time.Hour), Kind: engine.TimerPauseTimeout, RunID: "r2", StepID: "h2", PauseID: "r2/w"},
 				{ID: "cron:app-fn", At: t0.Add(time.Minute), Kind: engine.TimerCron, FunctionID: "app-fn", Key: "* * * * *"},
 				{ID: "gone", At: t0, Kind: engine.TimerStart, RunID: "r9"},
+				{ID: "t4", At: t0, Kind: engine.TimerGateway, RunID: "r3", StepID: "h3", Data: json.RawMessage(`{"url":"http://x","method":"GET"}`)},
 			} {
 				require.NoError(t, st.SaveTimer(ctx, tm))
 			}
@@ -347,7 +348,37 @@ var behaviours = []behaviour{
 				{ID: "t2", At: t0.Add(3 * time.Second), Kind: engine.TimerSleep, RunID: "r1", StepID: "h1"},
 				{ID: "t3", At: t0.Add(time.Hour), Kind: engine.TimerPauseTimeout, RunID: "r2", StepID: "h2", PauseID: "r2/w"},
 				{ID: "cron:app-fn", At: t0.Add(time.Minute), Kind: engine.TimerCron, FunctionID: "app-fn", Key: "* * * * *"},
+				{ID: "t4", At: t0, Kind: engine.TimerGateway, RunID: "r3", StepID: "h3", Data: json.RawMessage(`{"url":"http://x","method":"GET"}`)},
 			}, timers)
+		},
+	},
+	{
+		name: "flow records round-trip in first-save order, replace, delete and prune",
+		setup: func(t *testing.T, st engine.Store) {
+			for _, f := range []engine.FlowRecord{
+				{FunctionID: "app-a", Kind: engine.FlowDebounce, Key: "k1", Config: "c1", Data: json.RawMessage(`{"event":{"id":"e1"}}`)},
+				{FunctionID: "app-a", Kind: engine.FlowRateLimit, Key: "k1", Config: "c1", Data: json.RawMessage(`["x"]`), Expires: t0.Add(time.Minute)},
+				{FunctionID: "app-b", Kind: engine.FlowBatch, Key: "", Config: "c2", Data: json.RawMessage(`{"events":[]}`)},
+				{FunctionID: "app-b", Kind: engine.FlowThrottle, Key: "old", Config: "c2", Data: json.RawMessage(`1`), Expires: t0},
+				{FunctionID: "app-b", Kind: engine.FlowIdempotency, Key: "gone", Config: "c2", Data: json.RawMessage(`2`)},
+			} {
+				require.NoError(t, st.SaveFlow(ctx, f))
+			}
+			// Replacing keeps the place; deleting twice is fine; pruning
+			// removes only records that expired.
+			require.NoError(t, st.SaveFlow(ctx, engine.FlowRecord{FunctionID: "app-a", Kind: engine.FlowDebounce, Key: "k1", Config: "c3", Data: json.RawMessage(`{"event":{"id":"e2"}}`)}))
+			require.NoError(t, st.DeleteFlow(ctx, "app-b", engine.FlowIdempotency, "gone"))
+			require.NoError(t, st.DeleteFlow(ctx, "app-b", engine.FlowIdempotency, "gone"))
+			require.NoError(t, st.PruneFlows(ctx, t0.Add(time.Second)))
+		},
+		check: func(t *testing.T, st engine.Store) {
+			fs, err := st.Flows(ctx)
+			require.NoError(t, err)
+			require.Equal(t, []engine.FlowRecord{
+				{FunctionID: "app-a", Kind: engine.FlowDebounce, Key: "k1", Config: "c3", Data: json.RawMessage(`{"event":{"id":"e2"}}`)},
+				{FunctionID: "app-a", Kind: engine.FlowRateLimit, Key: "k1", Config: "c1", Data: json.RawMessage(`["x"]`), Expires: t0.Add(time.Minute)},
+				{FunctionID: "app-b", Kind: engine.FlowBatch, Key: "", Config: "c2", Data: json.RawMessage(`{"events":[]}`)},
+			}, fs)
 		},
 	},
 	{

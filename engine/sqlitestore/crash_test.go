@@ -281,7 +281,7 @@ func TestCrashRecovery(t *testing.T) {
 	send(evNoise.New(crashIn{N: 1}), evNoise.New(crashIn{N: 2}))
 	triggers["blocker"] = send(evBlock.New(crashIn{N: 3}))[0]
 
-	peek, err := sqlitestore.Open(dbPath)
+	peek, err := sqlitestore.OpenOptions(dbPath, sqlitestore.Options{ReadOnly: true})
 	require.NoError(t, err)
 	defer peek.Close()
 	runOf := func(fn string) *engine.RunState {

@@ -39,9 +39,14 @@
 // field exactly (raw JSON byte for byte, times with their zone offset) except
 // that empty slices come back nil. Times in the other tables come back in UTC.
 //
-// The schema is versioned with PRAGMA user_version; Open applies the missing
-// migrations and refuses a file written by a newer schema.
+// The schema is versioned with PRAGMA user_version and each stored run
+// records its encoding (runs.format); Open applies the missing migrations to
+// an older file and refuses a file (or reading a run) written by a newer
+// build with a *VersionError (errors.Is ErrVersion).
 //
-// A file must be used by one engine at a time: two engines on one file would
-// both fire its timers.
+// A file is used by one engine at a time: Open takes an exclusive lock on
+// <file>.lock (flock, released when the store is closed or the process dies)
+// and a second Open of the same file fails with ErrLocked. Two engines on one
+// file would both fire its timers. Options.ReadOnly opens a file without the
+// lock, to inspect it while an engine runs.
 package sqlitestore

@@ -18,19 +18,19 @@ func (s *queries) SaveRun(ctx context.Context, run *engine.RunState) error {
 	}
 	return s.tx(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET app_id = ?, function_id = ?, status = ?, started_at = ?, ended_at = ?,
-	parent_run_id = ?, state = ? WHERE id = ?`,
+	parent_run_id = ?, state = ?, format = ? WHERE id = ?`,
 			run.AppID, run.FunctionID, string(run.Status), encodeTime(run.StartedAt), encodeTime(run.EndedAt),
-			run.ParentRunID, state, run.ID)
+			run.ParentRunID, state, runFormat, run.ID)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, app_id, function_id, status, started_at, ended_at, parent_run_id, state)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, app_id, function_id, status, started_at, ended_at, parent_run_id, state, format)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			run.ID, run.AppID, run.FunctionID, string(run.Status), encodeTime(run.StartedAt), encodeTime(run.EndedAt),
-			run.ParentRunID, state); err != nil {
+			run.ParentRunID, state, runFormat); err != nil {
 			return err
 		}
 		for _, id := range run.EventIDs {
@@ -45,24 +45,25 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 // Run implements engine.Store.
 func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) {
 	var state []byte
-	err := s.r.QueryRowContext(ctx, `SELECT state FROM runs WHERE id = ?`, id).Scan(&state)
+	var format int
+	err := s.r.QueryRowContext(ctx, `SELECT state, format FROM runs WHERE id = ?`, id).Scan(&state, &format)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, engine.ErrNotFound
 	}
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return decodeRun(state)
+	return decodeRun(s.path, id, format, state)
 }
 
 // Runs implements engine.Store.
 func (s *queries) Runs(ctx context.Context) ([]*engine.RunState, error) {
-	return s.queryRuns(ctx, `SELECT state FROM runs ORDER BY seq`)
+	return s.queryRuns(ctx, `SELECT id, format, state FROM runs ORDER BY seq`)
 }
 
 // RunsForEvent implements engine.Store.
 func (s *queries) RunsForEvent(ctx context.Context, eventID string) ([]*engine.RunState, error) {
-	return s.queryRuns(ctx, `SELECT r.state FROM run_events e JOIN runs r ON r.id = e.run_id
+	return s.queryRuns(ctx, `SELECT r.id, r.format, r.state FROM run_events e JOIN runs r ON r.id = e.run_id
 WHERE e.event_id = ? ORDER BY e.seq`, eventID)
 }
 
@@ -74,11 +75,13 @@ func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*
 	defer rows.Close()
 	out := []*engine.RunState{}
 	for rows.Next() {
+		var id string
+		var format int
 		var state []byte
-		if err := rows.Scan(&state); err != nil {
+		if err := rows.Scan(&id, &format, &state); err != nil {
 			return nil, wrap(err)
 		}
-		r, err := decodeRun(state)
+		r, err := decodeRun(s.path, id, format, state)
 		if err != nil {
 			return nil, err
 		}

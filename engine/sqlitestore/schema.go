@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -81,25 +82,76 @@ CREATE TABLE timers (
 CREATE INDEX timers_at ON timers (at, seq);
 CREATE INDEX timers_run ON timers (run_id);
 `,
+	// 2: step.fetch requests in timers.data; flow-control state (debounce
+	// and batch buffers, rate-limit, throttle and idempotency keys); the
+	// encoding of each stored run (runs.format, see runFormat; the runs of
+	// version 1 are gob, format 1).
+	`
+ALTER TABLE timers ADD COLUMN data BLOB;
+ALTER TABLE runs ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE flows (
+	seq         INTEGER PRIMARY KEY,
+	function_id TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	config      TEXT NOT NULL,
+	data        BLOB,
+	expires     TEXT,
+	UNIQUE (function_id, kind, key)
+);
+CREATE INDEX flows_expires ON flows (expires) WHERE expires IS NOT NULL;
+`,
 }
 
 // SchemaVersion is the schema version this build writes (PRAGMA user_version):
-// the number of migrations.
-const SchemaVersion = 1
+// the number of migrations. Open migrates a file of an older version and
+// refuses one of a newer version with a *VersionError.
+const SchemaVersion = 2
+
+// ErrVersion is matched (errors.Is) by every *VersionError.
+var ErrVersion = errors.New("inngest: sqlitestore: unsupported database version")
+
+// VersionError says that a database file (or a run in it) was written by a
+// newer build of the store than this one, which cannot read it: open it
+// with that build, or a newer one.
+type VersionError struct {
+	// Path is the database file.
+	Path string
+	// What is what has the version: "schema" or "run <id> encoding".
+	What string
+	// Found is the version in the file; Supported the newest this build reads.
+	Found, Supported int
+}
+
+// Error implements error.
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("inngest: sqlitestore: %s: %s version %d is newer than this build supports (%d): "+
+		"the file was written by a newer version; open it with that version", e.Path, e.What, e.Found, e.Supported)
+}
+
+// Is makes errors.Is(err, ErrVersion) true.
+func (e *VersionError) Is(target error) bool { return target == ErrVersion }
+
+// schemaVersion reads PRAGMA user_version.
+func schemaVersion(ctx context.Context, q querier) (int, error) {
+	var v int
+	err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
 
 // migrate brings the database to SchemaVersion in one transaction.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, path string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	var v int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	v, err := schemaVersion(ctx, tx)
+	if err != nil {
 		return err
 	}
 	if v > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this build's %d", v, len(migrations))
+		return &VersionError{Path: path, What: "schema", Found: v, Supported: len(migrations)}
 	}
 	for i := v; i < len(migrations); i++ {
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {

@@ -39,13 +39,19 @@ type Options struct {
 	// BusyTimeout is how long a statement waits for a database lock before
 	// failing. Default DefaultBusyTimeout.
 	BusyTimeout time.Duration
+	// ReadOnly opens the file for reading only, without taking the file's
+	// engine lock, to inspect a file an engine is using (every write then
+	// fails). The file must exist and be at SchemaVersion. Default: read
+	// and write, holding the lock (see Open).
+	ReadOnly bool
 }
 
 // Store is an engine.Store kept in a SQLite file. It is safe for concurrent
 // use. Create it with Open, OpenDir or OpenOptions; call Close when done.
 type Store struct {
 	queries
-	path string
+	// lock is the engine lock on the lock file (nil when ReadOnly).
+	lock *os.File
 	// db is the single writing connection: SQLite allows one writer at a
 	// time, and funnelling writes through one connection means they never
 	// wait on each other's locks.
@@ -69,6 +75,8 @@ type querier interface {
 // queries implements the engine.Store methods over a writer and a reader:
 // the two connection pools of a Store, or one transaction (see Tx).
 type queries struct {
+	// path is the database file (for error messages).
+	path string
 	w, r querier
 	// tx runs fn in a write transaction (inside Tx: in Tx's transaction).
 	tx func(ctx context.Context, fn func(q querier) error) error
@@ -95,12 +103,43 @@ func OpenDir(dir string) (*Store, error) {
 	return Open(filepath.Join(dir, FileName))
 }
 
+// LockSuffix is appended to the database path to name its lock file.
+const LockSuffix = ".lock"
+
+// ErrLocked is matched (errors.Is) by the error of opening a file that
+// another Store (another engine, in this process or another one) has open.
+var ErrLocked = errors.New("inngest: sqlitestore: database is in use by another engine")
+
 // OpenOptions opens (creating if needed) the database file at path, applies
 // the missing schema migrations and returns the store.
+//
+// One engine per file: unless opts.ReadOnly, the store holds an exclusive
+// lock on <path>.lock (flock on Unix) until Close, and opening a file whose
+// lock is held fails with ErrLocked. Two engines on one file would both fire
+// its timers and run its functions twice. A file written by a newer build is
+// refused with a *VersionError.
 func OpenOptions(path string, opts Options) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("inngest: sqlitestore: invalid database path %q: want a plain file path", path)
 	}
+	if opts.ReadOnly {
+		return openReadOnly(path, opts)
+	}
+	lock, err := lockFile(path + LockSuffix)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openFiles(path, opts)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// openFiles opens the writer and the readers of a locked file and migrates it.
+func openFiles(path string, opts Options) (*Store, error) {
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
@@ -120,7 +159,7 @@ func OpenOptions(path string, opts Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(context.Background(), w); err != nil {
+	if err := migrate(context.Background(), w, path); err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("inngest: sqlitestore: %s: %w", path, err)
 	}
@@ -135,8 +174,43 @@ func OpenOptions(path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(maxReaders)
 	r.SetMaxIdleConns(maxReaders)
 	r.SetConnMaxIdleTime(0)
-	s := &Store{path: path, db: w, rdb: r}
-	s.queries = queries{w: w, r: r, tx: s.writeTx}
+	s := &Store{db: w, rdb: r}
+	s.queries = queries{path: path, w: w, r: r, tx: s.writeTx}
+	return s, nil
+}
+
+// openReadOnly opens an existing file for reading, without the lock.
+func openReadOnly(path string, opts Options) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("inngest: sqlitestore: open %s read-only: %w", path, err)
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = DefaultBusyTimeout
+	}
+	q := url.Values{}
+	q.Set("_busy_timeout", strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10))
+	q.Set("_query_only", "1")
+	r, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(maxReaders)
+	r.SetMaxIdleConns(maxReaders)
+	r.SetConnMaxIdleTime(0)
+	v, err := schemaVersion(context.Background(), r)
+	if err == nil && v != SchemaVersion {
+		if v > SchemaVersion {
+			err = &VersionError{Path: path, What: "schema", Found: v, Supported: SchemaVersion}
+		} else {
+			err = fmt.Errorf("inngest: sqlitestore: %s: schema version %d needs migrating to %d: open it read-write once", path, v, SchemaVersion)
+		}
+	}
+	if err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	s := &Store{db: r, rdb: r}
+	s.queries = queries{path: path, w: r, r: r, tx: s.writeTx}
 	return s, nil
 }
 
@@ -146,7 +220,14 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database. Close the engine first. It is safe to call twice.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.closeErr = errors.Join(s.rdb.Close(), s.db.Close())
+		errs := []error{s.rdb.Close()}
+		if s.db != s.rdb {
+			errs = append(errs, s.db.Close())
+		}
+		if s.lock != nil {
+			errs = append(errs, s.lock.Close())
+		}
+		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
 }
@@ -181,7 +262,7 @@ func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
 			_ = tx.Rollback()
 		}
 	}()
-	ts := &txStore{queries{w: tx, r: tx, tx: func(ctx context.Context, fn func(q querier) error) error {
+	ts := &txStore{queries{path: s.path, w: tx, r: tx, tx: func(ctx context.Context, fn func(q querier) error) error {
 		return wrap(fn(tx))
 	}}}
 	if err := fn(ts); err != nil {

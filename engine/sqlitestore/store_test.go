@@ -61,7 +61,14 @@ func TestOpenRefusesANewerSchema(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 	_, err = sqlitestore.Open(path)
-	require.ErrorContains(t, err, "newer")
+	require.ErrorIs(t, err, sqlitestore.ErrVersion)
+	var ve *sqlitestore.VersionError
+	require.ErrorAs(t, err, &ve)
+	require.Equal(t, sqlitestore.SchemaVersion+1, ve.Found)
+	require.Equal(t, sqlitestore.SchemaVersion, ve.Supported)
+	require.ErrorContains(t, err, "newer than this build supports")
+	_, err = sqlitestore.OpenOptions(path, sqlitestore.Options{ReadOnly: true})
+	require.ErrorIs(t, err, sqlitestore.ErrVersion)
 }
 
 func TestFullSync(t *testing.T) {
@@ -156,4 +163,31 @@ func TestTx(t *testing.T) {
 	require.Len(t, timers, 1)
 	require.Equal(t, "t-r0", timers[0].ID)
 	require.NoError(t, st.DeleteTimer(ctx, "t-r0"))
+}
+
+func TestOpenRefusesASecondEngine(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "engine.db")
+	st, err := sqlitestore.Open(path)
+	require.NoError(t, err)
+	_, err = sqlitestore.Open(path)
+	require.ErrorIs(t, err, sqlitestore.ErrLocked)
+	require.ErrorContains(t, err, "one engine per file")
+	// A read-only inspector does not need the lock, and cannot write.
+	ro, err := sqlitestore.OpenOptions(path, sqlitestore.Options{ReadOnly: true})
+	require.NoError(t, err)
+	_, err = ro.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "a"})
+	require.Error(t, err)
+	require.NoError(t, ro.Close())
+	// Closing releases the lock.
+	require.NoError(t, st.Close())
+	st, err = sqlitestore.Open(path)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+}
+
+func TestOpenReadOnlyNeedsAnExistingFile(t *testing.T) {
+	t.Parallel()
+	_, err := sqlitestore.OpenOptions(filepath.Join(t.TempDir(), "none.db"), sqlitestore.Options{ReadOnly: true})
+	require.Error(t, err)
 }

@@ -9,13 +9,14 @@ import (
 
 // SaveTimer implements engine.Store.
 func (s *queries) SaveTimer(ctx context.Context, t engine.TimerItem) error {
-	return s.exec(ctx, `INSERT INTO timers (id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	return s.exec(ctx, `INSERT INTO timers (id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority = excluded.priority,
 	run_id = excluded.run_id, step_id = excluded.step_id, pause_id = excluded.pause_id, attempt = excluded.attempt,
-	job_id = excluded.job_id, generation = excluded.generation, function_id = excluded.function_id, key = excluded.key`,
+	job_id = excluded.job_id, generation = excluded.generation, function_id = excluded.function_id, key = excluded.key,
+	data = excluded.data`,
 		t.ID, encodeTime(t.At), string(t.Kind), t.Priority, t.RunID, t.StepID, t.PauseID, t.Attempt, t.JobID,
-		t.Generation, t.FunctionID, t.Key)
+		t.Generation, t.FunctionID, t.Key, []byte(t.Data))
 }
 
 // DeleteTimer implements engine.Store.
@@ -26,7 +27,7 @@ func (s *queries) DeleteTimer(ctx context.Context, id string) error {
 // Timers implements engine.Store. Timers come by due time, then in the order
 // they were first saved.
 func (s *queries) Timers(ctx context.Context) ([]engine.TimerItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data
 FROM timers ORDER BY at, seq`)
 	if err != nil {
 		return nil, wrap(err)
@@ -37,9 +38,13 @@ FROM timers ORDER BY at, seq`)
 		var t engine.TimerItem
 		var at sql.NullString
 		var kind string
+		var data []byte
 		if err := rows.Scan(&t.ID, &at, &kind, &t.Priority, &t.RunID, &t.StepID, &t.PauseID, &t.Attempt, &t.JobID,
-			&t.Generation, &t.FunctionID, &t.Key); err != nil {
+			&t.Generation, &t.FunctionID, &t.Key, &data); err != nil {
 			return nil, wrap(err)
+		}
+		if data != nil {
+			t.Data = data
 		}
 		t.Kind = engine.TimerKind(kind)
 		if t.At, err = decodeTime(at); err != nil {
