@@ -27,7 +27,14 @@ const maxEventBody = 16 << 20
 //	GET  /v0/runs/{id}/actions        a run's step results (use_api)
 //	GET  /v1/events/{id}/runs         runs started by an event
 //	GET  /v1/runs/{id}                one run
+//	GET  /dev                         the apps and functions synced (dev server info)
 //	GET  /health                      liveness
+//
+// With Options.SigningKey set, every route but /e and /health requires
+// "Authorization: Bearer <key>" (the plain or the hashed signing key), as the
+// server does; with Options.EventKey set, /e accepts only that key. Without a
+// signing key, sync and the run API are open to anyone who can reach the
+// handler.
 func (e *Engine) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /e/{key}", e.handleEvents)
@@ -36,8 +43,9 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/checkpoint/{run}/async", e.handleCheckpoint)
 	mux.HandleFunc("GET /v0/runs/{run}/batch", e.handleBatch)
 	mux.HandleFunc("GET /v0/runs/{run}/actions", e.handleActions)
-	mux.HandleFunc("GET /v1/events/{id}/runs", e.handleEventRuns)
-	mux.HandleFunc("GET /v1/runs/{run}", e.handleRun)
+	mux.HandleFunc("GET /v1/events/{id}/runs", e.requireKey(e.handleEventRuns))
+	mux.HandleFunc("GET /v1/runs/{run}", e.requireKey(e.handleRun))
+	mux.HandleFunc("GET /dev", e.requireKey(e.handleDevInfo))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": 200, "message": "OK"})
 	})
@@ -57,22 +65,37 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 const textPlain = "text/plain; charset=utf-8"
 
 // authorized checks the Bearer token when a signing key is configured: the
-// hashed key or the plain key (prefix ignored) is accepted.
+// hashed key or the plain key (prefix ignored) is accepted. "Bearer" is
+// matched case-insensitively, as the server does.
 func (e *Engine) authorized(r *http.Request) bool {
 	if e.opts.SigningKey == "" {
 		return true
 	}
-	tok, ok := strings.CutPrefix(r.Header.Get(wire.HeaderAuthorization), "Bearer ")
-	if !ok {
+	h := r.Header.Get(wire.HeaderAuthorization)
+	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
 		return false
 	}
-	tok = strings.TrimSpace(tok)
+	tok := strings.TrimSpace(h[7:])
+	if tok == "" {
+		return false
+	}
 	for _, want := range []string{wire.HashSigningKey(e.opts.SigningKey), e.opts.SigningKey} {
 		if subtle.ConstantTimeCompare([]byte(wire.NormalizeKey(tok)), []byte(wire.NormalizeKey(want))) == 1 {
 			return true
 		}
 	}
 	return false
+}
+
+// requireKey wraps a handler with the signing-key check of authorized.
+func (e *Engine) requireKey(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !e.authorized(r) {
+			unauthorized(w)
+			return
+		}
+		next(w, r)
+	}
 }
 
 func unauthorized(w http.ResponseWriter) {

@@ -2,6 +2,9 @@
 // 127.0.0.1:8288, so that any Inngest SDK can sync to it and send events.
 //
 //	go run ./cmd/devserver [--port 8288] [--data-dir DIR] [--signing-key signkey-…] [--event-key KEY] [--sync URL]
+//
+// Without --signing-key, sync and the run API are open to anyone who can reach
+// the port; it says so on start.
 package main
 
 import (
@@ -9,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,27 +27,35 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	port := flag.Int("port", 8288, "port to listen on (127.0.0.1)")
-	host := flag.String("host", "127.0.0.1", "address to listen on")
-	signingKey := flag.String("signing-key", "", "sign calls and require this key's Bearer token on /fn/register")
-	eventKey := flag.String("event-key", "", "only accept this event key on /e/{key} (default: any)")
-	syncURL := flag.String("sync", "", "app serve URL to sync at start (sends the PUT like the dev server)")
-	dataDir := flag.String("data-dir", "", "keep events, runs, waits and timers in <dir>/engine.db (SQLite) so they survive a restart (default: in memory)")
-	verbose := flag.Bool("v", false, "debug logging")
-	flag.Parse()
+// run parses args, serves the engine until ctx ends and reports the listening
+// address on ready (when not nil) once the port is open.
+func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", 8288, "port to listen on (0: any free port)")
+	host := fs.String("host", "127.0.0.1", "address to listen on")
+	signingKey := fs.String("signing-key", "", "sign calls and require this key (Bearer, plain or hashed) on sync, /dev and the run API")
+	eventKey := fs.String("event-key", "", "only accept this event key on /e/{key} (default: any)")
+	syncURL := fs.String("sync", "", "app serve URL to sync at start (sends the PUT like the dev server), retried with backoff until the app answers")
+	dataDir := fs.String("data-dir", "", "keep events, runs, waits and timers in <dir>/engine.db (SQLite) so they survive a restart (default: in memory)")
+	verbose := fs.Bool("v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	opts := engine.Options{SigningKey: *signingKey, EventKey: *eventKey, Logger: logger}
 	if *dataDir != "" {
 		st, err := sqlitestore.OpenDir(*dataDir)
@@ -59,33 +71,53 @@ func run() error {
 	}
 	defer eng.Close()
 
-	addr := net.JoinHostPort(*host, strconv.Itoa(*port))
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
 	if err != nil {
 		return fmt.Errorf("inngest: listen: %w", err)
 	}
+	addr := ln.Addr().String()
 	srv := &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("inngest dev server listening", "url", "http://"+addr)
+	warnOpen(stderr, addr, *signingKey, *eventKey)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	syncDone := make(chan struct{})
 	if *syncURL != "" {
 		go func() {
-			if err := eng.Sync(ctx, *syncURL); err != nil {
-				logger.Error("sync failed", "url", *syncURL, "err", err)
-			}
+			defer close(syncDone)
+			syncUntilAnswered(ctx, eng, *syncURL, logger, defaultSyncBackoff)
 		}()
+	} else {
+		close(syncDone)
 	}
+	if ready != nil {
+		ready <- addr
+	}
+	var serveErr error
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
-			return err
+			serveErr = err
 		}
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	err = srv.Shutdown(shutdown)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	<-syncDone
+	return errors.Join(serveErr, err)
+}
+
+// warnOpen says on stderr what anyone who can reach the port may do.
+func warnOpen(w io.Writer, addr, signingKey, eventKey string) {
+	if signingKey == "" {
+		fmt.Fprintf(w, "WARNING: no --signing-key: anyone who can reach http://%s can sync apps (POST /fn/register, which makes this server call the URL they give) and read every run and its output (/v1/runs, /v0/runs, /dev). Pass --signing-key to require it.\n", addr)
+	}
+	if eventKey == "" {
+		fmt.Fprintf(w, "WARNING: no --event-key: http://%s/e/{key} accepts events sent with any key. Pass --event-key to require one.\n", addr)
+	}
 }

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math/bits"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// client is what the tests (and their fake apps) use to reach the server; its
+// idle connections are closed before the server stops, so that Shutdown never
+// waits for a connection dialed but never used.
+var client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+
+// lockedBuffer is a stderr that tests read while the server writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServer runs the dev server with args on a free port and returns its
+// origin and stderr; it is stopped when the test ends.
+func startServer(t *testing.T, args ...string) (string, *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lockedBuffer{}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"--port", "0"}, args...), stderr, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("dev server stopped: %v\n%s", err, stderr)
+	}
+	t.Cleanup(func() {
+		client.CloseIdleConnections()
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return "http://" + addr, stderr
+}
+
+func do(t *testing.T, method, url, auth, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestOpenServerSaysSo(t *testing.T) {
+	t.Parallel()
+	url, stderr := startServer(t)
+	out := stderr.String()
+	require.Contains(t, out, "WARNING: no --signing-key: anyone who can reach "+url+" can sync apps")
+	require.Contains(t, out, "read every run")
+	require.Contains(t, out, "WARNING: no --event-key")
+	st, _ := do(t, http.MethodGet, url+"/v1/runs/01JXXXXXXXXXXXXXXXXXXXXXXX", "", "")
+	require.Equal(t, http.StatusNotFound, st)
+}
+
+func TestKeysAreEnforced(t *testing.T) {
+	t.Parallel()
+	const key = "signkey-test-0123abcd"
+	url, stderr := startServer(t, "--signing-key", key, "--event-key", "evkey")
+	require.NotContains(t, stderr.String(), "WARNING")
+	tests := []struct {
+		name, method, path, auth, body string
+		want                           int
+	}{
+		{"run API without key", http.MethodGet, "/v1/runs/01JXXXXXXXXXXXXXXXXXXXXXXX", "", "", http.StatusUnauthorized},
+		{"run API with key", http.MethodGet, "/v1/runs/01JXXXXXXXXXXXXXXXXXXXXXXX", key, "", http.StatusNotFound},
+		{"event runs without key", http.MethodGet, "/v1/events/01JXXXXXXXXXXXXXXXXXXXXXXX/runs", "", "", http.StatusUnauthorized},
+		{"dev info without key", http.MethodGet, "/dev", "", "", http.StatusUnauthorized},
+		{"dev info with key", http.MethodGet, "/dev", key, "", http.StatusOK},
+		{"sync without key", http.MethodPost, "/fn/register", "", `{}`, http.StatusUnauthorized},
+		{"wrong event key", http.MethodPost, "/e/other", "", `{"name":"a/b"}`, http.StatusUnauthorized},
+		{"event key", http.MethodPost, "/e/evkey", "", `{"name":"a/b"}`, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, body := do(t, tt.method, url+tt.path, tt.auth, tt.body)
+			require.Equal(t, tt.want, st, body)
+		})
+	}
+}
+
+// --sync keeps trying until the app answers, logging a few lines, and the app
+// then shows in GET /dev.
+func TestSyncRetriesUntilTheAppAnswers(t *testing.T) {
+	t.Parallel()
+	const failures = 9
+	var engineURL atomic.Value
+	engineURL.Store("")
+	var puts atomic.Int32
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		api := engineURL.Load().(string)
+		if puts.Add(1) <= failures || api == "" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		self := "http://" + r.Host + "/api/inngest"
+		body, _ := json.Marshal(map[string]any{"v": "1", "url": self, "deployType": "ping", "sdk": "go:v0.0.1", "appName": "late-app",
+			"functions": []any{map[string]any{"id": "late-app-hello", "name": "hello",
+				"triggers": []any{map[string]any{"event": "a/hello"}},
+				"steps":    map[string]any{"step": map[string]any{"id": "step", "name": "hello", "runtime": map[string]any{"url": self + "?fnId=late-app-hello&stepId=step"}}}}}})
+		resp, err := client.Post(api+"/fn/register", "application/json", bytes.NewReader(body))
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+	}))
+	t.Cleanup(app.Close)
+
+	saved := defaultSyncBackoff
+	t.Cleanup(func() { defaultSyncBackoff = saved })
+	defaultSyncBackoff = syncBackoff{First: time.Millisecond, Max: 4 * time.Millisecond, Attempt: 5 * time.Second}
+	url, stderr := startServer(t, "--sync", app.URL+"/api/inngest")
+	engineURL.Store(url)
+
+	var info struct {
+		Functions []struct {
+			Slug string `json:"slug"`
+		} `json:"functions"`
+		Handlers []struct {
+			FunctionIDs []string `json:"functionIDs"`
+		} `json:"handlers"`
+	}
+	require.Eventually(t, func() bool {
+		_, body := do(t, http.MethodGet, url+"/dev", "", "")
+		require.NoError(t, json.Unmarshal([]byte(body), &info))
+		return len(info.Functions) > 0
+	}, 10*time.Second, time.Millisecond, "the app never synced")
+	require.Equal(t, "late-app-hello", info.Functions[0].Slug)
+	require.Equal(t, []string{"late-app-hello"}, info.Handlers[0].FunctionIDs)
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "synced app") }, 10*time.Second, time.Millisecond)
+	out := stderr.String()
+	failed := int(puts.Load()) - 1
+	require.GreaterOrEqual(t, failed, failures)
+	// Only failed attempts 1, 2, 4, 8, ... are logged.
+	require.Equal(t, bits.Len(uint(failed)), strings.Count(out, "sync failed"), out)
+}
