@@ -39,7 +39,9 @@ type Concurrency struct {
 	Scope ConcurrencyScope
 }
 
-// Throttle delays run starts over Limit per Period (with Burst extra); nothing is dropped.
+// Throttle delays run starts over Limit per Period; nothing is dropped. As on the
+// server, an idle key starts up to Limit+Burst runs at once, then one every
+// Period/Limit.
 type Throttle struct {
 	// Limit is how many runs may start per Period (0 means 1).
 	Limit int
@@ -51,7 +53,10 @@ type Throttle struct {
 	Key string
 }
 
-// RateLimit skips runs over Limit per Period (the events are kept, the runs not started).
+// RateLimit skips runs over Limit per Period (the events are kept, the runs not
+// started). As on the server, starts are spaced Period/Limit apart with a burst of
+// Limit/10: 10 events at once against 10 per minute start 2 runs, and the next
+// start is allowed 6 s later.
 type RateLimit struct {
 	// Limit is how many runs may start per Period; required (> 0).
 	Limit int

@@ -28,8 +28,8 @@ func ExampleDebounce() {
 }
 
 // A throttle of 2 runs per minute with a burst of 1: an idle key starts
-// two runs at once (one plus the burst), then one every 30 s. Runs over
-// the limit are delayed, never dropped.
+// three runs at once (the limit plus the burst, as the server does), then
+// one every 30 s. Runs over the limit are delayed, never dropped.
 func ExampleThrottle() {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	th := flow.NewThrottle(2, time.Minute, 1)
@@ -39,7 +39,7 @@ func ExampleThrottle() {
 	// Output:
 	// run 0 starts at +0s
 	// run 1 starts at +0s
-	// run 2 starts at +30s
-	// run 3 starts at +1m0s
-	// run 4 starts at +1m30s
+	// run 2 starts at +0s
+	// run 3 starts at +30s
+	// run 4 starts at +1m0s
 }

@@ -6,15 +6,16 @@ import (
 	"time"
 )
 
-// Throttle spaces run starts per key with the generic cell rate algorithm
-// (GCRA): starts are spread evenly at one per Period/Limit, and an idle key
-// may start Burst extra runs at once (1+Burst immediately), so no window of
-// one Period sees more than Limit+Burst starts. Runs over the limit are
-// delayed, not dropped: Reserve says when each may start.
+// Throttle spaces run starts per key with the server's generic cell rate
+// algorithm (GCRA): starts are spread evenly at one per Period/Limit, and an
+// idle key may start Limit+Burst runs at once (the server lets one request
+// take the whole period's capacity), so "2 per 10 s" starts 2 of 6 events at
+// once, then one every 5 s. Runs over the limit are delayed, not dropped:
+// Reserve says when each may start.
 type Throttle struct {
 	mu       sync.Mutex
 	emission time.Duration // time between starts at the steady rate
-	tau      time.Duration // burst tolerance: burst × emission
+	tau      time.Duration // tolerance: (limit - 1 + burst) × emission
 	tat      map[string]time.Time
 	prune    pruner
 }
@@ -29,7 +30,7 @@ func NewThrottle(limit int, period time.Duration, burst int) *Throttle {
 	t := &Throttle{tat: make(map[string]time.Time)}
 	if period > 0 {
 		t.emission = max(period/time.Duration(limit), 1)
-		t.tau = t.emission * time.Duration(burst)
+		t.tau = t.emission * time.Duration(limit-1+burst)
 	}
 	return t
 }

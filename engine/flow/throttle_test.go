@@ -22,11 +22,18 @@ func TestThrottleReserve(t *testing.T) {
 		burst  int
 		calls  []call
 	}{
-		{"evenly spaced without burst", 5, time.Minute, 0, []call{
-			{"", 0, 0}, {"", 0, 12 * time.Second}, {"", 0, 24 * time.Second}, {"", 0, 36 * time.Second},
+		// Recorded on the real server (testdata/realserver/throttle.json): 6
+		// events at once against 2 per 10 s start 2 at once, then one every 5 s.
+		{"limit starts at once then evenly spaced", 2, 10 * time.Second, 0, []call{
+			{"", 0, 0}, {"", 0, 0}, {"", 0, 5 * time.Second}, {"", 0, 10 * time.Second},
+			{"", 0, 15 * time.Second}, {"", 0, 20 * time.Second},
+		}},
+		{"evenly spaced after the first limit", 5, time.Minute, 0, []call{
+			{"", 0, 0}, {"", 0, 0}, {"", 0, 0}, {"", 0, 0}, {"", 0, 0},
+			{"", 0, 12 * time.Second}, {"", 0, 24 * time.Second},
 		}},
 		{"burst starts extra runs at once", 2, time.Minute, 2, []call{
-			{"", 0, 0}, {"", 0, 0}, {"", 0, 0}, {"", 0, 30 * time.Second}, {"", 0, time.Minute},
+			{"", 0, 0}, {"", 0, 0}, {"", 0, 0}, {"", 0, 0}, {"", 0, 30 * time.Second}, {"", 0, time.Minute},
 		}},
 		{"limit zero becomes one", 0, time.Minute, 0, []call{
 			{"", 0, 0}, {"", 0, time.Minute}, {"", 0, 2 * time.Minute},
@@ -37,10 +44,10 @@ func TestThrottleReserve(t *testing.T) {
 		{"just before the interval is delayed", 1, time.Minute, 0, []call{
 			{"", 0, 0}, {"", time.Minute - time.Nanosecond, time.Minute},
 		}},
-		{"idle time refills the burst but no more", 1, time.Minute, 1, []call{
-			{"", 0, 0}, {"", 0, 0}, {"", 0, time.Minute},
+		{"idle time refills the burst but no more", 2, time.Minute, 1, []call{
+			{"", 0, 0}, {"", 0, 0}, {"", 0, 0}, {"", 0, 30 * time.Second},
 			{"", 10 * time.Minute, 10 * time.Minute}, {"", 10 * time.Minute, 10 * time.Minute},
-			{"", 10 * time.Minute, 11 * time.Minute},
+			{"", 10 * time.Minute, 10 * time.Minute}, {"", 10 * time.Minute, 10*time.Minute + 30*time.Second},
 		}},
 		{"keys are independent", 1, time.Minute, 0, []call{
 			{"a", 0, 0}, {"b", 0, 0}, {"a", 0, time.Minute}, {"b", 0, time.Minute},

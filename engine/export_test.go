@@ -1,0 +1,11 @@
+package engine
+
+// QuietForTest reports whether e has nothing to do at its clock's now but wait:
+// no timer is due and every call in flight is one of the holding calls the test
+// knows are blocked on purpose.
+func QuietForTest(e *Engine, holding int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	return e.inflight == holding && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+}

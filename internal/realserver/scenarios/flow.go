@@ -1,0 +1,192 @@
+package scenarios
+
+import (
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/inngest"
+)
+
+const ms = time.Millisecond
+
+// ev is a shorthand for an Event.
+func ev(at time.Duration, name, key string) Event {
+	return Event{At: at, Name: name, Data: Data{Key: key}}
+}
+
+// times returns n events named name with key, all at the same offset.
+func times(n int, at time.Duration, name string) []Event {
+	out := make([]Event, n)
+	for i := range out {
+		out[i] = Event{At: at, Name: name}
+	}
+	return out
+}
+
+// flowScenarios are the flow-control scenarios (issue 10).
+func flowScenarios() []*Scenario {
+	return []*Scenario{
+		{
+			Name:  "concurrency",
+			About: "concurrency limit 1 per key (two events of key a wait for each other, b does not) and limit 2 for the whole function; each run holds its slot 2 s in a step",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "per-key", Concurrency: []inngest.Concurrency{{Limit: 1, Key: "event.data.key"}}},
+					On: "rs/concurrency.key", Hold: 2 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "whole", Concurrency: []inngest.Concurrency{{Limit: 2}}},
+					On: "rs/concurrency.whole", Hold: 2 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/concurrency.key", "a"), ev(300*ms, "rs/concurrency.key", "a"), ev(600*ms, "rs/concurrency.key", "b"),
+				ev(0, "rs/concurrency.whole", ""), ev(300*ms, "rs/concurrency.whole", ""), ev(600*ms, "rs/concurrency.whole", ""),
+			},
+			Settle: 5 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "throttle",
+			About: "throttle 2 per 10 s: 6 events sent in one request",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "throttled", Throttle: &inngest.Throttle{Limit: 2, Period: 10 * time.Second}},
+					On: "rs/throttle.go"},
+			},
+			Events: times(6, 0, "rs/throttle.go"),
+			Settle: 25 * time.Second,
+		},
+		{
+			Name:  "ratelimit",
+			About: "rate limit 10 per minute: 10 events sent in one request, an eleventh 7 s later",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "limited", RateLimit: &inngest.RateLimit{Limit: 10, Period: time.Minute}},
+					On: "rs/ratelimit.go"},
+			},
+			Events: append(times(10, 0, "rs/ratelimit.go"), ev(7*time.Second, "rs/ratelimit.go", "")),
+			Settle: 4 * time.Second,
+		},
+		{
+			Name:  "debounce",
+			About: "debounce 2 s per key (a at 0, 1, 2.5 s; b at 1.5 s), and debounce 2 s with a 4 s timeout under an event every second",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "per-key", Debounce: &inngest.Debounce{Period: 2 * time.Second, Key: "event.data.key"}},
+					On: "rs/debounce.key"},
+				{Opts: inngest.FunctionOpts{ID: "capped", Debounce: &inngest.Debounce{Period: 2 * time.Second, Timeout: 4 * time.Second}},
+					On: "rs/debounce.capped"},
+			},
+			Events: []Event{
+				ev(0, "rs/debounce.key", "a"), ev(time.Second, "rs/debounce.key", "a"), ev(1500*ms, "rs/debounce.key", "b"),
+				ev(2500*ms, "rs/debounce.key", "a"),
+				ev(0, "rs/debounce.capped", ""), ev(time.Second, "rs/debounce.capped", ""), ev(2*time.Second, "rs/debounce.capped", ""),
+				ev(3*time.Second, "rs/debounce.capped", ""), ev(4*time.Second, "rs/debounce.capped", ""),
+				ev(5*time.Second, "rs/debounce.capped", ""), ev(6*time.Second, "rs/debounce.capped", ""),
+			},
+			Settle: 5 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "batch",
+			About: "batches of up to 3 per key with a 2 s timeout: a full batch of key a, a partial one of key b; which events the run API lists the batch's run under",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "batched", BatchEvents: &inngest.BatchEvents{MaxSize: 3, Timeout: 2 * time.Second, Key: "event.data.key"}},
+					On: "rs/batch.go"},
+			},
+			Events: []Event{
+				ev(0, "rs/batch.go", "a"), ev(300*ms, "rs/batch.go", "a"), ev(600*ms, "rs/batch.go", "a"),
+				ev(900*ms, "rs/batch.go", "b"),
+			},
+			Settle: 5 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "priority",
+			About: "concurrency 1 with priority event.data.prio: while a run holds the slot, a prio 0 event then a prio 60 event arrive; the later, higher-priority one starts first",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "prioritized", Concurrency: []inngest.Concurrency{{Limit: 1}},
+					Priority: &inngest.Priority{Run: "event.data.prio"}}, On: "rs/priority.go", Hold: 2 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/priority.go", ""),
+				{At: 500 * ms, Name: "rs/priority.go"},
+				{At: 1000 * ms, Name: "rs/priority.go", Data: Data{Prio: 60}},
+			},
+			Settle: 6 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "idempotency",
+			About: "idempotency per key (a, a, b); and idempotency with a rate limit of 1 per minute configured too (c, d, c): idempotency replaces the rate limit",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "idem", Idempotency: "event.data.key"}, On: "rs/idempotency.go"},
+				{Opts: inngest.FunctionOpts{ID: "idem-and-rl", Idempotency: "event.data.key",
+					RateLimit: &inngest.RateLimit{Limit: 1, Period: time.Minute}}, On: "rs/idempotency.rl"},
+			},
+			Events: []Event{
+				ev(0, "rs/idempotency.go", "a"), ev(500*ms, "rs/idempotency.go", "a"), ev(time.Second, "rs/idempotency.go", "b"),
+				ev(1500*ms, "rs/idempotency.rl", "c"), ev(2000*ms, "rs/idempotency.rl", "d"), ev(2500*ms, "rs/idempotency.rl", "c"),
+			},
+			Settle: 3 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "singleton",
+			About: "singleton per key in skip mode (a run holding 2 s; a second event skipped, a third after it runs) and in cancel mode (a sleeping run cancelled by the next event)",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "skip", Singleton: &inngest.Singleton{Key: "event.data.key", Mode: inngest.SingletonSkip}},
+					On: "rs/singleton.skip", Hold: 2 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "cancel", Singleton: &inngest.Singleton{Key: "event.data.key", Mode: inngest.SingletonCancel}},
+					On: "rs/singleton.cancel", Sleep: 3 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/singleton.skip", "a"), ev(500*ms, "rs/singleton.skip", "a"), ev(3*time.Second, "rs/singleton.skip", "a"),
+				ev(0, "rs/singleton.cancel", "b"), ev(time.Second, "rs/singleton.cancel", "b"),
+			},
+			Settle: 5 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "cancelon",
+			About: "cancelOn an event whose key matches: of two runs sleeping 4 s, the one of key a is cancelled at 1.5 s",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "cancellable", CancelOn: []inngest.CancelOn{{Event: events.Name("rs/cancelon.stop"),
+					If: "async.data.key == event.data.key"}}}, On: "rs/cancelon.go", Sleep: 4 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/cancelon.go", "a"), ev(300*ms, "rs/cancelon.go", "b"), ev(1500*ms, "rs/cancelon.stop", "a"),
+			},
+			Settle: 5 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "timeouts",
+			About: "timeouts: finish 2 s on a run sleeping 4 s; start 1 s on a run waiting behind another for a concurrency slot held 3 s",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "finish", Timeouts: &inngest.Timeouts{Finish: 2 * time.Second}},
+					On: "rs/timeouts.finish", Sleep: 4 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "start", Timeouts: &inngest.Timeouts{Start: time.Second},
+					Concurrency: []inngest.Concurrency{{Limit: 1}}}, On: "rs/timeouts.start", Hold: 3 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/timeouts.finish", ""), ev(0, "rs/timeouts.start", ""), ev(300*ms, "rs/timeouts.start", ""),
+			},
+			Settle: 6 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "invoke-skipped",
+			About: "step.Invoke of a function that will not run: rate limited (1 per minute, second call), idempotency-skipped (same key twice), singleton-skipped (while the first invoked run holds 3 s)",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "child-rl", RateLimit: &inngest.RateLimit{Limit: 1, Period: time.Minute}}},
+				{Opts: inngest.FunctionOpts{ID: "child-idem", Idempotency: "event.data.key"}},
+				{Opts: inngest.FunctionOpts{ID: "child-single", Singleton: &inngest.Singleton{Key: "event.data.key"}}, Hold: 3 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "call-rl"}, On: "rs/invoke.rl", Invoke: "child-rl", InvokeTimeout: 10 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "call-idem"}, On: "rs/invoke.idem", Invoke: "child-idem", InvokeTimeout: 10 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "call-single"}, On: "rs/invoke.single", Invoke: "child-single", InvokeTimeout: 10 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/invoke.rl", "x"), ev(time.Second, "rs/invoke.rl", "x"),
+				ev(0, "rs/invoke.idem", "x"), ev(time.Second, "rs/invoke.idem", "x"),
+				ev(0, "rs/invoke.single", "x"), ev(time.Second, "rs/invoke.single", "x"),
+			},
+			Settle: 12 * time.Second,
+			Strict: true,
+		},
+	}
+}
