@@ -182,9 +182,13 @@ func (e *Engine) pushQueued(q *queued) {
 	}
 }
 
-// removeQueued removes an entry that is in the queue.
+// removeQueued removes an entry that is in the queue (or set aside by
+// fireDueLocked, idx < 0).
 func (e *Engine) removeQueued(q *queued) {
-	heap.Remove(&e.queue, q.idx)
+	if q.idx >= 0 {
+		heap.Remove(&e.queue, q.idx)
+		q.idx = -2
+	}
 	e.dropTimerIndex(q.t)
 }
 
@@ -281,18 +285,20 @@ func (e *Engine) loop() {
 }
 
 // nextLocked returns the time of the earliest timer; with auto it ignores
-// cron timers (which would otherwise advance a virtual clock forever).
+// cron timers (which would otherwise advance a virtual clock forever). While
+// every call slot is taken it ignores calls too: a freed slot wakes the loop.
 func (e *Engine) nextLocked(auto bool) (time.Time, bool) {
 	if e.queue.Len() == 0 {
 		return time.Time{}, false
 	}
-	if !auto {
+	full := e.slotsFullLocked()
+	if !auto && !full {
 		return e.queue[0].t.At, true
 	}
 	var best time.Time
 	found := false
 	for _, q := range e.queue {
-		if q.t.Kind == TimerCron {
+		if (auto && q.t.Kind == TimerCron) || (full && needsSlot(q.t.Kind)) {
 			continue
 		}
 		if !found || q.t.At.Before(best) {
@@ -302,15 +308,35 @@ func (e *Engine) nextLocked(auto bool) (time.Time, bool) {
 	return best, found
 }
 
-// fireDueLocked runs every timer due at now, within the call budget.
+// needsSlot reports whether firing a timer of kind k makes an HTTP call.
+func needsSlot(k TimerKind) bool { return k == TimerCall || k == TimerGateway }
+
+// slotsFullLocked reports whether MaxConcurrentCalls calls are in flight.
+func (e *Engine) slotsFullLocked() bool { return e.inflight >= e.opts.MaxConcurrentCalls }
+
+// fireDueLocked runs every timer due at now. Calls that find every slot taken
+// are set aside, so that sleeps, timeouts and cron ticks behind them still
+// fire; they go back to the queue afterwards and start when a slot frees.
 func (e *Engine) fireDueLocked(now time.Time) {
+	var held []*queued
+	defer func() {
+		for _, q := range held {
+			// Still the queued entry for its ID and not re-queued meanwhile.
+			if e.index[q.t.ID] == q && q.idx < 0 {
+				heap.Push(&e.queue, q)
+			}
+		}
+	}()
 	for e.queue.Len() > 0 {
 		top := e.queue[0]
 		if top.t.At.After(now) {
 			return
 		}
-		if (top.t.Kind == TimerCall || top.t.Kind == TimerGateway) && e.inflight >= e.opts.MaxConcurrentCalls {
-			return
+		if needsSlot(top.t.Kind) && e.slotsFullLocked() {
+			heap.Pop(&e.queue)
+			top.idx = -1
+			held = append(held, top)
+			continue
 		}
 		heap.Pop(&e.queue)
 		e.dropTimerIndex(top.t)
