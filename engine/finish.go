@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -34,6 +35,9 @@ type lifecycleErr struct {
 func lifecycleError(r *RunState) any {
 	if r.Error == nil {
 		return nil
+	}
+	if serverFailed(r) {
+		return lifecycleErr{Error: r.Error.Name, Message: string(r.Output), Name: "Error"}
 	}
 	kind := r.Error.Name
 	if r.Error.NoRetry {
@@ -99,6 +103,12 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output jso
 	case StatusFailed:
 		data.Error = lifecycleError(r)
 		data.Result = output
+		if serverFailed(r) {
+			// The server finalizes its own errors with the output as a
+			// string, which its lifecycle events then carry as is.
+			str, _ := json.Marshal(string(output))
+			data.Result = str
+		}
 	}
 	db, _ := encodeCanonical(data)
 	mk := func(id, name string) EventRecord {
@@ -180,4 +190,35 @@ type eventJSON struct {
 	TS   int64           `json:"ts"`
 	User json.RawMessage `json:"user"`
 	V    string          `json:"v,omitempty"`
+}
+
+// serverFailed reports whether the run failed with one of the server's own
+// errors (see failEarlyLocked).
+func serverFailed(r *RunState) bool {
+	return r.Status == StatusFailed && r.Error != nil && strings.HasPrefix(r.Error.Name, serverErrorPrefix)
+}
+
+// serverErrorPrefix starts the names of the errors the server itself fails
+// runs with (state.InngestErr…).
+const serverErrorPrefix = "InngestErr"
+
+// errTimeoutTooLong is the server's error for a sleep or wait timeout beyond
+// its maximum.
+const errTimeoutTooLong = "InngestErrTimeoutTooLong"
+
+// serverError is the output of a run the server failed itself, fields in the
+// server's order.
+type serverError struct {
+	Error   string `json:"error"`
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// failEarlyLocked fails a run at once, without retries, with one of the
+// server's own errors, as the server does for a sleep or wait that is too
+// long: the output is {"error": {error: "<name>: <message>", name, message}}.
+func (e *Engine) failEarlyLocked(r *RunState, name, message string) {
+	out, _ := encodeCanonical(map[string]serverError{"error": {Error: name + ": " + message, Name: name, Message: message}})
+	e.historyLocked(r, "error", "", 0, name+": "+message)
+	e.finishLocked(r, StatusFailed, out, &RunError{Name: name, Message: message, NoRetry: true})
 }

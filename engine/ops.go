@@ -87,13 +87,21 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			threads++
 		case wire.OpSleep:
 			stepRecordLocked(r, op)
-			d := sleepDuration(op, now)
+			d, raw := sleepDuration(op, now)
+			if d > maxSleep {
+				e.failEarlyLocked(r, errTimeoutTooLong, fmt.Sprintf("The sleep %q ends more than one year in the future; sleeps may last at most one year.", raw))
+				return
+			}
 			e.historyLocked(r, "sleep", op.ID, 0, d.String())
 			e.scheduleLocked(TimerItem{Kind: TimerSleep, At: now.Add(d), RunID: r.ID, StepID: op.ID})
 			threads++
 		case wire.OpWaitForEvent:
 			stepRecordLocked(r, op)
-			if e.waitLocked(r, op, now) {
+			waiting, failed := e.waitLocked(r, op, now)
+			if failed {
+				return
+			}
+			if waiting {
 				threads++
 			}
 		case wire.OpInvokeFunction:
@@ -180,8 +188,10 @@ func parseWhen(s string, now time.Time) (time.Duration, bool) {
 
 func clampWait(d time.Duration) time.Duration { return min(max(d, 0), maxSleep) }
 
-// sleepDuration reads opts.duration, falling back to the op name.
-func sleepDuration(op wire.Op, now time.Time) time.Duration {
+// sleepDuration reads opts.duration, falling back to the op name, and returns
+// the delay (0 for a time in the past or an unreadable value) with the string
+// it was read from.
+func sleepDuration(op wire.Op, now time.Time) (time.Duration, string) {
 	var opts wire.SleepOpts
 	_ = json.Unmarshal(op.Opts, &opts)
 	for _, s := range []string{opts.Duration, op.Name} {
@@ -189,14 +199,16 @@ func sleepDuration(op wire.Op, now time.Time) time.Duration {
 			continue
 		}
 		if d, ok := parseWhen(s, now); ok {
-			return clampWait(d)
+			return max(d, 0), s
 		}
 	}
-	return 0
+	return 0, ""
 }
 
-// waitLocked registers a waitForEvent pause; false means it resolved at once.
-func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) bool {
+// waitLocked registers a waitForEvent pause; waiting is false when the step
+// resolved at once, failed is true when the run failed (a timeout beyond the
+// server's maximum).
+func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.WaitForEventOpts
 	_ = json.Unmarshal(op.Opts, &opts)
 	if opts.Event == "" {
@@ -209,7 +221,7 @@ func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) bool {
 			val, se := memoError(&wire.MemoError{Name: "Error", Message: "invalid waitForEvent expression: " + err.Error()})
 			stepRecordLocked(r, op).Error = se
 			storeMemoLocked(r, op.ID, val)
-			return false
+			return false, false
 		}
 		// Like the server, the restrictive policy of cancel expressions only
 		// earns a warning here (PROTOCOL §8.2).
@@ -218,13 +230,17 @@ func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) bool {
 		}
 	}
 	d, _ := parseWhen(opts.Timeout, now)
+	if d > maxSleep {
+		e.failEarlyLocked(r, errTimeoutTooLong, fmt.Sprintf("The wait-for-event timeout %q expires more than one year in the future; timeouts may last at most one year.", opts.Timeout))
+		return false, true
+	}
 	p := Pause{ID: r.ID + "/" + op.ID, Kind: PauseWait, RunID: r.ID, StepID: op.ID, Event: opts.Event, If: opts.If, Expires: now.Add(clampWait(d))}
 	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: p.Expires, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
 	_ = e.store.SavePause(e.ctx, p)
 	r.Waits = append(r.Waits, WaitInfo{StepID: op.ID, Event: opts.Event, If: opts.If, Expires: p.Expires})
 	e.historyLocked(r, "wait", op.ID, 0, "waiting for "+opts.Event)
-	return true
+	return true, false
 }
 
 // pauseTimeoutLocked resolves a timed-out pause.

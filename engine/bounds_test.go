@@ -1,0 +1,90 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// TestTimeoutTooLongFailsTheRun checks the server's bound on sleeps and wait
+// timeouts (366 days, state.boundedSleepDuration and WaitForEventOpts.Expires):
+// beyond it the run fails at once, without retries, with the
+// InngestErrTimeoutTooLong error the server gives it (recorded in
+// testdata/realserver/timeout-too-long.json). Within it the sleep stands.
+func TestTimeoutTooLongFailsTheRun(t *testing.T) {
+	t.Parallel()
+	far := t0.AddDate(2, 0, 0).Format(time.RFC3339)
+	sleepMsg := func(d string) string {
+		return `The sleep "` + d + `" ends more than one year in the future; sleeps may last at most one year.`
+	}
+	waitMsg := `The wait-for-event timeout "400d" expires more than one year in the future; timeouts may last at most one year.`
+	for _, tc := range []struct {
+		name, op, msg string
+	}{
+		{"sleep 400d", `{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"400d"}}`, sleepMsg("400d")},
+		{"sleep until in two years", `{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"` + far + `"}}`, sleepMsg(far)},
+		{"sleep name fallback", `{"op":"Sleep","id":"nap","name":"400d"}`, sleepMsg("400d")},
+		{"wait 400d", `{"op":"WaitForEvent","id":"w","name":"w","opts":{"event":"test/never","timeout":"400d"}}`, waitMsg},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, engine.Options{}, func(c call) reply {
+				if len(c.steps()) == 0 {
+					return ops(tc.op)
+				}
+				return ok(`"woke"`)
+			})
+			h.mustRegister(h.fn("long", nil))
+			id := h.send("test/long", map[string]any{})
+			run := h.waitRuns(id, 1)[0]
+			require.Equal(t, engine.StatusFailed, run.Status)
+			require.Len(t, h.app.Calls(), 1, "no retry, no further call")
+			want, _ := json.Marshal(map[string]any{"error": map[string]string{
+				"error": "InngestErrTimeoutTooLong: " + tc.msg, "name": "InngestErrTimeoutTooLong", "message": tc.msg}})
+			require.JSONEq(t, string(want), string(run.Output))
+			require.Equal(t, &engine.RunError{Name: "InngestErrTimeoutTooLong", Message: tc.msg, NoRetry: true}, run.Error)
+		})
+	}
+}
+
+// TestSleepAtTheBoundStands: 366 days is still accepted.
+func TestSleepAtTheBoundStands(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{}, func(c call) reply {
+		if len(c.steps()) == 0 {
+			return ops(`{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"366d"}}`)
+		}
+		return ok(`"woke"`)
+	})
+	h.mustRegister(h.fn("long", nil))
+	id := h.send("test/long", map[string]any{})
+	run := h.waitRuns(id, 1)[0]
+	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Equal(t, t0.Add(366*24*time.Hour), run.EndedAt)
+}
+
+// TestTimeoutTooLongLifecycleEvent checks function.failed of such a run as
+// the server sends it: result is the run's output as a JSON string, and error
+// is {error: the error's name, message: that string, name: "Error"}.
+func TestTimeoutTooLongLifecycleEvent(t *testing.T) {
+	t.Parallel()
+	got := make(chan map[string]any, 1)
+	h := newHarness(t, engine.Options{}, func(c call) reply {
+		if c.FnID == "app-watch" {
+			got <- c.Req["event"].(map[string]any)
+			return ok(`1`)
+		}
+		return ops(`{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"400d"}}`)
+	})
+	h.mustRegister(h.fn("long", nil), h.fn("watch", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.failed"}}}))
+	id := h.send("test/long", map[string]any{})
+	run := h.waitRuns(id, 1)[0]
+	ev := <-got
+	data := ev["data"].(map[string]any)
+	require.Equal(t, string(run.Output), data["result"])
+	require.Equal(t, map[string]any{"error": "InngestErrTimeoutTooLong", "message": string(run.Output), "name": "Error"}, data["error"])
+}
