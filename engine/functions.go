@@ -132,7 +132,9 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 			return nil, err
 		}
 	}
-	if r := f.RateLimit; r != nil {
+	// As on the server, idempotency is a rate limit of 1 per 24 h that
+	// replaces a configured rateLimit.
+	if r := f.RateLimit; r != nil && f.Idempotency == "" {
 		period, _ := timestr.Parse(r.Period)
 		fs.rateLimit = flow.NewRateLimit(r.Limit, period)
 		if fs.rateKey, err = keyOf(r.Key); err != nil {

@@ -96,30 +96,32 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
 }
 
 // triggerFnLocked runs an event through fn's flow control and starts (or
-// buffers) a run.
-func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string) {
+// buffers) a run. It reports whether the rate limit (or idempotency, which
+// the server implements as a rate limit) dropped the event.
+func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string) (rateLimited bool) {
 	vars := exprVars(rec.Raw, nil)
 	if fn.rateLimit != nil && !fn.rateLimit.Allow(evalKey(fn.rateKey, vars), now) {
 		e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
-		return
+		return true
 	}
 	if fn.idem != nil && !fn.idem.FirstSeen(evalKey(fn.idemKey, vars), now) {
 		e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
-		return
+		return true
 	}
 	if fn.debounce != nil && correlation == "" {
 		fn.debounce.Add(evalKey(fn.debounceKey, vars), rec.Raw, now)
 		e.rescheduleFlowLocked(fn, TimerDebounce)
-		return
+		return false
 	}
 	if fn.batch != nil && correlation == "" && (fn.batchIf == nil || evalBool(fn.batchIf, vars)) {
 		if full := fn.batch.Add(evalKey(fn.batchKey, vars), rec.Raw, now); full != nil {
 			e.createRunLocked(fn, full, now, "", "")
 		}
 		e.rescheduleFlowLocked(fn, TimerBatch)
-		return
+		return false
 	}
 	e.createRunLocked(fn, []json.RawMessage{rec.Raw}, now, correlation, "")
+	return false
 }
 
 // rescheduleFlowLocked keeps one debounce/batch timer per function at the

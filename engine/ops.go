@@ -319,9 +319,19 @@ func (e *Engine) invokeLocked(r *RunState, op wire.Op, now time.Time) bool {
 	if _, err := e.store.SaveEvent(e.ctx, rec); err != nil {
 		e.log.Error("inngest: save event", "err", err)
 	}
-	e.triggerFnLocked(target, rec, now, correlation)
+	if e.triggerFnLocked(target, rec, now, correlation) {
+		// As the server does, a rate-limited (or idempotency-skipped) invoke
+		// fails the invoking step at once instead of waiting for the timeout.
+		_, _ = e.store.DeletePause(e.ctx, p.ID)
+		e.cancelTimerLocked(tm.ID)
+		return fail(errInvokeRateLimited)
+	}
 	return true
 }
+
+// errInvokeRateLimited is the server's error for an invoke its target's rate
+// limit (or idempotency) dropped.
+const errInvokeRateLimited = "invoked function is rate limited"
 
 // resolveInvokeLocked hands a finished child run's result to its parent.
 func (e *Engine) resolveInvokeLocked(child *RunState) {
