@@ -66,7 +66,6 @@ func newClient(opts ClientOptions, lookup func(string) string) (*Client, error) 
 	cfg.EventAPIBaseURL = strings.TrimRight(first(opts.EventAPIBaseURL, getenv(lookup, "INNGEST_EVENT_API_BASE_URL", "INNGEST_EVENT_API_ORIGIN"), base, eventDefault), "/")
 	cfg.ServeOrigin = strings.TrimRight(first(opts.ServeOrigin, getenv(lookup, "INNGEST_SERVE_ORIGIN", "INNGEST_SERVE_HOST")), "/")
 	cfg.ServePath = first(opts.ServePath, getenv(lookup, "INNGEST_SERVE_PATH"))
-	cfg.AllowUnauthedSync = opts.AllowUnauthedSync || truthy(lookup("INNGEST_ENABLE_UNAUTHED_SYNC"))
 	cfg.Streaming = opts.Streaming || truthy(lookup("INNGEST_STREAMING"))
 	cfg.Platform = platformFromEnv(lookup)
 	if cfg.Dev && cfg.EventKey == "" {

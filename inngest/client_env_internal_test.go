@@ -76,9 +76,8 @@ func TestClientEnvResolution(t *testing.T) {
 			require.Equal(t, "ek", c.cfg.EventKey)
 			require.Equal(t, "branch-7", c.cfg.Env)
 		}},
-		{"streaming and unauthed sync", ClientOptions{}, map[string]string{"INNGEST_SIGNING_KEY": key, "INNGEST_STREAMING": "allow", "INNGEST_ENABLE_UNAUTHED_SYNC": "true"}, func(t *testing.T, c *Client) {
+		{"streaming", ClientOptions{}, map[string]string{"INNGEST_SIGNING_KEY": key, "INNGEST_STREAMING": "allow"}, func(t *testing.T, c *Client) {
 			require.True(t, c.cfg.Streaming)
-			require.True(t, c.cfg.AllowUnauthedSync)
 		}},
 		{"platform", ClientOptions{}, map[string]string{"INNGEST_SIGNING_KEY": key, "AWS_REGION": "eu-west-1"}, func(t *testing.T, c *Client) {
 			require.Equal(t, "aws-eu-west-1", c.cfg.Platform)

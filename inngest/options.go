@@ -70,9 +70,6 @@ type ClientOptions struct {
 	ServeOrigin string
 	// ServePath replaces the path of the registered URL. Default: $INNGEST_SERVE_PATH.
 	ServePath string
-	// AllowUnauthedSync lets an unsigned PUT trigger a sync in cloud mode. Default:
-	// $INNGEST_ENABLE_UNAUTHED_SYNC is "true"; dev mode always allows it.
-	AllowUnauthedSync bool
 	// Streaming turns on keep-alive streaming of call responses. Default:
 	// $INNGEST_STREAMING is "true" or "allow".
 	Streaming bool

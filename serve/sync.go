@@ -12,7 +12,8 @@ import (
 
 // sync answers the server's PUT: an in-band sync (signed reply carrying the
 // configuration) when asked for and the signature verifies, otherwise an out-of-band
-// sync (POST /fn/register) then {"message", "modified"}.
+// sync (POST /fn/register) then {"message", "modified"}. In cloud mode a PUT with a
+// bad signature is refused, and an unsigned one syncs to the app's own URL.
 func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r, s.opts.MaxBodyBytes)
 	if !ok {
@@ -37,11 +38,15 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !s.cfg.Dev && !signedOK && !s.cfg.AllowUnauthedSync {
-		writeError(w, http.StatusUnauthorized, "Unauthorized", "inngest: sync requests must be signed in cloud mode (or set AllowUnauthedSync)", true)
-		return
+	trusted := signedOK || s.cfg.Dev
+	if !trusted {
+		// An unsigned PUT in cloud mode (`curl -X PUT .../api/inngest` after a deploy)
+		// still syncs, authenticated towards the server by the signing key, but
+		// nothing it says is trusted: the app is registered at its configured or
+		// request-derived URL, never at a URL or deploy named by the caller.
+		sr.URL = ""
 	}
-	appURL, deployID := s.serveURL(r, sr.URL)
+	appURL, deployID := s.serveURL(r, sr.URL, trusted)
 	if r.Header.Get(wire.HeaderSyncKind) == wire.SyncInBand && signedOK {
 		s.inBandSync(w, r, appURL, matched)
 		return

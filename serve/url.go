@@ -8,8 +8,9 @@ import (
 
 // serveURL is the URL the server should call: the URL of the request (or the URL the
 // server says it used, for a sync PUT) with ServeOrigin / ServePath applied and the
-// protocol's own query parameters removed. It also returns the deployId, if any.
-func (s *Server) serveURL(r *http.Request, given string) (string, string) {
+// protocol's own query parameters removed. It also returns the deployId, if any and
+// if the request is trusted (signed, or dev mode).
+func (s *Server) serveURL(r *http.Request, given string, trusted bool) (string, string) {
 	var u *url.URL
 	if given != "" {
 		if pu, err := url.Parse(given); err == nil && pu.Host != "" {
@@ -43,6 +44,9 @@ func (s *Server) serveURL(r *http.Request, given string) (string, string) {
 	if deployID == "" {
 		// The server puts deployId on the PUT's own URL, not (only) in the body.
 		deployID = r.URL.Query().Get("deployId")
+	}
+	if !trusted {
+		deployID = ""
 	}
 	for _, k := range []string{"deployId", "fnId", "stepId", "step", "probe"} {
 		q.Del(k)

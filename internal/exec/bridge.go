@@ -19,7 +19,6 @@ type ClientConfig struct {
 	EventAPIBaseURL    string
 	ServeOrigin        string
 	ServePath          string
-	AllowUnauthedSync  bool
 	HTTPClient         *http.Client
 	Logger             *slog.Logger
 	SDK                string // X-Inngest-SDK value, e.g. "inngest-go:v0.1.0"

@@ -10,10 +10,18 @@ import (
 	"time"
 )
 
-// SignatureMaxAge is how old a request signature's timestamp may be. Like the
-// official SDKs, only age is checked: a timestamp in the future is accepted
-// (the two clocks may disagree), so the window is one-sided.
+// SignatureMaxAge is how far a request signature's timestamp may be from now, in
+// either direction: older is a replay, further in the future is not a clock skew
+// worth accepting (a signature made for later would otherwise stay valid until
+// then).
 const SignatureMaxAge = 5 * time.Minute
+
+// CanonicalFallbackMaxBytes bounds the bodies whose RFC 8785 canonical form is tried
+// when the raw bytes do not verify. The server MACs the exact bytes of a call, and
+// the canonical form only of the small bodies it signs through the official SDK's
+// Sign (the sync PUT's {"url": ...}); without the bound a bad signature on an 8 MB
+// call would cost a full JSON canonicalisation on top of the HMACs.
+const CanonicalFallbackMaxBytes = 64 << 10
 
 // Errors returned by ParseSignature and VerifySignature. Compare them with
 // errors.Is.
@@ -24,6 +32,9 @@ var (
 	ErrSignatureMalformed = errors.New("inngest: malformed X-Inngest-Signature")
 	// ErrSignatureExpired means the header's timestamp is older than SignatureMaxAge.
 	ErrSignatureExpired = errors.New("inngest: X-Inngest-Signature expired")
+	// ErrSignatureFuture means the header's timestamp is more than SignatureMaxAge
+	// ahead of the clock.
+	ErrSignatureFuture = errors.New("inngest: X-Inngest-Signature timestamp is too far in the future")
 	// ErrSignatureInvalid means no configured key produced the header's MAC.
 	ErrSignatureInvalid = errors.New("inngest: X-Inngest-Signature does not match")
 )
@@ -163,12 +174,13 @@ func indexByte(s string, c byte) int {
 }
 
 // VerifySignature checks an X-Inngest-Signature header against body at time
-// now. The timestamp must be at most SignatureMaxAge old (future timestamps
-// pass, see SignatureMaxAge). The MAC is tried over the raw body with key,
-// then with fallback (when non-empty); only if both fail is body replaced by
-// its RFC 8785 canonical form (Canonicalize) and both keys tried again,
-// because the server MACs canonical bytes (call bodies already are canonical,
-// so the raw attempt normally succeeds). Comparisons are constant-time.
+// now. The timestamp must be within SignatureMaxAge of now, in the past
+// (ErrSignatureExpired) or in the future (ErrSignatureFuture). The MAC is tried
+// over the raw body with key, then with fallback (when non-empty); only if both
+// fail, and body is at most CanonicalFallbackMaxBytes long, is body replaced by
+// its RFC 8785 canonical form (Canonicalize) and both keys tried again, because
+// the server MACs the canonical form of the sync PUT's body (call bodies are
+// MACed as sent). Comparisons are constant-time.
 //
 // On success it returns the key string that matched, exactly as passed (key
 // or fallback), so the caller can sign its response with it. Empty keys never
@@ -179,12 +191,19 @@ func VerifySignature(header string, body []byte, now time.Time, key, fallback st
 	if err != nil {
 		return "", err
 	}
-	if nowTS := now.Unix(); ts < nowTS && nowTS-ts > int64(SignatureMaxAge/time.Second) {
+	const maxAge = int64(SignatureMaxAge / time.Second)
+	switch nowTS := now.Unix(); {
+	case ts < nowTS && nowTS-ts > maxAge:
 		return "", ErrSignatureExpired
+	case ts > nowTS && ts-nowTS > maxAge:
+		return "", ErrSignatureFuture
 	}
 	keys := [2]string{key, fallback}
 	if k, ok := matchMAC(keys, body, ts, mac); ok {
 		return k, nil
+	}
+	if len(body) > CanonicalFallbackMaxBytes {
+		return "", ErrSignatureInvalid
 	}
 	canon, cerr := Canonicalize(body)
 	if cerr == nil && !bytes.Equal(canon, body) {

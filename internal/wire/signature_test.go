@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -160,6 +161,16 @@ func TestVerifySignature(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, `{"a":{"y":null,"z":1},"b":[1,2],"url":"http://h/api?a=1&b=2"}`, string(canon))
 
+	// A body over CanonicalFallbackMaxBytes is only checked in its raw form, even
+	// when its canonical form carries the MAC; one at the bound still gets the retry.
+	largeLoose := []byte(`{ "a": "` + strings.Repeat("x", CanonicalFallbackMaxBytes) + `" }`)
+	largeCanon, err := Canonicalize(largeLoose)
+	require.NoError(t, err)
+	boundLoose := []byte(`{ "a": "` + strings.Repeat("x", CanonicalFallbackMaxBytes-11) + `" }`)
+	require.Equal(t, CanonicalFallbackMaxBytes, len(boundLoose))
+	boundCanon, err := Canonicalize(boundLoose)
+	require.NoError(t, err)
+
 	tests := []struct {
 		name     string
 		header   string
@@ -178,7 +189,12 @@ func TestVerifySignature(t *testing.T) {
 		{"no key configured", Sign("", now, body), body, "", "", "", ErrSignatureInvalid},
 		{"expired 6 min", Sign(primary, now.Add(-6*time.Minute), body), body, primary, "", "", ErrSignatureExpired},
 		{"exactly max age ok", Sign(primary, now.Add(-SignatureMaxAge), body), body, primary, "", primary, nil},
-		{"future ok", Sign(primary, now.Add(time.Hour), body), body, primary, "", primary, nil},
+		{"future within max age ok (clock skew)", Sign(primary, now.Add(SignatureMaxAge), body), body, primary, "", primary, nil},
+		{"future beyond max age", Sign(primary, now.Add(SignatureMaxAge+time.Second), body), body, primary, "", "", ErrSignatureFuture},
+		{"an hour in the future", Sign(primary, now.Add(time.Hour), body), body, primary, "", "", ErrSignatureFuture},
+		{"large body: no canonical-form retry", Sign(primary, now, largeCanon), largeLoose, primary, "", "", ErrSignatureInvalid},
+		{"large body, raw form", Sign(primary, now, largeLoose), largeLoose, primary, "", primary, nil},
+		{"canonical-form fallback at the size bound", Sign(primary, now, boundCanon), boundLoose, primary, "", primary, nil},
 		{"missing", "", body, primary, "", "", ErrSignatureMissing},
 		{"malformed t=abc&s=zz", "t=abc&s=zz", body, primary, "", "", ErrSignatureMalformed},
 		{"malformed s= only", "s=", body, primary, "", "", ErrSignatureMalformed},
@@ -276,6 +292,37 @@ func BenchmarkVerifySignature(b *testing.B) {
 	for b.Loop() {
 		if _, err := VerifySignature(header, body, now, key, ""); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// largeCallBody is an ~8 MB call body (the handler's default limit) made of
+// memoized steps, with non-canonical number forms so canonicalising it is real work.
+func largeCallBody() []byte {
+	var b strings.Builder
+	b.WriteString(`{"ctx":{"attempt":0,"run_id":"01KRUN"},"event":{"data":{},"name":"app/x"},"steps":{`)
+	for i := 0; b.Len() < 8<<20-512; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"%040d":{"data":{"n":%d.0,"f":1.5e0,"s":"step output number %d with some text","list":[1,2,3,{"k":"v"}]}}`, i, i, i)
+	}
+	b.WriteString(`},"version":2}`)
+	return []byte(b.String())
+}
+
+// BenchmarkVerifySignatureBadLarge is the cost of rejecting a bad signature on an
+// ~8 MB body: the canonical-form retry is bounded to small bodies, so this is two
+// HMACs over the raw bytes (one per key), not a JSON canonicalisation on top.
+func BenchmarkVerifySignatureBadLarge(b *testing.B) {
+	body := largeCallBody()
+	now := time.Unix(1_800_000_000, 0)
+	header := Sign("signkey-prod-ffff", now, body)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := VerifySignature(header, body, now, "signkey-prod-0123", "signkey-prod-4567"); err == nil {
+			b.Fatal("verified")
 		}
 	}
 }
