@@ -88,3 +88,27 @@ func TestTimeoutTooLongLifecycleEvent(t *testing.T) {
 	require.Equal(t, string(run.Output), data["result"])
 	require.Equal(t, map[string]any{"error": "InngestErrTimeoutTooLong", "message": string(run.Output), "name": "Error"}, data["error"])
 }
+
+// TestCancelOnDefaultTimeout: a cancelOn without a timeout lasts 365 days, the
+// server's consts.CancelTimeout; a cancelling event after that cancels
+// nothing.
+func TestCancelOnDefaultTimeout(t *testing.T) {
+	t.Parallel()
+	clk := engine.NewVirtualClock(t0)
+	h := newHarness(t, engine.Options{Clock: clk}, func(c call) reply {
+		if len(c.steps()) == 0 {
+			return ops(`{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"366d"}}`)
+		}
+		return ok(`"woke"`)
+	})
+	h.mustRegister(h.fn("long", map[string]any{"cancel": []any{map[string]any{"event": "test/stop"}}}))
+	id := h.send("test/long", map[string]any{})
+	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
+	clk.Advance(365*24*time.Hour + time.Minute)
+	waitUntil(t, h.eng.Idle)
+	h.send("test/stop", map[string]any{})
+	waitUntil(t, h.eng.Idle)
+	require.Equal(t, engine.StatusRunning, h.eng.RunsForEvent(id)[0].Status, "the cancellation expired")
+	clk.Advance(24 * time.Hour)
+	require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+}

@@ -67,10 +67,17 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 	}
 	e.saveRunLocked(r)
 
+	emit := e.lifecycleEventsLocked(r, status, output, now)
 	if r.CorrelationID != "" {
-		e.resolveInvokeLocked(r)
+		var finished json.RawMessage
+		for _, ev := range emit {
+			if ev.Name == wire.EventFunctionFinished {
+				finished = ev.Raw
+			}
+		}
+		e.resolveInvokeLocked(r, finished)
 	}
-	for _, ev := range e.lifecycleEventsLocked(r, status, output, now) {
+	for _, ev := range emit {
 		_, _ = e.ingestLocked(ev, now) // a failure is logged; the run's state is saved
 	}
 }

@@ -185,7 +185,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 		}
 	}
 	for _, c := range f.Cancel {
-		cd := cancelDef{event: c.Event, cond: c.If, timeout: 366 * 24 * time.Hour}
+		cd := cancelDef{event: c.Event, cond: c.If, timeout: defaultCancelTimeout}
 		if c.Timeout != "" {
 			if d, err := timestr.Parse(c.Timeout); err == nil {
 				cd.timeout = d
@@ -203,3 +203,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 	}
 	return fs, nil
 }
+
+// defaultCancelTimeout is how long a cancelOn without a timeout lasts: the
+// server's consts.CancelTimeout.
+const defaultCancelTimeout = 365 * 24 * time.Hour

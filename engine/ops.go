@@ -273,7 +273,7 @@ func (e *Engine) invokeLocked(r *RunState, op wire.Op, now time.Time) bool {
 	}
 	target := e.fns[opts.FunctionID]
 	if target == nil {
-		return fail("could not find function " + opts.FunctionID + " to invoke")
+		return fail("could not find function with ID: " + opts.FunctionID)
 	}
 	timeout := defaultInvokeTimeout
 	if opts.Timeout != "" {
@@ -333,8 +333,12 @@ func (e *Engine) invokeLocked(r *RunState, op wire.Op, now time.Time) bool {
 // limit (or idempotency) dropped.
 const errInvokeRateLimited = "invoked function is rate limited"
 
-// resolveInvokeLocked hands a finished child run's result to its parent.
-func (e *Engine) resolveInvokeLocked(child *RunState) {
+// resolveInvokeLocked hands a finished child run's result to its parent:
+// {"data": output} or {"error": ...}. finished is the child's
+// function.finished event; like the server, which resumes the parent with
+// that event's error or result, a cancelled child (whose event has neither)
+// resolves the step to the whole event.
+func (e *Engine) resolveInvokeLocked(child *RunState, finished json.RawMessage) {
 	parentID, stepID, ok := strings.Cut(child.CorrelationID, ".")
 	if !ok {
 		return
@@ -349,7 +353,10 @@ func (e *Engine) resolveInvokeLocked(child *RunState) {
 		}
 	}
 	var val json.RawMessage
-	if child.Status == StatusCompleted {
+	switch {
+	case child.Status == StatusCancelled && len(finished) > 0:
+		val = canonical(finished)
+	case child.Status == StatusCompleted:
 		out := child.Output
 		if len(out) == 0 {
 			out = json.RawMessage("null")
@@ -357,7 +364,7 @@ func (e *Engine) resolveInvokeLocked(child *RunState) {
 		val, _ = encodeCanonical(struct {
 			Data json.RawMessage `json:"data"`
 		}{out})
-	} else {
+	default:
 		val, _ = encodeCanonical(struct {
 			Error any `json:"error"`
 		}{lifecycleError(child)})
