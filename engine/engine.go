@@ -48,6 +48,8 @@ type Engine struct {
 	changed  chan struct{}
 	wake     chan struct{}
 	closed   bool
+	// lastPrune is when pruneLocked last ran (engine time).
+	lastPrune time.Time
 }
 
 // New returns a started engine. Call Close to stop it.
@@ -255,6 +257,7 @@ func (e *Engine) loop() {
 		}
 		now := e.clock.Now()
 		e.fireDueLocked(now)
+		e.pruneLocked(now)
 		next, hasNext := e.nextLocked(false)
 		autoNext, hasAuto := e.nextLocked(true)
 		idle := e.inflight == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))

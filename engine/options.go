@@ -38,6 +38,12 @@ type Options struct {
 	// MaxConcurrentCalls bounds the HTTP calls in flight across all runs.
 	// Default: 64.
 	MaxConcurrentCalls int
+	// Retention is how long finished runs are kept after they end, and events
+	// after they are received (events at least 24 h, the event-id
+	// deduplication window), measured on Clock; older ones are deleted from a
+	// Store that implements Pruner. Default (zero): DefaultRetention. Negative:
+	// keep everything.
+	Retention time.Duration
 }
 
 // retryTable is the server's retry delay table (pkg/backoff): retry n waits
@@ -84,6 +90,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 2 * time.Hour
+	}
+	if o.Retention == 0 {
+		o.Retention = DefaultRetention
 	}
 	if o.MaxConcurrentCalls <= 0 {
 		o.MaxConcurrentCalls = 64

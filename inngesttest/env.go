@@ -96,7 +96,10 @@ func Start(t testing.TB, opts Options) *Env {
 	httpc := &http.Client{Transport: tr}
 	e := &Env{t: t, opts: opts, clock: clk, logger: logger, tr: tr, httpc: httpc, timeout: opts.Timeout,
 		mocks: map[string]map[string]mockEntry{}}
-	eng, err := engine.New(engine.Options{Clock: clk, Logger: logger, HTTPClient: httpc, RetryBackoff: opts.RetryBackoff})
+	// The environment lives as long as the test: it keeps every run and event
+	// (a multi-day sleep on the auto-advancing clock must not prune the runs
+	// the test is about to inspect).
+	eng, err := engine.New(engine.Options{Clock: clk, Logger: logger, HTTPClient: httpc, RetryBackoff: opts.RetryBackoff, Retention: -1})
 	if err != nil {
 		t.Fatalf("inngesttest: starting the engine: %v", err)
 	}

@@ -1,7 +1,7 @@
 // Command devserver runs the embedded Inngest engine as a local dev server on
 // 127.0.0.1:8288, so that any Inngest SDK can sync to it and send events.
 //
-//	go run ./cmd/devserver [--port 8288] [--data-dir DIR] [--signing-key signkey-…] [--event-key KEY] [--sync URL]
+//	go run ./cmd/devserver [--port 8288] [--data-dir DIR] [--signing-key signkey-…] [--event-key KEY] [--sync URL] [--retention 24h]
 //
 // Without --signing-key, sync and the run API are open to anyone who can reach
 // the port; it says so on start.
@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	eventKey := fs.String("event-key", "", "only accept this event key on /e/{key} (default: any)")
 	syncURL := fs.String("sync", "", "app serve URL to sync at start (sends the PUT like the dev server), retried with backoff until the app answers")
 	dataDir := fs.String("data-dir", "", "keep events, runs, waits and timers in <dir>/engine.db (SQLite) so they survive a restart (default: in memory)")
+	retention := fs.Duration("retention", engine.DefaultRetention, "how long finished runs and events are kept (events at least 24h); negative keeps everything")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -56,7 +57,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	opts := engine.Options{SigningKey: *signingKey, EventKey: *eventKey, Logger: logger}
+	opts := engine.Options{SigningKey: *signingKey, EventKey: *eventKey, Logger: logger, Retention: *retention}
 	if *dataDir != "" {
 		st, err := sqlitestore.OpenDir(*dataDir)
 		if err != nil {

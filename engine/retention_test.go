@@ -1,0 +1,89 @@
+package engine_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// Finished runs are deleted once Options.Retention has passed since they
+// ended, events once it (and at least a day) has passed since receipt; a run
+// still sleeping is kept. A negative retention keeps everything.
+func TestRetention(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		retention time.Duration
+		after     time.Duration // clock moves after both runs exist
+		pruned    bool
+	}{
+		{"default keeps a day", 0, 23 * time.Hour, false},
+		{"default prunes after a day", 0, 25 * time.Hour, true},
+		{"short retention", 2 * time.Hour, 3 * time.Hour, true},
+		{"short retention, events after a day", 2 * time.Hour, 25 * time.Hour, true},
+		{"negative keeps everything", -1, 30 * 24 * time.Hour, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			nap := wire.HashID("nap", 0)
+			st := engine.NewMemoryStore()
+			clk := engine.NewVirtualClock(t0)
+			h := newHarness(t, engine.Options{Clock: clk, Store: st, Retention: tt.retention}, func(c call) reply {
+				if c.FnID == "app-sleeper" {
+					return ops(`{"op":"Sleep","id":"` + nap + `","name":"nap","opts":{"duration":"60d"}}`)
+				}
+				return ok(`"done"`)
+			})
+			h.mustRegister(h.fn("quick", nil), h.fn("sleeper", nil))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			quickEv := h.send("test/quick", nil)
+			done := h.waitRuns(quickEv, 1)[0]
+			sleepEv := h.send("test/sleeper", nil)
+			require.NoError(t, h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
+				return len(runs) == 2 && engine.QuietForTest(h.eng, 0)
+			}))
+			var sleeping engine.Run
+			for _, r := range h.eng.Runs() {
+				if r.FunctionID == "app-sleeper" {
+					sleeping = r
+				}
+			}
+			require.Equal(t, engine.StatusRunning, sleeping.Status)
+
+			clk.Advance(tt.after)
+			gone := func() bool {
+				_, found := h.eng.Run(done.ID)
+				return !found
+			}
+			if tt.pruned {
+				require.Eventually(t, gone, 10*time.Second, time.Millisecond)
+				st, _ := h.get("/v1/runs/" + done.ID)
+				require.Equal(t, http.StatusNotFound, st)
+				require.Empty(t, h.eng.RunsForEvent(quickEv))
+			} else {
+				// Pruning runs in the scheduler loop: wait until it went round
+				// after the move (a new event is handled by it), then check.
+				again := h.send("test/quick", nil)
+				h.waitRuns(again, 1)
+				require.False(t, gone())
+			}
+			_, found := h.eng.Run(sleeping.ID)
+			require.True(t, found, "a run that has not finished is never pruned")
+			_, err := st.Event(ctx, sleepEv)
+			eventPruned := tt.after >= 24*time.Hour && tt.retention >= 0
+			if eventPruned {
+				require.ErrorIs(t, err, engine.ErrNotFound)
+			} else {
+				require.NoError(t, err)
+			}
+		})
+	}
+}

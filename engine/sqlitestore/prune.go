@@ -1,0 +1,44 @@
+package sqlitestore
+
+import (
+	"context"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+var _ engine.Pruner = (*Store)(nil)
+
+// PruneRuns implements engine.Pruner: finished runs that ended before
+// endedBefore are deleted with their event index.
+func (s *queries) PruneRuns(ctx context.Context, endedBefore time.Time) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx querier) error {
+		const done = `status IN ('Completed', 'Failed', 'Cancelled') AND ended_at IS NOT NULL AND ended_at < ?`
+		at := encodeTime(endedBefore)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE `+done+`)`, at); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE `+done, at)
+		if err != nil {
+			return err
+		}
+		c, err := res.RowsAffected()
+		n = int(c)
+		return err
+	})
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return n, nil
+}
+
+// PruneEvents implements engine.Pruner.
+func (s *queries) PruneEvents(ctx context.Context, receivedBefore time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM events WHERE received_at IS NOT NULL AND received_at < ?`, encodeTime(receivedBefore))
+	if err != nil {
+		return 0, wrap(err)
+	}
+	c, err := res.RowsAffected()
+	return int(c), wrap(err)
+}
