@@ -1,18 +1,22 @@
 // Command quickstart is the smallest Inngest app: one event, one function,
 // one step. Run it as is and it starts the embedded engine in process, sends
 // one event, prints the run's output and exits; with
-// INNGEST_DEV=http://127.0.0.1:8288 it serves on :3000 and registers with
-// that dev server instead.
+// INNGEST_DEV=http://127.0.0.1:8288 it serves on 127.0.0.1:3000 and registers
+// with that dev server instead; with INNGEST_SIGNING_KEY (and no INNGEST_DEV) it
+// serves in cloud mode, for Inngest Cloud or a self-hosted server.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/events"
@@ -42,8 +46,10 @@ func newWelcome(client *inngest.Client) (*inngest.Function[SignUp, string], erro
 }
 
 func main() {
-	if os.Getenv("INNGEST_DEV") != "" {
-		log.Fatal(serveDev())
+	addr := flag.String("addr", "127.0.0.1:3000", "listen address when serving (INNGEST_DEV or INNGEST_SIGNING_KEY set)")
+	flag.Parse()
+	if os.Getenv("INNGEST_DEV") != "" || os.Getenv("INNGEST_SIGNING_KEY") != "" {
+		log.Fatal(serveApp(*addr))
 	}
 	out, err := runEmbedded(context.Background())
 	if err != nil {
@@ -52,9 +58,12 @@ func main() {
 	fmt.Println(out)
 }
 
-// serveDev serves the function on :3000/api/inngest and registers it with
-// the dev server named by INNGEST_DEV; send events from the dev server's UI.
-func serveDev() error {
+// serveApp serves the function at http://addr/api/inngest. In dev mode
+// (INNGEST_DEV) it registers with the dev server at once; send events from the
+// dev server's UI. Otherwise it runs in cloud mode, as in production: requests
+// must be signed with INNGEST_SIGNING_KEY, and the app is synced by a PUT to its
+// URL (from the server, or `curl -X PUT` after a deploy).
+func serveApp(addr string) error {
 	client, err := inngest.NewClient(inngest.ClientOptions{AppID: "quickstart"})
 	if err != nil {
 		return err
@@ -67,19 +76,30 @@ func serveDev() error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", "127.0.0.1:3000")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	go func() { _ = http.Serve(ln, srv) }()
-	if err := srv.Register(ctx, "http://127.0.0.1:3000/api/inngest"); err != nil {
-		return err
+	mux := http.NewServeMux()
+	mux.Handle("/api/inngest", srv)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/api/inngest"
+	if os.Getenv("INNGEST_DEV") != "" {
+		if err := srv.Register(ctx, url); err != nil {
+			return err
+		}
+		log.Printf("serving on %s; send %s from the dev server", url, UserSignedUp.EventName())
+	} else {
+		log.Printf("serving on %s in cloud mode; sync it with: curl -X PUT %s", url, url)
 	}
-	log.Printf("serving on http://127.0.0.1:3000/api/inngest; send %s from the dev server", UserSignedUp.EventName())
 	<-ctx.Done()
-	return nil
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	return hs.Shutdown(shutdown)
 }
 
 // runEmbedded starts the embedded engine and the app on loopback ports,
