@@ -2,31 +2,16 @@ package engine
 
 import (
 	"encoding/json"
-	"sync"
 
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 )
 
-// compileExpr compiles src for kind, caching by kind and source.
+// compileExpr compiles src for kind. expr.Compile caches programs (and
+// failures) in a bounded LRU, so wait expressions with pasted values, each
+// distinct, never grow memory without bound.
 func compileExpr(kind expr.Kind, src string) (*expr.Program, error) {
-	type key struct {
-		kind expr.Kind
-		src  string
-	}
-	k := key{kind, src}
-	if p, ok := exprCache.Load(k); ok {
-		return p.(*expr.Program), nil
-	}
-	p, err := expr.Compile(kind, src)
-	if err != nil {
-		return nil, err
-	}
-	exprCache.Store(k, p)
-	return p, nil
+	return expr.Compile(kind, src)
 }
-
-// exprCache holds compiled programs by kind and source; programs are immutable.
-var exprCache sync.Map
 
 // exprVars builds CEL variables from raw event JSON (nil allowed).
 func exprVars(event, async json.RawMessage) expr.Vars {

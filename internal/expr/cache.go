@@ -69,3 +69,7 @@ func (c *lru) len() int {
 	defer c.mu.Unlock()
 	return c.order.Len()
 }
+
+// CachedPrograms returns how many compiled expressions the process-wide cache
+// holds (at most 4096).
+func CachedPrograms() int { return programs.len() }
