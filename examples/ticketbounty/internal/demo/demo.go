@@ -310,7 +310,7 @@ func (d *demo) payment(ctx context.Context) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	d.fastForward(10*time.Second, "the retry backoff")
+	d.fastForward(time.Minute, "the retry backoff: 15 s plus up to 30 s of jitter, as on the server")
 	run, err := d.waitRunDone(ctx, "charge-payment", key)
 	if err != nil {
 		return "", err
