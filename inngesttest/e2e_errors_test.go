@@ -32,7 +32,7 @@ func TestE2EStepErrors(t *testing.T) {
 		{name: "retries exhausted", retries: 2, failFor: -1, attempts: 3, wantMsg: "upstream down"},
 		{name: "no retry", retries: 2, failFor: -1, noRetry: true, attempts: 1, wantMsg: "upstream down"},
 		{name: "panic retried then success", retries: 2, failFor: 1, panics: true, attempts: 2, wantOK: true},
-		{name: "panic exhausts retries", retries: 1, failFor: -1, panics: true, attempts: 2, wantMsg: "inngest: step panicked: kaboom"},
+		{name: "panic exhausts retries", retries: 1, failFor: -1, panics: true, attempts: 2, wantMsg: "panic: kaboom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

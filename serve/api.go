@@ -72,11 +72,12 @@ func (s *Server) apiDo(ctx context.Context, method, url string, body []byte, hea
 }
 
 // checkpoint persists buffered StepRun ops through the async checkpoint API (§9.1).
-func (s *Server) checkpoint(ctx context.Context, req *wire.CallRequest, ops []wire.Op) error {
-	now := time.Now()
+// started is when the call arrived: the server skips its stale-dispatch check for
+// a checkpoint of a fresh request (request_started_at, Unix ms).
+func (s *Server) checkpoint(ctx context.Context, req *wire.CallRequest, started time.Time, ops []wire.Op) error {
 	body, err := wire.Marshal(wire.CheckpointRequest{
 		RunID: req.Ctx.RunID, FnID: req.Ctx.FnID, QiID: req.Ctx.QiID, RequestID: req.Ctx.RequestID,
-		GenerationID: req.Ctx.GenerationID, TS: now.UnixMilli(), Steps: ops,
+		GenerationID: req.Ctx.GenerationID, TS: s.opts.Now().UnixMilli(), RequestStartedAt: started.UnixMilli(), Steps: ops,
 	})
 	if err != nil {
 		return err

@@ -56,6 +56,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, body []byte) (st
 }
 
 func (s *Server) call(w http.ResponseWriter, r *http.Request) {
+	started := s.opts.Now()
 	body, ok := readBody(w, r, s.opts.MaxBodyBytes)
 	if !ok {
 		return
@@ -118,7 +119,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	}
 	if !fn.Checkpoint.Disabled {
 		c.Checkpoint = func(ctx context.Context, ops []wire.Op) error {
-			return s.checkpoint(ctx, req, ops)
+			return s.checkpoint(ctx, req, started, ops)
 		}
 	}
 	if s.cfg.Streaming {

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"github.com/seed-b02f2472/inngest-go/internal/exec"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,12 +11,8 @@ import (
 
 // writeError writes a JSON error body with the retry headers the server reads.
 func writeError(w http.ResponseWriter, status int, name, msg string, noRetry bool) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set(wire.HeaderNoRetry, strconv.FormatBool(noRetry))
-	body, _ := wire.Marshal(wire.ErrorBody{Name: name, Message: msg})
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	w.Header().Set(wire.HeaderNoRetry, strconv.FormatBool(noRetry))
+	writeJSON(w, status, exec.ErrorResponse(status, name, msg, "", noRetry, time.Time{}).Body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -72,6 +72,11 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 		attempt, maxAttempts := s.Attempt()
 		op := wire.Op{Op: wire.OpStepError, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Timing: timing, Userland: s.Userland(),
 			Error: &wire.MemoError{Name: "Error", Message: runErr.Error()}}
+		var pe *exec.PanicError
+		if errors.As(runErr, &pe) {
+			op.Error.Stack = pe.Stack
+			s.LogPanic(pe)
+		}
 		var nr *inngest.NoRetryError
 		if errors.As(runErr, &nr) || attempt+1 >= maxAttempts {
 			op.Op = wire.OpStepFailed
@@ -92,7 +97,7 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 		s.Fail(wire.Op{Op: wire.OpStepFailed, ID: s.Hash, Name: id, DisplayName: id, Timing: timing, Userland: s.Userland(),
 			Error: &wire.MemoError{Name: "Error", Message: "inngest: encoding step result: " + err.Error()}}, time.Time{})
 	}
-	s.Done(ctx, wire.Op{Op: wire.OpStepRun, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Data: data, Timing: timing, Userland: s.Userland()})
+	s.Done(wire.Op{Op: wire.OpStepRun, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Data: data, Timing: timing, Userland: s.Userland()})
 	return val, nil
 }
 
@@ -104,12 +109,12 @@ func isZeroJSON(b []byte) bool {
 	return false
 }
 
-// protect runs fn, turning a panic into an error so that a panicking step is a
-// failed attempt rather than a crash.
+// protect runs fn, turning a panic into an *exec.PanicError so that a panicking
+// step is a failed attempt rather than a crash.
 func protect[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (val T, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("inngest: step panicked: %v\n%s", p, debug.Stack())
+			err = &exec.PanicError{Value: p, Stack: string(debug.Stack())}
 		}
 	}()
 	return fn(ctx)

@@ -36,6 +36,4 @@ var (
 	// FunctionsOf returns the servable functions behind a public function value (the
 	// function itself and its failure handler, if any).
 	FunctionsOf func(fn any) ([]*Function, bool)
-	// SenderOf returns a value step.SendEvent can use to send events.
-	SenderOf func(client any) any
 )

@@ -16,6 +16,8 @@ type Input struct {
 	FnID        string
 	Attempt     int
 	MaxAttempts int
+	// Started is set when the run has memoized steps: it began in an earlier call.
+	Started bool
 }
 
 // Handler is a user handler with its type parameters erased: it decodes the input,
@@ -28,6 +30,7 @@ type FnError struct {
 	Err        error
 	Name       string
 	Message    string
+	Stack      string
 	NoRetry    bool
 	RetryAfter time.Time
 }

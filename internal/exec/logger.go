@@ -2,9 +2,7 @@ package exec
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"runtime/debug"
 )
 
 // Logger returns the run's replay-aware logger: records are dropped while memoized
@@ -67,7 +65,3 @@ func (h *replayHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h *replayHandler) WithGroup(name string) slog.Handler {
 	return &replayHandler{next: h.next.WithGroup(name), run: h.run}
 }
-
-func stackOf() []byte { return debug.Stack() }
-
-func panicMessage(p any) string { return fmt.Sprintf("panic: %v", p) }

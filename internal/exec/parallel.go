@@ -2,7 +2,7 @@ package exec
 
 import (
 	"context"
-	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
@@ -23,7 +23,15 @@ func Parallel(ctx context.Context, n int, branch func(ctx context.Context, i int
 	if parent.inStep {
 		return ErrNested
 	}
-	if goid() != parent.gid {
+	// The parent frame is busy while its branches run: a step on its ctx from a
+	// branch is refused with ErrStray.
+	if !onSDKGoroutine() {
+		return ErrStray
+	}
+	if !parent.state.CompareAndSwap(frameIdle, frameBusy) {
+		if parent.state.Load() == frameStopped {
+			return ErrRunFinished
+		}
 		return ErrStray
 	}
 	frames := make([]*frame, n)
@@ -41,15 +49,17 @@ func Parallel(ctx context.Context, n int, branch func(ctx context.Context, i int
 		path[len(parent.path)] = i
 		fr := &frame{run: r, path: path, parallel: true, counts: counts}
 		frames[i] = fr
-		go func(i int) {
+		go sdkGoroutine(func() {
 			defer wg.Done()
-			fr.gid = goid()
 			returned := false
 			defer func() {
 				if returned {
 					return
 				}
 				if p := recover(); p != nil {
+					if _, ok := p.(*PanicError); !ok {
+						p = &PanicError{Value: p, Stack: string(debug.Stack())}
+					}
 					panics[i] = p
 					return
 				}
@@ -57,7 +67,7 @@ func Parallel(ctx context.Context, n int, branch func(ctx context.Context, i int
 			}()
 			branch(withFrame(ctx, fr), i)
 			returned = true
-		}(i)
+		})
 	}
 	wg.Wait()
 	// Merge id counts so that later steps in the parent keep counting.
@@ -72,13 +82,15 @@ func Parallel(ctx context.Context, n int, branch func(ctx context.Context, i int
 	}
 	for _, p := range panics {
 		if p != nil {
+			parent.release()
 			panic(p)
 		}
 	}
 	for _, s := range stopped {
 		if s {
-			runtime.Goexit()
+			parent.stop()
 		}
 	}
+	parent.release()
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,7 +22,10 @@ type Call struct {
 	// hashed id of the only step to run.
 	StepID string
 	// Checkpoint persists buffered StepRun ops (POST /v1/checkpoint/{run}/async).
-	// Nil disables checkpointing for this call.
+	// Nil disables checkpointing for this call. It is called with the call's
+	// context, detached from its cancellation (a completed step is worth persisting
+	// even when the server stopped waiting), from the function's goroutine or from
+	// the batch-interval timer, never concurrently.
 	Checkpoint func(ctx context.Context, ops []wire.Op) error
 	// Sender is handed to step.SendEvent (the *inngest.Client).
 	Sender any
@@ -38,6 +43,7 @@ type reported struct {
 // Run is the state of one executing call.
 type Run struct {
 	call   *Call
+	ctx    context.Context // the call's context without its cancellation, for checkpoints
 	memo   map[string]json.RawMessage
 	target string
 	now    func() time.Time
@@ -49,25 +55,48 @@ type Run struct {
 	claimed      map[string][]int
 	fatal        error // a misuse that makes the whole call fail (duplicate ids)
 	buffered     []wire.Op
-	bufferedAt   time.Time
 	ranSteps     int
 	retryAfter   time.Time
 	checkpointOK bool
+	timer        *time.Timer // batch-interval flush
+
+	// flushMu serialises checkpoint requests (timer and function goroutine) and
+	// guards closed.
+	flushMu sync.Mutex
+	closed  bool
 
 	replaying atomic.Bool
 	finished  atomic.Bool
 	logger    atomic.Pointer[slog.Logger]
 }
 
+// Frame states: a frame runs one step at a time; once a step stopped the frame's
+// goroutine (runtime.Goexit in progress), no step may start on it again.
+const (
+	frameIdle int32 = iota
+	frameBusy
+	frameStopped
+)
+
 type frame struct {
 	run      *Run
-	gid      uint64
 	path     []int
 	parallel bool
 	inStep   bool
 	stepID   string
+	stepHash string
 	counts   map[string]int
+	state    atomic.Int32
 }
+
+// stop marks the frame stopped and ends the calling goroutine.
+func (f *frame) stop() {
+	f.state.Store(frameStopped)
+	runtime.Goexit()
+}
+
+// release ends the step in progress on f.
+func (f *frame) release() { f.state.CompareAndSwap(frameBusy, frameIdle) }
 
 type ctxKey struct{}
 
@@ -86,16 +115,13 @@ type Response struct {
 	Body       []byte
 	NoRetry    bool
 	RetryAfter time.Time
-	// Ops are the reported ops when Status is 206 (Body holds them encoded).
-	Ops []wire.Op
 }
 
 type outcome struct {
 	out      []byte
 	err      error
 	stopped  bool
-	panicked any
-	stack    []byte
+	panicked *PanicError
 }
 
 // Execute runs the function once for the call and returns the response.
@@ -104,7 +130,8 @@ func Execute(ctx context.Context, c *Call) Response {
 	if now == nil {
 		now = time.Now
 	}
-	r := &Run{call: c, memo: c.Req.Steps, now: now, start: now(), checkpointOK: c.Checkpoint != nil && !c.Fn.Checkpoint.Disabled}
+	r := &Run{call: c, ctx: context.WithoutCancel(ctx), memo: c.Req.Steps, now: now, start: now(),
+		checkpointOK: c.Checkpoint != nil && !c.Fn.Checkpoint.Disabled}
 	if c.StepID != "" && c.StepID != wire.DiscoveryStepID {
 		r.target = c.StepID
 		r.checkpointOK = false
@@ -120,18 +147,22 @@ func Execute(ctx context.Context, c *Call) Response {
 		FnID:        c.Req.Ctx.FnID,
 		Attempt:     c.Req.Ctx.Attempt,
 		MaxAttempts: c.Req.Ctx.MaxAttempts,
+		Started:     len(r.memo) > 0,
 	}
 	main := &frame{run: r, counts: make(map[string]int, len(r.memo)+1)}
 	done := make(chan outcome, 1)
-	go func() {
-		main.gid = goid()
+	go sdkGoroutine(func() {
 		returned := false
 		defer func() {
 			if returned {
 				return
 			}
 			if p := recover(); p != nil {
-				done <- outcome{panicked: p, stack: stackOf()}
+				pe, ok := p.(*PanicError) // re-raised from a Parallel branch, with its stack
+				if !ok {
+					pe = &PanicError{Value: p, Stack: string(debug.Stack())}
+				}
+				done <- outcome{panicked: pe}
 				return
 			}
 			done <- outcome{stopped: true}
@@ -139,10 +170,20 @@ func Execute(ctx context.Context, c *Call) Response {
 		out, err := c.Fn.Handler(withFrame(ctx, main), in)
 		returned = true
 		done <- outcome{out: out, err: err}
-	}()
+	})
 	o := <-done
 	r.finished.Store(true)
-	return r.finish(ctx, o)
+	return r.finish(o)
+}
+
+// sdkLogger is the logger of the SDK's own diagnostics (panics, failed flushes,
+// internal errors): unlike the user's replay-aware logger it is never silenced.
+func (r *Run) sdkLogger() *slog.Logger {
+	base := r.call.Logger
+	if base == nil {
+		base = slog.Default()
+	}
+	return base.With("run_id", r.call.Req.Ctx.RunID, "function_id", r.call.Fn.Config.ID)
 }
 
 // report records an op for the response.
@@ -163,16 +204,30 @@ func (r *Run) sortedOps() []wire.Op {
 	return ops
 }
 
-// flush persists buffered steps; on failure they stay buffered.
-func (r *Run) flush(ctx context.Context) bool {
+// flush persists the buffered steps. It reports whether nothing is left buffered.
+// A failed checkpoint turns checkpointing off for the rest of the call: the steps
+// stay buffered and go out in the 206 instead.
+func (r *Run) flush() bool {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+	return r.flushLocked()
+}
+
+func (r *Run) flushLocked() bool {
 	r.mu.Lock()
-	buf := r.buffered
+	buf, ok := r.buffered, r.checkpointOK
 	r.mu.Unlock()
 	if len(buf) == 0 {
 		return true
 	}
-	if err := r.call.Checkpoint(ctx, buf); err != nil {
-		r.Logger().Warn("inngest: checkpoint failed; falling back to a 206 response", "error", err, "steps", len(buf))
+	if !ok {
+		return false
+	}
+	if err := r.call.Checkpoint(r.ctx, buf); err != nil {
+		r.sdkLogger().Warn("inngest: checkpoint failed; the buffered steps go out in the call's response instead", "error", err, "steps", len(buf))
+		r.mu.Lock()
+		r.checkpointOK = false
+		r.mu.Unlock()
 		return false
 	}
 	r.mu.Lock()
@@ -181,18 +236,41 @@ func (r *Run) flush(ctx context.Context) bool {
 	return true
 }
 
-func (r *Run) finish(ctx context.Context, o outcome) Response {
-	// A flush that already failed inside the function turned checkpointing off: the
-	// buffered steps then go out in the 206 rather than through a second attempt.
+// armTimer schedules a flush one batch interval after the first buffered step.
+func (r *Run) armTimer(d time.Duration) {
 	r.mu.Lock()
-	stillOK := r.checkpointOK
-	r.mu.Unlock()
-	flushed := stillOK && r.flush(ctx)
-	if !stillOK {
-		r.mu.Lock()
-		flushed = len(r.buffered) == 0
-		r.mu.Unlock()
+	defer r.mu.Unlock()
+	if r.timer == nil {
+		r.timer = time.AfterFunc(d, r.timedFlush)
+		return
 	}
+	r.timer.Reset(d)
+}
+
+func (r *Run) timedFlush() {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+	if !r.closed {
+		r.flushLocked()
+	}
+}
+
+// close stops the interval timer and makes the last flush: it waits for a timer
+// flush in progress, and no timer flush runs after it.
+func (r *Run) close() bool {
+	r.mu.Lock()
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.mu.Unlock()
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+	r.closed = true
+	return r.flushLocked()
+}
+
+func (r *Run) finish(o outcome) Response {
+	flushed := r.close()
 	var pending []wire.Op
 	if !flushed {
 		r.mu.Lock()
@@ -204,7 +282,7 @@ func (r *Run) finish(ctx context.Context, o outcome) Response {
 	fatal := r.fatal
 	r.mu.Unlock()
 	if fatal != nil {
-		return errorResponse(400, "StepIDConflict", fatal.Error(), true, time.Time{})
+		return ErrorResponse(400, "StepIDConflict", fatal.Error(), "", true, time.Time{})
 	}
 	if o.stopped || !flushed {
 		ops = append(pending, ops...)
@@ -213,14 +291,15 @@ func (r *Run) finish(ctx context.Context, o outcome) Response {
 			if r.target != "" {
 				msg = "could not find step " + r.target + " to run"
 			}
-			return errorResponse(500, "StepNotFound", msg, false, time.Time{})
+			return ErrorResponse(500, "StepNotFound", msg, "", false, time.Time{})
 		}
 		r.warnNondeterminism(ops)
 		body, err := wire.Marshal(ops)
 		if err != nil {
-			return errorResponse(500, "Error", "inngest: encoding ops: "+err.Error(), false, time.Time{})
+			r.sdkLogger().Error("inngest: encoding the call's ops failed", "error", err)
+			return ErrorResponse(500, "Error", "inngest: encoding ops: "+err.Error(), "", false, time.Time{})
 		}
-		resp := Response{Status: 206, Body: body, Ops: ops, RetryAfter: r.retryAfter}
+		resp := Response{Status: 206, Body: body, RetryAfter: r.retryAfter}
 		for _, op := range ops {
 			if op.Op == wire.OpStepFailed {
 				resp.NoRetry = true
@@ -229,8 +308,9 @@ func (r *Run) finish(ctx context.Context, o outcome) Response {
 		return resp
 	}
 	if o.panicked != nil {
-		r.Logger().Error("inngest: function panicked", "panic", o.panicked, "stack", string(o.stack))
-		return errorResponse(500, "Error", panicMessage(o.panicked), false, time.Time{})
+		pe := o.panicked
+		r.sdkLogger().Error("inngest: function panicked", "panic", pe.Error(), "stack", pe.Stack)
+		return ErrorResponse(500, "Error", pe.Error(), pe.Stack, false, time.Time{})
 	}
 	if o.err != nil {
 		fe, ok := o.err.(*FnError)
@@ -245,7 +325,7 @@ func (r *Run) finish(ctx context.Context, o outcome) Response {
 		if name == "" {
 			name = "Error"
 		}
-		return errorResponse(status, name, fe.Message, fe.NoRetry, fe.RetryAfter)
+		return ErrorResponse(status, name, fe.Message, fe.Stack, fe.NoRetry, fe.RetryAfter)
 	}
 	out := o.out
 	if len(out) == 0 {
@@ -254,8 +334,10 @@ func (r *Run) finish(ctx context.Context, o outcome) Response {
 	return Response{Status: 200, Body: out}
 }
 
-func errorResponse(status int, name, msg string, noRetry bool, retryAfter time.Time) Response {
-	body, _ := wire.Marshal(wire.ErrorBody{Name: name, Message: msg})
+// ErrorResponse builds an error response: the wire error body {name, message,
+// stack} and the retry headers' values. It is the only place error bodies are made.
+func ErrorResponse(status int, name, msg, stack string, noRetry bool, retryAfter time.Time) Response {
+	body, _ := wire.Marshal(wire.ErrorBody{Name: name, Message: msg, Stack: stack})
 	return Response{Status: status, Body: body, NoRetry: noRetry, RetryAfter: retryAfter}
 }
 
@@ -290,6 +372,6 @@ func (r *Run) warnNondeterminism(ops []wire.Op) {
 	for _, op := range ops {
 		reached = append(reached, op.Name)
 	}
-	r.Logger().Warn("inngest: memoized steps were not reached before new steps; is the function deterministic?",
+	r.sdkLogger().Warn("inngest: memoized steps were not reached before new steps; is the function deterministic?",
 		"unreached_step_hashes", missing, "new_steps", reached)
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"runtime"
+	"slices"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -16,11 +16,19 @@ type Step struct {
 	ID    string // the developer's id
 	Index int    // how many times ID was used before in this call
 	Hash  string // hashed id, with the :n suffix applied
+	// fresh is set by Decide for a step executed after another step ran in this
+	// call: its first attempt, whatever the call's attempt.
+	fresh bool
 }
 
 // Begin starts a step call: it hashes id with its repeat index and records it. The
 // Step is returned by value so that it stays on the caller's stack: the hashed id is
 // the only allocation.
+//
+// A frame runs one step at a time: a step begun while another step of the same
+// ctx is in progress (ErrStray), or after the frame's goroutine was stopped (a
+// deferred function calling a step after a step was reported: ErrRunFinished), is
+// refused.
 func Begin(ctx context.Context, id string) (Step, error) {
 	f := frameFrom(ctx)
 	if f == nil {
@@ -32,6 +40,12 @@ func Begin(ctx context.Context, id string) (Step, error) {
 	}
 	if f.inStep {
 		return Step{}, ErrNested
+	}
+	if !f.state.CompareAndSwap(frameIdle, frameBusy) {
+		if f.state.Load() == frameStopped {
+			return Step{}, ErrRunFinished
+		}
+		return Step{}, ErrStray
 	}
 	r.mu.Lock()
 	n := f.counts[id]
@@ -48,6 +62,7 @@ func (s *Step) Memo() (json.RawMessage, bool) {
 	if !ok || isInputOnly(raw) {
 		return nil, false
 	}
+	s.f.release()
 	r.mu.Lock()
 	r.visited = append(r.visited, s.Hash)
 	all := len(r.visited) >= len(r.memo)
@@ -110,11 +125,12 @@ const (
 )
 
 // Decide chooses what a step without a memo does. It also checks that the step is
-// called from the goroutine that owns ctx.
+// called from a goroutine the SDK started for the function or a Parallel branch.
 func (s *Step) Decide(kind Kind) (Decision, error) {
 	f := s.f
 	r := f.run
-	if goid() != f.gid {
+	if !onSDKGoroutine() {
+		f.release()
 		return Skip, ErrStray
 	}
 	r.replaying.Store(false)
@@ -123,9 +139,10 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 		if r.claimed == nil {
 			r.claimed = make(map[string][]int)
 		}
-		if p, ok := r.claimed[s.Hash]; ok && !samePath(p, f.path) {
+		if p, ok := r.claimed[s.Hash]; ok && !slices.Equal(p, f.path) {
 			r.fatal = ErrDuplicateID
 			r.mu.Unlock()
+			f.release()
 			return Skip, ErrDuplicateID
 		}
 		r.claimed[s.Hash] = f.path
@@ -147,6 +164,7 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 	ran := r.ranSteps
 	r.mu.Unlock()
 	if ran > 0 {
+		s.fresh = true
 		if !r.checkpointOK {
 			return Plan, nil
 		}
@@ -157,30 +175,24 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 	return RunNow, nil
 }
 
-func samePath(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // StepContext returns the context to pass to a step's own code: step tools called
 // with it report ErrNested.
 func (s *Step) StepContext(ctx context.Context) context.Context {
-	inner := *s.f
-	inner.inStep = true
-	inner.stepID = s.ID
-	return withFrame(ctx, &inner)
+	f := s.f
+	inner := &frame{run: f.run, path: f.path, parallel: f.parallel, inStep: true, stepID: s.ID, stepHash: s.Hash, counts: f.counts}
+	return withFrame(ctx, inner)
 }
 
-// Attempt is the zero-based attempt of this call and MaxAttempts the total allowed.
+// Attempt is the zero-based attempt of this step and MaxAttempts the total
+// allowed. The call's attempt belongs to the first step it executes (the one the
+// server retries); a step executed after another one in the same call (with
+// checkpointing) is on its first attempt: a checkpoint resets the server's attempt
+// count, so each new step gets its full retries.
 func (s *Step) Attempt() (attempt, maxAttempts int) {
 	c := s.f.run.call.Req.Ctx
+	if s.fresh {
+		return 0, c.MaxAttempts
+	}
 	return c.Attempt, c.MaxAttempts
 }
 
@@ -190,12 +202,13 @@ func (s *Step) Userland() *wire.Userland {
 }
 
 // Stop reports op (when non-nil) and ends the calling goroutine with runtime.Goexit,
-// which deferred functions and recover() in user code cannot stop.
+// which deferred functions and recover() in user code cannot stop. Steps called by
+// deferred functions while it unwinds get ErrRunFinished.
 func (s *Step) Stop(op *wire.Op) {
 	if op != nil {
 		s.f.run.report(s.f, *op)
 	}
-	runtime.Goexit()
+	s.f.stop()
 }
 
 // Fail reports a failed attempt (StepError or StepFailed) and stops.
@@ -209,44 +222,43 @@ func (s *Step) Fail(op wire.Op, retryAfter time.Time) {
 	s.Stop(&op)
 }
 
-// Done records a successfully executed Run step. With checkpointing it buffers the
-// op, flushes when the batch is full, and returns so the function goes on; otherwise
-// it reports the op and stops.
-func (s *Step) Done(ctx context.Context, op wire.Op) {
-	f := s.f
-	r := f.run
-	if r.target != "" || f.parallel || !r.checkpointOK {
-		s.Stop(&op)
-	}
-	cfg := r.call.Fn.Checkpoint
-	r.mu.Lock()
-	r.ranSteps++
-	if len(r.buffered) == 0 {
-		r.bufferedAt = r.now()
-	}
-	r.buffered = append(r.buffered, op)
-	n := len(r.buffered)
-	since := r.bufferedAt
-	r.mu.Unlock()
-	batch := cfg.BatchSteps
-	if batch <= 0 {
-		batch = 1
-	}
-	if n >= batch || (cfg.BatchInterval > 0 && r.now().Sub(since) >= cfg.BatchInterval) {
-		if !r.flush(ctx) {
-			// Fall back to the classic protocol: the buffered steps go out in the 206.
-			r.mu.Lock()
-			r.checkpointOK = false
-			r.mu.Unlock()
-			runtime.Goexit()
-		}
-	}
+// LogPanic logs a panic recovered from the step's code with the SDK's logger,
+// which replay does not silence.
+func (s *Step) LogPanic(pe *PanicError) {
+	s.f.run.sdkLogger().Error("inngest: step panicked", "step_id", s.ID, "panic", pe.Error(), "stack", pe.Stack)
 }
 
-// RunFinished reports whether the call that owns ctx has ended.
-func RunFinished(ctx context.Context) bool {
-	f := frameFrom(ctx)
-	return f != nil && f.run.finished.Load()
+// Done records a successfully executed Run step. With checkpointing it buffers the
+// op, flushes when the batch is full (a timer flushes it one batch interval after
+// the first buffered step otherwise), and returns so the function goes on; without
+// checkpointing it reports the op and stops.
+func (s *Step) Done(op wire.Op) {
+	f := s.f
+	r := f.run
+	if r.target != "" || f.parallel {
+		s.Stop(&op)
+	}
+	r.mu.Lock()
+	if !r.checkpointOK {
+		r.mu.Unlock()
+		s.Stop(&op)
+	}
+	r.ranSteps++
+	first := len(r.buffered) == 0
+	r.buffered = append(r.buffered, op)
+	n := len(r.buffered)
+	r.mu.Unlock()
+	cfg := r.call.Fn.Checkpoint
+	batch := max(cfg.BatchSteps, 1)
+	if n >= batch {
+		if !r.flush() {
+			// Fall back to the classic protocol: the buffered steps go out in the 206.
+			f.stop()
+		}
+	} else if first && cfg.BatchInterval > 0 {
+		r.armTimer(cfg.BatchInterval)
+	}
+	f.release()
 }
 
 // SenderFrom returns the Call's Sender for the run that owns ctx.
@@ -257,6 +269,3 @@ func SenderFrom(ctx context.Context) any {
 	}
 	return f.run.call.Sender
 }
-
-// InRun reports whether ctx belongs to a function run.
-func InRun(ctx context.Context) bool { return frameFrom(ctx) != nil }

@@ -1,0 +1,41 @@
+package exec
+
+import "runtime"
+
+// sdkGoroutineName is the full name of sdkGoroutine, as runtime frames report it.
+const sdkGoroutineName = "github.com/seed-b02f2472/inngest-go/internal/exec.sdkGoroutine"
+
+// sdkGoroutine runs body. The SDK starts the goroutines that may run steps (a
+// function's body, a Parallel branch) through it, so that a step can tell them
+// from a goroutine the user started: sdkGoroutine is then at the bottom of the
+// stack, under the go statement's wrapper.
+//
+//go:noinline
+func sdkGoroutine(body func()) { body() }
+
+// onSDKGoroutine reports whether the caller runs on a goroutine started through
+// sdkGoroutine. It walks program counters (no stack text, no goroutine id); the
+// cost grows with the stack's depth, and it is only paid by steps that execute or
+// report, never by memoized ones.
+func onSDKGoroutine() bool {
+	var buf [64]uintptr
+	pcs := buf[:]
+	for {
+		n := runtime.Callers(2, pcs)
+		if n < len(pcs) {
+			pcs = pcs[:n]
+			break
+		}
+		pcs = make([]uintptr, 2*len(pcs))
+	}
+	frames := runtime.CallersFrames(pcs[max(0, len(pcs)-4):])
+	for {
+		fr, more := frames.Next()
+		if fr.Function == sdkGoroutineName {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}

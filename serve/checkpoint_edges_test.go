@@ -1,0 +1,188 @@
+package serve_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+	"github.com/seed-b02f2472/inngest-go/serve"
+	"github.com/seed-b02f2472/inngest-go/step"
+	"github.com/stretchr/testify/require"
+)
+
+// checkpointBody is the part of an async checkpoint request the tests look at.
+type checkpointBody struct {
+	RunID            string `json:"run_id"`
+	RequestStartedAt int64  `json:"request_started_at"`
+	Steps            []struct {
+		Op   string          `json:"op"`
+		Name string          `json:"name"`
+		Data json.RawMessage `json:"data"`
+	} `json:"steps"`
+}
+
+func checkpointedSteps(t *testing.T, api *fakeAPI) []string {
+	t.Helper()
+	var names []string
+	for _, r := range api.requests("/v1/checkpoint/") {
+		var b checkpointBody
+		require.NoError(t, json.Unmarshal(r.Body, &b))
+		for _, s := range b.Steps {
+			names = append(names, s.Op+" "+s.Name)
+		}
+	}
+	return names
+}
+
+// With checkpointing on, a failing step is reported as its own StepError in a 206,
+// in the shape of the capture retry-step.jsonl and of the conformance case
+// retry-basic, never as a function-level error; the steps run before it are
+// checkpointed first, or, when the checkpoint API fails, sent in the same 206.
+func TestCheckpointStepErrorIsStepOp(t *testing.T) {
+	t.Parallel()
+	fails := func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+		if _, err := step.Run(ctx, "a", func(ctx context.Context) (string, error) { return "a", nil }); err != nil {
+			return "", err
+		}
+		return step.Run(ctx, "first step", func(ctx context.Context) (string, error) { return "", errors.New("broken") })
+	}
+	for _, tc := range []struct {
+		name        string
+		apiStatus   int
+		wantOps     []string
+		checkpoints []string
+	}{
+		{"checkpoint ok", http.StatusOK, []string{"StepError"}, []string{"StepRun a"}},
+		{"checkpoint fails", http.StatusServiceUnavailable, []string{"StepRun", "StepError"}, []string{"StepRun a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { w.WriteHeader(tc.apiStatus) })
+			c, _ := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL, Checkpoint: inngest.CheckpointOptions{BatchSteps: 10, BatchInterval: time.Hour}})
+			h := serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "retry"}, inngest.OnEvent(evTest), fails))
+			rec := post(h, "wirecap-retry", "", call{}.body())
+			require.Equal(t, http.StatusPartialContent, rec.Code, rec.Body.String())
+			require.Equal(t, "false", rec.Header().Get("X-Inngest-No-Retry"))
+			ops := decodeOps(t, rec.Body.Bytes())
+			var got []string
+			for _, op := range ops {
+				got = append(got, op.Op)
+			}
+			require.Equal(t, tc.wantOps, got)
+			last := ops[len(ops)-1]
+			// The conformance runner's hash of "first step" and the captured error shape.
+			require.Equal(t, "98bf98df193bcce7c33e6bc50927cf2ac21206cb", last.ID)
+			require.Equal(t, "first step", last.Name)
+			require.Equal(t, "broken", last.Error.Message)
+			require.Equal(t, tc.checkpoints, checkpointedSteps(t, api))
+		})
+	}
+}
+
+// A completed step is checkpointed within the batch interval even while the next
+// step runs: the call is then cancelled mid-function (the step never ends on its
+// own), and the first step's result has already reached the server.
+func TestCheckpointIntervalFlushesWhileNextStepRuns(t *testing.T) {
+	t.Parallel()
+	arrived := make(chan struct{}, 1)
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if bytes.Contains(body, []byte(`"name":"done-early"`)) {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+		}
+	})
+	c, _ := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL, Checkpoint: inngest.CheckpointOptions{BatchSteps: 50, BatchInterval: 20 * time.Millisecond}})
+	blocking := make(chan struct{})
+	h := serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "long"}, inngest.OnEvent(evTest),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			if _, err := step.Run(ctx, "done-early", func(ctx context.Context) (int, error) { return 1, nil }); err != nil {
+				return "", err
+			}
+			return step.Run(ctx, "runs-forever", func(ctx context.Context) (string, error) {
+				close(blocking)
+				<-ctx.Done()
+				return "", ctx.Err()
+			})
+		}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req := httptest.NewRequest(http.MethodPost, "/api/inngest?fnId=wirecap-long&stepId=step", bytes.NewReader(call{}.body())).WithContext(ctx)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	<-blocking
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the completed step was not checkpointed while the next step ran")
+	}
+	cancel() // the call is killed mid-function
+	<-served
+	require.Contains(t, checkpointedSteps(t, api), "StepRun done-early")
+}
+
+// A call on attempt N>0 that executes several steps (checkpointing) judges the
+// steps after the first one by their own first attempt: a later step failing once
+// is a StepError (retried), not a StepFailed.
+func TestCheckpointLaterStepGetsItsOwnAttempts(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, nil)
+	c, _ := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL, Checkpoint: inngest.CheckpointOptions{BatchSteps: 1, BatchInterval: time.Hour}})
+	h := serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "attempts"}, inngest.OnEvent(evTest),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			if _, err := step.Run(ctx, "retried", func(ctx context.Context) (int, error) { return 1, nil }); err != nil {
+				return "", err
+			}
+			return step.Run(ctx, "later", func(ctx context.Context) (string, error) { return "", errors.New("flaky") })
+		}))
+	rec := post(h, "wirecap-attempts", "", call{Attempt: 4, MaxAttempts: 5}.body())
+	require.Equal(t, http.StatusPartialContent, rec.Code, rec.Body.String())
+	ops := decodeOps(t, rec.Body.Bytes())
+	require.Len(t, ops, 1)
+	require.Equal(t, "StepError", ops[0].Op)
+	require.Equal(t, "false", rec.Header().Get("X-Inngest-No-Retry"))
+	require.Equal(t, []string{"StepRun retried"}, checkpointedSteps(t, api))
+
+	// The retried step itself keeps the call's attempt: its last failure is final.
+	h = serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "attempts"}, inngest.OnEvent(evTest),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			return step.Run(ctx, "retried", func(ctx context.Context) (string, error) { return "", errors.New("still") })
+		}))
+	rec = post(h, "wirecap-attempts", "", call{Attempt: 4, MaxAttempts: 5}.body())
+	require.Equal(t, "StepFailed", decodeOps(t, rec.Body.Bytes())[0].Op)
+}
+
+// Checkpoints use the call's context, not the one the user passed to step.Run (an
+// expired user deadline does not fail the flush), and carry request_started_at.
+func TestCheckpointUsesCallContext(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, nil)
+	c, _ := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL, Checkpoint: inngest.CheckpointOptions{BatchSteps: 1, BatchInterval: time.Hour}})
+	h := serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "deadline"}, inngest.OnEvent(evTest),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
+			short, cancel := context.WithCancel(ctx)
+			cancel()
+			return step.Run(short, "a", func(ctx context.Context) (string, error) { return "a", nil })
+		}))
+	before := time.Now().UnixMilli()
+	rec := post(h, "wirecap-deadline", "", call{}.body())
+	require.Equal(t, http.StatusOK, rec.Code, "the step must be checkpointed and the function complete: %s", rec.Body.String())
+	cps := api.requests("/v1/checkpoint/")
+	require.Len(t, cps, 1)
+	var b checkpointBody
+	require.NoError(t, json.Unmarshal(cps[0].Body, &b))
+	require.GreaterOrEqual(t, b.RequestStartedAt, before)
+	require.LessOrEqual(t, b.RequestStartedAt, time.Now().UnixMilli())
+	require.Equal(t, wire.HashID("a", 0), "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8")
+}
