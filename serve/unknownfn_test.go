@@ -1,12 +1,16 @@
 package serve_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/inngesttest"
 	"github.com/seed-b02f2472/inngest-go/serve"
 	"github.com/stretchr/testify/require"
 )
@@ -40,4 +44,48 @@ func TestUnknownFunctionIsRetriable(t *testing.T) {
 		requireJSONError(t, rec, http.StatusBadRequest, "true")
 		require.Zero(t, cf.runs.Load())
 	}
+}
+
+// TestRollingDeployDoesNotFailRuns drives the whole path on the embedded engine:
+// the app is synced by its new version (which has the function), but the first call
+// reaches an instance still running the old version (which does not). That call is
+// answered 404 and retried, the retry reaches the new version and the run
+// completes.
+func TestRollingDeployDoesNotFailRuns(t *testing.T) {
+	t.Parallel()
+	env := inngesttest.Start(t, inngesttest.Options{})
+	c := env.Client()
+	kept := mustFn(t, c, inngest.FunctionOpts{ID: "kept"}, inngest.OnEvent(def("deploy/kept.ran")), oneStep)
+	added := mustFn(t, c, inngest.FunctionOpts{ID: "added"}, inngest.OnEvent(evTest), oneStep)
+	oldVersion, err := serve.New(c, serve.Options{}, kept)
+	require.NoError(t, err)
+	newVersion, err := serve.New(c, serve.Options{}, kept, added)
+	require.NoError(t, err)
+
+	var calls atomic.Int32
+	statuses := make(chan int, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := http.Handler(newVersion)
+		if r.Method == http.MethodPost && calls.Add(1) == 1 {
+			h = oldVersion // the load balancer picks an old instance once
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if r.Method == http.MethodPost {
+			statuses <- rec.Code
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	require.NoError(t, env.Engine().Sync(context.Background(), srv.URL+"/api/inngest"))
+
+	ids := env.Send(t, evTest.New(anyData{}))
+	run := env.WaitForRun(t, ids[0])
+	inngesttest.RequireCompleted(t, run)
+	require.Equal(t, http.StatusNotFound, <-statuses, "the old instance's answer")
+	require.GreaterOrEqual(t, calls.Load(), int32(2))
 }
