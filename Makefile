@@ -1,13 +1,24 @@
 GO ?= go
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: test test-short vet lint staticcheck bench demo fuzz
+NPM ?= npm
+INTEROP_JS := interop/js
 
-# test is the README's test command: vet, staticcheck and the race-enabled suite.
-test: vet staticcheck
+.PHONY: test test-short vet lint staticcheck bench demo fuzz interop-deps
+
+# test is the README's test command: vet, staticcheck and the race-enabled suite
+# (which includes the JavaScript SDK interoperability suite in interop/).
+test: vet staticcheck interop-deps
 	$(GO) test -race -count=1 ./...
 
-test-short:
+# interop-deps installs the pinned official JavaScript SDK for interop/ when
+# node_modules is missing or older than the lock file.
+interop-deps: $(INTEROP_JS)/node_modules/.package-lock.json
+
+$(INTEROP_JS)/node_modules/.package-lock.json: $(INTEROP_JS)/package-lock.json $(INTEROP_JS)/package.json
+	$(NPM) ci --prefix $(INTEROP_JS) --no-audit --no-fund --ignore-scripts
+
+test-short: interop-deps
 	$(GO) test -short -count=1 ./...
 
 vet:

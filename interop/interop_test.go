@@ -1,0 +1,194 @@
+package interop_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// appID is the id of the JavaScript app; function IDs are "<appID>-<fn>".
+const appID = "interop-js"
+
+// suite is the engine and the JavaScript app under test.
+type suite struct {
+	eng *engine.Engine
+	app *jsApp
+}
+
+func newSuite(t *testing.T) *suite {
+	eng, err := engine.New(engine.Options{
+		// A retried step waits 100 ms instead of the server's schedule.
+		RetryBackoff: func(int) time.Duration { return 100 * time.Millisecond },
+	})
+	require.NoError(t, err)
+	api := httptest.NewServer(eng.Handler())
+	t.Cleanup(func() {
+		api.Close()
+		require.NoError(t, eng.Close())
+	})
+	s := &suite{eng: eng, app: startJSApp(t, api.URL)}
+	require.NoError(t, eng.Sync(waitCtx(t), s.app.URL))
+	return s
+}
+
+// send ingests one event and returns its ID.
+func (s *suite) send(t *testing.T, name string, data any) string {
+	ids := s.sendMany(t, map[string]any{"name": name, "data": data})
+	require.Len(t, ids, 1)
+	return ids[0]
+}
+
+// sendMany ingests several events in one request.
+func (s *suite) sendMany(t *testing.T, evs ...map[string]any) []string {
+	body, err := json.Marshal(evs)
+	require.NoError(t, err)
+	ids, err := s.eng.SendJSON(context.Background(), body)
+	require.NoError(t, err)
+	return ids
+}
+
+// run waits for the one run an event starts to end.
+func (s *suite) run(t *testing.T, eventID string) engine.Run {
+	runs, err := s.eng.WaitForEventRuns(waitCtx(t), eventID, 1)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	return runs[0]
+}
+
+// completed asserts the run completed with this JSON output.
+func completed(t *testing.T, r engine.Run, output string) {
+	t.Helper()
+	require.Equal(t, engine.StatusCompleted, r.Status, "run %s: %s %+v", r.ID, r.Output, r.Error)
+	require.JSONEq(t, output, string(r.Output))
+}
+
+// boundedCalls asserts the app was called at most max times for a function
+// and that every call named exactly one step.
+func (s *suite) boundedCalls(t *testing.T, fn string, max int) {
+	t.Helper()
+	calls := s.app.Calls(appID + "-" + fn)
+	t.Logf("%d calls to %s", len(calls), fn)
+	require.NotEmpty(t, calls)
+	require.LessOrEqual(t, len(calls), max, "calls to %s: %+v", fn, calls)
+	for _, c := range calls {
+		require.Len(t, c.StepIDs, 1, "a call to %s names one stepId: %+v", fn, c)
+	}
+}
+
+func TestJavaScriptSDK(t *testing.T) {
+	s := newSuite(t)
+	t.Run("functions", func(t *testing.T) {
+		t.Run("steps", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/steps", map[string]any{"n": 4}))
+			completed(t, r, `{"a":5,"b":50}`)
+			s.boundedCalls(t, "steps", 4)
+		})
+		t.Run("sleep", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/sleep", map[string]any{}))
+			require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+			var out struct{ SleptMs int64 }
+			require.NoError(t, json.Unmarshal(r.Output, &out))
+			require.GreaterOrEqual(t, out.SleptMs, int64(1000), "the run resumed before its 1s sleep ended")
+			s.boundedCalls(t, "sleep", 5)
+		})
+		t.Run("wait-matched", func(t *testing.T) {
+			t.Parallel()
+			id := s.send(t, "interop/wait", map[string]any{"id": 1, "timeout": "1m"})
+			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]engine.Run) bool {
+				runs := s.eng.RunsForEvent(id)
+				return len(runs) == 1 && len(runs[0].Waits) == 1
+			}))
+			require.Equal(t, "interop/approved", s.eng.RunsForEvent(id)[0].Waits[0].Event)
+			s.send(t, "interop/approved", map[string]any{"id": 2, "by": "nobody"})
+			s.send(t, "interop/approved", map[string]any{"id": 1, "by": "ann"})
+			completed(t, s.run(t, id), `{"approved":true,"by":"ann"}`)
+		})
+		t.Run("wait-timed-out", func(t *testing.T) {
+			t.Parallel()
+			id := s.send(t, "interop/wait", map[string]any{"id": 3, "timeout": "1s"})
+			completed(t, s.run(t, id), `{"approved":false,"by":null}`)
+		})
+		t.Run("send-fan-out", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/fanout", map[string]any{}))
+			require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+			var out struct{ IDs []string }
+			require.NoError(t, json.Unmarshal(r.Output, &out))
+			require.Len(t, out.IDs, 3)
+			for i, id := range out.IDs {
+				child := s.run(t, id)
+				require.Equal(t, appID+"-child", child.FunctionID)
+				completed(t, child, `{"doubled":`+string(rune('0'+2*(i+1)))+`}`)
+			}
+		})
+		t.Run("invoke", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/invoke", map[string]any{}))
+			completed(t, r, `{"child":{"doubled":42}}`)
+			var children []engine.Run
+			for _, c := range s.eng.Runs() {
+				if c.ParentRunID == r.ID {
+					children = append(children, c)
+				}
+			}
+			require.Len(t, children, 1)
+			require.Equal(t, appID+"-child", children[0].FunctionID)
+		})
+		t.Run("parallel", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/parallel", map[string]any{}))
+			completed(t, r, `{"parts":"ABC"}`)
+			s.boundedCalls(t, "parallel", 8)
+		})
+		t.Run("retried-step", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/retry", map[string]any{}))
+			completed(t, r, `{"attempt":1}`)
+			require.Len(t, r.Steps, 1)
+			require.Equal(t, 2, r.Steps[0].Attempts)
+			require.NotNil(t, r.Steps[0].LastError)
+			require.Equal(t, "first attempt fails", r.Steps[0].LastError.Message)
+		})
+		t.Run("non-retriable-failure", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/failing", map[string]any{}))
+			require.Equal(t, engine.StatusFailed, r.Status, "%s", r.Output)
+			require.NotNil(t, r.Error)
+			require.Contains(t, r.Error.Message, "no point retrying")
+			s.boundedCalls(t, "failing", 3)
+		})
+		t.Run("concurrency", func(t *testing.T) {
+			t.Parallel()
+			ids := s.sendMany(t,
+				map[string]any{"name": "interop/limited", "data": map[string]any{}},
+				map[string]any{"name": "interop/limited", "data": map[string]any{}},
+				map[string]any{"name": "interop/limited", "data": map[string]any{}})
+			for _, id := range ids {
+				completed(t, s.run(t, id), `{"seen":1}`)
+			}
+		})
+		t.Run("idempotency", func(t *testing.T) {
+			t.Parallel()
+			ids := s.sendMany(t,
+				map[string]any{"name": "interop/once", "data": map[string]any{"key": "k1"}},
+				map[string]any{"name": "interop/once", "data": map[string]any{"key": "k1"}},
+				map[string]any{"name": "interop/once", "data": map[string]any{"key": "k2"}})
+			completed(t, s.run(t, ids[0]), `{"key":"k1"}`)
+			completed(t, s.run(t, ids[2]), `{"key":"k2"}`)
+			require.Empty(t, s.eng.RunsForEvent(ids[1]), "a second event with the same idempotency key starts no run")
+		})
+	})
+}

@@ -1,0 +1,136 @@
+// Functions written on the official JavaScript SDK (npm `inngest`, pinned in
+// package.json), served over plain node:http for the Go package interop,
+// which runs them against the embedded engine.
+//
+// Environment: INNGEST_DEV is the engine's base URL (dev mode, no keys).
+// The app listens on an ephemeral loopback port and prints
+// "listening <port>" on stdout once it accepts connections.
+"use strict";
+
+const http = require("node:http");
+const { Inngest, NonRetriableError } = require("inngest");
+const { serve } = require("inngest/node");
+
+const inngest = new Inngest({ id: "interop-js", isDev: true });
+
+const steps = inngest.createFunction(
+  { id: "steps", triggers: [{ event: "interop/steps" }] },
+  async ({ event, step }) => {
+    const a = await step.run("first", () => event.data.n + 1);
+    const b = await step.run("second", () => a * 10);
+    return { a, b };
+  },
+);
+
+const sleep = inngest.createFunction(
+  { id: "sleep", triggers: [{ event: "interop/sleep" }] },
+  async ({ step }) => {
+    const before = await step.run("before", () => Date.now());
+    await step.sleep("nap", "1s");
+    const after = await step.run("after", () => Date.now());
+    return { sleptMs: after - before };
+  },
+);
+
+const wait = inngest.createFunction(
+  { id: "wait", triggers: [{ event: "interop/wait" }] },
+  async ({ event, step }) => {
+    const approval = await step.waitForEvent("wait-approval", {
+      event: "interop/approved",
+      timeout: event.data.timeout,
+      if: "event.data.id == async.data.id",
+    });
+    return { approved: approval !== null, by: approval ? approval.data.by : null };
+  },
+);
+
+const child = inngest.createFunction(
+  { id: "child", triggers: [{ event: "interop/child" }] },
+  async ({ event, step }) => {
+    const doubled = await step.run("double", () => event.data.n * 2);
+    return { doubled };
+  },
+);
+
+const fanout = inngest.createFunction(
+  { id: "fanout", triggers: [{ event: "interop/fanout" }] },
+  async ({ step }) => {
+    const sent = await step.sendEvent("fan-out", [1, 2, 3].map((n) => ({ name: "interop/child", data: { n } })));
+    return { ids: sent.ids };
+  },
+);
+
+const invoke = inngest.createFunction(
+  { id: "invoke", triggers: [{ event: "interop/invoke" }] },
+  async ({ step }) => {
+    const res = await step.invoke("call-child", { function: child, data: { n: 21 } });
+    return { child: res };
+  },
+);
+
+const parallel = inngest.createFunction(
+  { id: "parallel", triggers: [{ event: "interop/parallel" }] },
+  async ({ step }) => {
+    const parts = await Promise.all(
+      ["a", "b", "c"].map((id) => step.run("part-" + id, () => id.toUpperCase())),
+    );
+    return { parts: parts.join("") };
+  },
+);
+
+const retry = inngest.createFunction(
+  { id: "retry", retries: 2, triggers: [{ event: "interop/retry" }] },
+  async ({ attempt, step }) => {
+    const got = await step.run("flaky", () => {
+      if (attempt < 1) {
+        throw new Error("first attempt fails");
+      }
+      return { attempt };
+    });
+    return got;
+  },
+);
+
+const failing = inngest.createFunction(
+  { id: "failing", retries: 3, triggers: [{ event: "interop/failing" }] },
+  async ({ step }) => {
+    await step.run("doomed", () => {
+      throw new NonRetriableError("no point retrying");
+    });
+  },
+);
+
+// limited admits one call at a time; each run reports the most calls it saw
+// inside its step at once.
+let inside = 0;
+const limited = inngest.createFunction(
+  { id: "limited", concurrency: { limit: 1 }, triggers: [{ event: "interop/limited" }] },
+  async ({ step }) => {
+    return step.run("hold", async () => {
+      inside++;
+      const seen = inside;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      inside--;
+      return { seen };
+    });
+  },
+);
+
+const once = inngest.createFunction(
+  { id: "once", idempotency: "event.data.key", triggers: [{ event: "interop/once" }] },
+  async ({ event }) => ({ key: event.data.key }),
+);
+
+const handler = serve({
+  client: inngest,
+  functions: [steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once],
+});
+
+const server = http.createServer(handler);
+server.listen(0, "127.0.0.1", () => {
+  process.stdout.write(`listening ${server.address().port}\n`);
+});
+
+// The Go test closes stdin when it is done: exit even if it cannot signal us.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
