@@ -44,7 +44,7 @@ type virtualClock interface {
 	Clock
 	AutoAdvance() bool
 	Set(t time.Time)
-	subscribe() <-chan struct{}
+	subscribe() (<-chan struct{}, func())
 }
 
 // VirtualClock is a manually driven clock for tests. Time moves only through
@@ -158,13 +158,23 @@ func (c *VirtualClock) NewTimer(d time.Duration) Timer {
 	return w
 }
 
-// subscribe returns a channel poked when auto-advance is toggled or time moves.
-func (c *VirtualClock) subscribe() <-chan struct{} {
+// subscribe returns a channel poked when auto-advance is toggled or time
+// moves, and a function that releases it.
+func (c *VirtualClock) subscribe() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	c.mu.Lock()
 	c.notify = append(c.notify, ch)
 	c.mu.Unlock()
-	return ch
+	return ch, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i, x := range c.notify {
+			if x == ch {
+				c.notify = append(c.notify[:i:i], c.notify[i+1:]...)
+				return
+			}
+		}
+	}
 }
 
 type virtualTimer struct {

@@ -247,7 +247,9 @@ func (e *Engine) loop() {
 	vc, _ := e.clock.(virtualClock)
 	var vcSub <-chan struct{}
 	if vc != nil {
-		vcSub = vc.subscribe()
+		var release func()
+		vcSub, release = vc.subscribe()
+		defer release()
 	}
 	for {
 		e.mu.Lock()
