@@ -453,6 +453,10 @@ func toRecord(r *RunState) runRecord {
 	}
 	if len(rec.Output) == 0 {
 		rec.Output = json.RawMessage("null")
+		if r.Status == StatusCancelled {
+			// The server shows a cancelled run's output as {} (testdata/realserver).
+			rec.Output = json.RawMessage("{}")
+		}
 	}
 	return rec
 }
@@ -483,9 +487,15 @@ func (e *Engine) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": err.Error(), "status": 500})
 		return
 	}
-	recs := make([]runRecord, len(runs))
-	for i, run := range runs {
-		recs[i] = toRecord(run)
+	// As on the server, a batch's run is listed under the batch's first event
+	// only (testdata/realserver/batch.json).
+	id := r.PathValue("id")
+	recs := make([]runRecord, 0, len(runs))
+	for _, run := range runs {
+		if len(run.EventIDs) > 1 && run.EventIDs[0] != id {
+			continue
+		}
+		recs = append(recs, toRecord(run))
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": recs, "metadata": apiMeta(e.clock.Now())})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -53,7 +54,7 @@ func TestFlowDebounce(t *testing.T) {
 	runs := h.waitRuns(last, 1)
 	require.JSONEq(t, `{"n_events":1,"data":{"user_id":"u1","n":2}}`, string(runs[0].Output))
 	require.Empty(t, h.eng.RunsForEvent(first))
-	require.Equal(t, t0.Add(2*time.Second), runs[0].StartedAt)
+	require.Equal(t, t0.Add(2*time.Second+flow.DebounceDelay), runs[0].StartedAt)
 }
 
 func TestFlowBatch(t *testing.T) {

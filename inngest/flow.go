@@ -67,13 +67,16 @@ type RateLimit struct {
 }
 
 // Debounce delays a run until no new event arrived for Period, then runs it with the
-// last event.
+// last event. As on the server, the run starts about 1 s after the Period ends (the
+// server's queue delay); an event arriving in that second starts a new debounce.
 type Debounce struct {
 	// Period is the quiet time, 1 s … 7 days; required.
 	Period time.Duration
 	// Key is an optional CEL expression to debounce per value.
 	Key string
-	// Timeout caps the total delay since the first event (optional).
+	// Timeout (optional) shortens each wait once Period would pass it, to the whole
+	// seconds left but at least 1 s, as the server does: events less than 1 s apart
+	// keep a debounce open past its Timeout.
 	Timeout time.Duration
 }
 

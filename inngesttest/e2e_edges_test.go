@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
 	"github.com/seed-b02f2472/inngest-go/step"
@@ -122,8 +123,9 @@ func TestE2ECancelWhileWaiting(t *testing.T) {
 	require.Equal(t, calls, run.Calls)
 }
 
-// TestE2EDebounceTimeout: a debounce that keeps being extended still runs once
-// its Timeout after the first event passes, with the latest event.
+// TestE2EDebounceTimeout: a debounce that keeps being extended stops taking
+// events at its Timeout after the first event (the last wait shortened to the
+// whole seconds left), and runs with the latest event after the server's delay.
 func TestE2EDebounceTimeout(t *testing.T) {
 	t.Parallel()
 	env := inngesttest.Start(t, inngesttest.Options{ManualClock: true})
@@ -136,9 +138,10 @@ func TestE2EDebounceTimeout(t *testing.T) {
 		env.Send(t, e2eStarted.New(e2eData{N: n}))
 		advance(env, 5*time.Second)
 	}
+	advance(env, flow.DebounceDelay)
 	run := env.WaitForFunction(t, "capped")
 	inngesttest.RequireOutput(t, run, "5")
-	require.Equal(t, 25*time.Second, run.StartedAt.Sub(start))
+	require.Equal(t, 25*time.Second+flow.DebounceDelay, run.StartedAt.Sub(start))
 }
 
 // TestE2EBatchKey: batches are kept per key value.

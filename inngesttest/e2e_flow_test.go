@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
 	"github.com/seed-b02f2472/inngest-go/step"
@@ -165,7 +166,8 @@ func TestE2ERateLimit(t *testing.T) {
 	require.Len(t, runsOf(env, "rated"), 3)
 }
 
-// TestE2EDebounce: only the last event of a burst runs, one period after it.
+// TestE2EDebounce: only the last event of a burst runs, one period after it
+// plus the server's delay (flow.DebounceDelay).
 func TestE2EDebounce(t *testing.T) {
 	t.Parallel()
 	env := inngesttest.Start(t, inngesttest.Options{ManualClock: true})
@@ -181,10 +183,12 @@ func TestE2EDebounce(t *testing.T) {
 	sentLast := env.Now().Add(-5 * time.Second)
 	require.Empty(t, runsOf(env, "debounced"), "a run started before the period passed")
 	advance(env, 5*time.Second)
+	require.Empty(t, runsOf(env, "debounced"), "a run started before the server's delay passed")
+	advance(env, flow.DebounceDelay)
 	run := env.WaitForFunction(t, "debounced")
 	inngesttest.RequireOutput(t, run, "3")
 	require.Equal(t, last, run.EventIDs)
-	require.Equal(t, 10*time.Second, run.StartedAt.Sub(sentLast))
+	require.Equal(t, 10*time.Second+flow.DebounceDelay, run.StartedAt.Sub(sentLast))
 	advance(env, time.Minute)
 	require.Len(t, runsOf(env, "debounced"), 1)
 }

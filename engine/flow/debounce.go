@@ -12,9 +12,17 @@ const (
 	MaxDebouncePeriod = 7 * 24 * time.Hour
 )
 
+// DebounceDelay is how long after a series stops taking events its run
+// starts: the server enqueues the debounce job 50 ms plus 1 s after the
+// debounce's key expires.
+const DebounceDelay = time.Second + 50*time.Millisecond
+
 // Debounce delays a run until Period has passed since the last event for a
-// key, and then starts it with only that last event. A Timeout, when set,
-// caps the total delay measured from the first event of the series.
+// key, and then starts it with only that last event, as the server does: a
+// series takes events until Period after its last one (its key expires), and
+// its run starts DebounceDelay later; an event in between starts a new
+// series. A Timeout, when set, caps how long a series takes events, measured
+// from its first event, to whole seconds (at least 1 s after each event).
 type Debounce[E any] struct {
 	mu      sync.Mutex
 	period  time.Duration
@@ -28,6 +36,7 @@ type debounceEntry[E any] struct {
 	key    string
 	ev     E
 	first  time.Time
+	open   time.Time // the series takes events until then
 	fireAt time.Time
 	seq    uint64
 }
@@ -60,29 +69,35 @@ func NewDebounceE[E any](period, timeout time.Duration) (*Debounce[E], error) {
 }
 
 // Add records ev as the latest event for key at now and returns when the
-// debounced run will fire. If the key's previous series was already due at
-// now (but not yet collected by Due), that series keeps its own event and
-// fires as it was; ev starts a new series.
+// debounced run will fire. If the key's series no longer takes events at now
+// (but has not fired yet), that series keeps its own event and fires as it
+// was; ev starts a new series.
 func (d *Debounce[E]) Add(key string, ev E, now time.Time) (fireAt time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e, ok := d.pending[key]
-	if ok && !e.fireAt.After(now) {
+	if ok && !now.Before(e.open) {
 		d.fired = append(d.fired, *e)
 		ok = false
 	}
+	ttl := d.period
 	if !ok {
 		d.seq++
 		e = &debounceEntry[E]{key: key, first: now, seq: d.seq}
 		d.pending[key] = e
-	}
-	e.ev = ev
-	e.fireAt = now.Add(d.period)
-	if d.timeout > 0 {
-		if limit := e.first.Add(d.timeout); e.fireAt.After(limit) {
-			e.fireAt = limit
+		if d.timeout > 0 && ttl > d.timeout {
+			ttl = max(d.timeout.Round(time.Second), time.Second)
+		}
+	} else if d.timeout > 0 {
+		// The server shortens the wait to the whole seconds left before the
+		// timeout, but never below one second.
+		if limit := e.first.Add(d.timeout); now.Add(ttl).After(limit) {
+			ttl = max(limit.Sub(now).Truncate(time.Second), time.Second)
 		}
 	}
+	e.ev = ev
+	e.open = now.Add(ttl)
+	e.fireAt = e.open.Add(DebounceDelay)
 	return e.fireAt
 }
 
@@ -91,8 +106,16 @@ func (d *Debounce[E]) Add(key string, ev E, now time.Time) (fireAt time.Time) {
 func (d *Debounce[E]) Due(now time.Time) []DebounceFire[E] {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	due := takeDue(d.pending, d.fired, now, (*debounceEntry[E]).at)
-	d.fired = nil
+	var ready, later []debounceEntry[E]
+	for _, e := range d.fired {
+		if e.fireAt.After(now) {
+			later = append(later, e)
+		} else {
+			ready = append(ready, e)
+		}
+	}
+	due := takeDue(d.pending, ready, now, (*debounceEntry[E]).at)
+	d.fired = later
 	if len(due) == 0 {
 		return nil
 	}

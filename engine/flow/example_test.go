@@ -8,7 +8,8 @@ import (
 )
 
 // Two events for the same user 1 ms apart with a 2 s debounce produce one
-// run, 2 s after the last event, carrying only the last event.
+// run carrying only the last event, 2 s after it plus the server's 1.05 s
+// delay (DebounceDelay).
 func ExampleDebounce() {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	d := flow.NewDebounce[string](2*time.Second, 10*time.Second)
@@ -22,7 +23,7 @@ func ExampleDebounce() {
 		fmt.Println("run for", f.Key, "with", f.Event)
 	}
 	// Output:
-	// fires after 2.001s
+	// fires after 3.051s
 	// due at 1s: 0
 	// run for u1 with event n=2
 }

@@ -64,7 +64,7 @@ func flowScenarios() []*Scenario {
 		},
 		{
 			Name:  "debounce",
-			About: "debounce 2 s per key (a at 0, 1, 2.5 s; b at 1.5 s), and debounce 2 s with a 4 s timeout under an event every second",
+			About: "debounce 2 s per key (a at 0, 1, 2.5 s; b at 1.5 s), and debounce 2 s with a 4 s timeout under an event every 0.7 s for 5.6 s",
 			Functions: []Fn{
 				{Opts: inngest.FunctionOpts{ID: "per-key", Debounce: &inngest.Debounce{Period: 2 * time.Second, Key: "event.data.key"}},
 					On: "rs/debounce.key"},
@@ -74,9 +74,9 @@ func flowScenarios() []*Scenario {
 			Events: []Event{
 				ev(0, "rs/debounce.key", "a"), ev(time.Second, "rs/debounce.key", "a"), ev(1500*ms, "rs/debounce.key", "b"),
 				ev(2500*ms, "rs/debounce.key", "a"),
-				ev(0, "rs/debounce.capped", ""), ev(time.Second, "rs/debounce.capped", ""), ev(2*time.Second, "rs/debounce.capped", ""),
-				ev(3*time.Second, "rs/debounce.capped", ""), ev(4*time.Second, "rs/debounce.capped", ""),
-				ev(5*time.Second, "rs/debounce.capped", ""), ev(6*time.Second, "rs/debounce.capped", ""),
+				ev(0, "rs/debounce.capped", ""), ev(700*ms, "rs/debounce.capped", ""), ev(1400*ms, "rs/debounce.capped", ""),
+				ev(2100*ms, "rs/debounce.capped", ""), ev(2800*ms, "rs/debounce.capped", ""), ev(3500*ms, "rs/debounce.capped", ""),
+				ev(4200*ms, "rs/debounce.capped", ""), ev(4900*ms, "rs/debounce.capped", ""), ev(5600*ms, "rs/debounce.capped", ""),
 			},
 			Settle: 5 * time.Second,
 			Strict: true,
