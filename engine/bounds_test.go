@@ -112,3 +112,42 @@ func TestCancelOnDefaultTimeout(t *testing.T) {
 	clk.Advance(24 * time.Hour)
 	require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 }
+
+// TestMalformedDurationRetriesTheCall: a sleep, wait timeout or invoke timeout
+// the server cannot parse makes it fail the handling of the response and retry
+// the same call (same job, attempt + 1; probed on the dev server: "error
+// handling generator response: time: invalid duration \"banana\""). The run
+// never sleeps, waits or invokes; when the attempts are spent the engine fails
+// it (the server kept retrying past the function's retries and left the run
+// Running, see engine/README.md).
+func TestMalformedDurationRetriesTheCall(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, op, msg string }{
+		{"sleep", `{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"banana"}}`, `time: invalid duration "banana"`},
+		{"sleep name", `{"op":"Sleep","id":"nap","name":"nap"}`, `time: invalid duration "nap"`},
+		{"wait", `{"op":"WaitForEvent","id":"w","name":"w","opts":{"event":"test/never","timeout":"banana"}}`, `unable to parse wait for event expires: invalid duration "banana"`},
+		{"invoke", `{"op":"InvokeFunction","id":"i","name":"i","opts":{"function_id":"app-bad","payload":{"data":{}},"timeout":"banana"}}`, `unable to parse invoke function expires: invalid duration "banana"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, engine.Options{}, func(c call) reply {
+				if len(c.steps()) == 0 {
+					return ops(tc.op)
+				}
+				return ok(`"went on"`)
+			})
+			h.mustRegister(h.fn("bad", map[string]any{"steps": map[string]any{"step": map[string]any{"id": "step", "name": "bad",
+				"runtime": map[string]any{"url": h.app.srv.URL + "/api/inngest?fnId=app-bad"}, "retries": map[string]any{"attempts": 1}}}}))
+			id := h.send("test/bad", map[string]any{})
+			run := h.waitRuns(id, 1)[0]
+			require.Equal(t, engine.StatusFailed, run.Status)
+			calls := h.app.Calls()
+			require.Len(t, calls, 2, "the call is retried, nothing else runs")
+			require.Equal(t, calls[0].ctx()["job_id"], calls[1].ctx()["job_id"])
+			require.EqualValues(t, 1, calls[1].ctx()["attempt"])
+			require.Empty(t, calls[1].steps())
+			require.Contains(t, run.Error.Message, "error handling generator response: "+tc.msg)
+			require.Len(t, runsOf(h.eng, "app-bad"), 1, "nothing invoked")
+		})
+	}
+}

@@ -87,7 +87,11 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			threads++
 		case wire.OpSleep:
 			stepRecordLocked(r, op)
-			d, raw := sleepDuration(op, now)
+			d, raw, err := sleepDuration(op, now)
+			if err != nil {
+				e.opErrorLocked(r, t, res, err.Error())
+				return
+			}
 			if d > maxSleep {
 				e.failEarlyLocked(r, errTimeoutTooLong, fmt.Sprintf("The sleep %q ends more than one year in the future; sleeps may last at most one year.", raw))
 				return
@@ -97,7 +101,7 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			threads++
 		case wire.OpWaitForEvent:
 			stepRecordLocked(r, op)
-			waiting, failed := e.waitLocked(r, op, now)
+			waiting, failed := e.waitLocked(r, t, res, op, now)
 			if failed {
 				return
 			}
@@ -106,7 +110,11 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			}
 		case wire.OpInvokeFunction:
 			stepRecordLocked(r, op)
-			if e.invokeLocked(r, op, now) {
+			waiting, failed := e.invokeLocked(r, t, res, op, now)
+			if failed {
+				return
+			}
+			if waiting {
 				threads++
 			}
 		case wire.OpGateway:
@@ -188,27 +196,53 @@ func parseWhen(s string, now time.Time) (time.Duration, bool) {
 
 func clampWait(d time.Duration) time.Duration { return min(max(d, 0), maxSleep) }
 
-// sleepDuration reads opts.duration, falling back to the op name, and returns
-// the delay (0 for a time in the past or an unreadable value) with the string
-// it was read from.
-func sleepDuration(op wire.Op, now time.Time) (time.Duration, string) {
+// sleepDuration reads opts.duration, or the op name when it is empty, as the
+// server does, and returns the delay (0 for a time in the past or no value)
+// with the string it was read from; a string that is neither a duration nor a
+// date is an error.
+func sleepDuration(op wire.Op, now time.Time) (time.Duration, string, error) {
 	var opts wire.SleepOpts
 	_ = json.Unmarshal(op.Opts, &opts)
-	for _, s := range []string{opts.Duration, op.Name} {
-		if s == "" {
-			continue
-		}
-		if d, ok := parseWhen(s, now); ok {
-			return max(d, 0), s
-		}
+	s := opts.Duration
+	if s == "" {
+		s = op.Name
 	}
-	return 0, ""
+	if s == "" {
+		return 0, "", nil
+	}
+	d, ok := parseWhen(s, now)
+	if !ok {
+		return 0, s, fmt.Errorf("time: invalid duration %q", s)
+	}
+	return max(d, 0), s, nil
+}
+
+// timeoutError is the server's error for a wait or invoke timeout it cannot
+// parse.
+func timeoutError(what, s string) string {
+	return fmt.Sprintf("unable to parse %s expires: invalid duration %q: time: invalid duration %q", what, s, s)
+}
+
+// opErrorLocked handles a response the server cannot act on (a duration it
+// cannot parse): as on the server, the call fails and the same job is retried
+// (attempt + 1, after the backoff table or Retry-After); when the attempts
+// are spent, or the SDK said not to retry, the run fails.
+func (e *Engine) opErrorLocked(r *RunState, t TimerItem, res callResult, msg string) {
+	re := &RunError{Name: "Error", Message: "error handling generator response: " + msg}
+	e.historyLocked(r, "error", t.StepID, res.status, re.Message)
+	if !(res.hasNoRetry && res.noRetry) && t.Attempt+1 < r.MaxAttempts {
+		e.retryLocked(r, t, res.retryAfter)
+		e.saveRunLocked(r)
+		return
+	}
+	out, _ := encodeCanonical(map[string]string{"message": re.Message})
+	e.finishLocked(r, StatusFailed, out, re)
 }
 
 // waitLocked registers a waitForEvent pause; waiting is false when the step
 // resolved at once, failed is true when the run failed (a timeout beyond the
 // server's maximum).
-func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) (waiting, failed bool) {
+func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.WaitForEventOpts
 	_ = json.Unmarshal(op.Opts, &opts)
 	if opts.Event == "" {
@@ -229,7 +263,14 @@ func (e *Engine) waitLocked(r *RunState, op wire.Op, now time.Time) (waiting, fa
 			e.log.Warn("inngest: waitForEvent expression breaks the restrictive expression policy", "run", r.ID, "step", op.ID, "if", opts.If, "err", err)
 		}
 	}
-	d, _ := parseWhen(opts.Timeout, now)
+	var d time.Duration
+	if opts.Timeout != "" {
+		var ok bool
+		if d, ok = parseWhen(opts.Timeout, now); !ok {
+			e.opErrorLocked(r, t, res, timeoutError("wait for event", opts.Timeout))
+			return false, true
+		}
+	}
 	if d > maxSleep {
 		e.failEarlyLocked(r, errTimeoutTooLong, fmt.Sprintf("The wait-for-event timeout %q expires more than one year in the future; timeouts may last at most one year.", opts.Timeout))
 		return false, true
@@ -261,25 +302,30 @@ func (e *Engine) pauseTimeoutLocked(t TimerItem) {
 	e.resumeLocked(t.RunID, t.StepID, json.RawMessage("null"), "wait", "timed out")
 }
 
-// invokeLocked starts the invoked function; false means the step resolved at once.
-func (e *Engine) invokeLocked(r *RunState, op wire.Op, now time.Time) bool {
+// invokeLocked starts the invoked function; waiting is false when the step
+// resolved at once, failed is true when the call failed (a timeout the
+// server cannot parse).
+func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.InvokeOpts
 	_ = json.Unmarshal(op.Opts, &opts)
-	fail := func(msg string) bool {
+	fail := func(msg string) (bool, bool) {
 		val, se := memoError(&wire.MemoError{Name: "Error", Message: msg})
 		stepRecordLocked(r, op).Error = se
 		storeMemoLocked(r, op.ID, val)
-		return false
+		return false, false
+	}
+	timeout := defaultInvokeTimeout
+	if opts.Timeout != "" {
+		d, ok := parseWhen(opts.Timeout, now)
+		if !ok {
+			e.opErrorLocked(r, t, res, timeoutError("invoke function", opts.Timeout))
+			return false, true
+		}
+		timeout = clampWait(d)
 	}
 	target := e.fns[opts.FunctionID]
 	if target == nil {
 		return fail("could not find function with ID: " + opts.FunctionID)
-	}
-	timeout := defaultInvokeTimeout
-	if opts.Timeout != "" {
-		if d, ok := parseWhen(opts.Timeout, now); ok {
-			timeout = clampWait(d)
-		}
 	}
 	expire := now.Add(timeout)
 	correlation := r.ID + "." + op.ID
@@ -326,7 +372,7 @@ func (e *Engine) invokeLocked(r *RunState, op wire.Op, now time.Time) bool {
 		e.cancelTimerLocked(tm.ID)
 		return fail(errInvokeRateLimited)
 	}
-	return true
+	return true, false
 }
 
 // errInvokeRateLimited is the server's error for an invoke its target's rate
