@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
@@ -15,7 +16,7 @@ func threeSteps(c call) reply {
 	for i, id := range []string{"a", "b", "c"} {
 		h := wire.HashID(id, 0)
 		if _, done := steps[h]; !done {
-			return ops(`{"op":"StepRun","id":"` + h + `","name":"` + id + `","data":` + itoa(i) + `}`)
+			return ops(`{"op":"StepRun","id":"` + h + `","name":"` + id + `","data":` + strconv.Itoa(i) + `}`)
 		}
 	}
 	return ok(`"done"`)

@@ -3,7 +3,9 @@ package engine
 import (
 	"crypto/rand"
 	"crypto/sha1" //nolint:gosec // UUID v5 is defined with SHA-1.
+	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 const jobAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -33,26 +35,12 @@ func uuidV5(ns [16]byte, name string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
 }
 
+// parseUUID returns the bytes of a UUID in its canonical text form (as
+// appUUID writes it); anything else gives the zero UUID.
 func parseUUID(u string) [16]byte {
 	var out [16]byte
-	j := 0
-	for i := 0; i < len(u) && j < 32; i++ {
-		c := u[i]
-		var v byte
-		switch {
-		case c >= '0' && c <= '9':
-			v = c - '0'
-		case c >= 'a' && c <= 'f':
-			v = c - 'a' + 10
-		default:
-			continue
-		}
-		if j%2 == 0 {
-			out[j/2] = v << 4
-		} else {
-			out[j/2] |= v
-		}
-		j++
+	if b, err := hex.DecodeString(strings.ReplaceAll(u, "-", "")); err == nil && len(b) == len(out) {
+		copy(out[:], b)
 	}
 	return out
 }

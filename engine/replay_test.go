@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -217,7 +218,7 @@ func replay(t *testing.T, name string, mutate func(*harness)) *replayer {
 // compareCall checks the engine's request against the captured request.
 func compareCall(t *testing.T, name string, l capLine, want map[string]any, got call) {
 	t.Helper()
-	msg := name + " seq " + itoa(l.Seq)
+	msg := name + " seq " + strconv.Itoa(l.Seq)
 	canon, err := wire.Canonicalize(got.Body)
 	require.NoError(t, err, msg)
 	require.Equal(t, string(canon), string(got.Body), msg+": body must be canonical JSON")
@@ -310,11 +311,6 @@ func normSteps(v any) any {
 		out[k] = x
 	}
 	return out
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 func TestReplayCaptures(t *testing.T) {

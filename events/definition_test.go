@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -169,7 +170,7 @@ func TestValidateJSON(t *testing.T) {
 		{"long key shortened", strings.Replace(ok, `{`, `{"attrs":{"`+strings.Repeat("k", 100)+`":"x"},`, 1), "/attrs/" + strings.Repeat("k", 64) + "...: expected integer"},
 		{"root not object", `[1]`, "/: expected object, got array"},
 		{"syntax", `{"email":}`, "/email: invalid JSON at offset 9: unexpected character '}'"},
-		{"trailing", ok + `x`, "/: invalid JSON at offset " + itoa(len(ok)) + ": unexpected data after the value"},
+		{"trailing", ok + `x`, "/: invalid JSON at offset " + strconv.Itoa(len(ok)) + ": unexpected data after the value"},
 		{"empty", ``, "/: invalid JSON at offset 0: unexpected end of input"},
 		{"deep", strings.Replace(ok, `{`, `{"x":`+strings.Repeat("[", 600)+strings.Repeat("]", 600)+`,`, 1), "nested deeper than 512 levels"},
 	}
@@ -189,8 +190,6 @@ func TestValidateJSON(t *testing.T) {
 		})
 	}
 }
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
 func TestWithoutValidation(t *testing.T) {
 	t.Parallel()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,7 +192,7 @@ func (a *adjuster) fields(s *jsonschema.Schema, t reflect.Type, viaPointer bool)
 			continue
 		}
 		if viaPointer {
-			s.Required = removeString(s.Required, name)
+			s.Required = slices.DeleteFunc(s.Required, func(r string) bool { return r == name })
 		}
 		if hasOption(jsonTags, "string") && isScalar(f.Type) {
 			s.Properties.Set(name, &jsonschema.Schema{Type: "string", Description: prop.Description})
@@ -254,14 +255,4 @@ func hasOption(tags []string, opt string) bool {
 		}
 	}
 	return false
-}
-
-func removeString(list []string, s string) []string {
-	out := list[:0]
-	for _, v := range list {
-		if v != s {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
@@ -134,13 +135,11 @@ func shorten(src string) string {
 		return src
 	}
 	cut := maxShownSource
-	for cut > 0 && !utf8RuneStart(src[cut]) {
+	for cut > 0 && !utf8.RuneStart(src[cut]) {
 		cut--
 	}
 	return src[:cut] + "…"
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // hasComprehension reports whether a contains a loop (all, exists, map,
 // filter, …).

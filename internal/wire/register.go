@@ -1,6 +1,9 @@
 package wire
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // RegisterRequest is the body of POST {api}/fn/register (§3.2) and, with Inspection,
 // the core of the in-band sync reply.
@@ -100,7 +103,7 @@ type Concurrencies []Concurrency
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *Concurrencies) UnmarshalJSON(b []byte) error {
-	b = trimSpace(b)
+	b = bytes.Trim(b, " \t\r\n") // JSON whitespace only
 	if len(b) == 0 || string(b) == "null" {
 		*c = nil
 		return nil
@@ -145,16 +148,6 @@ func (c *Concurrencies) UnmarshalJSON(b []byte) error {
 		*c = Concurrencies{{Limit: n}}
 		return nil
 	}
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\n' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // Throttle limits how fast runs start.

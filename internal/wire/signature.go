@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -101,76 +102,41 @@ func ParseSignature(header string) (ts int64, mac []byte, err error) {
 	rest := header
 	for rest != "" {
 		var pair string
-		if i := indexByte(rest, '&'); i >= 0 {
-			pair, rest = rest[:i], rest[i+1:]
-		} else {
-			pair, rest = rest, ""
-		}
-		eq := indexByte(pair, '=')
-		if eq < 0 {
+		pair, rest, _ = strings.Cut(rest, "&")
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok {
 			if pair == "" {
 				continue
 			}
 			return 0, nil, ErrSignatureMalformed
 		}
-		switch pair[:eq] {
+		switch name {
 		case "t":
 			if haveT {
 				return 0, nil, ErrSignatureMalformed
 			}
-			tv, haveT = pair[eq+1:], true
+			tv, haveT = value, true
 		case "s":
 			if haveS {
 				return 0, nil, ErrSignatureMalformed
 			}
-			sv, haveS = pair[eq+1:], true
+			sv, haveS = value, true
 		}
 	}
 	if !haveT || !haveS || tv == "" || len(tv) > 19 || len(sv) != 2*macSize {
 		return 0, nil, ErrSignatureMalformed
 	}
-	for i := 0; i < len(tv); i++ {
-		if tv[i] < '0' || tv[i] > '9' {
-			return 0, nil, ErrSignatureMalformed
-		}
-	}
-	ts, perr := strconv.ParseInt(tv, 10, 64)
+	// ParseUint takes digits only (no sign, no underscores in base 10); bitSize 63
+	// keeps the value within int64.
+	uts, perr := strconv.ParseUint(tv, 10, 63)
 	if perr != nil {
 		return 0, nil, ErrSignatureMalformed
 	}
-	var raw [macSize]byte
-	for i := range raw {
-		hi, ok1 := fromHex(sv[2*i])
-		lo, ok2 := fromHex(sv[2*i+1])
-		if !ok1 || !ok2 {
-			return 0, nil, ErrSignatureMalformed
-		}
-		raw[i] = hi<<4 | lo
+	mac, herr := hex.DecodeString(sv)
+	if herr != nil {
+		return 0, nil, ErrSignatureMalformed
 	}
-	mac = make([]byte, macSize)
-	copy(mac, raw[:])
-	return ts, mac, nil
-}
-
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
+	return int64(uts), mac, nil
 }
 
 // VerifySignature checks an X-Inngest-Signature header against body at time

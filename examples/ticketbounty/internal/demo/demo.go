@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -350,7 +351,7 @@ func (d *demo) adminDigest(ctx context.Context) (string, error) {
 	}
 	runs, err := d.waitFor(ctx, "the digest run", func(runs []engine.Run) bool {
 		for _, r := range runs {
-			if r.FunctionID == d.rt.FunctionID("admin-digest") && contains(r.EventIDs, acc.EventIDs[0]) && r.Status.Done() {
+			if r.FunctionID == d.rt.FunctionID("admin-digest") && slices.Contains(r.EventIDs, acc.EventIDs[0]) && r.Status.Done() {
 				return true
 			}
 		}
@@ -361,7 +362,7 @@ func (d *demo) adminDigest(ctx context.Context) (string, error) {
 	}
 	var digestID string
 	for _, r := range runs {
-		if r.FunctionID == d.rt.FunctionID("admin-digest") && contains(r.EventIDs, acc.EventIDs[0]) {
+		if r.FunctionID == d.rt.FunctionID("admin-digest") && slices.Contains(r.EventIDs, acc.EventIDs[0]) {
 			digestID = r.ID
 		}
 	}
@@ -586,15 +587,6 @@ func countRuns(runs []engine.Run, fn, ref string) int {
 func hasHistory(r engine.Run, kind string) bool {
 	for _, h := range r.History {
 		if h.Kind == kind {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}
