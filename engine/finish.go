@@ -25,7 +25,9 @@ type lifecycleMeta struct {
 	Status string `json:"status"`
 }
 
-// lifecycleErr is the error object of lifecycle events (observed shape).
+// lifecycleErr is the error object of lifecycle events (observed shape):
+// error is "NonRetriableError" for a non-retriable failure (else the error
+// name), name the name in the SDK's error body ("Error" when it has none).
 type lifecycleErr struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
@@ -43,7 +45,11 @@ func lifecycleError(r *RunState) any {
 	if r.Error.NoRetry {
 		kind = "NonRetriableError"
 	}
-	return lifecycleErr{Error: kind, Message: r.Error.Message, Name: "Error"}
+	name := r.Error.Name
+	if name == "" {
+		name = "Error"
+	}
+	return lifecycleErr{Error: kind, Message: r.Error.Message, Name: name}
 }
 
 // finishLocked ends a run, releases what it holds and emits lifecycle events.

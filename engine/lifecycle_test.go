@@ -134,3 +134,22 @@ func TestFunctionCancelledEventShape(t *testing.T) {
 	require.Len(t, runs, 2)
 	require.Equal(t, "inngest/function.finished of app-cancellable", eventName(runs[0]))
 }
+
+// TestLifecycleErrorKeepsTheSDKErrorName: the error object of function.failed
+// keeps the name of the SDK's error body (this SDK sends "NonRetriableError"
+// for inngest.NoRetry errors), as recorded in testdata/realserver/lifecycle.json.
+func TestLifecycleErrorKeepsTheSDKErrorName(t *testing.T) {
+	t.Parallel()
+	got := make(chan map[string]any, 1)
+	h := newHarness(t, engine.Options{}, func(c call) reply {
+		if c.FnID == "app-watch" {
+			got <- c.Req["event"].(map[string]any)
+			return ok(`1`)
+		}
+		return reply{Status: 400, Body: `{"name":"NonRetriableError","message":"scenario failure"}`, Headers: map[string]string{"X-Inngest-No-Retry": "true"}}
+	})
+	h.mustRegister(h.fn("doomed", nil), h.fn("watch", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.failed"}}}))
+	h.send("test/doomed", map[string]any{})
+	ev := <-got
+	require.Equal(t, map[string]any{"error": "NonRetriableError", "message": "scenario failure", "name": "NonRetriableError"}, ev["data"].(map[string]any)["error"])
+}

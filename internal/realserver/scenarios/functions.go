@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +58,11 @@ func (s *Scenario) Build(client *inngest.Client, rt Runtime, obs *Observer) ([]i
 	for _, f := range s.Functions {
 		tr := inngest.InvokeOnly[Data]()
 		if f.On != "" {
-			tr = inngest.OnEvent(events.Define[Data](f.On))
+			def := events.Define[Data]
+			if strings.HasPrefix(f.On, "inngest/") {
+				def = events.Internal[Data]
+			}
+			tr = inngest.OnEventIf(def(f.On, events.WithoutValidation()), f.If)
 		}
 		fn, err := inngest.NewFunction(client, f.Opts, tr, body(s.AppID(), f, rt, obs))
 		if err != nil {
@@ -89,7 +94,16 @@ func body(appID string, f Fn, rt Runtime, obs *Observer) inngest.Handler[Data, R
 				return Result{}, err
 			}
 		}
+		if !f.SleepUntil.IsZero() {
+			if err := step.SleepUntil(ctx, "until", f.SleepUntil); err != nil {
+				return Result{}, err
+			}
+		}
 		res := Result{N: ns}
+		if d := in.Event.Data; lifecycleEvent(in.Event.Name) && d.Inngest != nil {
+			res.Saw = &Saw{Event: in.Event.Name, Function: strings.TrimPrefix(d.FunctionID, appID+"-"), Status: d.Inngest.Status,
+				IDIsRunID: in.Event.ID == d.RunID, Error: d.Error, Result: d.Result}
+		}
 		if f.Invoke != "" {
 			timeout := f.InvokeTimeout
 			if timeout <= 0 {
@@ -106,6 +120,18 @@ func body(appID string, f Fn, rt Runtime, obs *Observer) inngest.Handler[Data, R
 				res.Invoked = &out
 			}
 		}
+		if f.Fail {
+			return res, inngest.NoRetry(errors.New("scenario failure"))
+		}
 		return res, nil
 	}
+}
+
+// lifecycleEvent reports whether name is one of the server's lifecycle events.
+func lifecycleEvent(name string) bool {
+	switch name {
+	case "inngest/function.finished", "inngest/function.failed", "inngest/function.cancelled":
+		return true
+	}
+	return false
 }

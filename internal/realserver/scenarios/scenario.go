@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"time"
 
@@ -17,6 +18,35 @@ type Data struct {
 	Key string `json:"key,omitempty"`
 	// Prio feeds priority expressions.
 	Prio int `json:"prio,omitempty"`
+
+	// FunctionID, RunID, Inngest, Error and Result are read from the lifecycle
+	// events the server emits (inngest/function.finished, .failed, .cancelled);
+	// scenario events never carry them.
+	FunctionID string          `json:"function_id,omitempty"`
+	RunID      string          `json:"run_id,omitempty"`
+	Inngest    *LifecycleMeta  `json:"_inngest,omitempty"`
+	Error      json.RawMessage `json:"error,omitempty"`
+	Result     json.RawMessage `json:"result,omitempty"`
+}
+
+// LifecycleMeta is the _inngest object of a lifecycle event.
+type LifecycleMeta struct {
+	Status string `json:"status,omitempty"`
+}
+
+// Saw is what a run started by a lifecycle event read in it.
+type Saw struct {
+	// Event is the lifecycle event's name.
+	Event string `json:"event"`
+	// Function is the slug of the function whose run the event reports on.
+	Function string `json:"function"`
+	// Status is the event's _inngest.status.
+	Status string `json:"status"`
+	// IDIsRunID reports whether the event's id is the reported run's id.
+	IDIsRunID bool `json:"id_is_run_id"`
+	// Error and Result are the event's error and result, as sent.
+	Error  json.RawMessage `json:"error,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
 }
 
 // Result is what a scenario function returns: the N of every event it received
@@ -25,6 +55,8 @@ type Result struct {
 	N           []int   `json:"n"`
 	Invoked     *Result `json:"invoked,omitempty"`
 	InvokeError string  `json:"invoke_error,omitempty"`
+	// Saw is set for a run started by a lifecycle event.
+	Saw *Saw `json:"saw,omitempty"`
 }
 
 // Event is one event a scenario sends. Events with the same At are sent in one
@@ -52,6 +84,13 @@ type Fn struct {
 	Sleep         time.Duration
 	Invoke        string
 	InvokeTimeout time.Duration
+	// If is the trigger's expression (with On).
+	If string
+	// SleepUntil, when set, adds a step.SleepUntil "until" to that time after
+	// the sleep.
+	SleepUntil time.Time
+	// Fail makes the function fail for good (a non-retriable error) at its end.
+	Fail bool
 }
 
 // Scenario is a script: functions, and events sent at offsets.
@@ -154,7 +193,7 @@ type Runtime interface {
 
 // All returns every scenario, by name.
 func All() []*Scenario {
-	out := flowScenarios()
+	out := append(flowScenarios(), lifecycleScenarios()...)
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out
 }
