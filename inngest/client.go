@@ -141,7 +141,10 @@ func (c *Client) Send(ctx context.Context, evs ...events.Sendable) ([]string, er
 		return nil, fmt.Errorf("%w: %v", ErrSend, err)
 	}
 	endpoint := c.cfg.EventAPIBaseURL + "/e/" + url.PathEscape(c.cfg.EventKey)
-	seed := wire.NewEventIDSeed(time.Now())
+	seed, ok := exec.EventIDSeed(ctx) // step.SendEvent: the same ids on every attempt
+	if !ok {
+		seed = wire.NewEventIDSeed(time.Now())
+	}
 	var lastErr error
 	for attempt := 0; attempt <= c.sendRetries; attempt++ {
 		if attempt > 0 {

@@ -125,10 +125,11 @@ func (f *Function[T, R]) Config() json.RawMessage {
 // erased decodes the input once into T, runs the typed handler and marshals R.
 func (f *Function[T, R]) erased(ctx context.Context, in *exec.Input) ([]byte, error) {
 	input := Input[T]{RunID: in.RunID, Attempt: in.Attempt}
+	decode := f.trigger.decoder(in.Started)
 	if len(in.Events) > 1 {
 		input.Events = make([]events.Event[T], len(in.Events))
 		for i, raw := range in.Events {
-			ev, err := f.trigger.decode(raw)
+			ev, err := decode(raw)
 			if err != nil {
 				return nil, &exec.FnError{Err: err, Name: "EventDecodeError", Message: fmt.Sprintf("inngest: decoding event %d: %v", i, err), NoRetry: true}
 			}
@@ -140,7 +141,7 @@ func (f *Function[T, R]) erased(ctx context.Context, in *exec.Input) ([]byte, er
 		if len(raw) == 0 && len(in.Events) == 1 {
 			raw = in.Events[0]
 		}
-		ev, err := f.trigger.decode(raw)
+		ev, err := decode(raw)
 		if err != nil {
 			return nil, &exec.FnError{Err: err, Name: "EventDecodeError", Message: "inngest: decoding event: " + err.Error(), NoRetry: true}
 		}

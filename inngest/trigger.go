@@ -14,6 +14,9 @@ import (
 type Trigger[T any] struct {
 	specs  []wire.Trigger
 	decode func(raw []byte) (events.Event[T], error)
+	// lax decodes without schema validation: for a run that already started, whose
+	// event was accepted by an earlier call.
+	lax func(raw []byte) (events.Event[T], error)
 	// validate holds, per event name, the schema check of its definition; used when
 	// triggers of several definitions are combined.
 	validate map[string]func(T) error
@@ -24,14 +27,14 @@ type Trigger[T any] struct {
 // OnEvent triggers on every event of def. Received data is validated against def's
 // schema unless def was defined WithoutValidation.
 func OnEvent[T any](def events.Definition[T]) Trigger[T] {
-	return Trigger[T]{specs: []wire.Trigger{{Event: def.EventName()}}, decode: def.Decode,
+	return Trigger[T]{specs: []wire.Trigger{{Event: def.EventName()}}, decode: def.Decode, lax: decodePlain[T],
 		validate: map[string]func(T) error{def.EventName(): def.Validate}}
 }
 
 // OnEventIf triggers on events of def for which the CEL expression over event is true,
 // e.g. `event.data.plan == "pro"`.
 func OnEventIf[T any](def events.Definition[T], expression string) Trigger[T] {
-	return Trigger[T]{specs: []wire.Trigger{{Event: def.EventName(), Expression: expression}}, decode: def.Decode,
+	return Trigger[T]{specs: []wire.Trigger{{Event: def.EventName(), Expression: expression}}, decode: def.Decode, lax: decodePlain[T],
 		validate: map[string]func(T) error{def.EventName(): def.Validate}}
 }
 
@@ -74,6 +77,7 @@ func Triggers[T any](ts ...Trigger[T]) Trigger[T] {
 		out.invokeOnly = out.invokeOnly || t.invokeOnly
 	}
 	validate := out.validate
+	out.lax = decodePlain[T]
 	out.decode = func(raw []byte) (events.Event[T], error) {
 		ev, err := decodePlain[T](raw)
 		if err != nil {
@@ -87,8 +91,22 @@ func Triggers[T any](ts ...Trigger[T]) Trigger[T] {
 	return out
 }
 
+// decodePlain decodes an event without schema validation.
 func decodePlain[T any](raw []byte) (events.Event[T], error) {
 	var ev events.Event[T]
 	err := json.Unmarshal(raw, &ev)
 	return ev, err
+}
+
+// decoder returns the trigger's decoding function: with schema validation for a
+// run's first call, without it once the run started (a deploy that adds a
+// required field must not fail the runs in flight).
+func (t Trigger[T]) decoder(started bool) func(raw []byte) (events.Event[T], error) {
+	if started && t.lax != nil {
+		return t.lax
+	}
+	if t.decode == nil {
+		return decodePlain[T]
+	}
+	return t.decode
 }

@@ -1,6 +1,7 @@
 package step
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -13,9 +14,21 @@ import (
 
 // Invoke runs another function with data as its event data and waits (durably) for
 // its result, at most timeout (0 means the server's default of a year). The child's
-// failure, or the timeout, comes back as an *inngest.StepError.
+// failure, or the timeout, comes back as an *inngest.StepError. data must encode to
+// a JSON object (else an error wrapping ErrInvokeData) and timeout must not be
+// negative (else ErrDurationOutOfRange); both are non-retriable.
 func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, R], data T, timeout time.Duration) (R, error) {
 	var zero R
+	if timeout < 0 {
+		return zero, outOfRange(id, "invoke timeout of %s is negative", timeout)
+	}
+	payload, err := wire.Marshal(data)
+	if err != nil {
+		return zero, inngest.NoRetry(fmt.Errorf("%w: step %q: %v", ErrInvokeData, id, err))
+	}
+	if p := bytes.TrimSpace(payload); len(p) == 0 || p[0] != '{' {
+		return zero, inngest.NoRetry(fmt.Errorf("%w: step %q: got %.40s", ErrInvokeData, id, p))
+	}
 	s, err := exec.Begin(ctx, id)
 	if err != nil {
 		return zero, err
@@ -29,10 +42,6 @@ func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, 
 	}
 	if d == exec.Skip {
 		s.Stop(nil)
-	}
-	payload, err := wire.Marshal(data)
-	if err != nil {
-		return zero, fmt.Errorf("inngest: encoding invoke data for step %q: %w", id, err)
 	}
 	o := wire.InvokeOpts{FunctionID: fn.ID(), Payload: wire.InvokePayload{Data: payload, User: []byte("{}")}}
 	if timeout > 0 {

@@ -23,9 +23,13 @@ type WaitOpts struct {
 // WaitForEvent pauses the function until an event of def arrives (matching
 // opts.If, if given) or timeout passes. It returns the event and true, or a zero event
 // and false on timeout. The timeout is required: a wait without a deadline does not
-// compile.
+// compile, and one that is not positive or longer than MaxWait is refused with an
+// error wrapping ErrDurationOutOfRange (non-retriable).
 func WaitForEvent[T any](ctx context.Context, id string, def events.Definition[T], timeout time.Duration, opts ...WaitOpts) (events.Event[T], bool, error) {
 	var zero events.Event[T]
+	if timeout <= 0 || timeout > MaxWait {
+		return zero, false, outOfRange(id, "wait timeout of %s is outside (0, %s]", timeout, MaxWait)
+	}
 	var o WaitOpts
 	if len(opts) > 0 {
 		o = opts[0]
@@ -50,9 +54,6 @@ func WaitForEvent[T any](ctx context.Context, id string, def events.Definition[T
 	}
 	if d == exec.Skip {
 		s.Stop(nil)
-	}
-	if timeout <= 0 {
-		timeout = time.Second
 	}
 	b, _ := wire.Marshal(wire.WaitForEventOpts{Event: def.EventName(), Timeout: timestr.Format(timeout), If: o.If})
 	s.Stop(&wire.Op{Op: wire.OpWaitForEvent, ID: s.Hash, Name: id, DisplayName: id, Opts: b, Userland: s.Userland()})

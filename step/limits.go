@@ -1,0 +1,36 @@
+package step
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/inngest"
+)
+
+// Limits of the server (consts.MaxSleepDuration and consts.MaxWaitForEventTimeout
+// in its source): 366 days, so that a one-year span over a leap day still fits.
+const (
+	// MaxSleep is the longest Sleep (and the furthest SleepUntil) the server accepts.
+	MaxSleep = 366 * 24 * time.Hour
+	// MaxWait is the longest WaitForEvent timeout the server accepts.
+	MaxWait = 366 * 24 * time.Hour
+)
+
+// Errors for arguments a step tool refuses instead of changing them. They come
+// wrapped in an inngest.NoRetry error (a retry would pass the same argument), with
+// the step id and the value; test them with errors.Is.
+var (
+	// ErrDurationOutOfRange: a negative sleep, a sleep or SleepUntil beyond
+	// MaxSleep, a WaitForEvent timeout that is not positive or beyond MaxWait, or a
+	// negative Invoke timeout.
+	ErrDurationOutOfRange = errors.New("inngest: step duration out of range")
+	// ErrInvokeData: the data given to Invoke does not encode to a JSON object (the
+	// invoked function receives it as its event's data).
+	ErrInvokeData = errors.New("inngest: invoke data must encode to a JSON object")
+)
+
+// outOfRange returns ErrDurationOutOfRange for step id, as a non-retriable error.
+func outOfRange(id, format string, args ...any) error {
+	return inngest.NoRetry(fmt.Errorf("%w: step %q: "+format, append([]any{ErrDurationOutOfRange, id}, args...)...))
+}
