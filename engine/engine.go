@@ -48,6 +48,9 @@ type Engine struct {
 	changed  chan struct{}
 	wake     chan struct{}
 	closed   bool
+	// reaccepted holds, for event ids accepted again after the deduplication
+	// window (eventDedupWindow), when that happened.
+	reaccepted map[string]time.Time
 	// lastPrune is when pruneLocked last ran (engine time).
 	lastPrune time.Time
 }

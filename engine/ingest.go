@@ -21,7 +21,7 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 		e.log.Error("inngest: save event", "event", rec.ID, "err", err)
 		return false, &storeError{err: err}
 	}
-	if !inserted {
+	if !inserted && !e.dedupExpiredLocked(rec.ID, now) {
 		return false, nil
 	}
 	e.matchPausesLocked(rec, now)
@@ -39,6 +39,39 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 	}
 	e.notifyLocked()
 	return true, nil
+}
+
+// eventDedupWindow is how long an event id starts nothing when sent again:
+// the server's idempotency period for event ids
+// (consts.FunctionIdempotencyPeriod).
+const eventDedupWindow = 24 * time.Hour
+
+// dedupExpiredLocked reports whether an event id already stored was last
+// accepted at least eventDedupWindow ago, and if so accepts it again now.
+func (e *Engine) dedupExpiredLocked(id string, now time.Time) bool {
+	last, ok := e.reaccepted[id]
+	if !ok {
+		old, err := e.store.Event(e.ctx, id)
+		if err != nil {
+			return false
+		}
+		last = old.ReceivedAt
+	}
+	if now.Sub(last) < eventDedupWindow {
+		return false
+	}
+	if e.reaccepted == nil {
+		e.reaccepted = map[string]time.Time{}
+	}
+	if len(e.reaccepted) >= 1024 {
+		for k, t := range e.reaccepted {
+			if now.Sub(t) >= eventDedupWindow {
+				delete(e.reaccepted, k) // expired: the stored, older time says the same
+			}
+		}
+	}
+	e.reaccepted[id] = now
+	return true
 }
 
 // storeError is a Store failure while accepting input: unlike a validation

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -152,4 +153,30 @@ func TestLifecycleErrorKeepsTheSDKErrorName(t *testing.T) {
 	h.send("test/doomed", map[string]any{})
 	ev := <-got
 	require.Equal(t, map[string]any{"error": "NonRetriableError", "message": "scenario failure", "name": "NonRetriableError"}, ev["data"].(map[string]any)["error"])
+}
+
+// TestEventIDDedupLastsADay: an event sent again with the same id starts no
+// run for 24 hours (the server's idempotency period for event ids,
+// consts.FunctionIdempotencyPeriod); after that it starts runs again, and the
+// window starts over.
+func TestEventIDDedupLastsADay(t *testing.T) {
+	t.Parallel()
+	clk := engine.NewVirtualClock(t0)
+	h := newHarness(t, engine.Options{Clock: clk, Retention: -1}, func(c call) reply { return ok(`1`) })
+	h.mustRegister(h.fn("dedupe", nil))
+	send := func() {
+		status, out := h.post("/e/test", []byte(`{"name":"test/dedupe","id":"order-1","data":{}}`), nil)
+		require.Equal(t, 200, status, "%v", out)
+		waitUntil(t, h.eng.Idle)
+	}
+	send()
+	clk.Advance(24*time.Hour - time.Second)
+	send()
+	require.Len(t, runsOf(h.eng, "app-dedupe"), 1, "deduplicated within 24 h")
+	clk.Advance(time.Second)
+	send()
+	require.Len(t, runsOf(h.eng, "app-dedupe"), 2, "runs again after 24 h")
+	clk.Advance(time.Hour)
+	send()
+	require.Len(t, runsOf(h.eng, "app-dedupe"), 2, "a new window started with the second run")
 }
