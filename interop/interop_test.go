@@ -3,7 +3,9 @@ package interop_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +68,22 @@ func (s *suite) run(t *testing.T, eventID string) engine.Run {
 	return runs[0]
 }
 
+// waitRun waits for a run that satisfies pred and returns it.
+func (s *suite) waitRun(t *testing.T, pred func(engine.Run) bool) engine.Run {
+	t.Helper()
+	var found engine.Run
+	require.NoError(t, s.eng.WaitFor(waitCtx(t), func(runs []engine.Run) bool {
+		for _, r := range runs {
+			if pred(r) {
+				found = r
+				return true
+			}
+		}
+		return false
+	}))
+	return found
+}
+
 // completed asserts the run completed with this JSON output.
 func completed(t *testing.T, r engine.Run, output string) {
 	t.Helper()
@@ -73,17 +91,14 @@ func completed(t *testing.T, r engine.Run, output string) {
 	require.JSONEq(t, output, string(r.Output))
 }
 
-// boundedCalls asserts the app was called at most max times for a function
-// and that every call named exactly one step.
-func (s *suite) boundedCalls(t *testing.T, fn string, max int) {
+// boundedCalls asserts the app was called at most max times for a run.
+func (s *suite) boundedCalls(t *testing.T, r engine.Run, max int) {
 	t.Helper()
-	calls := s.app.Calls(appID + "-" + fn)
-	t.Logf("%d calls to %s", len(calls), fn)
+	calls := s.app.RunCalls(r.ID)
+	t.Logf("%d calls for run %s of %s", len(calls), r.ID, r.FunctionID)
 	require.NotEmpty(t, calls)
-	require.LessOrEqual(t, len(calls), max, "calls to %s: %+v", fn, calls)
-	for _, c := range calls {
-		require.Len(t, c.StepIDs, 1, "a call to %s names one stepId: %+v", fn, c)
-	}
+	require.LessOrEqual(t, len(calls), max, "calls for %s: %+v", r.FunctionID, calls)
+	require.Equal(t, r.Calls, len(calls), "the engine's count of calls")
 }
 
 func TestJavaScriptSDK(t *testing.T) {
@@ -93,7 +108,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/steps", map[string]any{"n": 4}))
 			completed(t, r, `{"a":5,"b":50}`)
-			s.boundedCalls(t, "steps", 4)
+			s.boundedCalls(t, r, 4)
 		})
 		t.Run("sleep", func(t *testing.T) {
 			t.Parallel()
@@ -102,7 +117,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			var out struct{ SleptMs int64 }
 			require.NoError(t, json.Unmarshal(r.Output, &out))
 			require.GreaterOrEqual(t, out.SleptMs, int64(1000), "the run resumed before its 1s sleep ended")
-			s.boundedCalls(t, "sleep", 5)
+			s.boundedCalls(t, r, 5)
 		})
 		t.Run("wait-matched", func(t *testing.T) {
 			t.Parallel()
@@ -151,7 +166,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/parallel", map[string]any{}))
 			completed(t, r, `{"parts":"ABC"}`)
-			s.boundedCalls(t, "parallel", 8)
+			s.boundedCalls(t, r, 8)
 		})
 		t.Run("retried-step", func(t *testing.T) {
 			t.Parallel()
@@ -168,7 +183,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			require.Equal(t, engine.StatusFailed, r.Status, "%s", r.Output)
 			require.NotNil(t, r.Error)
 			require.Contains(t, r.Error.Message, "no point retrying")
-			s.boundedCalls(t, "failing", 3)
+			s.boundedCalls(t, r, 3)
 		})
 		t.Run("concurrency", func(t *testing.T) {
 			t.Parallel()
@@ -179,6 +194,68 @@ func TestJavaScriptSDK(t *testing.T) {
 			for _, id := range ids {
 				completed(t, s.run(t, id), `{"seen":1}`)
 			}
+		})
+		t.Run("on-failure", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/on-failure", map[string]any{}))
+			require.Equal(t, engine.StatusFailed, r.Status, "%s", r.Output)
+			handler := s.waitRun(t, func(c engine.Run) bool {
+				return c.FunctionID == appID+"-with-on-failure-failure" && c.Status.Done()
+			})
+			completed(t, handler, `{"failedWith":"boom","original":"interop/on-failure"}`)
+		})
+		t.Run("cancel-on", func(t *testing.T) {
+			t.Parallel()
+			id := s.send(t, "interop/cancellable", map[string]any{"id": 9})
+			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]engine.Run) bool {
+				runs := s.eng.RunsForEvent(id)
+				return len(runs) == 1 && len(runs[0].Steps) == 1
+			}))
+			s.send(t, "interop/cancel", map[string]any{"id": 8})
+			s.send(t, "interop/cancel", map[string]any{"id": 9})
+			require.Equal(t, engine.StatusCancelled, s.run(t, id).Status)
+		})
+		t.Run("batch", func(t *testing.T) {
+			t.Parallel()
+			ids := s.sendMany(t,
+				map[string]any{"name": "interop/batch", "data": map[string]any{"n": 1}},
+				map[string]any{"name": "interop/batch", "data": map[string]any{"n": 2}},
+				map[string]any{"name": "interop/batch", "data": map[string]any{"n": 3}})
+			r := s.waitRun(t, func(c engine.Run) bool { return c.FunctionID == appID+"-batch" && c.Status.Done() })
+			require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+			require.ElementsMatch(t, ids, r.EventIDs)
+			var out struct{ Ns []int }
+			require.NoError(t, json.Unmarshal(r.Output, &out))
+			require.ElementsMatch(t, []int{1, 2, 3}, out.Ns)
+		})
+		t.Run("debounce", func(t *testing.T) {
+			t.Parallel()
+			ids := s.sendMany(t,
+				map[string]any{"name": "interop/debounce", "data": map[string]any{"key": "a", "n": 1}},
+				map[string]any{"name": "interop/debounce", "data": map[string]any{"key": "a", "n": 2}},
+				map[string]any{"name": "interop/debounce", "data": map[string]any{"key": "a", "n": 3}})
+			r := s.waitRun(t, func(c engine.Run) bool { return c.FunctionID == appID+"-debounced" && c.Status.Done() })
+			completed(t, r, `{"last":3}`)
+			require.Equal(t, []string{ids[2]}, r.EventIDs)
+		})
+		t.Run("sleep-until", func(t *testing.T) {
+			t.Parallel()
+			until := time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano)
+			r := s.run(t, s.send(t, "interop/sleep-until", map[string]any{"until": until}))
+			completed(t, r, `true`)
+		})
+		t.Run("function-finished", func(t *testing.T) {
+			t.Parallel()
+			s.run(t, s.send(t, "interop/steps", map[string]any{"n": 1}))
+			r := s.waitRun(t, func(c engine.Run) bool {
+				return c.FunctionID == appID+"-on-finished" && c.Status.Done() && strings.Contains(string(c.Output), `"a":2`)
+			})
+			completed(t, r, `{"fn":"interop-js-steps","result":{"a":2,"b":20}}`)
+		})
+		t.Run("invoke-failing", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/invoke-failing", map[string]any{}))
+			completed(t, r, `{"caught":"NonRetriableError: no point retrying"}`)
 		})
 		t.Run("idempotency", func(t *testing.T) {
 			t.Parallel()
@@ -191,4 +268,27 @@ func TestJavaScriptSDK(t *testing.T) {
 			require.Empty(t, s.eng.RunsForEvent(ids[1]), "a second event with the same idempotency key starts no run")
 		})
 	})
+
+	// Every call names exactly one step (the SDK reads the first stepId), and
+	// no run was called more often than its steps need.
+	calls := s.app.All()
+	for _, c := range calls {
+		if c.Method == http.MethodPost {
+			require.Len(t, c.StepIDs, 1, "a call names one stepId: %+v", c)
+		}
+	}
+	// Runs started by lifecycle events may still be going.
+	require.NoError(t, s.eng.WaitFor(waitCtx(t), func(runs []engine.Run) bool {
+		for _, r := range runs {
+			if !r.Status.Done() {
+				return false
+			}
+		}
+		return true
+	}))
+	runs := s.eng.Runs()
+	t.Logf("%d runs, %d requests to the app", len(runs), len(calls))
+	for _, r := range runs {
+		require.LessOrEqual(t, len(s.app.RunCalls(r.ID)), 6, "run %s of %s", r.ID, r.FunctionID)
+	}
 }

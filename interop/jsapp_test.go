@@ -1,7 +1,10 @@
 package interop_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -33,6 +36,7 @@ type jsApp struct {
 type appCall struct {
 	Method  string
 	FnID    string
+	RunID   string
 	StepIDs []string
 }
 
@@ -94,8 +98,20 @@ func startJSApp(t *testing.T, engineURL string) *jsApp {
 	proxy.Transport = transport
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var req struct {
+			Ctx struct {
+				RunID string `json:"run_id"`
+			} `json:"ctx"`
+		}
+		_ = json.Unmarshal(body, &req)
 		a.mu.Lock()
-		a.calls = append(a.calls, appCall{Method: r.Method, FnID: q.Get("fnId"), StepIDs: q["stepId"]})
+		a.calls = append(a.calls, appCall{Method: r.Method, FnID: q.Get("fnId"), RunID: req.Ctx.RunID, StepIDs: q["stepId"]})
 		a.mu.Unlock()
 		proxy.ServeHTTP(w, r)
 	}))
@@ -107,13 +123,13 @@ func startJSApp(t *testing.T, engineURL string) *jsApp {
 	return a
 }
 
-// Calls returns the POST requests made for a function (its composite ID).
-func (a *jsApp) Calls(fnID string) []appCall {
+// RunCalls returns the calls made for a run.
+func (a *jsApp) RunCalls(runID string) []appCall {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []appCall
 	for _, c := range a.calls {
-		if c.Method == http.MethodPost && c.FnID == fnID {
+		if c.Method == http.MethodPost && c.RunID == runID {
 			out = append(out, c)
 		}
 	}

@@ -121,9 +121,75 @@ const once = inngest.createFunction(
   async ({ event }) => ({ key: event.data.key }),
 );
 
+const withOnFailure = inngest.createFunction(
+  {
+    id: "with-on-failure",
+    retries: 0,
+    triggers: [{ event: "interop/on-failure" }],
+    onFailure: async ({ event, error, step }) =>
+      step.run("record", () => ({ failedWith: error.message, original: event.data.event.name })),
+  },
+  async () => {
+    throw new Error("boom");
+  },
+);
+
+const cancellable = inngest.createFunction(
+  {
+    id: "cancellable",
+    cancelOn: [{ event: "interop/cancel", if: "event.data.id == async.data.id" }],
+    triggers: [{ event: "interop/cancellable" }],
+  },
+  async ({ step }) => {
+    await step.sleep("long", "1m");
+    return "not cancelled";
+  },
+);
+
+const batch = inngest.createFunction(
+  { id: "batch", batchEvents: { maxSize: 3, timeout: "5s" }, triggers: [{ event: "interop/batch" }] },
+  async ({ events }) => ({ ns: events.map((e) => e.data.n) }),
+);
+
+const debounced = inngest.createFunction(
+  { id: "debounced", debounce: { period: "1s", key: "event.data.key" }, triggers: [{ event: "interop/debounce" }] },
+  async ({ event }) => ({ last: event.data.n }),
+);
+
+const sleepUntil = inngest.createFunction(
+  { id: "sleep-until", triggers: [{ event: "interop/sleep-until" }] },
+  async ({ event, step }) => {
+    await step.sleepUntil("until", new Date(event.data.until));
+    return step.run("after", () => Date.now() >= Date.parse(event.data.until));
+  },
+);
+
+const onFinished = inngest.createFunction(
+  {
+    id: "on-finished",
+    triggers: [{ event: "inngest/function.finished", if: "event.data.function_id == 'interop-js-steps'" }],
+  },
+  async ({ event }) => ({ fn: event.data.function_id, result: event.data.result }),
+);
+
+const invokeFailing = inngest.createFunction(
+  { id: "invoke-failing", triggers: [{ event: "interop/invoke-failing" }] },
+  async ({ step }) => {
+    try {
+      await step.invoke("call-failing", { function: failing, data: {} });
+      return { caught: null };
+    } catch (err) {
+      return { caught: err.name + ": " + err.message };
+    }
+  },
+);
+
 const handler = serve({
   client: inngest,
-  functions: [steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once],
+  functions: [
+    steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
+    withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing,
+  ],
 });
 
 const server = http.createServer(handler);
