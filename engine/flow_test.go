@@ -149,14 +149,16 @@ func TestFlowConcurrencyAndPriority(t *testing.T) {
 	other := h.send("test/conc", map[string]any{"user_id": "u2", "name": "other"})
 	h.waitRuns(other, 1) // a different key is not limited
 	b := h.send("test/conc", map[string]any{"user_id": "u1", "name": "b"})
-	time.Sleep(20 * time.Millisecond)
+	// Quiet with only a's call in flight: b's call has been tried and parked.
+	waitUntil(t, func() bool { return h.eng.Quiet(1) })
 	require.False(t, app.started("b")(), "b waits for a's slot")
 
 	p0 := h.send("test/prio", map[string]any{"name": "p-first", "block": true})
 	waitUntil(t, app.started("p-first"))
 	pl := h.send("test/prio", map[string]any{"name": "p-low", "p": 0})
 	ph := h.send("test/prio", map[string]any{"name": "p-high", "p": 100})
-	time.Sleep(20 * time.Millisecond)
+	// Both are parked behind p-first (a and p-first are in flight).
+	waitUntil(t, func() bool { return h.eng.Quiet(2) })
 	release()
 	for _, id := range []string{a, b, p0, pl, ph} {
 		h.waitRuns(id, 1)

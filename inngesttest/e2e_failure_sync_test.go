@@ -63,8 +63,8 @@ func TestE2EFailureHandlers(t *testing.T) {
 		}
 		return done == 2
 	})
-	// Give a duplicate handler run the chance to show up before counting.
-	time.Sleep(20 * time.Millisecond)
+	// Count once the engine is idle: a duplicate handler run would exist by then.
+	require.Eventually(t, env.Engine().Idle, 10*time.Second, time.Millisecond)
 	require.Len(t, runsOf(env, "charge-failure"), 1)
 	require.Len(t, runsOf(env, "alert"), 1)
 

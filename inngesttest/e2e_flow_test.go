@@ -61,7 +61,10 @@ func TestE2EConcurrency(t *testing.T) {
 			active := map[string]int{}
 			peak := map[string]int{}
 			u2started := make(chan struct{})
-			var once sync.Once
+			release := make(chan struct{})
+			var once, releaseOnce sync.Once
+			releaseFirst := func() { releaseOnce.Do(func() { close(release) }) }
+			t.Cleanup(releaseFirst)
 			fn := newFn(t, env, inngest.FunctionOpts{ID: "limited", Concurrency: []inngest.Concurrency{{Limit: 1, Key: key}}},
 				inngest.OnEvent(e2eStarted),
 				func(ctx context.Context, in inngest.Input[e2eData]) (string, error) {
@@ -85,16 +88,10 @@ func TestE2EConcurrency(t *testing.T) {
 							return "u2", nil
 						}
 						if in.Event.Data.N == 0 {
-							// The first u1 run waits (a bounded time) for u2's step to
-							// start: it can only when different keys run concurrently.
-							select {
-							case <-u2started:
-								return "overlapped", nil
-							case <-time.After(300 * time.Millisecond):
-								return "serial", nil
-							}
+							// The first u1 run holds its slot until the test lets go.
+							<-release
+							return "first", nil
 						}
-						time.Sleep(5 * time.Millisecond)
 						return "u1", nil
 					})
 				})
@@ -104,18 +101,30 @@ func TestE2EConcurrency(t *testing.T) {
 				return len(runs) == 1 && runs[0].Calls == 1
 			})
 			more := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 1}), e2eStarted.New(e2eData{User: "u1", N: 2}), e2eStarted.New(e2eData{User: "u2"}))
-			first := env.WaitForRun(t, ids[0])
+			if key == "" {
+				// Quiet with only the first call in flight: every other run has
+				// been tried and held back, none is about to start.
+				require.Eventually(t, func() bool { return env.Engine().Quiet(1) }, 10*time.Second, time.Millisecond)
+				select {
+				case <-u2started:
+					t.Fatal("u2 started while the function's only slot was held")
+				default:
+				}
+			} else {
+				// A different key runs to the end while the first u1 run holds its slot.
+				inngesttest.RequireOutput(t, env.WaitForRun(t, more[2]), `"u2"`)
+			}
+			releaseFirst()
+			inngesttest.RequireOutput(t, env.WaitForRun(t, ids[0]), `"first"`)
 			for _, id := range more {
 				inngesttest.RequireCompleted(t, env.WaitForRun(t, id))
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			if key == "" {
-				inngesttest.RequireOutput(t, first, `"serial"`)
 				require.Equal(t, 1, peak["all"], "two runs of the function overlapped")
 				return
 			}
-			inngesttest.RequireOutput(t, first, `"overlapped"`)
 			require.Equal(t, 1, peak["u1"], "two runs of the same key overlapped")
 		})
 	}

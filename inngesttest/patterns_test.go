@@ -220,6 +220,11 @@ func TestConcurrencyPerUser(t *testing.T) {
 	var mu sync.Mutex
 	active := map[string]int{}
 	maxActive := map[string]int{}
+	entered := make(chan int, 4)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseAll)
 	fn, err := inngest.NewFunction(env.Client(),
 		inngest.FunctionOpts{ID: "process", Concurrency: []inngest.Concurrency{{Limit: 1, Key: "event.data.user_id"}}},
 		inngest.OnEvent(jobQueued),
@@ -230,7 +235,10 @@ func TestConcurrencyPerUser(t *testing.T) {
 				active[u]++
 				maxActive[u] = max(maxActive[u], active[u])
 				mu.Unlock()
-				time.Sleep(20 * time.Millisecond) // give an overlapping run the chance to show up
+				if u == "u1" {
+					entered <- in.Event.Data.N
+					<-release // hold the slot until every other run had its chance
+				}
 				mu.Lock()
 				active[u]--
 				mu.Unlock()
@@ -242,6 +250,13 @@ func TestConcurrencyPerUser(t *testing.T) {
 	ids := env.Send(t,
 		jobQueued.New(job{UserID: "u1", N: 1}), jobQueued.New(job{UserID: "u1", N: 2}),
 		jobQueued.New(job{UserID: "u1", N: 3}), jobQueued.New(job{UserID: "u2", N: 4}))
+	<-entered
+	// u2 is not limited by u1's slot: it finishes while u1 holds its own.
+	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[3]), "4")
+	// Quiet with one u1 call in flight: the other u1 runs were tried and held back.
+	require.Eventually(t, func() bool { return env.Engine().Quiet(1) }, 10*time.Second, time.Millisecond)
+	require.Len(t, entered, 0, "a second u1 run started while the first held the slot")
+	releaseAll()
 	for i, id := range ids {
 		inngesttest.RequireOutput(t, env.WaitForRun(t, id), fmt.Sprint(i+1))
 	}

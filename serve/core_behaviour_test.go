@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -107,7 +106,6 @@ func TestStepMisuseErrors(t *testing.T) {
 	dup, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "dup"}, inngest.OnEvent(smokeEvent),
 		func(ctx context.Context, in inngest.Input[smokeIn]) ([]int, error) {
 			branch := func(ctx context.Context) (int, error) {
-				time.Sleep(time.Millisecond)
 				return step.Run(ctx, "same", func(ctx context.Context) (int, error) { return 1, nil })
 			}
 			out, err := step.Parallel(ctx, branch, branch)

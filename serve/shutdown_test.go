@@ -97,7 +97,9 @@ func TestShutdownDrainsInFlightCalls(t *testing.T) {
 
 	// New calls are refused as retriable once Shutdown has begun.
 	var refused callResult
+	deadline := time.Now().Add(10 * time.Second)
 	for {
+		require.True(t, time.Now().Before(deadline), "Shutdown never began refusing calls")
 		// A call to a missing function answers 404 at once until Shutdown begins.
 		refused = postFn(srv.URL, "drain-missing")
 		require.NoError(t, refused.err)
@@ -105,7 +107,7 @@ func TestShutdownDrainsInFlightCalls(t *testing.T) {
 			break
 		}
 		require.Equal(t, http.StatusNotFound, refused.status, "%s", refused.body)
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) // poll interval, bounded by deadline
 	}
 	refused = postCall(srv.URL)
 	require.NoError(t, refused.err)
