@@ -53,6 +53,8 @@ type Engine struct {
 	reaccepted map[string]time.Time
 	// lastPrune is when pruneLocked last ran (engine time).
 	lastPrune time.Time
+	// flowSaves counts saved flow records (see saveFlowLocked).
+	flowSaves uint64
 }
 
 // New returns a started engine. Call Close to stop it.
@@ -99,6 +101,9 @@ func (e *Engine) restore() error {
 		if _, err := e.installApp(a, false); err != nil {
 			return err
 		}
+	}
+	if err := e.restoreFlowsLocked(e.clock.Now()); err != nil {
+		return err
 	}
 	timers, err := e.store.Timers(e.ctx)
 	if err != nil {

@@ -69,7 +69,7 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 		}
 	}
 	if fn := e.fns[r.FunctionID]; fn != nil && fn.singleton != nil {
-		fn.singleton.Done(r.Keys["singleton"], r.ID)
+		e.singletonDoneLocked(fn.singleton, r.Keys["singleton"], r.ID)
 	}
 	e.saveRunLocked(r)
 

@@ -31,10 +31,11 @@ type trigger struct {
 }
 
 type concLimit struct {
-	scope string // fn, env, account
-	limit int
-	key   *expr.Program
-	sem   *flow.Concurrency // nil for env/account: looked up in Engine.shared
+	scope  string // fn, env, account
+	limit  int
+	keySrc string
+	key    *expr.Program
+	sem    *flow.Concurrency // nil for env/account: looked up in Engine.shared
 }
 
 type cancelDef struct {
@@ -47,6 +48,7 @@ type cancelDef struct {
 type fnState struct {
 	app         *appState
 	def         wire.Function
+	config      string // fnConfigDigest(def)
 	id          string
 	uuid        string
 	url         string
@@ -56,27 +58,30 @@ type fnState struct {
 	conc        []concLimit
 	throttle    *flow.Throttle
 	throttleKey *expr.Program
-	rateLimit   *flow.RateLimit
-	rateKey     *expr.Program
-	idem        *flow.Idempotency
-	idemKey     *expr.Program
-	debounce    *flow.Debounce[json.RawMessage]
-	debounceKey *expr.Program
-	batch       *flow.Batch[json.RawMessage]
-	batchKey    *expr.Program
-	batchIf     *expr.Program
-	singleton   *flow.Singleton
-	singleKey   *expr.Program
-	singleMode  string
-	priority    *expr.Program
-	cancels     []cancelDef
-	startTO     time.Duration
-	finishTO    time.Duration
+	// throttlePeriod and ratePeriod are the options' periods.
+	throttlePeriod time.Duration
+	rateLimit      *flow.RateLimit
+	rateKey        *expr.Program
+	ratePeriod     time.Duration
+	idem           *flow.Idempotency
+	idemKey        *expr.Program
+	debounce       *flow.Debounce[json.RawMessage]
+	debounceKey    *expr.Program
+	batch          *flow.Batch[json.RawMessage]
+	batchKey       *expr.Program
+	batchIf        *expr.Program
+	singleton      *flow.Singleton
+	singleKey      *expr.Program
+	singleMode     string
+	priority       *expr.Program
+	cancels        []cancelDef
+	startTO        time.Duration
+	finishTO       time.Duration
 }
 
 // buildFunction compiles a validated function definition.
 func buildFunction(app *appState, f wire.Function) (*fnState, error) {
-	fs := &fnState{app: app, def: f, id: f.ID, uuid: fnUUID(app.rec.ID, f.ID)}
+	fs := &fnState{app: app, def: f, config: fnConfigDigest(f), id: f.ID, uuid: fnUUID(app.rec.ID, f.ID)}
 	for _, s := range f.Steps {
 		fs.url = s.Runtime.URL
 		retries := defaultRetries
@@ -113,7 +118,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 		if c.Limit <= 0 {
 			continue
 		}
-		cl := concLimit{scope: strings.ToLower(c.Scope), limit: c.Limit}
+		cl := concLimit{scope: strings.ToLower(c.Scope), limit: c.Limit, keySrc: strings.TrimSpace(c.Key)}
 		if cl.scope == "" {
 			cl.scope = "fn"
 		}
@@ -128,6 +133,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 	if t := f.Throttle; t != nil {
 		period, _ := timestr.Parse(t.Period)
 		fs.throttle = flow.NewThrottle(max(t.Limit, 1), period, t.Burst)
+		fs.throttlePeriod = period
 		if fs.throttleKey, err = keyOf(t.Key); err != nil {
 			return nil, err
 		}
@@ -137,6 +143,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 	if r := f.RateLimit; r != nil && f.Idempotency == "" {
 		period, _ := timestr.Parse(r.Period)
 		fs.rateLimit = flow.NewRateLimit(r.Limit, period)
+		fs.ratePeriod = period
 		if fs.rateKey, err = keyOf(r.Key); err != nil {
 			return nil, err
 		}

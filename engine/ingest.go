@@ -133,21 +133,46 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
 // the server implements as a rate limit) dropped the event.
 func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string) (rateLimited bool) {
 	vars := exprVars(rec.Raw, nil)
-	if fn.rateLimit != nil && !fn.rateLimit.Allow(evalKey(fn.rateKey, vars), now) {
-		e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
-		return true
+	if fn.rateLimit != nil {
+		key := evalKey(fn.rateKey, vars)
+		save := e.editKeyedLocked(fn, FlowRateLimit, key)
+		if !fn.rateLimit.Allow(key, now) {
+			e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
+			return true
+		}
+		save()
 	}
-	if fn.idem != nil && !fn.idem.FirstSeen(evalKey(fn.idemKey, vars), now) {
-		e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
-		return true
+	if fn.idem != nil {
+		key := evalKey(fn.idemKey, vars)
+		save := e.editKeyedLocked(fn, FlowIdempotency, key)
+		if !fn.idem.FirstSeen(key, now) {
+			e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
+			return true
+		}
+		save()
 	}
 	if fn.debounce != nil && correlation == "" {
-		fn.debounce.Add(evalKey(fn.debounceKey, vars), rec.Raw, now)
+		// Series already due start first, so that every buffered series
+		// has its own stored record.
+		if next, ok := fn.debounce.NextDue(); ok && !next.After(now) {
+			e.debounceDueLocked(fn.id, now)
+		}
+		key := evalKey(fn.debounceKey, vars)
+		save := e.editDebounceLocked(fn, key)
+		fn.debounce.Add(key, rec.Raw, now)
+		save()
 		e.rescheduleFlowLocked(fn, TimerDebounce)
 		return false
 	}
 	if fn.batch != nil && correlation == "" && (fn.batchIf == nil || evalBool(fn.batchIf, vars)) {
-		if full := fn.batch.Add(evalKey(fn.batchKey, vars), rec.Raw, now); full != nil {
+		if next, ok := fn.batch.NextDue(); ok && !next.After(now) {
+			e.batchDueLocked(fn.id, now)
+		}
+		key := evalKey(fn.batchKey, vars)
+		save := e.editBatchLocked(fn, key)
+		full := fn.batch.Add(key, rec.Raw, now)
+		save()
+		if full != nil {
 			e.createRunLocked(fn, full, now, "", "")
 		}
 		e.rescheduleFlowLocked(fn, TimerBatch)
@@ -181,6 +206,10 @@ func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
 		return
 	}
 	for _, f := range fn.debounce.Due(now) {
+		e.onRollbackLocked(func() {
+			fn.debounce.Restore(flow.DebounceSeries[json.RawMessage]{Key: f.Key, Event: f.Event, First: f.First, FireAt: f.FireAt})
+		})
+		_ = e.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, f.Key)
 		e.createRunLocked(fn, []json.RawMessage{f.Event}, now, "", "")
 	}
 	e.rescheduleFlowLocked(fn, TimerDebounce)
@@ -192,6 +221,10 @@ func (e *Engine) batchDueLocked(fnID string, now time.Time) {
 		return
 	}
 	for _, f := range fn.batch.Due(now) {
+		e.onRollbackLocked(func() {
+			fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: f.Key, Events: f.Events, Deadline: f.FireAt})
+		})
+		_ = e.store.DeleteFlow(e.ctx, fn.id, FlowBatch, f.Key)
 		e.createRunLocked(fn, f.Events, now, "", "")
 	}
 	e.rescheduleFlowLocked(fn, TimerBatch)
@@ -240,7 +273,7 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 	if fn.singleton != nil {
 		key := evalKey(fn.singleKey, vars)
 		r.Keys["singleton"] = key
-		start, cancelID := fn.singleton.Start(key, r.ID)
+		start, cancelID := e.singletonStartLocked(fn.singleton, key, r.ID)
 		if !start {
 			e.log.Debug("inngest: singleton skipped run", "fn", fn.id)
 			return nil
@@ -261,7 +294,10 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 	}
 	startAt := now
 	if fn.throttle != nil {
-		startAt = fn.throttle.Reserve(evalKey(fn.throttleKey, vars), now)
+		key := evalKey(fn.throttleKey, vars)
+		save := e.editKeyedLocked(fn, FlowThrottle, key)
+		startAt = fn.throttle.Reserve(key, now)
+		save()
 	}
 	if startAt.After(now) {
 		e.scheduleLocked(TimerItem{Kind: TimerStart, At: startAt, RunID: r.ID, Priority: r.Priority})

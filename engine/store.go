@@ -92,8 +92,8 @@ type Store interface {
 //
 // When Tx fails, the step is undone in memory too and retried: an /e request
 // answers 500 (the SDK retries it with the same event IDs), a timer or call
-// result is tried again a second later. Syncing an app is not transactional,
-// and flow-control state (see Store) is not rolled back.
+// result is tried again a second later; in-memory flow-control state is
+// restored as well. Syncing an app is not transactional.
 //
 // Tx must run fn with a Store bound to one transaction (reads included, so fn
 // sees its own writes), commit when fn returns nil and roll back otherwise,

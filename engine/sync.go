@@ -54,6 +54,7 @@ func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	if err := e.store.SaveApp(e.ctx, rec); err != nil {
 		return syncResult{}, err
 	}
+	e.dropStaleFlowsLocked()
 	return syncResult{modified: true, syncID: rec.SyncID, appID: rec.ID}, nil
 }
 
@@ -67,6 +68,13 @@ func (s *syncError) Error() string { return s.msg }
 
 // installApp (re)builds an app's functions from its record, replacing the
 // previous sync's functions. Cron timers are (re)scheduled when schedule is set.
+//
+// A function whose configuration did not change keeps its state: its
+// flow-control state (buffers, limiters, singleton holders, concurrency
+// slots) and its debounce, batch and cron timers. A changed function starts
+// with fresh flow-control state, except that its function-scoped
+// concurrency limits keep counting the calls in flight (same scope and key
+// expression), so that those calls never put it over its new limit.
 func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	var req wire.RegisterRequest
 	if err := json.Unmarshal(rec.Config, &req); err != nil {
@@ -80,8 +88,26 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 		}
 		app.fns = append(app.fns, fs)
 	}
+	kept := map[string]bool{}
 	if old := e.apps[rec.Name]; old != nil {
+		for i, fs := range app.fns {
+			for _, o := range old.fns {
+				if o.id != fs.id {
+					continue
+				}
+				if o.config == fs.config {
+					o.app = app
+					app.fns[i] = o
+					kept[o.id] = true
+				} else {
+					fs.adoptConcurrency(o)
+				}
+			}
+		}
 		for _, fn := range old.fns {
+			if kept[fn.id] {
+				continue
+			}
 			delete(e.fns, fn.id)
 			for _, tr := range fn.triggers {
 				if tr.sched != nil {
@@ -96,7 +122,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	now := e.clock.Now()
 	for _, fn := range app.fns {
 		e.fns[fn.id] = fn
-		if !schedule {
+		if !schedule || kept[fn.id] {
 			continue
 		}
 		for _, tr := range fn.triggers {
@@ -118,4 +144,22 @@ func (e *Engine) fnOrderLocked() []*fnState {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
+}
+
+// adoptConcurrency makes fn's function-scoped concurrency limits share the
+// slot counts of old's limits with the same key expression, at fn's limit.
+func (fn *fnState) adoptConcurrency(old *fnState) {
+	for i := range fn.conc {
+		c := &fn.conc[i]
+		if c.sem == nil {
+			continue
+		}
+		for _, oc := range old.conc {
+			if oc.sem != nil && oc.keySrc == c.keySrc {
+				c.sem = oc.sem
+				c.sem.SetLimit(c.limit)
+				break
+			}
+		}
+	}
 }

@@ -19,7 +19,11 @@ func NewConcurrency(limit int) *Concurrency {
 }
 
 // Limit returns the per-key limit (zero or less for none).
-func (c *Concurrency) Limit() int { return c.limit }
+func (c *Concurrency) Limit() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.limit
+}
 
 // TryAcquire takes a slot for holder under key and reports whether it
 // succeeded. It is idempotent: a holder that already has a slot gets true

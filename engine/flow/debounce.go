@@ -47,6 +47,7 @@ func (e *debounceEntry[E]) at() (time.Time, uint64) { return e.fireAt, e.seq }
 type DebounceFire[E any] struct {
 	Key    string
 	Event  E
+	First  time.Time // when the series began
 	FireAt time.Time
 }
 
@@ -121,7 +122,7 @@ func (d *Debounce[E]) Due(now time.Time) []DebounceFire[E] {
 	}
 	out := make([]DebounceFire[E], len(due))
 	for i, e := range due {
-		out[i] = DebounceFire[E]{Key: e.key, Event: e.ev, FireAt: e.fireAt}
+		out[i] = DebounceFire[E]{Key: e.key, Event: e.ev, First: e.first, FireAt: e.fireAt}
 	}
 	return out
 }

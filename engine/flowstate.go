@@ -1,0 +1,246 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// This file keeps the flow-control state that decides whether an accepted
+// event becomes a run (debounce and batch buffers, rate-limit, throttle and
+// idempotency keys) in the Store as FlowRecords, restores it at start, and
+// undoes in-memory changes whose transaction rolled back. Singleton holders
+// are rebuilt from the stored runs; concurrency slots belong to calls in
+// flight, which a restart makes again.
+
+// flowPruneEvery is how many flow records the engine saves between two
+// PruneFlows of expired records.
+const flowPruneEvery = 1024
+
+// fnConfigDigest identifies a function's configuration: flow-control state is
+// kept across a re-sync, and restored at start, only for the same digest.
+func fnConfigDigest(f wire.Function) string {
+	b, _ := json.Marshal(f)
+	sum := sha256.Sum256(canonical(b))
+	return hex.EncodeToString(sum[:])
+}
+
+// keyedFlow is a limiter whose per-key state is a list of times.
+type keyedFlow interface {
+	KeyState(key string) []time.Time
+	SetKeyState(key string, state []time.Time)
+}
+
+// keyed returns fn's limiter of kind and how long its state matters after
+// its latest time, or nil.
+func (fn *fnState) keyed(kind FlowKind) (keyedFlow, time.Duration) {
+	switch kind {
+	case FlowRateLimit:
+		if fn.rateLimit != nil {
+			return fn.rateLimit, fn.ratePeriod
+		}
+	case FlowThrottle:
+		if fn.throttle != nil {
+			return fn.throttle, fn.throttlePeriod
+		}
+	case FlowIdempotency:
+		if fn.idem != nil {
+			return fn.idem, flow.DefaultIdempotencyTTL
+		}
+	}
+	return nil, 0
+}
+
+// editKeyedLocked is called before a keyed limiter of fn changes key: a
+// rollback restores the key's current state, and the returned function
+// stores the state the change left.
+func (e *Engine) editKeyedLocked(fn *fnState, kind FlowKind, key string) (save func()) {
+	k, period := fn.keyed(kind)
+	before := k.KeyState(key)
+	e.onRollbackLocked(func() { k.SetKeyState(key, before) })
+	return func() {
+		state := k.KeyState(key)
+		if len(state) == 0 {
+			_ = e.store.DeleteFlow(e.ctx, fn.id, kind, key)
+			return
+		}
+		data, _ := json.Marshal(state)
+		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: kind, Key: key, Config: fn.config, Data: data,
+			Expires: slices.MaxFunc(state, time.Time.Compare).Add(period)})
+	}
+}
+
+// debounceData is a stored debounce series.
+type debounceData struct {
+	Event  json.RawMessage `json:"event"`
+	First  time.Time       `json:"first"`
+	FireAt time.Time       `json:"fire_at"`
+}
+
+// batchData is a stored open batch.
+type batchData struct {
+	Events   []json.RawMessage `json:"events"`
+	Deadline time.Time         `json:"deadline"`
+}
+
+// editDebounceLocked is editKeyedLocked for fn's debounce series of key.
+func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
+	d := fn.debounce
+	before, had := d.Series(key)
+	e.onRollbackLocked(func() {
+		if had {
+			d.Restore(before)
+		} else {
+			d.Cancel(key)
+		}
+	})
+	return func() {
+		s, ok := d.Series(key)
+		if !ok {
+			_ = e.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, key)
+			return
+		}
+		data, _ := json.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
+		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowDebounce, Key: key, Config: fn.config, Data: data})
+	}
+}
+
+// editBatchLocked is editKeyedLocked for fn's open batch of key.
+func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
+	b := fn.batch
+	before, had := b.Pending(key)
+	e.onRollbackLocked(func() {
+		if had {
+			b.Restore(before)
+		} else {
+			b.Discard(key)
+		}
+	})
+	return func() {
+		p, ok := b.Pending(key)
+		if !ok {
+			_ = e.store.DeleteFlow(e.ctx, fn.id, FlowBatch, key)
+			return
+		}
+		data, _ := json.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
+		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowBatch, Key: key, Config: fn.config, Data: data})
+	}
+}
+
+// saveFlowLocked stores a flow record, pruning expired ones now and then.
+func (e *Engine) saveFlowLocked(rec FlowRecord) {
+	if err := e.store.SaveFlow(e.ctx, rec); err != nil {
+		e.log.Error("inngest: save flow-control state", "fn", rec.FunctionID, "kind", rec.Kind, "err", err)
+	}
+	e.flowSaves++
+	if e.flowSaves%flowPruneEvery == 0 {
+		_ = e.store.PruneFlows(e.ctx, e.clock.Now())
+	}
+}
+
+// singletonStartLocked is flow.Singleton.Start, undone on rollback.
+func (e *Engine) singletonStartLocked(s *flow.Singleton, key, runID string) (bool, string) {
+	before, _ := s.Running(key)
+	e.onRollbackLocked(func() { s.Restore(key, before) })
+	return s.Start(key, runID)
+}
+
+// singletonDoneLocked is flow.Singleton.Done, undone on rollback.
+func (e *Engine) singletonDoneLocked(s *flow.Singleton, key, runID string) {
+	before, _ := s.Running(key)
+	e.onRollbackLocked(func() { s.Restore(key, before) })
+	s.Done(key, runID)
+}
+
+// restoreFlowsLocked reloads the stored flow-control state of the synced
+// functions, dropping the state of functions that are gone or whose
+// configuration changed, and rebuilds singleton holders from the runs that
+// are not done.
+func (e *Engine) restoreFlowsLocked(now time.Time) error {
+	recs, err := e.store.Flows(e.ctx)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		fn := e.fns[rec.FunctionID]
+		if fn == nil || rec.Config != fn.config {
+			if err := e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key); err != nil {
+				return err
+			}
+			continue
+		}
+		if !rec.Expires.IsZero() && !rec.Expires.After(now) {
+			continue
+		}
+		switch rec.Kind {
+		case FlowRateLimit, FlowThrottle, FlowIdempotency:
+			var state []time.Time
+			if k, _ := fn.keyed(rec.Kind); k != nil && json.Unmarshal(rec.Data, &state) == nil {
+				k.SetKeyState(rec.Key, state)
+			}
+		case FlowDebounce:
+			var d debounceData
+			if fn.debounce != nil && json.Unmarshal(rec.Data, &d) == nil {
+				fn.debounce.Restore(flow.DebounceSeries[json.RawMessage]{Key: rec.Key, Event: d.Event, First: d.First, FireAt: d.FireAt})
+			}
+		case FlowBatch:
+			var b batchData
+			if fn.batch != nil && json.Unmarshal(rec.Data, &b) == nil {
+				fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: rec.Key, Events: b.Events, Deadline: b.Deadline})
+			}
+		}
+	}
+	if err := e.store.PruneFlows(e.ctx, now); err != nil {
+		return err
+	}
+	for _, fn := range e.fns {
+		if fn.debounce != nil {
+			e.rescheduleFlowLocked(fn, TimerDebounce)
+		}
+		if fn.batch != nil {
+			e.rescheduleFlowLocked(fn, TimerBatch)
+		}
+	}
+	return e.restoreSingletonsLocked()
+}
+
+// restoreSingletonsLocked makes each singleton function's unfinished runs
+// hold their keys again (the latest run of a key holds it).
+func (e *Engine) restoreSingletonsLocked() error {
+	if !slices.ContainsFunc(e.fnOrderLocked(), func(fn *fnState) bool { return fn.singleton != nil }) {
+		return nil
+	}
+	runs, err := e.store.Runs(e.ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		fn := e.fns[r.FunctionID]
+		key, ok := r.Keys["singleton"]
+		if fn == nil || fn.singleton == nil || !ok || r.Status.Done() {
+			continue
+		}
+		fn.singleton.Restore(key, r.ID)
+	}
+	return nil
+}
+
+// dropStaleFlowsLocked deletes the stored flow-control state of functions
+// that are gone or whose configuration changed (after a sync).
+func (e *Engine) dropStaleFlowsLocked() {
+	recs, err := e.store.Flows(e.ctx)
+	if err != nil {
+		e.log.Error("inngest: list flow-control state", "err", err)
+		return
+	}
+	for _, rec := range recs {
+		if fn := e.fns[rec.FunctionID]; fn == nil || rec.Config != fn.config {
+			_ = e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key)
+		}
+	}
+}
