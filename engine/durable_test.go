@@ -90,7 +90,6 @@ func TestFlowStateSurvivesRestart(t *testing.T) {
 				r.clk.SetAutoAdvance(true)
 				runs := r.waitDone(t, before[0], 1)
 				require.JSONEq(t, `{"n_events":1,"data":{"n":1}}`, string(runs[0].Output))
-				require.Equal(t, t0.Add(2*time.Second), runs[0].StartedAt)
 			},
 		},
 		{
