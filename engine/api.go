@@ -45,6 +45,7 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("GET /v0/runs/{run}/actions", e.handleActions)
 	mux.HandleFunc("GET /v1/events/{id}/runs", e.requireKey(e.handleEventRuns))
 	mux.HandleFunc("GET /v1/runs/{run}", e.requireKey(e.handleRun))
+	mux.HandleFunc("DELETE /v1/runs/{run}", e.requireKey(e.handleCancelRun))
 	mux.HandleFunc("GET /dev", e.requireKey(e.handleDevInfo))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": 200, "message": "OK"})
@@ -477,6 +478,39 @@ func (e *Engine) handleRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": toRecord(run), "metadata": apiMeta(e.clock.Now())})
+}
+
+// handleCancelRun cancels a run (DELETE /v1/runs/{id}), answering as the
+// server does: 200 with an empty body (also when the run has already
+// finished, which leaves it as it is), 404 for an unknown run, 400 for an id
+// that is not a ULID.
+func (e *Engine) handleCancelRun(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("run")
+	if _, err := wire.ULIDTime(id); err != nil {
+		writeJSON(w, http.StatusBadRequest, "application/json", map[string]any{"error": "Invalid run ID: " + id, "data": nil, "status": 400})
+		return
+	}
+	e.mu.Lock()
+	run := e.loadRunLocked(id)
+	var err error
+	if run != nil {
+		err = e.atomicLocked(func() error {
+			e.cancelRunLocked(run, "cancelled via the API")
+			return nil
+		})
+	}
+	e.mu.Unlock()
+	switch {
+	case run == nil:
+		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "Unable to load function run: " + id, "data": nil, "status": 404})
+	case err != nil:
+		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": err.Error(), "data": nil, "status": 500})
+	default:
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set(wire.HeaderServerKind, wire.ServerKindDev)
+		w.WriteHeader(http.StatusOK)
+	}
 }
 
 func (e *Engine) handleEventRuns(w http.ResponseWriter, r *http.Request) {
