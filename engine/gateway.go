@@ -99,7 +99,7 @@ func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessag
 	defer cancel()
 	var body io.Reader
 	if opts.Body != "" {
-		body = strings.NewReader(opts.Body)
+		body = strings.NewReader(gatewayBody(opts.Body))
 	}
 	req, err := http.NewRequestWithContext(ctx, opts.Method, opts.URL, body)
 	if err != nil {
@@ -125,4 +125,15 @@ func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessag
 		"url": opts.URL, "status_code": resp.StatusCode, "headers": hdr, "body": string(b),
 	}})
 	return out
+}
+
+// gatewayBody is the body the server sends for a step.fetch: the SDK's body
+// as it is when it is JSON, else JSON-encoded as a string ("ping" is sent as
+// "\"ping\"").
+func gatewayBody(b string) string {
+	if json.Valid([]byte(b)) {
+		return b
+	}
+	enc, _ := json.Marshal(b)
+	return string(enc)
 }

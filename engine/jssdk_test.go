@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -94,5 +95,41 @@ func TestStepIDQueryReplaced(t *testing.T) {
 	for _, q := range queries {
 		require.Len(t, q["stepId"], 1, "%v", q)
 		require.Equal(t, "app-jsurl", q.Get("fnId"))
+	}
+}
+
+// The server sends a step.fetch body that is not JSON JSON-encoded (as a
+// JSON string) and a JSON body as it is; the JavaScript SDK sends the body it
+// was given as a plain string.
+func TestGatewayBodyEncoding(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, body, sent string }{
+		{"text", "ping", `"ping"`},
+		{"json object", `{"a":1}`, `{"a":1}`},
+		{"json string", `"quoted"`, `"quoted"`},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan string, 1)
+			remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				got <- string(b)
+			}))
+			t.Cleanup(remote.Close)
+			fetch := wire.HashID("fetch", 0)
+			opts, _ := json.Marshal(map[string]any{"url": remote.URL, "method": "POST", "headers": map[string]string{}, "body": tt.body})
+			h := newHarness(t, engine.Options{}, func(c call) reply {
+				if _, done := c.steps()[fetch]; done {
+					return ok(`"done"`)
+				}
+				return ops(`{"op":"Gateway","id":"` + fetch + `","name":"fetch","opts":` + string(opts) + `}`)
+			})
+			h.mustRegister(h.fn("gwbody", nil))
+			id := h.send("test/gwbody", map[string]any{})
+			require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+			require.Equal(t, tt.sent, <-got)
+		})
 	}
 }

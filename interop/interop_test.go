@@ -3,6 +3,7 @@ package interop_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -256,6 +257,26 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/invoke-failing", map[string]any{}))
 			completed(t, r, `{"caught":"NonRetriableError: no point retrying"}`)
+		})
+		t.Run("edges", func(t *testing.T) {
+			t.Parallel()
+			echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusCreated)
+				_, _ = io.WriteString(w, r.Method+" "+r.URL.RequestURI()+" "+string(b))
+			}))
+			t.Cleanup(echo.Close)
+			id := s.send(t, "interop/edges", map[string]any{"id": 5, "url": echo.URL + "/echo"})
+			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]engine.Run) bool {
+				runs := s.eng.RunsForEvent(id)
+				return len(runs) == 1 && len(runs[0].Waits) == 1 || len(runs) == 1 && runs[0].Status.Done()
+			}))
+			s.send(t, "interop/edges.ok", map[string]any{"id": 4, "by": "nobody"})
+			s.send(t, "interop/edges.ok", map[string]any{"id": 5, "by": "bob"})
+			// As on the server: undefined is memoized as null, and step.fetch
+			// sends its string body JSON-encoded.
+			completed(t, s.run(t, id), `{"nothing":null,"later":"now","fetched":"POST /echo?q=1 \"ping\"","status":201,"by":"bob"}`)
 		})
 		t.Run("idempotency", func(t *testing.T) {
 			t.Parallel()

@@ -8,7 +8,7 @@
 "use strict";
 
 const http = require("node:http");
-const { Inngest, NonRetriableError } = require("inngest");
+const { Inngest, NonRetriableError, RetryAfterError } = require("inngest");
 const { serve } = require("inngest/node");
 
 const inngest = new Inngest({ id: "interop-js", isDev: true });
@@ -184,11 +184,32 @@ const invokeFailing = inngest.createFunction(
   },
 );
 
+const edges = inngest.createFunction(
+  { id: "edges", retries: 1, triggers: [{ event: "interop/edges" }] },
+  async ({ event, attempt, step }) => {
+    const nothing = await step.run("returns-undefined", () => undefined);
+    const later = await step.run("retry-after", () => {
+      if (attempt < 1) {
+        throw new RetryAfterError("not yet", "1s");
+      }
+      return "now";
+    });
+    const res = await step.fetch(event.data.url + "?q=1", { method: "POST", body: "ping" });
+    const fetched = await res.text();
+    const matched = await step.waitForEvent("wait-match", {
+      event: "interop/edges.ok",
+      match: "data.id",
+      timeout: "1m",
+    });
+    return { nothing: nothing === undefined ? "undefined" : nothing, later, fetched, status: res.status, by: matched && matched.data.by };
+  },
+);
+
 const handler = serve({
   client: inngest,
   functions: [
     steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
-    withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing,
+    withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing, edges,
   ],
 });
 
