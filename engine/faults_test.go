@@ -471,9 +471,8 @@ func TestFaultsOnFailureRunsOnce(t *testing.T) {
 		}
 		// down5xx is always answered 5xx by the app's proxy.
 		down5xx, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "down-5xx", Retries: 2}, inngest.OnEvent(faultEvents),
-			func(context.Context, inngest.Input[faultEvent]) (int, error) { return 0, nil })
+			func(context.Context, inngest.Input[faultEvent]) (int, error) { return 0, nil }, inngest.OnFailure(onFail))
 		require.NoError(t, err)
-		down5xx.OnFailure(onFail)
 		// stepFails has a step that always fails.
 		stepFails, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "step-fails", Retries: 2}, inngest.OnEvent(faultEvents),
 			func(ctx context.Context, _ inngest.Input[faultEvent]) (int, error) {
@@ -481,9 +480,8 @@ func TestFaultsOnFailureRunsOnce(t *testing.T) {
 					stepExecs.Add(1)
 					return 0, errors.New("boom")
 				})
-			})
+			}, inngest.OnFailure(onFail))
 		require.NoError(t, err)
-		stepFails.OnFailure(onFail)
 		return []inngest.ServableFunction{down5xx, stepFails}
 	}})
 	fe.app.decide = func(r *http.Request) faultKind {

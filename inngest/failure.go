@@ -60,11 +60,25 @@ type FailureInput[T any] struct {
 // FailureHandler handles the final failure of a run of a function.
 type FailureHandler[T any] func(ctx context.Context, in FailureInput[T]) error
 
-// OnFailure registers h to run once when a run of f fails for good (retries
+// FunctionOption is an optional part of a function that depends on its event type
+// T, given to NewFunction after the handler: OnFailure. The zero value does nothing.
+type FunctionOption[T any] struct {
+	onFailure FailureHandler[T]
+}
+
+// OnFailure makes h run once when a run of the function fails for good (retries
 // exhausted or a non-retriable error). It is served as a companion function,
-// "<id>-failure", triggered by inngest/function.failed for f only, as the server
-// expects. Call it before serving f.
-func (f *Function[T, R]) OnFailure(h FailureHandler[T]) *Function[T, R] {
+// "<id>-failure", triggered by inngest/function.failed for this function only, as the
+// server expects:
+//
+//	fn, err := inngest.NewFunction(c, opts, inngest.OnEvent(orderPlaced), charge,
+//		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[Order]) error { … }))
+func OnFailure[T any](h FailureHandler[T]) FunctionOption[T] {
+	return FunctionOption[T]{onFailure: h}
+}
+
+// failureFunction builds the companion function that runs h for f.
+func (f *Function[T, R]) failureFunction(h FailureHandler[T]) *exec.Function {
 	id := f.ID()
 	zero := 0
 	cfg := wire.Function{
@@ -77,7 +91,7 @@ func (f *Function[T, R]) OnFailure(h FailureHandler[T]) *Function[T, R] {
 		Retries: &zero,
 		Steps:   map[string]wire.Step{"step": {ID: "step", Name: f.Name() + " (failure)", Retries: &wire.StepRetries{Attempts: 0}}},
 	}
-	f.failure = &exec.Function{
+	return &exec.Function{
 		Slug:       f.opts.ID + "-failure",
 		Config:     cfg,
 		Checkpoint: f.fn.Checkpoint,
@@ -99,5 +113,4 @@ func (f *Function[T, R]) OnFailure(h FailureHandler[T]) *Function[T, R] {
 			return []byte("null"), nil
 		},
 	}
-	return f
 }

@@ -78,7 +78,8 @@ type Function[T, R any] struct {
 // NewFunction defines a function. Every option is checked the way the server checks
 // it at registration (CEL expressions compiled, cron parsed, limits and combinations),
 // so a typo fails here, at startup, with an error wrapping ErrInvalidFunction.
-func NewFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], h Handler[T, R]) (*Function[T, R], error) {
+// Options that depend on the event type follow the handler (OnFailure).
+func NewFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], h Handler[T, R], options ...FunctionOption[T]) (*Function[T, R], error) {
 	if c == nil {
 		return nil, fmt.Errorf("%w: nil client", ErrInvalidFunction)
 	}
@@ -99,6 +100,15 @@ func NewFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], h H
 		Config:     cfg,
 		Handler:    f.erased,
 		Checkpoint: exec.CheckpointConfig{Disabled: ck.Disabled, BatchSteps: ck.BatchSteps, BatchInterval: ck.BatchInterval, MaxRuntime: ck.MaxRuntime},
+	}
+	for _, o := range options {
+		if o.onFailure == nil {
+			continue
+		}
+		if f.failure != nil {
+			return nil, fmt.Errorf("%w %q: OnFailure given twice", ErrInvalidFunction, opts.ID)
+		}
+		f.failure = f.failureFunction(o.onFailure)
 	}
 	return f, nil
 }

@@ -29,13 +29,13 @@ func TestE2EFailureHandlers(t *testing.T) {
 				return "", errors.New("card declined for " + in.Event.Data.User)
 			}
 			return "charged", nil
-		})
-	fn.OnFailure(func(ctx context.Context, in inngest.FailureInput[e2eData]) error {
-		mu.Lock()
-		own = append(own, in)
-		mu.Unlock()
-		return nil
-	})
+		},
+		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[e2eData]) error {
+			mu.Lock()
+			own = append(own, in)
+			mu.Unlock()
+			return nil
+		}))
 	alert := newFn(t, env, inngest.FunctionOpts{ID: "alert"}, inngest.OnFunctionFailed(),
 		func(ctx context.Context, in inngest.Input[inngest.FunctionFailed]) (string, error) {
 			mu.Lock()

@@ -38,9 +38,9 @@ var (
 var noCheckpoint = inngest.CheckpointOptions{Disabled: true}
 
 // newFn creates a function on env's client and fails the test on error.
-func newFn[T, R any](t *testing.T, env *inngesttest.Env, opts inngest.FunctionOpts, tr inngest.Trigger[T], h inngest.Handler[T, R]) *inngest.Function[T, R] {
+func newFn[T, R any](t *testing.T, env *inngesttest.Env, opts inngest.FunctionOpts, tr inngest.Trigger[T], h inngest.Handler[T, R], more ...inngest.FunctionOption[T]) *inngest.Function[T, R] {
 	t.Helper()
-	fn, err := inngest.NewFunction(env.Client(), opts, tr, h)
+	fn, err := inngest.NewFunction(env.Client(), opts, tr, h, more...)
 	require.NoError(t, err)
 	return fn
 }

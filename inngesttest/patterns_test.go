@@ -191,12 +191,12 @@ func TestPerFunctionOnFailure(t *testing.T) {
 	charge, err := inngest.NewFunction(env.Client(), inngest.FunctionOpts{ID: "charge", Retries: 1}, inngest.OnEvent(paymentRequested),
 		func(ctx context.Context, in inngest.Input[payment]) (string, error) {
 			return "", fmt.Errorf("gateway down for %s", in.Event.Data.PaymentID)
-		})
+		},
+		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[payment]) error {
+			got.Store(in.Event.Data.PaymentID + " " + in.Error.Message)
+			return nil
+		}))
 	require.NoError(t, err)
-	charge.OnFailure(func(ctx context.Context, in inngest.FailureInput[payment]) error {
-		got.Store(in.Event.Data.PaymentID + " " + in.Error.Message)
-		return nil
-	})
 	env.Serve(charge)
 	ids := env.Send(t, paymentRequested.New(payment{PaymentID: "p-2"}))
 	run := env.WaitForRun(t, ids[0])

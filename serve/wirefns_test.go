@@ -52,9 +52,9 @@ type failureSeen struct {
 	local  []inngest.FailureInput[anyData]
 }
 
-func mustFn[T, R any](t *testing.T, c *inngest.Client, opts inngest.FunctionOpts, tr inngest.Trigger[T], h inngest.Handler[T, R]) *inngest.Function[T, R] {
+func mustFn[T, R any](t *testing.T, c *inngest.Client, opts inngest.FunctionOpts, tr inngest.Trigger[T], h inngest.Handler[T, R], more ...inngest.FunctionOption[T]) *inngest.Function[T, R] {
 	t.Helper()
-	f, err := inngest.NewFunction(c, opts, tr, h)
+	f, err := inngest.NewFunction(c, opts, tr, h, more...)
 	require.NoError(t, err)
 	return f
 }
@@ -187,13 +187,13 @@ func wireFunctions(t *testing.T, c *inngest.Client, seen *failureSeen) []inngest
 				return nil, inngest.NoRetry(errors.New("permanent failure: do not retry"))
 			})
 			return nil, err
-		})
-	doomed.OnFailure(func(ctx context.Context, in inngest.FailureInput[anyData]) error {
-		seen.mu.Lock()
-		seen.local = append(seen.local, in)
-		seen.mu.Unlock()
-		return nil
-	})
+		},
+		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[anyData]) error {
+			seen.mu.Lock()
+			seen.local = append(seen.local, in)
+			seen.mu.Unlock()
+			return nil
+		}))
 	add(doomed)
 	add(mustFn(t, c, inngest.FunctionOpts{ID: "on-failed"},
 		inngest.OnEventIf(inngest.FunctionFailedEvent, "event.data.function_id == 'wirecap-fail-noretry'"),

@@ -72,22 +72,22 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 				return c.Attempts, err
 			})
 			return ChargeResult{ChargeID: c.ID, AmountCents: c.AmountCents, ProviderAttempts: attempts}, err
-		})
+		},
+		// A per-function failure handler: runs once if every attempt failed.
+		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[payevents.PaymentRequestedData]) error {
+			u, err := d.Store.User(ctx, in.Event.Data.UserID)
+			if err != nil {
+				return err
+			}
+			_, err = step.SendEvent(ctx, "tell-customer", notify.EmailRequested.New(notify.EmailRequestedData{
+				UserID: u.ID, To: u.Email, Template: "payment-failed", Ref: in.Event.Data.PaymentID,
+				Subject: "Your payment did not go through",
+				Body:    "We could not charge your card: " + in.Error.Message,
+			}))
+			return err
+		}))
 	if err != nil {
 		return nil, err
 	}
-	// A per-function failure handler: runs once if every attempt failed.
-	charge.OnFailure(func(ctx context.Context, in inngest.FailureInput[payevents.PaymentRequestedData]) error {
-		u, err := d.Store.User(ctx, in.Event.Data.UserID)
-		if err != nil {
-			return err
-		}
-		_, err = step.SendEvent(ctx, "tell-customer", notify.EmailRequested.New(notify.EmailRequestedData{
-			UserID: u.ID, To: u.Email, Template: "payment-failed", Ref: in.Event.Data.PaymentID,
-			Subject: "Your payment did not go through",
-			Body:    "We could not charge your card: " + in.Error.Message,
-		}))
-		return err
-	})
 	return []inngest.ServableFunction{charge}, nil
 }
