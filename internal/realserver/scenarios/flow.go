@@ -63,6 +63,34 @@ func flowScenarios() []*Scenario {
 			Settle: 4 * time.Second,
 		},
 		{
+			Name:  "ratelimit-key",
+			About: "rate limit 2 per 10 s per key (one start per 5 s, no burst under 10): a, a, b sent 0.2 s apart; a again at 5.5 s",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "limited", RateLimit: &inngest.RateLimit{Limit: 2, Period: 10 * time.Second, Key: "event.data.key"}},
+					On: "rs/ratelimit-key.go"},
+			},
+			Events: []Event{
+				ev(0, "rs/ratelimit-key.go", "a"), ev(200*ms, "rs/ratelimit-key.go", "a"), ev(400*ms, "rs/ratelimit-key.go", "b"),
+				ev(5500*ms, "rs/ratelimit-key.go", "a"),
+			},
+			Settle: 3 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "throttle-burst-key",
+			About: "throttle 1 per 4 s with burst 1 per key: a, a, a, b sent 0.2 s apart (two of a at once, the third 4 s later; b at once)",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "throttled", Throttle: &inngest.Throttle{Limit: 1, Period: 4 * time.Second, Burst: 1, Key: "event.data.key"}},
+					On: "rs/throttle-burst-key.go"},
+			},
+			Events: []Event{
+				ev(0, "rs/throttle-burst-key.go", "a"), ev(200*ms, "rs/throttle-burst-key.go", "a"), ev(400*ms, "rs/throttle-burst-key.go", "a"),
+				ev(600*ms, "rs/throttle-burst-key.go", "b"),
+			},
+			Settle: 8 * time.Second,
+			Strict: true,
+		},
+		{
 			Name:  "debounce",
 			About: "debounce 2 s per key (a at 0, 1, 2.5 s; b at 1.5 s), and debounce 2 s with a 4 s timeout under an event every 0.7 s for 5.6 s",
 			Functions: []Fn{
