@@ -97,7 +97,7 @@ func (e *Engine) devInfoLocked() devInfo {
 		StartOpts:           devStartOpts{URLs: []string{}, QueueWorkers: e.opts.MaxConcurrentCalls},
 		Functions:           []devFunction{},
 		Handlers:            []devHandler{},
-		IsSingleNodeService: true,
+		IsSingleNodeService: false, // as `inngest dev` reports
 		Features:            map[string]bool{},
 	}
 	names := make([]string, 0, len(e.apps))
@@ -117,8 +117,12 @@ func (e *Engine) devInfoLocked() devInfo {
 			}
 			df.Config, _ = json.Marshal(fn.def)
 			for _, s := range fn.def.Steps {
-				retries := fn.maxAttempts - 1
-				df.Steps = append(df.Steps, devStep{ID: s.ID, Name: s.Name, URI: s.Runtime.URL, Retries: &retries})
+				ds := devStep{ID: s.ID, Name: s.Name, URI: s.Runtime.URL}
+				if s.Retries != nil {
+					// Like the server: only a step's own retries are shown.
+					ds.Retries = &s.Retries.Attempts
+				}
+				df.Steps = append(df.Steps, ds)
 			}
 			info.Functions = append(info.Functions, df)
 		}

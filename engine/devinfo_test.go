@@ -23,10 +23,12 @@ func TestDevInfo(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.JSONEq(t, `{"version":"inngest-go-engine","authed":false,"startOpts":{"dir":"","urls":[],"autodiscover":false,"poll":false,"poll_interval":0,"tick":0,"retry_interval":0,"queue_workers":64,"require_keys":false},"functions":[],"handlers":[],"isSingleNodeService":true,"isMissingSigningKey":false,"isMissingEventKeys":false,"features":{}}`, string(b))
+	require.JSONEq(t, `{"version":"inngest-go-engine","authed":false,"startOpts":{"dir":"","urls":[],"autodiscover":false,"poll":false,"poll_interval":0,"tick":0,"retry_interval":0,"queue_workers":64,"require_keys":false},"functions":[],"handlers":[],"isSingleNodeService":false,"isMissingSigningKey":false,"isMissingEventKeys":false,"features":{}}`, string(b))
 
 	h.mustRegister(
-		h.fn("alpha", map[string]any{"concurrency": []any{map[string]any{"limit": 2, "key": "event.data.user"}}, "retries": 1}),
+		h.fn("alpha", map[string]any{"concurrency": []any{map[string]any{"limit": 2, "key": "event.data.user"}},
+			"steps": map[string]any{"step": map[string]any{"id": "step", "name": "alpha", "retries": map[string]any{"attempts": 1},
+				"runtime": map[string]any{"url": h.app.srv.URL + "/api/inngest?fnId=app-alpha&step=step"}}}}),
 		h.fn("beta", map[string]any{"triggers": []any{map[string]any{"cron": "0 * * * *"}}}),
 	)
 	resp, err = http.Get(h.api.URL + "/dev")
