@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 	"github.com/seed-b02f2472/inngest-go/serve"
 	"github.com/seed-b02f2472/inngest-go/step"
@@ -185,10 +186,10 @@ func BenchmarkCallFloor(b *testing.B) {
 }
 
 // BenchmarkCallFloorSDKCodec is BenchmarkCallFloor decoded with the codec the SDK
-// uses (wire.Unmarshal), so that BenchmarkCall compared with it measures the SDK's
+// uses (jsoncodec.Unmarshal), so that BenchmarkCall compared with it measures the SDK's
 // own work and not the choice of codec.
 func BenchmarkCallFloorSDKCodec(b *testing.B) {
-	benchFloor(b, wire.Unmarshal)
+	benchFloor(b, jsoncodec.Unmarshal)
 }
 
 // benchFloor decodes the call body of each memoCounts like a hand-written program:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -54,7 +55,7 @@ func (e *Engine) Handler() http.Handler {
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, _ := json.Marshal(v)
+	b, _ := jsoncodec.Marshal(v)
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set(wire.HeaderServerKind, wire.ServerKindDev)
@@ -160,11 +161,11 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	case len(b) == 0:
 		return nil, errors.New("no events found in request")
 	case b[0] == '[':
-		if err := json.Unmarshal(b, &raws); err != nil {
+		if err := jsoncodec.Unmarshal(b, &raws); err != nil {
 			return nil, errors.New("unable to parse events: " + err.Error())
 		}
 	default:
-		if !json.Valid(b) {
+		if !jsoncodec.Valid(b) {
 			return nil, errors.New("unable to parse event: invalid JSON")
 		}
 		raws = []json.RawMessage{b}
@@ -188,7 +189,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	recs := make([]EventRecord, len(raws))
 	for i, raw := range raws {
 		var in inboundEvent
-		if err := json.Unmarshal(raw, &in); err != nil {
+		if err := jsoncodec.Unmarshal(raw, &in); err != nil {
 			return nil, errors.New("unable to parse event: " + err.Error())
 		}
 		rec, err := normalizeEvent(in, now)
@@ -258,12 +259,12 @@ func normalizeEvent(in inboundEvent, now time.Time) (normEvent, error) {
 		return normEvent{}, errors.New("event data must be an object")
 	default:
 		var m map[string]json.RawMessage
-		if err := json.Unmarshal(d, &m); err != nil {
+		if err := jsoncodec.Unmarshal(d, &m); err != nil {
 			return normEvent{}, errors.New("event data must be an object")
 		}
 		if _, ok := m["_inngest"]; ok {
 			delete(m, "_inngest")
-			d, _ = json.Marshal(m)
+			d, _ = jsoncodec.Marshal(m)
 		}
 		n.data = d
 	}
@@ -331,7 +332,7 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	var req wire.CheckpointRequest
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxResponseBytes))
 	if err == nil {
-		err = json.Unmarshal(body, &req)
+		err = jsoncodec.Unmarshal(body, &req)
 	}
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, "application/json", map[string]any{"error": "Invalid request: " + err.Error()})

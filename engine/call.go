@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -67,7 +68,7 @@ func (m memoMap) MarshalJSON() ([]byte, error) {
 // encodeCanonical marshals v without HTML escaping and without a trailing newline.
 func encodeCanonical(v any) ([]byte, error) {
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	enc := jsoncodec.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
@@ -244,7 +245,7 @@ func unwrapStream(res *callResult) {
 		Headers map[string]string `json:"headers"`
 		Error   string            `json:"error"`
 	}
-	if err := json.Unmarshal(trimmed, &env); err != nil || env.Status == 0 {
+	if err := jsoncodec.Unmarshal(trimmed, &env); err != nil || env.Status == 0 {
 		res.status = http.StatusInternalServerError
 		res.body = []byte(`{"name":"Error","message":"invalid streamed response"}`)
 		return
@@ -253,7 +254,7 @@ func unwrapStream(res *callResult) {
 	body := env.Body
 	if len(body) > 0 && body[0] == '"' {
 		var s string
-		if json.Unmarshal(body, &s) == nil && json.Valid([]byte(s)) {
+		if jsoncodec.Unmarshal(body, &s) == nil && jsoncodec.Valid([]byte(s)) {
 			body = []byte(s)
 		}
 	}
@@ -262,7 +263,7 @@ func unwrapStream(res *callResult) {
 		res.header.Set(k, v)
 	}
 	if env.Error != "" && len(res.body) == 0 {
-		b, _ := json.Marshal(map[string]string{"name": "Error", "message": env.Error})
+		b, _ := jsoncodec.Marshal(map[string]string{"name": "Error", "message": env.Error})
 		res.body = b
 	}
 }

@@ -3,12 +3,12 @@ package engine
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -17,7 +17,7 @@ import (
 // makes the SDK POST its functions to /fn/register. The engine's Handler must
 // be reachable at the SDK's configured API origin.
 func (e *Engine) Sync(ctx context.Context, appURL string) error {
-	body, _ := json.Marshal(wire.SyncRequest{URL: appURL})
+	body, _ := jsoncodec.Marshal(wire.SyncRequest{URL: appURL})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, appURL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("inngest: sync: %w", err)
@@ -49,7 +49,7 @@ func (e *Engine) Send(ctx context.Context, evs ...events.Sendable) ([]string, er
 		}
 		envs[i] = env
 	}
-	body, err := json.Marshal(envs)
+	body, err := jsoncodec.Marshal(envs)
 	if err != nil {
 		return nil, fmt.Errorf("inngest: send: %w", err)
 	}

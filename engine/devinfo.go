@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -71,22 +72,22 @@ type devHandler struct {
 func (f devFunction) MarshalJSON() ([]byte, error) {
 	out := map[string]any{}
 	if len(f.Config) > 0 {
-		_ = json.Unmarshal(f.Config, &out)
+		_ = jsoncodec.Unmarshal(f.Config, &out)
 	}
 	delete(out, "retries")
 	type plain devFunction
-	b, err := json.Marshal(plain(f))
+	b, err := jsoncodec.Marshal(plain(f))
 	if err != nil {
 		return nil, err
 	}
 	var ident map[string]any
-	if err := json.Unmarshal(b, &ident); err != nil {
+	if err := jsoncodec.Unmarshal(b, &ident); err != nil {
 		return nil, err
 	}
 	for k, v := range ident {
 		out[k] = v
 	}
-	return json.Marshal(out)
+	return jsoncodec.Marshal(out)
 }
 
 // devInfoLocked builds GET /dev's answer.
@@ -115,7 +116,7 @@ func (e *Engine) devInfoLocked() devInfo {
 			if df.Triggers == nil {
 				df.Triggers = []wire.Trigger{}
 			}
-			df.Config, _ = json.Marshal(fn.def)
+			df.Config, _ = jsoncodec.Marshal(fn.def)
 			for _, s := range fn.def.Steps {
 				ds := devStep{ID: s.ID, Name: s.Name, URI: s.Runtime.URL}
 				if s.Retries != nil {

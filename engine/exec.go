@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -235,7 +236,7 @@ func errorFromBody(body []byte) *RunError {
 		Error   string `json:"error"`
 	}
 	re := &RunError{Name: "Error"}
-	if json.Unmarshal(body, &eb) == nil {
+	if jsoncodec.Unmarshal(body, &eb) == nil {
 		if eb.Name != "" {
 			re.Name = eb.Name
 		}
@@ -258,10 +259,10 @@ func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, r
 		return
 	}
 	var out json.RawMessage
-	if b := bytes.TrimSpace(res.body); len(b) > 0 && json.Valid(b) {
+	if b := bytes.TrimSpace(res.body); len(b) > 0 && jsoncodec.Valid(b) {
 		out = canonical(b)
 	} else {
-		out, _ = json.Marshal(map[string]string{"message": re.Message})
+		out, _ = jsoncodec.Marshal(map[string]string{"message": re.Message})
 	}
 	e.finishLocked(r, StatusFailed, out, re)
 }
@@ -292,11 +293,11 @@ func parseOps(body []byte) ([]wire.Op, error) {
 	var ops []wire.Op
 	if b[0] == '{' {
 		var op wire.Op
-		if err := json.Unmarshal(b, &op); err != nil {
+		if err := jsoncodec.Unmarshal(b, &op); err != nil {
 			return nil, fmt.Errorf("inngest: invalid op: %w", err)
 		}
 		ops = []wire.Op{op}
-	} else if err := json.Unmarshal(b, &ops); err != nil {
+	} else if err := jsoncodec.Unmarshal(b, &ops); err != nil {
 		return nil, fmt.Errorf("inngest: invalid ops: %w", err)
 	}
 	for i := range ops {

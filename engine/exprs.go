@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // compileExpr compiles src for kind. expr.Compile caches programs (and
@@ -18,13 +19,13 @@ func exprVars(event, async json.RawMessage) expr.Vars {
 	var v expr.Vars
 	if len(event) > 0 {
 		var m map[string]any
-		if json.Unmarshal(event, &m) == nil {
+		if jsoncodec.Unmarshal(event, &m) == nil {
 			v.Event = m
 		}
 	}
 	if len(async) > 0 {
 		var m map[string]any
-		if json.Unmarshal(async, &m) == nil {
+		if jsoncodec.Unmarshal(async, &m) == nil {
 			v.Async = m
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -119,7 +120,7 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output jso
 		if serverFailed(r) {
 			// The server finalizes its own errors with the output as a
 			// string, which its lifecycle events then carry as is.
-			str, _ := json.Marshal(string(output))
+			str, _ := jsoncodec.Marshal(string(output))
 			data.Result = str
 		}
 	}
@@ -143,7 +144,7 @@ func eventNameOf(raw json.RawMessage) string {
 	var v struct {
 		Name string `json:"name"`
 	}
-	_ = json.Unmarshal(raw, &v)
+	_ = jsoncodec.Unmarshal(raw, &v)
 	return v.Name
 }
 
@@ -160,7 +161,7 @@ func withoutUser(evs []json.RawMessage) []json.RawMessage {
 	out := make([]json.RawMessage, len(evs))
 	for i, ev := range evs {
 		var m map[string]json.RawMessage
-		if json.Unmarshal(ev, &m) != nil {
+		if jsoncodec.Unmarshal(ev, &m) != nil {
 			out[i] = ev
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -25,7 +26,7 @@ const flowPruneEvery = 1024
 // fnConfigDigest identifies a function's configuration: flow-control state is
 // kept across a re-sync, and restored at start, only for the same digest.
 func fnConfigDigest(f wire.Function) string {
-	b, _ := json.Marshal(f)
+	b, _ := jsoncodec.Marshal(f)
 	sum := sha256.Sum256(canonical(b))
 	return hex.EncodeToString(sum[:])
 }
@@ -69,7 +70,7 @@ func (e *Engine) editKeyedLocked(fn *fnState, kind FlowKind, key string) (save f
 			_ = e.store.DeleteFlow(e.ctx, fn.id, kind, key)
 			return
 		}
-		data, _ := json.Marshal(state)
+		data, _ := jsoncodec.Marshal(state)
 		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: kind, Key: key, Config: fn.config, Data: data,
 			Expires: slices.MaxFunc(state, time.Time.Compare).Add(period)})
 	}
@@ -105,7 +106,7 @@ func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
 			_ = e.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, key)
 			return
 		}
-		data, _ := json.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
+		data, _ := jsoncodec.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
 		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowDebounce, Key: key, Config: fn.config, Data: data})
 	}
 }
@@ -127,7 +128,7 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 			_ = e.store.DeleteFlow(e.ctx, fn.id, FlowBatch, key)
 			return
 		}
-		data, _ := json.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
+		data, _ := jsoncodec.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
 		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowBatch, Key: key, Config: fn.config, Data: data})
 	}
 }
@@ -180,17 +181,17 @@ func (e *Engine) restoreFlowsLocked(now time.Time) error {
 		switch rec.Kind {
 		case FlowRateLimit, FlowThrottle, FlowIdempotency:
 			var state []time.Time
-			if k, _ := fn.keyed(rec.Kind); k != nil && json.Unmarshal(rec.Data, &state) == nil {
+			if k, _ := fn.keyed(rec.Kind); k != nil && jsoncodec.Unmarshal(rec.Data, &state) == nil {
 				k.SetKeyState(rec.Key, state)
 			}
 		case FlowDebounce:
 			var d debounceData
-			if fn.debounce != nil && json.Unmarshal(rec.Data, &d) == nil {
+			if fn.debounce != nil && jsoncodec.Unmarshal(rec.Data, &d) == nil {
 				fn.debounce.Restore(flow.DebounceSeries[json.RawMessage]{Key: rec.Key, Event: d.Event, First: d.First, FireAt: d.FireAt})
 			}
 		case FlowBatch:
 			var b batchData
-			if fn.batch != nil && json.Unmarshal(rec.Data, &b) == nil {
+			if fn.batch != nil && jsoncodec.Unmarshal(rec.Data, &b) == nil {
 				fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: rec.Key, Events: b.Events, Deadline: b.Deadline})
 			}
 		}

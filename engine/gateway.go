@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -26,11 +27,11 @@ type gatewayOpts struct {
 // restart.
 func (e *Engine) gatewayLocked(r *RunState, op wire.Op) {
 	var opts gatewayOpts
-	_ = json.Unmarshal(op.Opts, &opts)
+	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	if opts.Method == "" {
 		opts.Method = http.MethodPost
 	}
-	data, _ := json.Marshal(opts)
+	data, _ := jsoncodec.Marshal(opts)
 	e.scheduleLocked(TimerItem{Kind: TimerGateway, At: e.clock.Now(), RunID: r.ID, StepID: op.ID, Priority: r.Priority, Data: data})
 }
 
@@ -49,7 +50,7 @@ func (e *Engine) startGatewayLocked(t TimerItem) {
 		return
 	}
 	var opts gatewayOpts
-	_ = json.Unmarshal(t.Data, &opts)
+	_ = jsoncodec.Unmarshal(t.Data, &opts)
 	e.afterCommitLocked(func() {
 		e.inflight++
 		e.wg.Add(1)
@@ -61,7 +62,7 @@ func (e *Engine) startGatewayLocked(t TimerItem) {
 // the result is kept in memory until the section commits.
 func (e *Engine) finishGatewayLocked(t TimerItem, val json.RawMessage) {
 	var opts gatewayOpts
-	_ = json.Unmarshal(t.Data, &opts)
+	_ = jsoncodec.Unmarshal(t.Data, &opts)
 	e.resumeLocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL)
 	_ = e.store.DeleteTimer(e.ctx, t.ID)
 	e.afterCommitLocked(func() { delete(e.fetched, t.ID) })
@@ -131,9 +132,9 @@ func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessag
 // as it is when it is JSON, else JSON-encoded as a string ("ping" is sent as
 // "\"ping\"").
 func gatewayBody(b string) string {
-	if json.Valid([]byte(b)) {
+	if jsoncodec.Valid([]byte(b)) {
 		return b
 	}
-	enc, _ := json.Marshal(b)
+	enc, _ := jsoncodec.Marshal(b)
 	return string(enc)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -234,7 +235,7 @@ func eventIDOf(raw json.RawMessage) string {
 	var v struct {
 		ID string `json:"id"`
 	}
-	_ = json.Unmarshal(raw, &v)
+	_ = jsoncodec.Unmarshal(raw, &v)
 	return v.ID
 }
 

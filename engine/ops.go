@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -202,7 +203,7 @@ func clampWait(d time.Duration) time.Duration { return min(max(d, 0), maxSleep) 
 // date is an error.
 func sleepDuration(op wire.Op, now time.Time) (time.Duration, string, error) {
 	var opts wire.SleepOpts
-	_ = json.Unmarshal(op.Opts, &opts)
+	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	s := opts.Duration
 	if s == "" {
 		s = op.Name
@@ -244,7 +245,7 @@ func (e *Engine) opErrorLocked(r *RunState, t TimerItem, res callResult, msg str
 // server's maximum).
 func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.WaitForEventOpts
-	_ = json.Unmarshal(op.Opts, &opts)
+	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	if opts.Event == "" {
 		// The JavaScript SDK sends the event name as the op's name; the
 		// server falls back to it.
@@ -307,7 +308,7 @@ func (e *Engine) pauseTimeoutLocked(t TimerItem) {
 // server cannot parse).
 func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.InvokeOpts
-	_ = json.Unmarshal(op.Opts, &opts)
+	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	fail := func(msg string) (bool, bool) {
 		val, se := memoError(&wire.MemoError{Name: "Error", Message: msg})
 		stepRecordLocked(r, op).Error = se
@@ -331,7 +332,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	correlation := r.ID + "." + op.ID
 	data := map[string]any{}
 	if len(opts.Payload.Data) > 0 {
-		if err := json.Unmarshal(opts.Payload.Data, &data); err != nil || data == nil {
+		if err := jsoncodec.Unmarshal(opts.Payload.Data, &data); err != nil || data == nil {
 			data = map[string]any{}
 		}
 	}
@@ -353,7 +354,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	if len(user) == 0 || string(user) == "null" {
 		user = json.RawMessage("{}")
 	}
-	db, _ := json.Marshal(data)
+	db, _ := jsoncodec.Marshal(data)
 	ev := eventJSON{Data: db, ID: wire.NewULID(now), Name: wire.EventFunctionInvoked, TS: now.UnixMilli(), User: user}
 	raw, _ := encodeCanonical(ev)
 	rec := EventRecord{ID: ev.ID, Name: ev.Name, Raw: canonical(raw), ReceivedAt: now, Internal: true}

@@ -3,10 +3,10 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -21,7 +21,7 @@ type syncResult struct {
 // a 400 for the SDK.
 func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	var req wire.RegisterRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+	if err := jsoncodec.Unmarshal(body, &req); err != nil {
 		return syncResult{}, &syncError{msg: "Invalid request: " + err.Error()}
 	}
 	if err := decodeCheck(&req); err != nil {
@@ -39,7 +39,7 @@ func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	if len(details) > 0 {
 		return syncResult{}, &syncError{msg: "At least one function is invalid", details: details}
 	}
-	fnJSON, _ := json.Marshal(req.Functions)
+	fnJSON, _ := jsoncodec.Marshal(req.Functions)
 	canon := canonical(fnJSON)
 	sum := sha256.Sum256(append([]byte(req.URL+"\x00"), canon...))
 	rec := AppRecord{ID: appUUID(req.AppName), Name: req.AppName, URL: req.URL, Checksum: hex.EncodeToString(sum[:]), SyncID: randomUUID(), Config: body}
@@ -77,7 +77,7 @@ func (s *syncError) Error() string { return s.msg }
 // expression), so that those calls never put it over its new limit.
 func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	var req wire.RegisterRequest
-	if err := json.Unmarshal(rec.Config, &req); err != nil {
+	if err := jsoncodec.Unmarshal(rec.Config, &req); err != nil {
 		return nil, err
 	}
 	app := &appState{rec: rec}

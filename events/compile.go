@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/invopop/jsonschema"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // JSON value kinds, as a bit mask of what a node accepts.
@@ -289,7 +290,7 @@ func (c *compiler) simple(s *jsonschema.Schema) (*node, bool) {
 		n.enumStrings = map[string]struct{}{}
 		shown := make([]string, 0, len(values))
 		for _, v := range values {
-			b, err := json.Marshal(v)
+			b, err := jsoncodec.Marshal(v)
 			if err != nil {
 				c.fail("enum value %v: %v", v, err)
 				continue
@@ -332,7 +333,7 @@ func clampCount(v uint64) int {
 // re-encoding through encoding/json (which sorts object keys).
 func canonicalKey(raw []byte) string {
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := jsoncodec.Unmarshal(raw, &v); err != nil {
 		return "!" + string(raw)
 	}
 	switch x := v.(type) {
@@ -343,7 +344,7 @@ func canonicalKey(raw []byte) string {
 	case bool, nil:
 		return string(raw)
 	}
-	b, err := json.Marshal(v)
+	b, err := jsoncodec.Marshal(v)
 	if err != nil {
 		return "!" + string(raw)
 	}

@@ -2,13 +2,13 @@ package events
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
 
 	"github.com/invopop/jsonschema"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Option changes how a Definition is made.
@@ -173,7 +173,7 @@ func (d Definition[T]) Decode(raw []byte) (Event[T], error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return Event[T]{}, fmt.Errorf("inngest: decode event %q: expected a JSON object", d.name)
 	}
-	if err := json.Unmarshal(trimmed, &env); err != nil {
+	if err := jsoncodec.Unmarshal(trimmed, &env); err != nil {
 		return Event[T]{}, fmt.Errorf("inngest: decode event %q: %w", d.name, err)
 	}
 	if isNullOrEmpty(env.Data) {
@@ -188,7 +188,7 @@ func (d Definition[T]) Decode(raw []byte) (Event[T], error) {
 		}
 	}
 	ev := Event[T]{ID: env.ID, Name: env.Name, User: env.User, TS: env.TS, V: env.V, def: d.state}
-	if err := json.Unmarshal(env.Data, &ev.Data); err != nil {
+	if err := jsoncodec.Unmarshal(env.Data, &ev.Data); err != nil {
 		return Event[T]{}, &DataError{Event: env.Name, Path: "/", Reason: "decode: " + err.Error()}
 	}
 	return ev, nil
@@ -202,7 +202,7 @@ func (s *definitionState) load() {
 			s.err = fmt.Errorf("inngest: event %q: schema for %s: %w", s.name, s.typ, s.err)
 			return
 		}
-		s.schemaJSON, s.err = json.MarshalIndent(s.schema, "", "  ")
+		s.schemaJSON, s.err = jsoncodec.MarshalIndent(s.schema, "", "  ")
 		if s.err == nil {
 			s.root, s.err = compileSchema(s.schema)
 		}

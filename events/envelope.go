@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Sendable is implemented by everything client.Send and step.SendEvent
@@ -55,14 +57,14 @@ func (e Envelope) MarshalJSON() ([]byte, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = emptyObject
 	}
-	return json.Marshal(envelopeWire{Name: e.Name, Data: data, ID: e.ID, User: e.User, TS: e.TS, V: e.V})
+	return jsoncodec.Marshal(envelopeWire{Name: e.Name, Data: data, ID: e.ID, User: e.User, TS: e.TS, V: e.V})
 }
 
 // UnmarshalJSON reads an event object as received; a missing or null data
 // becomes {}.
 func (e *Envelope) UnmarshalJSON(b []byte) error {
 	var w envelopeWire
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := jsoncodec.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("inngest: decode event: %w", err)
 	}
 	if isNullOrEmpty(w.Data) {
@@ -104,14 +106,14 @@ func marshalData(name string, data any) (json.RawMessage, error) {
 	if name == "" {
 		return nil, nameError(name, "an event to send needs a name")
 	}
-	b, err := json.Marshal(data)
+	b, err := jsoncodec.Marshal(data)
 	if err != nil {
 		return nil, fmt.Errorf("inngest: event %q: marshal data: %w", name, err)
 	}
 	if isNullOrEmpty(b) {
 		return emptyObject, nil
 	}
-	if b[0] != '{' { // json.Marshal output is compact: no leading space
+	if b[0] != '{' { // jsoncodec.Marshal output is compact: no leading space
 		return nil, &DataError{Event: name, Path: "/", Reason: "data must be a JSON object, got " + kindName(kindOf(b[0]))}
 	}
 	return b, nil

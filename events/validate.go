@@ -2,12 +2,13 @@ package events
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // maxDepth bounds the nesting of JSON values (and of schema composites) the
@@ -481,7 +482,7 @@ func decodeString(raw []byte) string {
 	q = append(q, raw...)
 	q = append(q, '"')
 	var s string
-	if err := json.Unmarshal(q, &s); err != nil {
+	if err := jsoncodec.Unmarshal(q, &s); err != nil {
 		return string(raw)
 	}
 	return s

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -136,7 +137,7 @@ func (c *Client) Send(ctx context.Context, evs ...events.Sendable) ([]string, er
 		}
 		envs[i] = env
 	}
-	body, err := wire.Marshal(envs)
+	body, err := jsoncodec.Marshal(envs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSend, err)
 	}
@@ -186,7 +187,7 @@ func (c *Client) sendOnce(ctx context.Context, endpoint, seed string, body []byt
 		return nil, true, fmt.Errorf("%w: reading response: %v", ErrSend, err)
 	}
 	var out wire.SendResponse
-	_ = wire.Unmarshal(raw, &out)
+	_ = jsoncodec.Unmarshal(raw, &out)
 	if resp.StatusCode >= 500 {
 		return nil, true, fmt.Errorf("%w: status %d: %s", ErrSend, resp.StatusCode, firstNonEmpty(out.Error, string(raw)))
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -97,12 +98,12 @@ func (f *Function[T, R]) failureFunction(h FailureHandler[T]) *exec.Function {
 		Checkpoint: f.fn.Checkpoint,
 		Handler: func(ctx context.Context, in *exec.Input) ([]byte, error) {
 			var ev events.Event[FunctionFailed]
-			if err := json.Unmarshal(in.Event, &ev); err != nil {
+			if err := jsoncodec.Unmarshal(in.Event, &ev); err != nil {
 				return nil, &exec.FnError{Err: err, Name: "EventDecodeError", Message: "inngest: decoding function.failed event: " + err.Error(), NoRetry: true}
 			}
 			orig := events.Event[T]{ID: ev.Data.Event.ID, Name: ev.Data.Event.Name, TS: ev.Data.Event.TS, User: ev.Data.Event.User}
 			if len(ev.Data.Event.Data) > 0 {
-				if err := json.Unmarshal(ev.Data.Event.Data, &orig.Data); err != nil {
+				if err := jsoncodec.Unmarshal(ev.Data.Event.Data, &orig.Data); err != nil {
 					return nil, &exec.FnError{Err: err, Name: "EventDecodeError", Message: "inngest: decoding the failed run's event: " + err.Error(), NoRetry: true}
 				}
 			}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
-	"github.com/seed-b02f2472/inngest-go/internal/wire"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Input is what a handler receives for one run.
@@ -128,7 +128,7 @@ func (f *Function[T, R]) Ref() FunctionRef[T, R] { return FunctionRef[T, R]{id: 
 // Config returns the function's registration JSON as sent at sync (without the
 // runtime URL, which depends on where it is served).
 func (f *Function[T, R]) Config() json.RawMessage {
-	b, _ := json.Marshal(f.fn.Config)
+	b, _ := jsoncodec.Marshal(f.fn.Config)
 	return b
 }
 
@@ -162,7 +162,7 @@ func (f *Function[T, R]) erased(ctx context.Context, in *exec.Input) ([]byte, er
 	if err != nil {
 		return nil, classify(err)
 	}
-	b, err := wire.Marshal(out)
+	b, err := jsoncodec.Marshal(out)
 	if err != nil {
 		return nil, &exec.FnError{Err: err, Name: "OutputEncodeError", Message: "inngest: encoding the function's result: " + err.Error(), NoRetry: true}
 	}

@@ -1,10 +1,10 @@
 package inngest
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -94,7 +94,7 @@ func Triggers[T any](ts ...Trigger[T]) Trigger[T] {
 // decodePlain decodes an event without schema validation.
 func decodePlain[T any](raw []byte) (events.Event[T], error) {
 	var ev events.Event[T]
-	err := json.Unmarshal(raw, &ev)
+	err := jsoncodec.Unmarshal(raw, &ev)
 	return ev, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -27,11 +28,11 @@ type mockEntry struct {
 // it does not appear in Run.Steps.
 func (e *Env) MockStep(fn, stepID string, result any) {
 	e.t.Helper()
-	data, err := json.Marshal(result)
+	data, err := jsoncodec.Marshal(result)
 	if err != nil {
 		e.t.Fatalf("inngesttest: encoding the mock result of step %q: %v", stepID, err)
 	}
-	v, _ := json.Marshal(struct {
+	v, _ := jsoncodec.Marshal(struct {
 		Data json.RawMessage `json:"data"`
 	}{data})
 	e.addMock(fn, stepID, v)
@@ -46,7 +47,7 @@ func (e *Env) MockStepError(fn, stepID string, err error) {
 	if err != nil {
 		msg = err.Error()
 	}
-	v, _ := json.Marshal(struct {
+	v, _ := jsoncodec.Marshal(struct {
 		Error wire.MemoError `json:"error"`
 	}{wire.MemoError{Name: "Error", Message: msg}})
 	e.addMock(fn, stepID, v)
@@ -157,12 +158,12 @@ func (e *Env) mockHandler(appID string, h http.Handler) http.Handler {
 // injectCall adds mocks to the steps of a call request body.
 func injectCall(body []byte, mocks []mockEntry) ([]byte, bool) {
 	var req map[string]json.RawMessage
-	if json.Unmarshal(body, &req) != nil {
+	if jsoncodec.Unmarshal(body, &req) != nil {
 		return nil, false
 	}
 	steps := map[string]json.RawMessage{}
 	if raw := req["steps"]; len(raw) > 0 {
-		_ = json.Unmarshal(raw, &steps)
+		_ = jsoncodec.Unmarshal(raw, &steps)
 		if steps == nil {
 			steps = map[string]json.RawMessage{}
 		}
@@ -170,8 +171,8 @@ func injectCall(body []byte, mocks []mockEntry) ([]byte, bool) {
 	if !inject(steps, mocks) {
 		return nil, false
 	}
-	req["steps"], _ = json.Marshal(steps)
-	out, err := json.Marshal(req)
+	req["steps"], _ = jsoncodec.Marshal(steps)
+	out, err := jsoncodec.Marshal(req)
 	return out, err == nil
 }
 
@@ -202,8 +203,8 @@ func (e *Env) apiHandler(h http.Handler) http.Handler {
 		body := rec.Body.Bytes()
 		if rec.Code == http.StatusOK {
 			steps := map[string]json.RawMessage{}
-			if json.Unmarshal(body, &steps) == nil && steps != nil && inject(steps, mocks) {
-				body, _ = json.Marshal(steps)
+			if jsoncodec.Unmarshal(body, &steps) == nil && steps != nil && inject(steps, mocks) {
+				body, _ = jsoncodec.Marshal(steps)
 			}
 		}
 		for k, v := range rec.Header() {

@@ -1,10 +1,10 @@
 package inngesttest
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -30,17 +30,17 @@ func RequireOutput(t testing.TB, run Run, expectedJSON string) {
 	t.Helper()
 	RequireCompleted(t, run)
 	var want, got any
-	if err := json.Unmarshal([]byte(expectedJSON), &want); err != nil {
+	if err := jsoncodec.Unmarshal([]byte(expectedJSON), &want); err != nil {
 		t.Fatalf("inngesttest: the expected output is not JSON: %v: %s", err, expectedJSON)
 	}
-	if err := json.Unmarshal(run.Output, &got); err != nil || !jsonEqual(want, got) {
+	if err := jsoncodec.Unmarshal(run.Output, &got); err != nil || !jsonEqual(want, got) {
 		t.Fatalf("inngesttest: output mismatch\nwant: %s\ngot:  %s\n%s", expectedJSON, clip(run.Output, 2000), run)
 	}
 }
 
 func jsonEqual(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
+	x, _ := jsoncodec.Marshal(a)
+	y, _ := jsoncodec.Marshal(b)
 	return string(x) == string(y)
 }
 
@@ -104,7 +104,7 @@ func (e *Env) handlesFailureOf(r Run, fn string) bool {
 			FunctionID string `json:"function_id"`
 		} `json:"data"`
 	}
-	if json.Unmarshal(r.Events[0], &ev) != nil {
+	if jsoncodec.Unmarshal(r.Events[0], &ev) != nil {
 		return false
 	}
 	return e.matchFn(ev.Data.FunctionID, fn)

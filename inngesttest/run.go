@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Status is the state of a run.
@@ -101,7 +102,7 @@ type StepError struct {
 // Result itself for other steps (a wait's event).
 func (s Step) Data() json.RawMessage {
 	var m map[string]json.RawMessage
-	if len(s.Result) > 0 && s.Result[0] == '{' && json.Unmarshal(s.Result, &m) == nil {
+	if len(s.Result) > 0 && s.Result[0] == '{' && jsoncodec.Unmarshal(s.Result, &m) == nil {
 		if d, ok := m["data"]; ok && len(m) == 1 {
 			return d
 		}
@@ -169,7 +170,7 @@ func (r Run) EventName() string {
 	var ev struct {
 		Name string `json:"name"`
 	}
-	_ = json.Unmarshal(r.Events[0], &ev)
+	_ = jsoncodec.Unmarshal(r.Events[0], &ev)
 	return ev.Name
 }
 
@@ -237,7 +238,7 @@ func DecodeOutput[T any](t testing.TB, run Run) T {
 	if run.Status != StatusCompleted {
 		t.Fatalf("inngesttest: run did not complete:\n%s", run)
 	}
-	if err := json.Unmarshal(run.Output, &v); err != nil {
+	if err := jsoncodec.Unmarshal(run.Output, &v); err != nil {
 		t.Fatalf("inngesttest: decoding the output %s as %T: %v\n%s", clip(run.Output, 300), v, err, run)
 	}
 	return v
@@ -256,7 +257,7 @@ func DecodeStep[T any](t testing.TB, run Run, id string) T {
 	if !s.Done || s.Error != nil {
 		t.Fatalf("inngesttest: step %q has no successful result:\n%s", id, run)
 	}
-	if err := json.Unmarshal(s.Data(), &v); err != nil {
+	if err := jsoncodec.Unmarshal(s.Data(), &v); err != nil {
 		t.Fatalf("inngesttest: decoding step %q's result %s as %T: %v\n%s", id, clip(s.Data(), 300), v, err, run)
 	}
 	return v

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -75,7 +76,7 @@ func (s *Server) apiDo(ctx context.Context, method, url string, body []byte, hea
 // started is when the call arrived: the server skips its stale-dispatch check for
 // a checkpoint of a fresh request (request_started_at, Unix ms).
 func (s *Server) checkpoint(ctx context.Context, req *wire.CallRequest, started time.Time, ops []wire.Op) error {
-	body, err := wire.Marshal(wire.CheckpointRequest{
+	body, err := jsoncodec.Marshal(wire.CheckpointRequest{
 		RunID: req.Ctx.RunID, FnID: req.Ctx.FnID, QiID: req.Ctx.QiID, RequestID: req.Ctx.RequestID,
 		GenerationID: req.Ctx.GenerationID, TS: s.opts.Now().UnixMilli(), RequestStartedAt: started.UnixMilli(), Steps: ops,
 	})
@@ -103,7 +104,7 @@ func (s *Server) fetchState(ctx context.Context, req *wire.CallRequest) error {
 		return &apiError{Status: resp.StatusCode, Body: string(raw)}
 	}
 	var evs []json.RawMessage
-	if err := wire.Unmarshal(raw, &evs); err != nil {
+	if err := jsoncodec.Unmarshal(raw, &evs); err != nil {
 		return fmt.Errorf("decoding events: %w", err)
 	}
 	resp, raw, err = s.apiDo(ctx, http.MethodGet, base+"/actions", nil, nil, false)
@@ -114,7 +115,7 @@ func (s *Server) fetchState(ctx context.Context, req *wire.CallRequest) error {
 		return &apiError{Status: resp.StatusCode, Body: string(raw)}
 	}
 	steps := map[string]json.RawMessage{}
-	if err := wire.Unmarshal(raw, &steps); err != nil {
+	if err := jsoncodec.Unmarshal(raw, &steps); err != nil {
 		return fmt.Errorf("decoding steps: %w", err)
 	}
 	req.Events = evs

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -162,7 +163,7 @@ func (s *Server) stream(w http.ResponseWriter, fl http.Flusher, ctx context.Cont
 	for {
 		select {
 		case resp := <-done:
-			env, _ := wire.Marshal(wire.StreamEnvelope{Status: resp.Status, Body: resp.Body, Headers: s.responseHeaders(resp)})
+			env, _ := jsoncodec.Marshal(wire.StreamEnvelope{Status: resp.Status, Body: resp.Body, Headers: s.responseHeaders(resp)})
 			_, _ = w.Write(env)
 			fl.Flush()
 			return

@@ -3,6 +3,7 @@ package serve
 import (
 	"net/http"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	if !authed {
 		in.AuthenticationSucceeded = succeeded
 	}
-	b, _ := wire.Marshal(in)
+	b, _ := jsoncodec.Marshal(in)
 	writeJSON(w, http.StatusOK, b)
 }
 

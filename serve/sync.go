@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -21,7 +22,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	}
 	var sr wire.SyncRequest
 	if len(body) > 0 {
-		if err := wire.Unmarshal(body, &sr); err != nil {
+		if err := jsoncodec.Unmarshal(body, &sr); err != nil {
 			writeError(w, http.StatusBadRequest, "BadRequest", "inngest: malformed sync request: "+err.Error(), true)
 			return
 		}
@@ -55,12 +56,12 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(wire.HeaderSyncKind, wire.SyncOutOfBand)
 	if err != nil {
 		s.logger.Error("inngest: sync failed", "error", err)
-		b, _ := wire.Marshal(wire.SyncReply{Message: err.Error(), Modified: false})
+		b, _ := jsoncodec.Marshal(wire.SyncReply{Message: err.Error(), Modified: false})
 		w.Header().Set(wire.HeaderNoRetry, "false")
 		writeJSON(w, http.StatusInternalServerError, b)
 		return
 	}
-	b, _ := wire.Marshal(wire.SyncReply{Message: "Successfully registered", Modified: modified})
+	b, _ := jsoncodec.Marshal(wire.SyncReply{Message: "Successfully registered", Modified: modified})
 	writeJSON(w, http.StatusOK, b)
 }
 
@@ -102,7 +103,7 @@ func (s *Server) Register(ctx context.Context, appURL string) error {
 }
 
 func (s *Server) register(ctx context.Context, appURL, deployID, serverKind string) (bool, error) {
-	body, err := wire.Marshal(s.registration(appURL))
+	body, err := jsoncodec.Marshal(s.registration(appURL))
 	if err != nil {
 		return false, err
 	}
@@ -119,7 +120,7 @@ func (s *Server) register(ctx context.Context, appURL, deployID, serverKind stri
 		return false, fmt.Errorf("inngest: registering functions: %w", err)
 	}
 	var rr wire.RegisterResponse
-	_ = wire.Unmarshal(raw, &rr)
+	_ = jsoncodec.Unmarshal(raw, &rr)
 	if resp.StatusCode/100 != 2 {
 		msg := rr.Error
 		if msg == "" {
@@ -145,7 +146,7 @@ func (s *Server) inBandSync(w http.ResponseWriter, r *http.Request, appURL, key 
 		Functions: reg.Functions, Inspection: s.introspection(true), Platform: platform,
 		SDK: s.cfg.SDK, SDKAuthor: "inngest-go", SDKLanguage: "go", SDKVersion: s.cfg.SDKVersion, URL: appURL,
 	}
-	body, err := wire.Marshal(out)
+	body, err := jsoncodec.Marshal(out)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "Error", err.Error(), false)
 		return

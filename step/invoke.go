@@ -8,6 +8,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -22,7 +23,7 @@ func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, 
 	if timeout < 0 {
 		return zero, outOfRange(id, "invoke timeout of %s is negative", timeout)
 	}
-	payload, err := wire.Marshal(data)
+	payload, err := jsoncodec.Marshal(data)
 	if err != nil {
 		return zero, inngest.NoRetry(fmt.Errorf("%w: step %q: %v", ErrInvokeData, id, err))
 	}
@@ -47,7 +48,7 @@ func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, 
 	if timeout > 0 {
 		o.Timeout = timestr.Format(timeout)
 	}
-	b, _ := wire.Marshal(o)
+	b, _ := jsoncodec.Marshal(o)
 	s.Stop(&wire.Op{Op: wire.OpInvokeFunction, ID: s.Hash, Name: id, DisplayName: id, Opts: b, Userland: s.Userland()})
 	return zero, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -81,7 +82,7 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 		if errors.As(runErr, &nr) || attempt+1 >= maxAttempts {
 			op.Op = wire.OpStepFailed
 		}
-		if data, err := wire.Marshal(val); err == nil && string(data) != "null" && !isZeroJSON(data) {
+		if data, err := jsoncodec.Marshal(val); err == nil && string(data) != "null" && !isZeroJSON(data) {
 			op.Error.Data = data
 		}
 		var ra *inngest.RetryAfterError
@@ -91,7 +92,7 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 		}
 		s.Fail(op, at)
 	}
-	data, err := wire.Marshal(val)
+	data, err := jsoncodec.Marshal(val)
 	if err != nil {
 		// The result cannot be recorded: fail the step for good, it would never replay.
 		s.Fail(wire.Op{Op: wire.OpStepFailed, ID: s.Hash, Name: id, DisplayName: id, Timing: timing, Userland: s.Userland(),
@@ -125,7 +126,7 @@ func decodeMemo[T any](s *exec.Step, raw []byte) (T, error) {
 	if string(raw) == "null" {
 		return m.Data, nil
 	}
-	if err := wire.Unmarshal(raw, &m); err != nil {
+	if err := jsoncodec.Unmarshal(raw, &m); err != nil {
 		return m.Data, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
 	}
 	if m.Error != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -44,7 +45,7 @@ func sleep(ctx context.Context, id, duration string) error {
 	if d == exec.Skip {
 		s.Stop(nil)
 	}
-	opts, _ := wire.Marshal(wire.SleepOpts{Duration: duration})
+	opts, _ := jsoncodec.Marshal(wire.SleepOpts{Duration: duration})
 	s.Stop(&wire.Op{Op: wire.OpSleep, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Userland: s.Userland()})
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -55,7 +56,7 @@ func WaitForEvent[T any](ctx context.Context, id string, def events.Definition[T
 	if d == exec.Skip {
 		s.Stop(nil)
 	}
-	b, _ := wire.Marshal(wire.WaitForEventOpts{Event: def.EventName(), Timeout: timestr.Format(timeout), If: o.If})
+	b, _ := jsoncodec.Marshal(wire.WaitForEventOpts{Event: def.EventName(), Timeout: timestr.Format(timeout), If: o.If})
 	s.Stop(&wire.Op{Op: wire.OpWaitForEvent, ID: s.Hash, Name: id, DisplayName: id, Opts: b, Userland: s.Userland()})
 	return zero, false, nil
 }

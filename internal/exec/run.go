@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -294,7 +295,7 @@ func (r *Run) finish(o outcome) Response {
 			return ErrorResponse(500, "StepNotFound", msg, "", false, time.Time{})
 		}
 		r.warnNondeterminism(ops)
-		body, err := wire.Marshal(ops)
+		body, err := jsoncodec.Marshal(ops)
 		if err != nil {
 			r.sdkLogger().Error("inngest: encoding the call's ops failed", "error", err)
 			return ErrorResponse(500, "Error", "inngest: encoding ops: "+err.Error(), "", false, time.Time{})
@@ -337,7 +338,7 @@ func (r *Run) finish(o outcome) Response {
 // ErrorResponse builds an error response: the wire error body {name, message,
 // stack} and the retry headers' values. It is the only place error bodies are made.
 func ErrorResponse(status int, name, msg, stack string, noRetry bool, retryAfter time.Time) Response {
-	body, _ := wire.Marshal(wire.ErrorBody{Name: name, Message: msg, Stack: stack})
+	body, _ := jsoncodec.Marshal(wire.ErrorBody{Name: name, Message: msg, Stack: stack})
 	return Response{Status: status, Body: body, NoRetry: noRetry, RetryAfter: retryAfter}
 }
 

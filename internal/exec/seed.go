@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"strconv"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -45,7 +46,7 @@ func eventIDSeed(req *wire.CallRequest, stepHash string) string {
 		var ev struct {
 			TS int64 `json:"ts"`
 		}
-		if wire.Unmarshal(req.Event, &ev) == nil && ev.TS > 0 && ev.TS < 1<<48 {
+		if jsoncodec.Unmarshal(req.Event, &ev) == nil && ev.TS > 0 && ev.TS < 1<<48 {
 			ms = ev.TS
 		}
 	}

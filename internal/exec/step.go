@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -94,7 +95,7 @@ func probeInputOnly(raw json.RawMessage) bool {
 		Error json.RawMessage `json:"error"`
 		ID    json.RawMessage `json:"id"`
 	}
-	if err := json.Unmarshal(raw, &probe); err != nil {
+	if err := jsoncodec.Unmarshal(raw, &probe); err != nil {
 		return false
 	}
 	return probe.Input != nil && probe.Data == nil && probe.Error == nil && probe.ID == nil

@@ -1,7 +1,6 @@
 package expr
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 )
 
@@ -137,7 +137,7 @@ func keyString(v any) (string, error) {
 	}
 	// Numbers use JSON's shortest form (3 → "3", 0.1 → "0.1", 1e21 →
 	// "1e+21"); lists and maps are compact JSON with sorted keys.
-	b, err := json.Marshal(v)
+	b, err := jsoncodec.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("rendering key: %w", err)
 	}

@@ -2,7 +2,6 @@ package expr
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"math"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 )
 
@@ -99,7 +99,7 @@ func helperFunctions() []cel.EnvOption {
 		cel.Function("json_parse", cel.Overload("json_parse_string", []*cel.Type{cel.StringType}, cel.DynType,
 			cel.UnaryBinding(str(func(s string) ref.Val {
 				var v any
-				if err := json.Unmarshal([]byte(s), &v); err != nil {
+				if err := jsoncodec.Unmarshal([]byte(s), &v); err != nil {
 					return types.NewErr("json_parse: %v", err)
 				}
 				return types.DefaultTypeAdapter.NativeToValue(v)

@@ -2,7 +2,8 @@ package wire
 
 import (
 	"bytes"
-	"encoding/json"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // RegisterRequest is the body of POST {api}/fn/register (§3.2) and, with Inspection,
@@ -111,7 +112,7 @@ func (c *Concurrencies) UnmarshalJSON(b []byte) error {
 	switch b[0] {
 	case '[':
 		var list []Concurrency
-		if err := json.Unmarshal(b, &list); err != nil {
+		if err := jsoncodec.Unmarshal(b, &list); err != nil {
 			return err
 		}
 		*c = list
@@ -121,7 +122,7 @@ func (c *Concurrencies) UnmarshalJSON(b []byte) error {
 			Fn   []Concurrency `json:"fn"`
 			Step []Concurrency `json:"step"`
 		}
-		if err := json.Unmarshal(b, &split); err != nil {
+		if err := jsoncodec.Unmarshal(b, &split); err != nil {
 			return err
 		}
 		if split.Fn != nil || split.Step != nil {
@@ -135,14 +136,14 @@ func (c *Concurrencies) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 		var one Concurrency
-		if err := json.Unmarshal(b, &one); err != nil {
+		if err := jsoncodec.Unmarshal(b, &one); err != nil {
 			return err
 		}
 		*c = Concurrencies{one}
 		return nil
 	default:
 		var n int
-		if err := json.Unmarshal(b, &n); err != nil {
+		if err := jsoncodec.Unmarshal(b, &n); err != nil {
 			return err
 		}
 		*c = Concurrencies{{Limit: n}}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/realserver/scenarios"
 	"github.com/seed-b02f2472/inngest-go/serve"
 )
@@ -129,7 +130,7 @@ func (r *recorder) record(ctx context.Context, s *scenarios.Scenario) error {
 			return fmt.Errorf("send at %s: %w", g.At, err)
 		}
 		for k, i := range g.Indexes {
-			data, _ := json.Marshal(s.Envelope(i).Data)
+			data, _ := jsoncodec.Marshal(s.Envelope(i).Data)
 			rec.Events[i] = scenarios.SentEvent{Index: i, Name: s.Events[i].Name, Data: data, OffsetMS: sent.Milliseconds(), ID: ids[k]}
 			col.EventIDs[i] = ids[k]
 		}
@@ -152,7 +153,7 @@ func (r *recorder) record(ctx context.Context, s *scenarios.Scenario) error {
 		}
 	}
 	rec.Sort()
-	b, err := json.MarshalIndent(rec, "", "  ")
+	b, err := jsoncodec.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // apiRun is the part of the run API's run object a recording keeps.
@@ -136,11 +138,11 @@ func (c *Collector) get(ctx context.Context, path string, v any) error {
 	var env struct {
 		Data json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
+	if err := jsoncodec.Unmarshal(body, &env); err != nil {
 		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	if len(env.Data) == 0 || string(env.Data) == "null" {
 		return nil
 	}
-	return json.Unmarshal(env.Data, v)
+	return jsoncodec.Unmarshal(env.Data, v)
 }

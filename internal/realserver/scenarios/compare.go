@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Diff compares a replay (got) with a recording (want) of scenario s and returns
@@ -109,13 +111,13 @@ func normalize(raw json.RawMessage, strict bool) string {
 		return ""
 	}
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := jsoncodec.Unmarshal(raw, &v); err != nil {
 		return string(raw)
 	}
 	if !strict {
 		v = dropN(v)
 	}
-	b, _ := json.Marshal(v)
+	b, _ := jsoncodec.Marshal(v)
 	return string(b)
 }
 

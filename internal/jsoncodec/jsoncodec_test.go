@@ -1,0 +1,134 @@
+package jsoncodec_test
+
+import (
+	"encoding/json"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/stretchr/testify/require"
+)
+
+// codecFuncs are the encoding/json functions that do JSON work; calling them
+// outside this package would bypass the module's codec. Types stay allowed.
+var codecFuncs = map[string]bool{
+	"Marshal": true, "MarshalIndent": true, "Unmarshal": true, "Valid": true,
+	"NewEncoder": true, "NewDecoder": true, "Compact": true, "Indent": true, "HTMLEscape": true,
+}
+
+// TestOneCodec walks the module's non-test Go files and fails on any call of an
+// encoding/json codec function, and on any other JSON library imported, outside
+// this package. The example app is user code and uses encoding/json as users do.
+func TestOneCodec(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..")
+	var bad []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			switch rel {
+			case "examples", "testdata", filepath.Join("internal", "jsoncodec"):
+				return filepath.SkipDir
+			}
+			if strings.HasPrefix(d.Name(), ".") && rel != "." {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		jsonName := ""
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			switch {
+			case p == "encoding/json":
+				jsonName = "json"
+				if imp.Name != nil {
+					jsonName = imp.Name.Name
+				}
+			case strings.Contains(p, "json") && !strings.HasSuffix(p, "/internal/jsoncodec") && !strings.HasPrefix(p, "github.com/seed-b02f2472/inngest-go/") && p != "github.com/invopop/jsonschema":
+				bad = append(bad, rel+": imports "+p)
+			}
+		}
+		if jsonName == "" {
+			return nil
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == jsonName && codecFuncs[sel.Sel.Name] {
+					bad = append(bad, rel+": calls encoding/json."+sel.Sel.Name+" (use internal/jsoncodec)")
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err)
+	require.Empty(t, bad)
+}
+
+type tagged struct {
+	Name  string            `json:"name"`
+	Skip  string            `json:"-"`
+	Empty string            `json:"empty,omitempty"`
+	HTML  string            `json:"html"`
+	Map   map[string]int    `json:"map"`
+	Raw   json.RawMessage   `json:"raw"`
+	Num   json.Number       `json:"num"`
+	Inner *tagged           `json:"inner,omitempty"`
+	Any   any               `json:"any"`
+	Strs  map[string]string `json:"strs,omitempty"`
+}
+
+// TestSameAsEncodingJSON pins the encoding/json semantics users rely on: the
+// codec's output and results equal encoding/json's.
+func TestSameAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	v := tagged{Name: "é\u2028", Skip: "x", HTML: "<a&b>", Map: map[string]int{"b": 2, "a": 1}, Raw: json.RawMessage(`{"z":1}`),
+		Num: "1.5e3", Inner: &tagged{Name: "in"}, Any: []any{1.5, "s", nil, true}, Strs: map[string]string{"k": "\xff"}}
+	want, err := json.Marshal(v)
+	require.NoError(t, err)
+	got, err := jsoncodec.Marshal(v)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got))
+
+	wantInd, _ := json.MarshalIndent(v, "", "  ")
+	gotInd, _ := jsoncodec.MarshalIndent(v, "", "  ")
+	require.Equal(t, string(wantInd), string(gotInd))
+
+	for _, in := range []string{string(want), `{"name":1}`, `{"map":{"a":"x"}}`, `{"name":"a"`, `[1,2]`, `null`, `{"any":{"big":12345678901234567890}}`, `{"NAME":"case"}`} {
+		var a, b tagged
+		errA := json.Unmarshal([]byte(in), &a)
+		errB := jsoncodec.Unmarshal([]byte(in), &b)
+		require.Equal(t, errA == nil, errB == nil, in)
+		if errA == nil {
+			// After an error the partly decoded values may differ (package doc).
+			require.Equal(t, a, b, in)
+		}
+		var ta *json.UnmarshalTypeError
+		var tb *json.UnmarshalTypeError
+		require.Equal(t, errors.As(errA, &ta), errors.As(errB, &tb), in)
+		require.Equal(t, json.Valid([]byte(in)), jsoncodec.Valid([]byte(in)), in)
+	}
+
+	_, errA := json.Marshal(math.Inf(1))
+	_, errB := jsoncodec.Marshal(math.Inf(1))
+	require.Error(t, errA)
+	require.Error(t, errB)
+}
