@@ -181,8 +181,11 @@ var knownDiffs = map[string][]string{
 	// The dev server's queue holds a run of another key behind the run waiting
 	// for its key's slot (head-of-line blocking); the engine starts it at once.
 	"concurrency": {"per-key run 2 (events [2]): start at", "per-key run 2 (events [2]): end at"},
-	// The server started runs in arrival order despite a higher priority.
+	// The dev server started runs in arrival order whatever their priority;
+	// the engine lets the higher priority take the slot first.
 	"priority": {"prioritized run 1 (events [1]): start at", "prioritized run 1 (events [1]): end at",
+		"prioritized run 2 (events [2]): start at", "prioritized run 2 (events [2]): end at"},
+	"priority-wide": {"prioritized run 1 (events [1]): start at", "prioritized run 1 (events [1]): end at",
 		"prioritized run 2 (events [2]): start at", "prioritized run 2 (events [2]): end at"},
 	// The dev server started a full batch at its timeout, not when it filled
 	// (its source schedules a full batch at once); the engine starts it at once.

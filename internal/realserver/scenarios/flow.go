@@ -139,6 +139,34 @@ func flowScenarios() []*Scenario {
 			Strict: true,
 		},
 		{
+			Name:  "priority-wide",
+			About: "as priority, with factors far apart: while a run holds the only slot 3 s, a prio -600 event then a prio 600 event arrive",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "prioritized", Concurrency: []inngest.Concurrency{{Limit: 1}},
+					Priority: &inngest.Priority{Run: "event.data.prio"}}, On: "rs/priority-wide.go", Hold: 3 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/priority-wide.go", ""),
+				{At: 500 * ms, Name: "rs/priority-wide.go", Data: Data{Prio: -600}},
+				{At: 1000 * ms, Name: "rs/priority-wide.go", Data: Data{Prio: 600}},
+			},
+			Settle: 9 * time.Second,
+			Strict: true,
+		},
+		{
+			Name:  "priority-delay",
+			About: "priority without a concurrency limit: a prio -5 event and a prio 0 event sent 0.2 s apart (is the lower priority delayed by 5 s?)",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "prioritized", Priority: &inngest.Priority{Run: "event.data.prio"}}, On: "rs/priority-delay.go"},
+			},
+			Events: []Event{
+				{At: 0, Name: "rs/priority-delay.go", Data: Data{Prio: -5}},
+				{At: 200 * ms, Name: "rs/priority-delay.go"},
+			},
+			Settle: 8 * time.Second,
+			Strict: true,
+		},
+		{
 			Name:  "idempotency",
 			About: "idempotency per key (a, a, b); and idempotency with a rate limit of 1 per minute configured too (c, d, c): idempotency replaces the rate limit",
 			Functions: []Fn{
