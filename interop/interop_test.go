@@ -109,6 +109,12 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/steps", map[string]any{"n": 4}))
 			completed(t, r, `{"a":5,"b":50}`)
+			// The SDK ran both steps in one call and checkpointed them.
+			require.Len(t, r.Steps, 2)
+			for i, name := range []string{"first", "second"} {
+				require.Equal(t, name, r.Steps[i].Name)
+				require.True(t, r.Steps[i].Done)
+			}
 			s.boundedCalls(t, r, 4)
 		})
 		t.Run("sleep", func(t *testing.T) {
@@ -277,6 +283,50 @@ func TestJavaScriptSDK(t *testing.T) {
 			// As on the server: undefined is memoized as null, and step.fetch
 			// sends its string body JSON-encoded.
 			completed(t, s.run(t, id), `{"nothing":null,"later":"now","fetched":"POST /echo?q=1 \"ping\"","status":201,"by":"bob"}`)
+		})
+		t.Run("rate-limit", func(t *testing.T) {
+			t.Parallel()
+			evs := make([]map[string]any, 10)
+			for i := range evs {
+				evs[i] = map[string]any{"name": "interop/rate-limited", "data": map[string]any{"key": "r", "n": i}}
+			}
+			ids := s.sendMany(t, evs...)
+			// As on the server: 10 events at once against 10 per minute start 2
+			// runs (the burst is a tenth of the limit), the rest are dropped.
+			var started []engine.Run
+			for _, id := range ids {
+				if len(s.eng.RunsForEvent(id)) > 0 {
+					started = append(started, s.run(t, id))
+				}
+			}
+			require.Len(t, started, 2)
+			for _, r := range started {
+				require.Equal(t, engine.StatusCompleted, r.Status)
+			}
+		})
+		t.Run("throttle", func(t *testing.T) {
+			t.Parallel()
+			evs := make([]map[string]any, 4)
+			for i := range evs {
+				evs[i] = map[string]any{"name": "interop/throttled", "data": map[string]any{"n": i}}
+			}
+			for _, id := range s.sendMany(t, evs...) {
+				require.Equal(t, engine.StatusCompleted, s.run(t, id).Status)
+			}
+		})
+		t.Run("singleton-skip", func(t *testing.T) {
+			t.Parallel()
+			ids := s.sendMany(t,
+				map[string]any{"name": "interop/single", "data": map[string]any{"key": "s", "n": 1}},
+				map[string]any{"name": "interop/single", "data": map[string]any{"key": "s", "n": 2}})
+			r := s.run(t, ids[0])
+			completed(t, r, `{"n":1}`)
+			require.Empty(t, s.eng.RunsForEvent(ids[1]), "the second run is skipped while the first holds the singleton key")
+		})
+		t.Run("finish-timeout", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/timed-out", map[string]any{}))
+			require.Equal(t, engine.StatusCancelled, r.Status, "%s", r.Output)
 		})
 		t.Run("idempotency", func(t *testing.T) {
 			t.Parallel()

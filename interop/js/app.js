@@ -205,11 +205,38 @@ const edges = inngest.createFunction(
   },
 );
 
+const rateLimited = inngest.createFunction(
+  { id: "rate-limited", rateLimit: { limit: 10, period: "1m", key: "event.data.key" }, triggers: [{ event: "interop/rate-limited" }] },
+  async ({ event }) => ({ n: event.data.n }),
+);
+
+const throttled = inngest.createFunction(
+  { id: "throttled", throttle: { limit: 2, period: "2s" }, triggers: [{ event: "interop/throttled" }] },
+  async ({ event }) => ({ n: event.data.n, at: Date.now() }),
+);
+
+const single = inngest.createFunction(
+  { id: "single", singleton: { key: "event.data.key", mode: "skip" }, triggers: [{ event: "interop/single" }] },
+  async ({ event, step }) => {
+    await step.sleep("hold", "1s");
+    return { n: event.data.n };
+  },
+);
+
+const timedOut = inngest.createFunction(
+  { id: "timed-out", timeouts: { finish: "1s" }, triggers: [{ event: "interop/timed-out" }] },
+  async ({ step }) => {
+    await step.sleep("too-long", "10s");
+    return "finished";
+  },
+);
+
 const handler = serve({
   client: inngest,
   functions: [
     steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
     withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing, edges,
+    rateLimited, throttled, single, timedOut,
   ],
 });
 
