@@ -22,6 +22,7 @@ import (
 // with it. It is safe for concurrent use.
 type Client struct {
 	cfg         exec.ClientConfig
+	checkpoint  CheckpointOptions // resolved: every field set
 	sendRetries int
 	lookup      func(string) string
 }
@@ -86,8 +87,6 @@ func newClient(opts ClientOptions, lookup func(string) string) (*Client, error) 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	ck := opts.Checkpoint.withDefaults(CheckpointOptions{})
-	cfg.Checkpoint = exec.CheckpointConfig{Disabled: ck.Disabled, BatchSteps: ck.BatchSteps, BatchInterval: ck.BatchInterval, MaxRuntime: ck.MaxRuntime}
 	retries := opts.SendRetries
 	if retries == 0 {
 		retries = 5
@@ -95,8 +94,12 @@ func newClient(opts ClientOptions, lookup func(string) string) (*Client, error) 
 	if retries < 0 {
 		retries = 0
 	}
-	return &Client{cfg: cfg, sendRetries: retries, lookup: lookup}, nil
+	return &Client{cfg: cfg, checkpoint: opts.Checkpoint.withDefaults(CheckpointOptions{}), sendRetries: retries, lookup: lookup}, nil
 }
+
+// ServeConfig returns the resolved configuration package serve works with (its type
+// is internal to this module). The handler reads it; changing it is unsupported.
+func (c *Client) ServeConfig() *exec.ClientConfig { return &c.cfg }
 
 // AppID returns the app id.
 func (c *Client) AppID() string { return c.cfg.AppID }

@@ -83,10 +83,10 @@ func TestClientEnvResolution(t *testing.T) {
 			require.Equal(t, "aws-eu-west-1", c.cfg.Platform)
 		}},
 		{"checkpoint defaults", ClientOptions{}, map[string]string{"INNGEST_SIGNING_KEY": key}, func(t *testing.T, c *Client) {
-			require.False(t, c.cfg.Checkpoint.Disabled)
-			require.Equal(t, DefaultCheckpointBatchSteps, c.cfg.Checkpoint.BatchSteps)
-			require.Equal(t, DefaultCheckpointBatchInterval, c.cfg.Checkpoint.BatchInterval)
-			require.Equal(t, DefaultCheckpointMaxRuntime, c.cfg.Checkpoint.MaxRuntime)
+			require.False(t, c.checkpoint.Disabled)
+			require.Equal(t, DefaultCheckpointBatchSteps, c.checkpoint.BatchSteps)
+			require.Equal(t, DefaultCheckpointBatchInterval, c.checkpoint.BatchInterval)
+			require.Equal(t, DefaultCheckpointMaxRuntime, c.checkpoint.MaxRuntime)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -93,7 +93,6 @@ func (f *Function[T, R]) failureFunction(h FailureHandler[T]) *exec.Function {
 		Steps:   map[string]wire.Step{"step": {ID: "step", Name: f.Name() + " (failure)", Retries: &wire.StepRetries{Attempts: 0}}},
 	}
 	return &exec.Function{
-		Slug:       f.opts.ID + "-failure",
 		Config:     cfg,
 		Checkpoint: f.fn.Checkpoint,
 		Handler: func(ctx context.Context, in *exec.Input) ([]byte, error) {

@@ -91,15 +91,10 @@ func NewFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], h H
 		return nil, err
 	}
 	f := &Function[T, R]{client: c, opts: opts, trigger: trigger, handler: h}
-	ck := opts.Checkpoint.withDefaults(CheckpointOptions{
-		Disabled: c.cfg.Checkpoint.Disabled, BatchSteps: c.cfg.Checkpoint.BatchSteps,
-		BatchInterval: c.cfg.Checkpoint.BatchInterval, MaxRuntime: c.cfg.Checkpoint.MaxRuntime,
-	})
 	f.fn = &exec.Function{
-		Slug:       opts.ID,
 		Config:     cfg,
 		Handler:    f.erased,
-		Checkpoint: exec.CheckpointConfig{Disabled: ck.Disabled, BatchSteps: ck.BatchSteps, BatchInterval: ck.BatchInterval, MaxRuntime: ck.MaxRuntime},
+		Checkpoint: opts.Checkpoint.withDefaults(c.checkpoint).config(),
 	}
 	for _, o := range options {
 		if o.onFailure == nil {
@@ -200,35 +195,26 @@ func (r FunctionRef[T, R]) ID() string { return r.id }
 // apps or languages. T is the data sent, R the result expected.
 func Ref[T, R any](fullID string) FunctionRef[T, R] { return FunctionRef[T, R]{id: fullID} }
 
-// ServableFunction is implemented by *Function; package serve accepts it.
+// ServableFunction is implemented by *Function; package serve accepts it. Its
+// methods return types internal to this module, so no other type can implement it.
 type ServableFunction interface {
 	// ID returns the full function id.
 	ID() string
-	servable() []*exec.Function
+	// Definitions returns what package serve runs: the function, then its failure
+	// handler when it has one.
+	Definitions() []*exec.Function
 }
 
-func (f *Function[T, R]) servable() []*exec.Function {
+// Definitions returns what package serve runs: the function, then its failure
+// handler when it has one (see OnFailure).
+func (f *Function[T, R]) Definitions() []*exec.Function {
+	if f == nil || f.fn == nil {
+		return nil
+	}
 	if f.failure != nil {
 		return []*exec.Function{f.fn, f.failure}
 	}
 	return []*exec.Function{f.fn}
-}
-
-func init() {
-	exec.ClientOf = func(c any) (*exec.ClientConfig, bool) {
-		cl, ok := c.(*Client)
-		if !ok || cl == nil {
-			return nil, false
-		}
-		return &cl.cfg, true
-	}
-	exec.FunctionsOf = func(fn any) ([]*exec.Function, bool) {
-		sf, ok := fn.(ServableFunction)
-		if !ok {
-			return nil, false
-		}
-		return sf.servable(), true
-	}
 }
 
 func slugOK(s string) bool {

@@ -1,6 +1,7 @@
 package inngest
 
 import (
+	"github.com/seed-b02f2472/inngest-go/internal/exec"
 	"log/slog"
 	"net/http"
 	"time"
@@ -107,6 +108,12 @@ const (
 	DefaultCheckpointMaxRuntime    = 30 * time.Second
 )
 
+// config is the form the execution core uses; the only place it is built.
+func (c CheckpointOptions) config() exec.CheckpointConfig {
+	return exec.CheckpointConfig{Disabled: c.Disabled, BatchSteps: c.BatchSteps, BatchInterval: c.BatchInterval, MaxRuntime: c.MaxRuntime}
+}
+
+// withDefaults fills c's zero fields from base, then from the package defaults.
 func (c CheckpointOptions) withDefaults(base CheckpointOptions) CheckpointOptions {
 	if base.Disabled {
 		c.Disabled = true

@@ -47,10 +47,10 @@ var ErrConfig = errors.New("inngest: invalid serve configuration")
 
 // New returns a handler serving fns of client with opts.
 func New(client *inngest.Client, opts Options, fns ...inngest.ServableFunction) (*Server, error) {
-	cfg, ok := exec.ClientOf(client)
-	if !ok {
+	if client == nil {
 		return nil, fmt.Errorf("%w: nil client", ErrConfig)
 	}
+	cfg := client.ServeConfig()
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -68,11 +68,14 @@ func New(client *inngest.Client, opts Options, fns ...inngest.ServableFunction) 
 		s.logger = slog.Default()
 	}
 	for _, f := range fns {
-		list, ok := exec.FunctionsOf(f)
-		if !ok {
-			return nil, fmt.Errorf("%w: %T is not a function", ErrConfig, f)
+		if f == nil {
+			return nil, fmt.Errorf("%w: nil function", ErrConfig)
 		}
-		for _, ef := range list {
+		defs := f.Definitions()
+		if len(defs) == 0 {
+			return nil, fmt.Errorf("%w: %T is not a defined function", ErrConfig, f)
+		}
+		for _, ef := range defs {
 			if _, dup := s.byID[ef.Config.ID]; dup {
 				return nil, fmt.Errorf("%w: two functions have the id %q", ErrConfig, ef.Config.ID)
 			}

@@ -10,12 +10,10 @@ import (
 
 // Input is what a function call receives, before decoding into user types.
 type Input struct {
-	Event       json.RawMessage
-	Events      []json.RawMessage
-	RunID       string
-	FnID        string
-	Attempt     int
-	MaxAttempts int
+	Event   json.RawMessage
+	Events  []json.RawMessage
+	RunID   string
+	Attempt int
 	// Started is set when the run has memoized steps: it began in an earlier call.
 	Started bool
 }
@@ -48,8 +46,6 @@ type CheckpointConfig struct {
 
 // Function is a servable function as the serve handler and the core see it.
 type Function struct {
-	// Slug is the function id without the app prefix.
-	Slug string
 	// Config is the registration entry, without ID, Steps runtime URL (filled by serve).
 	Config     wire.Function
 	Handler    Handler

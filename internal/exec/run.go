@@ -142,13 +142,11 @@ func Execute(ctx context.Context, c *Call) Response {
 	}
 	r.replaying.Store(len(r.memo) > 0)
 	in := &Input{
-		Event:       c.Req.Event,
-		Events:      c.Req.Events,
-		RunID:       c.Req.Ctx.RunID,
-		FnID:        c.Req.Ctx.FnID,
-		Attempt:     c.Req.Ctx.Attempt,
-		MaxAttempts: c.Req.Ctx.MaxAttempts,
-		Started:     len(r.memo) > 0,
+		Event:   c.Req.Event,
+		Events:  c.Req.Events,
+		RunID:   c.Req.Ctx.RunID,
+		Attempt: c.Req.Ctx.Attempt,
+		Started: len(r.memo) > 0,
 	}
 	main := &frame{run: r, counts: make(map[string]int, len(r.memo)+1)}
 	done := make(chan outcome, 1)

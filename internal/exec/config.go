@@ -24,16 +24,5 @@ type ClientConfig struct {
 	SDK                string // X-Inngest-SDK value, e.g. "inngest-go:v0.1.0"
 	SDKVersion         string
 	Platform           string
-	Checkpoint         CheckpointConfig
 	Streaming          bool
 }
-
-// Bridges set by package inngest at init time, so that package serve can reach the
-// internals of public types without exporting them.
-var (
-	// ClientOf returns the configuration behind an *inngest.Client.
-	ClientOf func(client any) (*ClientConfig, bool)
-	// FunctionsOf returns the servable functions behind a public function value (the
-	// function itself and its failure handler, if any).
-	FunctionsOf func(fn any) ([]*Function, bool)
-)
