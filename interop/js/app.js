@@ -231,12 +231,55 @@ const timedOut = inngest.createFunction(
   },
 );
 
+// configured is never triggered in the suite: it checks that a sync with
+// every common option is accepted.
+const configured = inngest.createFunction(
+  {
+    id: "configured",
+    name: "Every option",
+    description: "flow control and triggers in the JavaScript SDK's shapes",
+    retries: 5,
+    triggers: [
+      { event: "interop/configured", if: "event.data.ok == true" },
+      { cron: "TZ=Europe/Paris 0 9 * * 1-5" },
+    ],
+    concurrency: [
+      { limit: 2, key: "event.data.user" },
+      { limit: 10, scope: "account", key: '"interop"' },
+    ],
+    throttle: { limit: 5, period: "1m", burst: 2, key: "event.data.user" },
+    priority: { run: "event.data.vip ? 60 : 0" },
+    cancelOn: [{ event: "interop/configured.cancel", match: "data.user", timeout: "1h" }],
+    timeouts: { start: "5m", finish: "1h" },
+  },
+  async () => null,
+);
+
+const configuredBatch = inngest.createFunction(
+  {
+    id: "configured-batch",
+    batchEvents: { maxSize: 10, timeout: "2s", key: "event.data.user", if: "event.data.batch == true" },
+    triggers: [{ event: "interop/configured-batch" }],
+  },
+  async ({ events }) => events.length,
+);
+
+const configuredDebounce = inngest.createFunction(
+  {
+    id: "configured-debounce",
+    debounce: { period: "5s", key: "event.data.user", timeout: "1m" },
+    rateLimit: { limit: 1, period: "1h", key: "event.data.user" },
+    triggers: [{ event: "interop/configured-debounce" }],
+  },
+  async () => null,
+);
+
 const handler = serve({
   client: inngest,
   functions: [
     steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
     withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing, edges,
-    rateLimited, throttled, single, timedOut,
+    rateLimited, throttled, single, timedOut, configured, configuredBatch, configuredDebounce,
   ],
 });
 
