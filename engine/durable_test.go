@@ -93,6 +93,42 @@ func TestFlowStateSurvivesRestart(t *testing.T) {
 			},
 		},
 		{
+			// A restored series keeps taking events until it closes
+			// (DebounceDelay before it fires), as before the restart.
+			name: "debounce series restored open",
+			fn:   map[string]any{"debounce": map[string]any{"period": "2s"}},
+			before: func(t *testing.T, r *restartable) []string {
+				return []string{r.sendTo(t, "test/f", map[string]any{"n": 1})}
+			},
+			after: func(t *testing.T, r *restartable, before []string) {
+				r.clk.Advance(time.Second)
+				second := r.sendTo(t, "test/f", map[string]any{"n": 2})
+				r.clk.SetAutoAdvance(true)
+				runs := r.waitDone(t, second, 1)
+				require.JSONEq(t, `{"n_events":1,"data":{"n":2}}`, string(runs[0].Output))
+				require.Empty(t, r.runsOf(t, before[0]), "the second event joined the restored series")
+			},
+		},
+		{
+			// When a closed series fires while a newer one of the same key
+			// waits, the newer one's record stays.
+			name: "debounce newer series of a fired key",
+			fn:   map[string]any{"debounce": map[string]any{"period": "2s"}},
+			before: func(t *testing.T, r *restartable) []string {
+				first := r.sendTo(t, "test/f", map[string]any{"n": 1})
+				r.clk.Advance(2500 * time.Millisecond) // the first series closed at 2 s, fires at 3.05 s
+				second := r.sendTo(t, "test/f", map[string]any{"n": 2})
+				r.clk.Advance(time.Second)
+				r.waitDone(t, first, 1)
+				return []string{first, second}
+			},
+			after: func(t *testing.T, r *restartable, before []string) {
+				r.clk.SetAutoAdvance(true)
+				runs := r.waitDone(t, before[1], 1)
+				require.JSONEq(t, `{"n_events":1,"data":{"n":2}}`, string(runs[0].Output))
+			},
+		},
+		{
 			name: "batch buffer",
 			fn:   map[string]any{"batchEvents": map[string]any{"maxSize": 3, "timeout": "5s"}},
 			before: func(t *testing.T, r *restartable) []string {

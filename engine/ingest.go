@@ -210,7 +210,9 @@ func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
 		e.onRollbackLocked(func() {
 			fn.debounce.Restore(flow.DebounceSeries[json.RawMessage]{Key: f.Key, Event: f.Event, First: f.First, FireAt: f.FireAt})
 		})
-		_ = e.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, f.Key)
+		// A newer series of the same key may be pending (an event came after
+		// this one closed): keep its record, drop the key's otherwise.
+		e.editDebounceLocked(fn, f.Key)()
 		e.createRunLocked(fn, []json.RawMessage{f.Event}, now, "", "")
 	}
 	e.rescheduleFlowLocked(fn, TimerDebounce)

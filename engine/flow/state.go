@@ -90,7 +90,9 @@ func (d *Debounce[E]) Restore(s DebounceSeries[E]) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seq++
-	d.pending[s.Key] = &debounceEntry[E]{key: s.Key, ev: s.Event, first: s.First, fireAt: s.FireAt, seq: d.seq}
+	// A series takes events until DebounceDelay before it fires.
+	d.pending[s.Key] = &debounceEntry[E]{key: s.Key, ev: s.Event, first: s.First, open: s.FireAt.Add(-DebounceDelay),
+		fireAt: s.FireAt, seq: d.seq}
 }
 
 // BatchPending is the open batch of one key: its events so far and its
