@@ -16,7 +16,7 @@ func TestExpressionCacheIsBounded(t *testing.T) {
 	t.Parallel()
 	const distinct = 4200
 	for i := range distinct {
-		require.NoError(t, engine.CompileWaitForTest(fmt.Sprintf("async.data.order_id == 'ord-%d' && event.data.n == %d", i, i)))
+		require.NoError(t, engine.CompileWaitForTest(fmt.Sprintf("async.data.n == %d", i)))
 	}
 	require.LessOrEqual(t, engine.ExprProgramsForTest(), 4096)
 }
