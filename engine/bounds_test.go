@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,7 +16,7 @@ import (
 // timeouts (366 days, state.boundedSleepDuration and WaitForEventOpts.Expires):
 // beyond it the run fails at once, without retries, with the
 // InngestErrTimeoutTooLong error the server gives it (recorded in
-// testdata/realserver/timeout-too-long.json). Within it the sleep stands.
+// testdata/realserver/probe-timeout-too-long.json). Within it the sleep stands.
 func TestTimeoutTooLongFailsTheRun(t *testing.T) {
 	t.Parallel()
 	far := t0.AddDate(2, 0, 0).Format(time.RFC3339)
@@ -148,6 +150,51 @@ func TestMalformedDurationRetriesTheCall(t *testing.T) {
 			require.Empty(t, calls[1].steps())
 			require.Contains(t, run.Error.Message, "error handling generator response: "+tc.msg)
 			require.Len(t, runsOf(h.eng, "app-bad"), 1, "nothing invoked")
+		})
+	}
+}
+
+// TestTimeoutTooLongAsRecorded replays testdata/realserver/probe-timeout-too-long.json:
+// ops the real dev server was sent (a sleep of 400 days, a sleep until a date
+// two years ahead, a 400-day wait timeout), with the run API status and
+// output it gave each run and the error and result of its function.failed.
+func TestTimeoutTooLongAsRecorded(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "realserver", "probe-timeout-too-long.json"))
+	require.NoError(t, err)
+	var doc struct {
+		Cases []struct {
+			Name           string          `json:"name"`
+			Op             json.RawMessage `json:"op"`
+			Status         string          `json:"status"`
+			Output         json.RawMessage `json:"output"`
+			FunctionFailed map[string]any  `json:"function_failed"`
+		} `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.Len(t, doc.Cases, 3)
+	for _, tc := range doc.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			failed := make(chan map[string]any, 1)
+			h := newHarness(t, engine.Options{}, func(c call) reply {
+				if c.FnID == "app-watch" {
+					failed <- c.Req["event"].(map[string]any)["data"].(map[string]any)
+					return ok(`1`)
+				}
+				return ops(string(tc.Op))
+			})
+			h.mustRegister(h.fn("long", nil), h.fn("watch", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.failed"}}}))
+			id := h.send("test/long", map[string]any{})
+			run := h.waitRuns(id, 1)[0]
+			status, out := h.get("/v1/runs/" + run.ID)
+			require.Equal(t, 200, status)
+			data := out["data"].(map[string]any)
+			require.Equal(t, tc.Status, data["status"])
+			require.JSONEq(t, string(tc.Output), string(mustJSON(data["output"])))
+			ev := <-failed
+			require.Equal(t, tc.FunctionFailed["error"], ev["error"])
+			require.Equal(t, tc.FunctionFailed["result"], ev["result"], "the output as a JSON string, byte for byte")
 		})
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
-	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/realserver/scenarios"
 	"github.com/seed-b02f2472/inngest-go/serve"
@@ -124,14 +123,10 @@ func replayScenario(t *testing.T, s *scenarios.Scenario) *scenarios.Recording {
 		now := clk.Now()
 		for next < len(groups) && !t0.Add(groups[next].At).After(now) {
 			g := groups[next]
-			evs := make([]events.Sendable, len(g.Indexes))
-			for k, i := range g.Indexes {
-				evs[k] = s.Envelope(i)
-			}
-			ids, err := client.Send(ctx, evs...)
+			ids, err := s.Perform(ctx, client, api.URL, g, col.EventIDs)
 			require.NoError(t, err)
 			for k, i := range g.Indexes {
-				data, _ := json.Marshal(s.Envelope(i).Data)
+				data := s.DataJSON(i)
 				rec.Events[i] = scenarios.SentEvent{Index: i, Name: s.Events[i].Name, Data: data, OffsetMS: now.Sub(t0).Milliseconds(), ID: ids[k]}
 				col.EventIDs[i] = ids[k]
 			}

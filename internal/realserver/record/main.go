@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -20,7 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/realserver/scenarios"
@@ -94,6 +92,10 @@ func (wallClock) Now() time.Time { return time.Now() }
 
 func (r *recorder) record(ctx context.Context, s *scenarios.Scenario) error {
 	log.Printf("%s: %s", s.Name, s.About)
+	if s.AlignMinute {
+		now := time.Now()
+		time.Sleep(now.Truncate(time.Minute).Add(time.Minute + 3*time.Second).Sub(now))
+	}
 	client, err := inngest.NewClient(inngest.ClientOptions{AppID: s.AppID(), Mode: inngest.ModeDev, BaseURL: r.server})
 	if err != nil {
 		return err
@@ -125,12 +127,12 @@ func (r *recorder) record(ctx context.Context, s *scenarios.Scenario) error {
 	for _, g := range s.Groups() {
 		time.Sleep(time.Until(t0.Add(g.At)))
 		sent := time.Since(t0)
-		ids, err := send(ctx, client, s, g.Indexes)
+		ids, err := s.Perform(ctx, client, r.server, g, col.EventIDs)
 		if err != nil {
 			return fmt.Errorf("send at %s: %w", g.At, err)
 		}
 		for k, i := range g.Indexes {
-			data, _ := jsoncodec.Marshal(s.Envelope(i).Data)
+			data := s.DataJSON(i)
 			rec.Events[i] = scenarios.SentEvent{Index: i, Name: s.Events[i].Name, Data: data, OffsetMS: sent.Milliseconds(), ID: ids[k]}
 			col.EventIDs[i] = ids[k]
 		}
@@ -169,19 +171,6 @@ func (r *recorder) record(ctx context.Context, s *scenarios.Scenario) error {
 	}
 	log.Printf("%s: wrote %s", s.Name, file)
 	return nil
-}
-
-// send sends the events at indexes in one request and returns their ids.
-func send(ctx context.Context, client *inngest.Client, s *scenarios.Scenario, indexes []int) ([]string, error) {
-	evs := make([]events.Sendable, len(indexes))
-	for k, i := range indexes {
-		evs[k] = s.Envelope(i)
-	}
-	ids, err := client.Send(ctx, evs...)
-	if err == nil && len(ids) != len(indexes) {
-		err = errors.New("server returned a different number of ids")
-	}
-	return ids, err
 }
 
 // configOf returns the function's configuration as synced.

@@ -57,6 +57,9 @@ func (s *Scenario) Build(client *inngest.Client, rt Runtime, obs *Observer) ([]i
 	out := make([]inngest.ServableFunction, 0, len(s.Functions))
 	for _, f := range s.Functions {
 		tr := inngest.InvokeOnly[Data]()
+		if f.Cron != "" {
+			tr = inngest.OnCronAs[Data](f.Cron)
+		}
 		if f.On != "" {
 			def := events.Define[Data]
 			if strings.HasPrefix(f.On, "inngest/") {
@@ -94,11 +97,6 @@ func body(appID string, f Fn, rt Runtime, obs *Observer) inngest.Handler[Data, R
 				return Result{}, err
 			}
 		}
-		if !f.SleepUntil.IsZero() {
-			if err := step.SleepUntil(ctx, "until", f.SleepUntil); err != nil {
-				return Result{}, err
-			}
-		}
 		res := Result{N: ns}
 		if d := in.Event.Data; lifecycleEvent(in.Event.Name) && d.Inngest != nil {
 			res.Saw = &Saw{Event: in.Event.Name, Function: strings.TrimPrefix(d.FunctionID, appID+"-"), Status: d.Inngest.Status,
@@ -119,6 +117,12 @@ func body(appID string, f Fn, rt Runtime, obs *Observer) inngest.Handler[Data, R
 			default:
 				res.Invoked = &out
 			}
+		}
+		if d := in.Event.Data; in.Event.Name == "inngest/scheduled.timer" {
+			at, err := time.Parse(time.RFC3339, d.ScheduledAt)
+			res.Tick = &Tick{Event: in.Event.Name, Cron: d.Cron, Minute: err == nil && at.Second() == 0,
+				IDIsScheduledAt: in.Event.ID == d.ScheduledAt, FireAtIsScheduledAt: d.FireAt == d.ScheduledAt,
+				TSIsScheduledAt: err == nil && in.Event.TS == at.UnixMilli()}
 		}
 		if f.Fail {
 			return res, inngest.NoRetry(errors.New("scenario failure"))

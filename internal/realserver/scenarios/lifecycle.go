@@ -12,12 +12,8 @@ func ofApp(app string) string {
 	return "event.data.function_id.startsWith('" + app + "-')"
 }
 
-// farFuture is a SleepUntil target more than a year away from any recording or
-// replay, fixed so that the server's error message is the same on both sides.
-var farFuture = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// lifecycleScenarios are the lifecycle, invoke-failure and bounds scenarios
-// (issue 10).
+// lifecycleScenarios are the lifecycle, cancellation, invoke-failure and cron
+// scenarios (issue 10).
 func lifecycleScenarios() []*Scenario {
 	return []*Scenario{
 		{
@@ -65,14 +61,27 @@ func lifecycleScenarios() []*Scenario {
 			Strict: true,
 		},
 		{
-			Name:  "timeout-too-long",
-			About: "a step.SleepUntil more than a year away (2099-01-01) fails the run at once with InngestErrTimeoutTooLong",
+			Name: "cancel-api",
+			About: "cancellation through the run API: of two runs sleeping 4 s, the first is cancelled with DELETE /v1/runs/{id} " +
+				"at 1.5 s; a function on inngest/function.cancelled sees it",
 			Functions: []Fn{
-				{Opts: inngest.FunctionOpts{ID: "sleeper"}, On: "rs/timeout-too-long.go", SleepUntil: farFuture},
+				{Opts: inngest.FunctionOpts{ID: "sleeper"}, On: "rs/cancel-api.go", Sleep: 4 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "on-cancelled"}, On: "inngest/function.cancelled", If: ofApp("rs-cancel-api")},
 			},
-			Events: []Event{ev(0, "rs/timeout-too-long.go", "")},
-			Settle: 3 * time.Second,
+			Events: []Event{
+				ev(0, "rs/cancel-api.go", "a"), ev(300*ms, "rs/cancel-api.go", "b"), {At: 1500 * ms, CancelRunsOf: 0},
+			},
+			Settle: 5 * time.Second,
 			Strict: true,
+		},
+		{
+			Name: "cron",
+			About: "a `* * * * *` function, synced a few seconds after a whole minute and watched for 90 s: one tick, " +
+				"at the next whole minute, whose inngest/scheduled.timer event has id = data.scheduledAt = data.fireAt (a whole minute) and ts = that time",
+			Functions:   []Fn{{Opts: inngest.FunctionOpts{ID: "ticker"}, Cron: "* * * * *"}},
+			Settle:      90 * time.Second,
+			AlignMinute: true,
+			Tolerance:   7 * time.Second,
 		},
 	}
 }

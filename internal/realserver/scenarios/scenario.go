@@ -27,6 +27,24 @@ type Data struct {
 	Inngest    *LifecycleMeta  `json:"_inngest,omitempty"`
 	Error      json.RawMessage `json:"error,omitempty"`
 	Result     json.RawMessage `json:"result,omitempty"`
+
+	// Cron, ScheduledAt and FireAt are read from inngest/scheduled.timer.
+	Cron        string `json:"cron,omitempty"`
+	ScheduledAt string `json:"scheduledAt,omitempty"`
+	FireAt      string `json:"fireAt,omitempty"`
+}
+
+// Tick is what a cron run read in its inngest/scheduled.timer event.
+type Tick struct {
+	Event string `json:"event"`
+	Cron  string `json:"cron"`
+	// Minute reports whether scheduledAt is a whole minute.
+	Minute bool `json:"minute"`
+	// IDIsScheduledAt, FireAtIsScheduledAt and TSIsScheduledAt compare the
+	// event's id, data.fireAt and ts with data.scheduledAt.
+	IDIsScheduledAt     bool `json:"id_is_scheduled_at"`
+	FireAtIsScheduledAt bool `json:"fire_at_is_scheduled_at"`
+	TSIsScheduledAt     bool `json:"ts_is_scheduled_at"`
 }
 
 // LifecycleMeta is the _inngest object of a lifecycle event.
@@ -57,6 +75,8 @@ type Result struct {
 	InvokeError string  `json:"invoke_error,omitempty"`
 	// Saw is set for a run started by a lifecycle event.
 	Saw *Saw `json:"saw,omitempty"`
+	// Tick is set for a cron run.
+	Tick *Tick `json:"tick,omitempty"`
 }
 
 // Event is one event a scenario sends. Events with the same At are sent in one
@@ -68,6 +88,9 @@ type Event struct {
 	Name string
 	// Data is sent as the event's data; N is overwritten with the event's index.
 	Data Data
+	// CancelRunsOf, for an action (an Event with no Name), is the index of the
+	// event whose runs the action cancels through DELETE /v1/runs/{id}.
+	CancelRunsOf int
 }
 
 // Fn is one function of a scenario. Its body, in order: a step "work" that spends
@@ -86,11 +109,10 @@ type Fn struct {
 	InvokeTimeout time.Duration
 	// If is the trigger's expression (with On).
 	If string
-	// SleepUntil, when set, adds a step.SleepUntil "until" to that time after
-	// the sleep.
-	SleepUntil time.Time
 	// Fail makes the function fail for good (a non-retriable error) at its end.
 	Fail bool
+	// Cron, when set, triggers the function on that schedule (instead of On).
+	Cron string
 }
 
 // Scenario is a script: functions, and events sent at offsets.
@@ -114,6 +136,11 @@ type Scenario struct {
 	// Tolerance is how far a run's start and end may differ from the recording.
 	// Default: DefaultTolerance.
 	Tolerance time.Duration
+	// AlignMinute makes the recorder sync the app 3 s after a whole minute of
+	// its clock, so that the scenario starts (offset 0, after the sync's 2 s)
+	// about 5 s into a minute and no cron tick falls before it; the replay's
+	// clock starts on a whole minute, so its ticks come about 5 s later.
+	AlignMinute bool
 }
 
 // DefaultTolerance absorbs the server's scheduling latency (its queue tick and
