@@ -139,3 +139,18 @@ func TestNewDebounceE(t *testing.T) {
 		}
 	}
 }
+
+func TestDebounceRestoreUndoesAClosingAdd(t *testing.T) {
+	t.Parallel()
+	d := NewDebounce[int](2*time.Second, 0)
+	d.Add("k", 1, at(0))
+	before, ok := d.Series("k")
+	require.True(t, ok)
+	d.Add("k", 2, at(2500*time.Millisecond)) // closes the first series, starts a second
+	require.Equal(t, 2, d.Len())
+	d.Restore(before) // the Add is undone (its transaction rolled back)
+	require.Equal(t, 1, d.Len())
+	fires := d.Due(at(time.Hour))
+	require.Len(t, fires, 1)
+	require.Equal(t, 1, fires[0].Event)
+}

@@ -89,6 +89,11 @@ func (d *Debounce[E]) Series(key string) (DebounceSeries[E], bool) {
 func (d *Debounce[E]) Restore(s DebounceSeries[E]) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Restoring a series that an Add closed (undoing that Add) takes it back
+	// from the closed ones, so that it fires once.
+	d.fired = slices.DeleteFunc(d.fired, func(e debounceEntry[E]) bool {
+		return e.key == s.Key && e.first.Equal(s.First) && e.fireAt.Equal(s.FireAt)
+	})
 	d.seq++
 	// A series takes events until DebounceDelay before it fires.
 	d.pending[s.Key] = &debounceEntry[E]{key: s.Key, ev: s.Event, first: s.First, open: s.FireAt.Add(-DebounceDelay),
