@@ -28,14 +28,12 @@ func onSDKGoroutine() bool {
 		}
 		pcs = make([]uintptr, 2*len(pcs))
 	}
-	frames := runtime.CallersFrames(pcs[max(0, len(pcs)-4):])
-	for {
-		fr, more := frames.Next()
-		if fr.Function == sdkGoroutineName {
+	// The bottom frames are runtime.goexit, the go statement's wrapper and, on an
+	// SDK goroutine, sdkGoroutine (never inlined, so its frame is its own).
+	for _, pc := range pcs[max(0, len(pcs)-4):] {
+		if fn := runtime.FuncForPC(pc - 1); fn != nil && fn.Name() == sdkGoroutineName {
 			return true
 		}
-		if !more {
-			return false
-		}
 	}
+	return false
 }

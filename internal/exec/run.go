@@ -44,7 +44,7 @@ type reported struct {
 // Run is the state of one executing call.
 type Run struct {
 	call   *Call
-	ctx    context.Context // the call's context without its cancellation, for checkpoints
+	ctx    context.Context // the call's context (checkpoints detach it from its cancellation)
 	memo   map[string]json.RawMessage
 	target string
 	now    func() time.Time
@@ -131,7 +131,7 @@ func Execute(ctx context.Context, c *Call) Response {
 	if now == nil {
 		now = time.Now
 	}
-	r := &Run{call: c, ctx: context.WithoutCancel(ctx), memo: c.Req.Steps, now: now, start: now(),
+	r := &Run{call: c, ctx: ctx, memo: c.Req.Steps, now: now, start: now(),
 		checkpointOK: c.Checkpoint != nil && !c.Fn.Checkpoint.Disabled}
 	if c.StepID != "" && c.StepID != wire.DiscoveryStepID {
 		r.target = c.StepID
@@ -222,7 +222,7 @@ func (r *Run) flushLocked() bool {
 	if !ok {
 		return false
 	}
-	if err := r.call.Checkpoint(r.ctx, buf); err != nil {
+	if err := r.call.Checkpoint(context.WithoutCancel(r.ctx), buf); err != nil {
 		r.sdkLogger().Warn("inngest: checkpoint failed; the buffered steps go out in the call's response instead", "error", err, "steps", len(buf))
 		r.mu.Lock()
 		r.checkpointOK = false
