@@ -208,7 +208,7 @@ func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
 	}
 	for _, f := range fn.debounce.Due(now) {
 		e.onRollbackLocked(func() {
-			fn.debounce.Restore(flow.DebounceSeries[json.RawMessage]{Key: f.Key, Event: f.Event, First: f.First, FireAt: f.FireAt})
+			fn.debounce.Restore(flow.DebounceSeries[json.RawMessage](f))
 		})
 		// A newer series of the same key may be pending (an event came after
 		// this one closed): keep its record, drop the key's otherwise.

@@ -222,3 +222,55 @@ func TestGatewayInFlightResumesAfterRestart(t *testing.T) {
 	require.JSONEq(t, `"second"`, string(done.Output))
 	require.Equal(t, int32(2), fetches.Load())
 }
+
+func TestTxRollbackUndoesFlowControlState(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		fn   map[string]any
+	}{
+		{"rate limit", map[string]any{"rateLimit": map[string]any{"limit": 1, "period": "1h"}}},
+		{"idempotency", map[string]any{"idempotency": "event.data.user"}},
+		{"debounce", map[string]any{"debounce": map[string]any{"period": "2s"}}},
+		{"batch", map[string]any{"batchEvents": map[string]any{"maxSize": 3, "timeout": "5s"}}},
+		{"throttle", map[string]any{"throttle": map[string]any{"limit": 1, "period": "1h"}}},
+		{"singleton", map[string]any{"singleton": map[string]any{"mode": "skip"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := newFlakyTxStore(t)
+			h := newHarness(t, engine.Options{Store: st}, echo)
+			h.mustRegister(h.fn("f", tt.fn))
+			seed := wire.NewEventIDSeed(t0)
+			ids, err := wire.EventIDsFromSeed(seed, 2)
+			require.NoError(t, err)
+			body := []byte(`[{"name":"test/f","data":{"user":"u1","n":1}},{"name":"test/f","data":{"user":"u1","n":2}}]`)
+			if tt.name == "rate limit" || tt.name == "idempotency" || tt.name == "throttle" || tt.name == "singleton" {
+				body = []byte(`{"name":"test/f","data":{"user":"u1","n":1}}`)
+			}
+			// The first run cannot be saved (for debounce and batch: when the
+			// buffer is flushed), so the section rolls back, in memory too.
+			st.failRuns.Store(1)
+			status, out := h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
+			if status != 200 {
+				// Rolled back at once: the SDK retries with the same seed.
+				status, out = h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
+			}
+			require.Equal(t, 200, status, "%v", out)
+			id := ids[0]
+			if tt.name == "debounce" {
+				id = ids[1]
+			}
+			runs := h.waitRuns(id, 1)
+			require.Equal(t, engine.StatusCompleted, runs[0].Status)
+			for _, it := range runs[0].History {
+				if it.Kind == "call" {
+					require.Equal(t, runs[0].StartedAt, it.Time, "the first call was not delayed by a rolled-back reservation")
+					break
+				}
+			}
+			require.Negative(t, st.failRuns.Load(), "the injected failure happened")
+		})
+	}
+}
