@@ -106,9 +106,12 @@ func unauthorized(w http.ResponseWriter) {
 	_, _ = io.WriteString(w, "Authentication failed")
 }
 
+// sendError is an /e error body, as the server writes it: status, an empty
+// message and the error.
 type sendError struct {
-	Error  string `json:"error"`
-	Status int    `json:"status"`
+	Status  int    `json:"status"`
+	Message string `json:"message"`
+	Error   string `json:"error"`
 }
 
 func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {

@@ -229,7 +229,7 @@ func TestEventStoreFailureIs500(t *testing.T) {
 	st.failEvents.Store(true)
 	status, out := h.post("/e/test", body, seed)
 	require.Equal(t, http.StatusInternalServerError, status)
-	require.Equal(t, map[string]any{"error": "could not store event: disk full", "status": float64(500)}, out)
+	require.Equal(t, map[string]any{"error": "could not store event: disk full", "message": "", "status": float64(500)}, out)
 	require.Empty(t, h.eng.Runs(), "nothing was accepted")
 	_, err := h.eng.SendJSON(t.Context(), body)
 	require.ErrorContains(t, err, "disk full")

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -74,4 +75,18 @@ func TestRunAPIOpenWithoutSigningKey(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, st)
 	st, _ = h.get("/dev")
 	require.Equal(t, http.StatusOK, st)
+}
+
+// A wrong event key gets the server's 401 body (recorded on inngest start
+// with --event-key).
+func TestWrongEventKeyBody(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{EventKey: "evkey"}, func(c call) reply { return ok(`null`) })
+	resp, err := http.Post(h.api.URL+"/e/other", "application/json", strings.NewReader(`{"name":"a/b"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.JSONEq(t, `{"status":401,"message":"","error":"Event key not found"}`, string(b))
 }
