@@ -43,6 +43,21 @@ func flowScenarios() []*Scenario {
 			Strict: true,
 		},
 		{
+			Name:  "concurrency-env",
+			About: "an env-scoped concurrency limit of 1 on key event.data.key shared by two functions: a run of each on key a, one after the other; a run on key b at once",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "first", Concurrency: []inngest.Concurrency{{Limit: 1, Key: "event.data.key", Scope: inngest.ScopeEnv}}},
+					On: "rs/concurrency-env.first", Hold: 2 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "second", Concurrency: []inngest.Concurrency{{Limit: 1, Key: "event.data.key", Scope: inngest.ScopeEnv}}},
+					On: "rs/concurrency-env.second", Hold: 2 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/concurrency-env.first", "a"), ev(300*ms, "rs/concurrency-env.second", "a"), ev(600*ms, "rs/concurrency-env.second", "b"),
+			},
+			Settle: 5 * time.Second,
+			Strict: true,
+		},
+		{
 			Name:  "throttle",
 			About: "throttle 2 per 10 s: 6 events sent in one request",
 			Functions: []Fn{
