@@ -65,3 +65,28 @@ func TestInvokeFailureModes(t *testing.T) {
 	require.Equal(t, ev, got, "the step's value is the child's function.finished event")
 	require.Equal(t, "Cancelled", ev["data"].(map[string]any)["_inngest"].(map[string]any)["status"])
 }
+
+// TestInvokeTimeoutIsNotBounded: the server bounds sleeps and waits but not
+// invoke timeouts (a 400-day invoke timeout was accepted on the dev server),
+// so a child that finishes after 370 days (two sleeps) still resolves the step.
+func TestInvokeTimeoutIsNotBounded(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{Retention: -1}, func(c call) reply {
+		if c.FnID == "app-child" {
+			switch len(c.steps()) {
+			case 0:
+				return ops(`{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"300d"}}`)
+			case 1:
+				return ops(`{"op":"Sleep","id":"nap2","name":"nap2","opts":{"duration":"70d"}}`)
+			}
+			return ok(`"late"`)
+		}
+		if len(c.steps()) == 0 {
+			return ops(`{"op":"InvokeFunction","id":"i","name":"i","opts":{"function_id":"app-child","payload":{"data":{}},"timeout":"400d"}}`)
+		}
+		return ok(string(mustJSON(c.steps()["i"])))
+	})
+	h.mustRegister(h.fn("parent", nil), h.fn("child", nil))
+	id := h.send("test/parent", map[string]any{})
+	require.JSONEq(t, `{"data":"late"}`, string(h.waitRuns(id, 1)[0].Output))
+}

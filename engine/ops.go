@@ -16,9 +16,6 @@ import (
 // maxSleep is the longest sleep or wait the server accepts.
 const maxSleep = 366 * 24 * time.Hour
 
-// defaultInvokeTimeout applies when an invoke op has no timeout.
-const defaultInvokeTimeout = 365 * 24 * time.Hour
-
 // applyOpsLocked handles the ops of a 206 response.
 func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []wire.Op) {
 	targeted := t.StepID != wire.DiscoveryStepID
@@ -315,20 +312,21 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 		storeMemoLocked(r, op.ID, val)
 		return false, false
 	}
-	timeout := defaultInvokeTimeout
+	// No timeout: a year, as the server's time.AddDate(1, 0, 0). Unlike
+	// sleeps and waits, invoke timeouts have no maximum on the server.
+	expire := now.AddDate(1, 0, 0)
 	if opts.Timeout != "" {
 		d, ok := parseWhen(opts.Timeout, now)
 		if !ok {
 			e.opErrorLocked(r, t, res, timeoutError("invoke function", opts.Timeout))
 			return false, true
 		}
-		timeout = clampWait(d)
+		expire = now.Add(max(d, 0))
 	}
 	target := e.fns[opts.FunctionID]
 	if target == nil {
 		return fail("could not find function with ID: " + opts.FunctionID)
 	}
-	expire := now.Add(timeout)
 	correlation := r.ID + "." + op.ID
 	data := map[string]any{}
 	if len(opts.Payload.Data) > 0 {
