@@ -328,6 +328,22 @@ func TestJavaScriptSDK(t *testing.T) {
 			r := s.run(t, s.send(t, "interop/timed-out", map[string]any{}))
 			require.Equal(t, engine.StatusCancelled, r.Status, "%s", r.Output)
 		})
+		t.Run("classic-protocol", func(t *testing.T) {
+			t.Parallel()
+			// checkpointing: false: one step per call, as the server calls it
+			// (7 calls there).
+			r := s.run(t, s.send(t, "interop/classic", map[string]any{}))
+			completed(t, r, `{"a":1,"b":2,"c":3,"d":5}`)
+			require.Len(t, r.Steps, 5)
+			s.boundedCalls(t, r, 7)
+		})
+		t.Run("many-steps", func(t *testing.T) {
+			t.Parallel()
+			r := s.run(t, s.send(t, "interop/many", map[string]any{}))
+			completed(t, r, `{"sum":300}`)
+			require.Len(t, r.Steps, 25)
+			s.boundedCalls(t, r, 2)
+		})
 		t.Run("idempotency", func(t *testing.T) {
 			t.Parallel()
 			ids := s.sendMany(t,
@@ -360,6 +376,6 @@ func TestJavaScriptSDK(t *testing.T) {
 	runs := s.eng.Runs()
 	t.Logf("%d runs, %d requests to the app", len(runs), len(calls))
 	for _, r := range runs {
-		require.LessOrEqual(t, len(s.app.RunCalls(r.ID)), 6, "run %s of %s", r.ID, r.FunctionID)
+		require.LessOrEqual(t, len(s.app.RunCalls(r.ID)), 10, "run %s of %s", r.ID, r.FunctionID)
 	}
 }

@@ -231,6 +231,28 @@ const timedOut = inngest.createFunction(
   },
 );
 
+const classic = inngest.createFunction(
+  { id: "classic", checkpointing: false, triggers: [{ event: "interop/classic" }] },
+  async ({ step }) => {
+    const a = await step.run("a", () => 1);
+    const [b, c] = await Promise.all([step.run("b", () => a + 1), step.run("c", () => a + 2)]);
+    await step.sleep("pause", "1s");
+    const d = await step.run("d", () => b + c);
+    return { a, b, c, d };
+  },
+);
+
+const many = inngest.createFunction(
+  { id: "many", triggers: [{ event: "interop/many" }] },
+  async ({ step }) => {
+    let sum = 0;
+    for (let i = 0; i < 25; i++) {
+      sum += await step.run("step-" + i, () => i);
+    }
+    return { sum };
+  },
+);
+
 // configured is never triggered in the suite: it checks that a sync with
 // every common option is accepted.
 const configured = inngest.createFunction(
@@ -280,6 +302,7 @@ const handler = serve({
     steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
     withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing, edges,
     rateLimited, throttled, single, timedOut, configured, configuredBatch, configuredDebounce,
+    classic, many,
   ],
 });
 
