@@ -139,6 +139,27 @@ func flowScenarios() []*Scenario {
 			Strict: true,
 		},
 		{
+			Name:  "batch-one-request",
+			About: "batches of up to 3 with a 5 s timeout: 3 events in one request, then 4 more in one request 1 s later (a full batch and a partial one)",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "batched", BatchEvents: &inngest.BatchEvents{MaxSize: 3, Timeout: 5 * time.Second}},
+					On: "rs/batch-one-request.go"},
+			},
+			Events: append(times(3, 0, "rs/batch-one-request.go"), times(4, time.Second, "rs/batch-one-request.go")...),
+			Settle: 7 * time.Second,
+		},
+		{
+			Name:  "batch-spaced",
+			About: "batches of up to 3 with a 2 s timeout and no key: 3 events sent 0.3 s apart",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "batched", BatchEvents: &inngest.BatchEvents{MaxSize: 3, Timeout: 2 * time.Second}},
+					On: "rs/batch-spaced.go"},
+			},
+			Events: []Event{ev(0, "rs/batch-spaced.go", ""), ev(300*ms, "rs/batch-spaced.go", ""), ev(600*ms, "rs/batch-spaced.go", "")},
+			Settle: 4 * time.Second,
+			Strict: true,
+		},
+		{
 			Name:  "priority",
 			About: "concurrency 1 with priority event.data.prio: while a run holds the slot, a prio 0 event then a prio 60 event arrive; the later, higher-priority one starts first",
 			Functions: []Fn{
