@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -363,6 +364,7 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 			e.checkpointLocked(run, ops)
 			return nil
 		})
+		e.resetAttemptsLocked(runID, req.QiID)
 	}
 	e.mu.Unlock()
 	if err != nil {
@@ -373,6 +375,20 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(wire.HeaderServerKind, wire.ServerKindDev)
 	w.Header().Set("Vary", "Origin")
 	w.WriteHeader(http.StatusOK)
+}
+
+// resetAttemptsLocked starts the in-flight call named by a checkpoint's qi_id
+// (base64 of "<job id>::<queue>") over at attempt 0, as the server does
+// (ResetAttemptsByJobID): the steps after a checkpoint get their full retries.
+func (e *Engine) resetAttemptsLocked(runID, qiID string) {
+	raw, err := base64.StdEncoding.DecodeString(qiID)
+	if err != nil {
+		return
+	}
+	jobID, _, _ := strings.Cut(string(raw), "::")
+	if job := e.calls[jobID]; job != nil && job.runID == runID {
+		job.t.Attempt = 0
+	}
 }
 
 // checkpointLocked memoizes checkpointed steps.

@@ -41,6 +41,7 @@ type Engine struct {
 	runTimer map[string]map[string]struct{}
 	seq      uint64
 	inflight int
+	calls    map[string]*callJob // in-flight calls by job ID (a checkpoint resets their attempts)
 	parked   []TimerItem
 	fetched  map[string]json.RawMessage   // step.fetch results not yet committed, by timer ID
 	shared   map[string]*flow.Concurrency // account/env scoped limits
@@ -73,6 +74,7 @@ func New(opts Options) (*Engine, error) {
 		apps:     map[string]*appState{},
 		fns:      map[string]*fnState{},
 		index:    map[string]*queued{},
+		calls:    map[string]*callJob{},
 		runTimer: map[string]map[string]struct{}{},
 		shared:   map[string]*flow.Concurrency{},
 		singles:  map[string]*flow.Singleton{},

@@ -127,6 +127,9 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	})
 	e.afterCommitLocked(func() {
 		e.inflight++
+		if t.JobID != "" {
+			e.calls[t.JobID] = job
+		}
 		e.wg.Add(1)
 		go e.runCall(job)
 	})
@@ -137,6 +140,9 @@ func (e *Engine) runCall(job *callJob) {
 	res := e.doCall(e.ctx, job)
 	e.mu.Lock()
 	e.inflight--
+	if e.calls[job.t.JobID] == job {
+		delete(e.calls, job.t.JobID)
+	}
 	for _, h := range job.held {
 		h.sem.Release(h.key, job.requestID)
 	}
