@@ -22,7 +22,9 @@ var (
 	ErrStrayGoroutine = exec.ErrStray
 	// ErrNestedStep: a step was called inside another step's code.
 	ErrNestedStep = exec.ErrNested
-	// ErrRunEnded: a step was called after the function call ended.
+	// ErrRunEnded: a step was called after the function call ended, or by a
+	// deferred function while the SDK stops the function after reporting a step
+	// (such a step does not run).
 	ErrRunEnded = exec.ErrRunFinished
 	// ErrDuplicateID: two parallel branches used the same step id.
 	ErrDuplicateID = exec.ErrDuplicateID
