@@ -29,18 +29,29 @@ type suite struct {
 	app *jsApp
 }
 
-func newSuite(t *testing.T) *suite {
-	eng, err := engine.New(engine.Options{
+// newSuite starts an engine and the JavaScript app in dev mode, or, with a
+// signing key, in cloud mode (signed calls and sync, event key required).
+func newSuite(t *testing.T, signingKey string) *suite {
+	const eventKey = "interop-event-key"
+	opts := engine.Options{
 		// A retried step waits 100 ms instead of the server's schedule.
 		RetryBackoff: func(int) time.Duration { return 100 * time.Millisecond },
-	})
+	}
+	if signingKey != "" {
+		opts.SigningKey, opts.EventKey = signingKey, eventKey
+	}
+	eng, err := engine.New(opts)
 	require.NoError(t, err)
 	api := httptest.NewServer(eng.Handler())
 	t.Cleanup(func() {
 		api.Close()
 		require.NoError(t, eng.Close())
 	})
-	s := &suite{eng: eng, app: startJSApp(t, api.URL)}
+	env := []string{"INNGEST_DEV=" + api.URL}
+	if signingKey != "" {
+		env = []string{"INNGEST_DEV=0", "INNGEST_BASE_URL=" + api.URL, "INNGEST_SIGNING_KEY=" + signingKey, "INNGEST_EVENT_KEY=" + eventKey}
+	}
+	s := &suite{eng: eng, app: startJSApp(t, env...)}
 	require.NoError(t, eng.Sync(waitCtx(t), s.app.URL))
 	return s
 }
@@ -103,7 +114,7 @@ func (s *suite) boundedCalls(t *testing.T, r engine.Run, max int) {
 }
 
 func TestJavaScriptSDK(t *testing.T) {
-	s := newSuite(t)
+	s := newSuite(t, "")
 	t.Run("functions", func(t *testing.T) {
 		t.Run("steps", func(t *testing.T) {
 			t.Parallel()
@@ -378,4 +389,34 @@ func TestJavaScriptSDK(t *testing.T) {
 	for _, r := range runs {
 		require.LessOrEqual(t, len(s.app.RunCalls(r.ID)), 10, "run %s of %s", r.ID, r.FunctionID)
 	}
+}
+
+// TestJavaScriptSDKSigned runs a few functions with the SDK in cloud mode:
+// the engine signs its calls and the SDK checks them, the SDK signs its sync
+// and sends events with the event key.
+func TestJavaScriptSDKSigned(t *testing.T) {
+	s := newSuite(t, "signkey-test-0123456789abcdef")
+	t.Run("steps", func(t *testing.T) {
+		t.Parallel()
+		completed(t, s.run(t, s.send(t, "interop/steps", map[string]any{"n": 4})), `{"a":5,"b":50}`)
+	})
+	t.Run("parallel", func(t *testing.T) {
+		t.Parallel()
+		completed(t, s.run(t, s.send(t, "interop/parallel", map[string]any{})), `{"parts":"ABC"}`)
+	})
+	t.Run("invoke", func(t *testing.T) {
+		t.Parallel()
+		completed(t, s.run(t, s.send(t, "interop/invoke", map[string]any{})), `{"child":{"doubled":42}}`)
+	})
+	t.Run("send-fan-out", func(t *testing.T) {
+		t.Parallel()
+		r := s.run(t, s.send(t, "interop/fanout", map[string]any{}))
+		require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+		var out struct{ IDs []string }
+		require.NoError(t, json.Unmarshal(r.Output, &out))
+		require.Len(t, out.IDs, 3)
+		for _, id := range out.IDs {
+			require.Equal(t, engine.StatusCompleted, s.run(t, id).Status)
+		}
+	})
 }

@@ -40,9 +40,9 @@ type appCall struct {
 	StepIDs []string
 }
 
-// startJSApp starts js/app.js with INNGEST_DEV pointing at engineURL and
-// stops it when the test ends.
-func startJSApp(t *testing.T, engineURL string) *jsApp {
+// startJSApp starts js/app.js with this environment (added to the test's)
+// and stops it when the test ends.
+func startJSApp(t *testing.T, env ...string) *jsApp {
 	t.Helper()
 	dir, err := filepath.Abs("js")
 	require.NoError(t, err)
@@ -55,7 +55,7 @@ func startJSApp(t *testing.T, engineURL string) *jsApp {
 	}
 	cmd := exec.Command(node, "app.js")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "INNGEST_DEV="+engineURL, "NODE_ENV=test")
+	cmd.Env = append(append(os.Environ(), "NODE_ENV=test"), env...)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	out := &portWatcher{port: make(chan string, 1)}

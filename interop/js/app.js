@@ -2,7 +2,7 @@
 // package.json), served over plain node:http for the Go package interop,
 // which runs them against the embedded engine.
 //
-// Environment: INNGEST_DEV is the engine's base URL (dev mode, no keys).
+// Environment: see the client below (dev mode, or cloud mode with keys).
 // The app listens on an ephemeral loopback port and prints
 // "listening <port>" on stdout once it accepts connections.
 "use strict";
@@ -11,7 +11,9 @@ const http = require("node:http");
 const { Inngest, NonRetriableError, RetryAfterError } = require("inngest");
 const { serve } = require("inngest/node");
 
-const inngest = new Inngest({ id: "interop-js", isDev: true });
+// Mode and keys come from the environment: INNGEST_DEV=<engine URL> for dev mode, or
+// INNGEST_DEV=0 with INNGEST_BASE_URL, INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY.
+const inngest = new Inngest({ id: "interop-js" });
 
 const steps = inngest.createFunction(
   { id: "steps", triggers: [{ event: "interop/steps" }] },
