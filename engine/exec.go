@@ -215,6 +215,7 @@ func (e *Engine) handleResultLocked(job *callJob, res callResult) {
 		e.historyLocked(r, "error", t.StepID, res.status, string(truncate(res.body, 200)))
 		re := errorFromBody(res.body)
 		re.NoRetry = res.hasNoRetry && res.noRetry
+		re.kind = fmt.Sprintf("invalid status code: %d", res.status)
 		e.functionErrorLocked(r, t, res, re)
 	}
 }
@@ -267,6 +268,8 @@ func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, r
 	var out json.RawMessage
 	if b := bytes.TrimSpace(res.body); len(b) > 0 && jsoncodec.Valid(b) {
 		out = canonical(b)
+	} else if len(b) > 0 && res.transport == nil {
+		out, _ = encodeCanonical(string(b)) // as the server shows a body that is not JSON
 	} else {
 		out, _ = jsoncodec.Marshal(map[string]string{"message": re.Message})
 	}

@@ -27,8 +27,10 @@ type lifecycleMeta struct {
 }
 
 // lifecycleErr is the error object of lifecycle events (observed shape):
-// error is "NonRetriableError" for a non-retriable failure (else the error
-// name), name the name in the SDK's error body ("Error" when it has none).
+// error is "NonRetriableError" for a non-retriable failure, "invalid status
+// code: <status>" for an SDK error status once retries are spent (else the
+// error name), name the name in the SDK's error body ("Error" when it has
+// none).
 type lifecycleErr struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
@@ -43,6 +45,9 @@ func lifecycleError(r *RunState) any {
 		return lifecycleErr{Error: r.Error.Name, Message: string(r.Output), Name: "Error"}
 	}
 	kind := r.Error.Name
+	if r.Error.kind != "" {
+		kind = r.Error.kind
+	}
 	if r.Error.NoRetry {
 		kind = "NonRetriableError"
 	}

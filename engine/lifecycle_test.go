@@ -180,3 +180,42 @@ func TestEventIDDedupLastsADay(t *testing.T) {
 	send()
 	require.Len(t, runsOf(h.eng, "app-dedupe"), 2, "a new window started with the second run")
 }
+
+// TestLifecycleErrorOfSpentRetries checks a run failing on an SDK error
+// status once its retries are spent, as the dev server showed it (probed
+// with retries 0): the error is "invalid status code: <status>" with the
+// body's name and message; a body that is not JSON is the run's output as a
+// JSON string.
+func TestLifecycleErrorOfSpentRetries(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, body, output string
+		wantErr            map[string]any
+	}{
+		{"json body", `{"name":"TypeError","message":"boom"}`, `{"message":"boom","name":"TypeError"}`,
+			map[string]any{"error": "invalid status code: 500", "message": "boom", "name": "TypeError"}},
+		{"text body", `oops`, `"oops"`,
+			map[string]any{"error": "invalid status code: 500", "message": "oops", "name": "Error"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan map[string]any, 1)
+			h := newHarness(t, engine.Options{}, func(c call) reply {
+				if c.FnID == "app-watch" {
+					got <- c.Req["event"].(map[string]any)["data"].(map[string]any)
+					return ok(`1`)
+				}
+				return reply{Status: 500, Body: tc.body}
+			})
+			h.mustRegister(h.fn("spent", map[string]any{"steps": map[string]any{"step": map[string]any{"id": "step", "name": "spent",
+				"runtime": map[string]any{"url": h.app.srv.URL + "/api/inngest?fnId=app-spent"}, "retries": map[string]any{"attempts": 0}}}}),
+				h.fn("watch", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.failed"}}}))
+			run := h.waitRuns(h.send("test/spent", map[string]any{}), 1)[0]
+			require.Equal(t, engine.StatusFailed, run.Status)
+			require.JSONEq(t, tc.output, string(run.Output))
+			data := <-got
+			require.Equal(t, tc.wantErr, data["error"])
+			require.JSONEq(t, tc.output, string(mustJSON(data["result"])))
+		})
+	}
+}

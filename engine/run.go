@@ -82,6 +82,9 @@ type RunError struct {
 	Message string `json:"message"`
 	// NoRetry reports whether the SDK marked the error non-retriable.
 	NoRetry bool `json:"-"`
+	// kind is the server's error string for lifecycle events when it is not
+	// Name, e.g. "invalid status code: 500".
+	kind string
 }
 
 // StepRecord describes one step as seen by the engine.
