@@ -399,18 +399,7 @@ func (e *Engine) checkpointLocked(run *RunState, ops []wire.Op) {
 		}
 		rec := stepRecordLocked(run, op)
 		rec.Attempts++
-		val := op.Data
-		if len(val) == 0 {
-			val = json.RawMessage("null")
-		}
-		if op.Op == "StepRun" {
-			val, _ = encodeCanonical(struct {
-				Data json.RawMessage `json:"data"`
-			}{canonical(val)})
-		} else {
-			val = canonical(val)
-		}
-		storeMemoLocked(run, op.ID, val)
+		storeMemoLocked(run, op.ID, stepMemo(op))
 	}
 	e.historyLocked(run, "checkpoint", "", 0, opsSummary(ops))
 	e.saveRunLocked(run)

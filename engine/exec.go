@@ -344,6 +344,23 @@ func stepRecordLocked(r *RunState, op wire.Op) *StepRecord {
 	return &r.Steps[len(r.Steps)-1]
 }
 
+// stepMemo is the memo stored for a step that returned (from a 206 or a
+// checkpoint): a StepRun's data wrapped as {"data": …}, as the server stores it,
+// any other op's data as is; missing data is null.
+func stepMemo(op wire.Op) json.RawMessage {
+	val := op.Data
+	if len(val) == 0 {
+		val = json.RawMessage("null")
+	}
+	if op.Op != wire.OpStepRun {
+		return canonical(val)
+	}
+	b, _ := encodeCanonical(struct {
+		Data json.RawMessage `json:"data"`
+	}{canonical(val)})
+	return b
+}
+
 // storeMemoLocked memoizes a step result (ignoring duplicates).
 func storeMemoLocked(r *RunState, id string, value json.RawMessage) bool {
 	for _, m := range r.Memo {

@@ -49,19 +49,7 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 		case wire.OpStepRun, wire.OpStep:
 			rec := stepRecordLocked(r, op)
 			rec.Attempts++
-			val := op.Data
-			if len(val) == 0 {
-				val = json.RawMessage("null")
-			}
-			if op.Op == wire.OpStepRun {
-				b, _ := encodeCanonical(struct {
-					Data json.RawMessage `json:"data"`
-				}{canonical(val)})
-				val = b
-			} else {
-				val = canonical(val)
-			}
-			storeMemoLocked(r, op.ID, val)
+			storeMemoLocked(r, op.ID, stepMemo(op))
 		case wire.OpStepError, wire.OpStepFailed:
 			rec := stepRecordLocked(r, op)
 			rec.Attempts++

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/cronexpr"
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
@@ -129,13 +130,13 @@ func validateFunction(f wire.Function) []string {
 		add("too many concurrency limits")
 	}
 	if b := f.BatchEvents; b != nil {
-		if b.MaxSize < 2 {
+		if b.MaxSize < flow.MinBatchMaxSize {
 			add("batchEvents.maxSize must be at least 2")
 		}
 		d, err := time.ParseDuration(b.Timeout)
 		if err != nil {
 			add("batchEvents.timeout %q: %v", b.Timeout, err)
-		} else if d < time.Second {
+		} else if d < flow.MinBatchTimeout {
 			add("batchEvents.timeout must be at least 1s")
 		}
 		compile("batch key", expr.Key, b.Key)
@@ -166,7 +167,7 @@ func validateFunction(f wire.Function) []string {
 		switch {
 		case err != nil:
 			add("debounce period %q: %v", d.Period, err)
-		case p < time.Second || p > 7*24*time.Hour:
+		case p < flow.MinDebouncePeriod || p > flow.MaxDebouncePeriod:
 			add("debounce period must be between 1s and 7d")
 		}
 		if d.Timeout != "" {
@@ -183,7 +184,7 @@ func validateFunction(f wire.Function) []string {
 		switch {
 		case r.Period == "" || err != nil:
 			add("rateLimit.period %q is invalid", r.Period)
-		case p > 24*time.Hour:
+		case p > flow.MaxRateLimitPeriod:
 			add("rateLimit.period must be at most 24h")
 		}
 		compile("rateLimit key", expr.Key, r.Key)

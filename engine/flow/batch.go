@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"errors"
 	"sync"
 	"time"
 )
@@ -43,24 +42,12 @@ type BatchFire[E any] struct {
 
 // NewBatch returns a batcher. A maxSize of zero or less means
 // DefaultBatchMaxSize; a timeout of zero or less makes every batch due
-// immediately. It does not validate further; see NewBatchE.
+// immediately. It does not validate further (engine/validate.go does, at registration).
 func NewBatch[E any](maxSize int, timeout time.Duration) *Batch[E] {
 	if maxSize <= 0 {
 		maxSize = DefaultBatchMaxSize
 	}
 	return &Batch[E]{maxSize: maxSize, timeout: max(timeout, 0), open: make(map[string]*batchEntry[E])}
-}
-
-// NewBatchE is NewBatch with the server's validation: maxSize ≥ 2 and
-// timeout ≥ 1s.
-func NewBatchE[E any](maxSize int, timeout time.Duration) (*Batch[E], error) {
-	switch {
-	case maxSize < MinBatchMaxSize:
-		return nil, errors.New("inngest: batchEvents maxSize must be at least 2")
-	case timeout < MinBatchTimeout:
-		return nil, errors.New("inngest: batchEvents timeout must be at least 1s")
-	}
-	return NewBatch[E](maxSize, timeout), nil
 }
 
 // Add appends ev to key's open batch at now. When that fills the batch it

@@ -84,25 +84,3 @@ func TestBatchNextDue(t *testing.T) {
 	}
 	require.Len(t, b.Add("a", 0, at(6*time.Second)), DefaultBatchMaxSize)
 }
-
-func TestNewBatchE(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		maxSize int
-		timeout time.Duration
-		ok      bool
-	}{
-		{2, time.Second, true},
-		{100, time.Minute, true},
-		{1, time.Second, false},
-		{2, time.Second - 1, false},
-	}
-	for _, tc := range tests {
-		_, err := NewBatchE[int](tc.maxSize, tc.timeout)
-		if tc.ok {
-			require.NoError(t, err)
-		} else {
-			require.ErrorContains(t, err, "inngest:")
-		}
-	}
-}

@@ -35,25 +35,6 @@ func BenchmarkConcurrencyAcquireReleaseParallel(b *testing.B) {
 	})
 }
 
-func BenchmarkQueuePushPopReady(b *testing.B) {
-	for _, depth := range []int{0, 1000, 100000} {
-		b.Run("depth="+strconv.Itoa(depth), func(b *testing.B) {
-			var q Queue[int]
-			for i := range depth {
-				q.Push(i, at(time.Duration(i%997)*time.Millisecond), int64(i%5))
-			}
-			now := at(time.Hour)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				q.Push(i, at(time.Duration(i%997)*time.Millisecond), int64(i%5))
-				q.PopReady(now)
-				i++
-			}
-		})
-	}
-}
-
 func BenchmarkThrottleReserve(b *testing.B) {
 	th := NewThrottle(100, time.Second, 10)
 	b.ReportAllocs()

@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"errors"
 	"sync"
 	"time"
 )
@@ -52,21 +51,9 @@ type DebounceFire[E any] struct {
 }
 
 // NewDebounce returns a debouncer with the given period and optional
-// timeout (zero or less: no cap). It does not validate; see NewDebounceE.
+// timeout (zero or less: no cap). It does not validate (engine/validate.go does, at registration).
 func NewDebounce[E any](period, timeout time.Duration) *Debounce[E] {
 	return &Debounce[E]{period: max(period, 0), timeout: max(timeout, 0), pending: make(map[string]*debounceEntry[E])}
-}
-
-// NewDebounceE is NewDebounce with the server's validation: period within
-// 1s…7d and timeout not negative.
-func NewDebounceE[E any](period, timeout time.Duration) (*Debounce[E], error) {
-	switch {
-	case period < MinDebouncePeriod || period > MaxDebouncePeriod:
-		return nil, errors.New("inngest: debounce period must be between 1s and 7d")
-	case timeout < 0:
-		return nil, errors.New("inngest: debounce timeout must not be negative")
-	}
-	return NewDebounce[E](period, timeout), nil
 }
 
 // Add records ev as the latest event for key at now and returns when the

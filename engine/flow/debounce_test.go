@@ -118,28 +118,6 @@ func TestDebounceNextDueAndCancel(t *testing.T) {
 	require.False(t, ok)
 }
 
-func TestNewDebounceE(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		period, timeout time.Duration
-		ok              bool
-	}{
-		{time.Second, 0, true},
-		{7 * 24 * time.Hour, time.Hour, true},
-		{time.Second - 1, 0, false},
-		{7*24*time.Hour + 1, 0, false},
-		{time.Second, -1, false},
-	}
-	for _, tc := range tests {
-		_, err := NewDebounceE[int](tc.period, tc.timeout)
-		if tc.ok {
-			require.NoError(t, err)
-		} else {
-			require.ErrorContains(t, err, "inngest:")
-		}
-	}
-}
-
 func TestDebounceRestoreUndoesAClosingAdd(t *testing.T) {
 	t.Parallel()
 	d := NewDebounce[int](2*time.Second, 0)

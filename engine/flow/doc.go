@@ -1,7 +1,7 @@
 // Package flow holds the flow-control building blocks of the embedded
 // Inngest engine: concurrency limits, throttling, rate limiting,
-// idempotency, debouncing, event batching, singleton runs, the run/step
-// scheduling queue and start/finish timeouts.
+// idempotency, debouncing, event batching, singleton runs and start/finish
+// timeouts.
 //
 // Every type is in memory and safe for concurrent use (each guards its
 // state with a sync.Mutex). None of them starts goroutines, sets timers or
@@ -14,7 +14,7 @@
 // expressions); the empty string is the function-wide key.
 //
 // Constructors named New… accept any input and clamp or disable values
-// that make no sense, as documented on each. Constructors named New…E
-// apply the validation rules of the Inngest server's function
-// registration and return an error prefixed "inngest:" instead.
+// that make no sense, as documented on each. The server's registration
+// rules are checked once, by the engine when a function is synced
+// (engine/validate.go, with the bounds exported here).
 package flow

@@ -125,20 +125,4 @@ func TestConcurrentUse(t *testing.T) {
 			s.Done("k", run)
 		})
 	})
-	t.Run("queue pops every item once", func(t *testing.T) {
-		t.Parallel()
-		var q Queue[int]
-		var popped atomic.Int64
-		hammer(func(w, i int) {
-			q.Push(w*raceOps+i, at(time.Duration(i)), int64(w%3))
-			if _, ok := q.PopReady(at(time.Duration(i))); ok {
-				popped.Add(1)
-			}
-			q.NextReady()
-		})
-		for _, ok := q.PopReady(at(time.Hour)); ok; _, ok = q.PopReady(at(time.Hour)) {
-			popped.Add(1)
-		}
-		require.Equal(t, int64(raceWorkers*raceOps), popped.Load())
-	})
 }

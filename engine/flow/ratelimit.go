@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"errors"
 	"math"
 	"sync"
 	"time"
@@ -33,20 +32,6 @@ func NewRateLimit(limit int, period time.Duration) *RateLimit {
 	limit = max(limit, 1)
 	return &RateLimit{emission: float64(period) / float64(limit), burst: limit / 10, period: period,
 		tat: make(map[string]time.Time)}
-}
-
-// NewRateLimitE is NewRateLimit with the server's validation: limit > 0
-// and 0 < period ≤ 24h.
-func NewRateLimitE(limit int, period time.Duration) (*RateLimit, error) {
-	switch {
-	case limit <= 0:
-		return nil, errors.New("inngest: rateLimit limit must be greater than 0")
-	case period <= 0:
-		return nil, errors.New("inngest: rateLimit period is required")
-	case period > MaxRateLimitPeriod:
-		return nil, errors.New("inngest: rateLimit period must be at most 24h")
-	}
-	return NewRateLimit(limit, period), nil
 }
 
 // Allow reports whether a run for key may start at now, and if so counts

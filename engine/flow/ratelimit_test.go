@@ -79,29 +79,6 @@ func TestRateLimitPrunes(t *testing.T) {
 	require.Equal(t, 1, r.Len())
 }
 
-func TestNewRateLimitE(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		limit  int
-		period time.Duration
-		ok     bool
-	}{
-		{1, 10 * time.Second, true},
-		{100, 24 * time.Hour, true},
-		{0, time.Second, false},
-		{1, 0, false},
-		{1, 24*time.Hour + time.Second, false},
-	}
-	for _, tc := range tests {
-		_, err := NewRateLimitE(tc.limit, tc.period)
-		if tc.ok {
-			require.NoError(t, err)
-		} else {
-			require.ErrorContains(t, err, "inngest:")
-		}
-	}
-}
-
 func TestIdempotency(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

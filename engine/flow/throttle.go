@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"errors"
 	"sync"
 	"time"
 )
@@ -33,20 +32,6 @@ func NewThrottle(limit int, period time.Duration, burst int) *Throttle {
 		t.tau = t.emission * time.Duration(limit-1+burst)
 	}
 	return t
-}
-
-// NewThrottleE is NewThrottle with validation: period must be positive
-// and limit and burst must not be negative.
-func NewThrottleE(limit int, period time.Duration, burst int) (*Throttle, error) {
-	switch {
-	case period <= 0:
-		return nil, errors.New("inngest: throttle period must be positive")
-	case limit < 0:
-		return nil, errors.New("inngest: throttle limit must not be negative")
-	case burst < 0:
-		return nil, errors.New("inngest: throttle burst must not be negative")
-	}
-	return NewThrottle(limit, period, burst), nil
 }
 
 // Reserve books the next start slot for key and returns when that run may

@@ -77,27 +77,3 @@ func TestThrottlePrunesIdleKeys(t *testing.T) {
 	th.Prune(at(time.Hour))
 	require.Zero(t, th.Len())
 }
-
-func TestNewThrottleE(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		limit, burst int
-		period       time.Duration
-		ok           bool
-	}{
-		{5, 2, time.Minute, true},
-		{0, 0, time.Second, true},
-		{1, 0, 0, false},
-		{-1, 0, time.Second, false},
-		{1, -1, time.Second, false},
-	}
-	for _, tc := range tests {
-		th, err := NewThrottleE(tc.limit, tc.period, tc.burst)
-		if tc.ok {
-			require.NoError(t, err)
-			require.NotNil(t, th)
-		} else {
-			require.ErrorContains(t, err, "inngest:")
-		}
-	}
-}
