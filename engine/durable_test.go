@@ -317,3 +317,53 @@ func TestResyncKeepsCallsInFlightWithinConcurrency(t *testing.T) {
 		})
 	}
 }
+
+func TestResyncOfAChangedFunctionKeepsItsBufferedEvents(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0)}, echo)
+	fns := func(version string, withDebounce bool) []map[string]any {
+		deb := map[string]any{"name": "deb " + version, "debounce": map[string]any{"period": "2s"}}
+		gone := map[string]any{"name": "gone " + version}
+		if withDebounce {
+			gone["debounce"] = map[string]any{"period": "1h"}
+		}
+		bat := map[string]any{"name": "bat " + version, "batchEvents": map[string]any{"maxSize": 3, "timeout": "1h"}}
+		return []map[string]any{h.fn("deb", deb), h.fn("gone", gone), h.fn("bat", bat)}
+	}
+	h.mustRegister(fns("1", true)...)
+	deb := h.send("test/deb", map[string]any{"n": 1})
+	gone := h.send("test/gone", map[string]any{"n": 2})
+	b1 := h.send("test/bat", map[string]any{"n": 3})
+	h.send("test/bat", map[string]any{"n": 4})
+
+	// Every function changes; "gone" no longer debounces.
+	h.mustRegister(fns("2", false)...)
+	runs := h.waitRuns(gone, 1)
+	require.Equal(t, t0, runs[0].StartedAt, "the debounced event of a function that no longer debounces starts at once")
+	b3 := h.send("test/bat", map[string]any{"n": 5})
+	runs = h.waitRuns(b1, 1)
+	require.Equal(t, []string{b1}, runs[0].EventIDs[:1])
+	require.Len(t, runs[0].EventIDs, 3, "the open batch kept its events")
+	require.Equal(t, b3, runs[0].EventIDs[2])
+	h.clk.SetAutoAdvance(true)
+	runs = h.waitRuns(deb, 1)
+	require.JSONEq(t, `{"n_events":1,"data":{"n":1}}`, string(runs[0].Output), "the debounced event survived the change")
+}
+
+func TestResyncOfAChangedSingletonKeepsItsRunningRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0)}, sleepy)
+	fn := func(version string) map[string]any {
+		return h.fn("one", map[string]any{"name": "one " + version, "singleton": map[string]any{"mode": "skip"}})
+	}
+	h.mustRegister(fn("1"))
+	first := h.send("test/one", map[string]any{"n": 1})
+	waitUntil(t, func() bool {
+		runs := h.eng.RunsForEvent(first)
+		return len(runs) == 1 && len(runs[0].Steps) == 1 && h.eng.Idle()
+	})
+	h.mustRegister(fn("2"))
+	second := h.send("test/one", map[string]any{"n": 2})
+	waitUntil(t, h.eng.Idle)
+	require.Empty(t, h.eng.RunsForEvent(second), "the sleeping run of the previous version still holds the singleton")
+}

@@ -3,9 +3,12 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -72,9 +75,10 @@ func (s *syncError) Error() string { return s.msg }
 // A function whose configuration did not change keeps its state: its
 // flow-control state (buffers, limiters, singleton holders, concurrency
 // slots) and its debounce, batch and cron timers. A changed function starts
-// with fresh flow-control state, except that its function-scoped
-// concurrency limits keep counting the calls in flight (same scope and key
-// expression), so that those calls never put it over its new limit.
+// with fresh limiters, but keeps its buffered events (see
+// carryBuffersLocked), and its function-scoped concurrency limits keep
+// counting the calls in flight (same scope and key expression), so that
+// those calls never put it over its new limit.
 func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	var req wire.RegisterRequest
 	if err := jsoncodec.Unmarshal(rec.Config, &req); err != nil {
@@ -89,6 +93,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 		app.fns = append(app.fns, fs)
 	}
 	kept := map[string]bool{}
+	changed := map[string]*fnState{} // the previous version of changed functions
 	if old := e.apps[rec.Name]; old != nil {
 		for i, fs := range app.fns {
 			for _, o := range old.fns {
@@ -101,6 +106,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 					kept[o.id] = true
 				} else {
 					fs.adoptConcurrency(o)
+					changed[fs.id] = o
 				}
 			}
 		}
@@ -122,6 +128,9 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	now := e.clock.Now()
 	for _, fn := range app.fns {
 		e.fns[fn.id] = fn
+		if o := changed[fn.id]; o != nil {
+			e.carryBuffersLocked(o, fn, now)
+		}
 		if !schedule || kept[fn.id] {
 			continue
 		}
@@ -160,6 +169,50 @@ func (fn *fnState) adoptConcurrency(old *fnState) {
 				c.sem.SetLimit(c.limit)
 				break
 			}
+		}
+	}
+}
+
+// farFuture is after every buffered series' due time.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// carryBuffersLocked moves the debounced events and open batches of old, the
+// previous version of a changed function, to fn: into fn's own buffers
+// (keeping their due times) when fn still debounces or batches, else into
+// runs started now, so that a re-sync never drops an accepted event. The
+// runs holding old's singleton keys hold them in fn too.
+func (e *Engine) carryBuffersLocked(old, fn *fnState, now time.Time) {
+	if old.debounce != nil {
+		for _, f := range old.debounce.Due(farFuture) {
+			if fn.debounce == nil {
+				e.createRunLocked(fn, []json.RawMessage{f.Event}, now, "", "")
+				continue
+			}
+			save := e.editDebounceLocked(fn, f.Key)
+			fn.debounce.Restore(flow.DebounceSeries[json.RawMessage](f))
+			save()
+		}
+	}
+	if old.batch != nil {
+		for _, b := range old.batch.Due(farFuture) {
+			if fn.batch == nil {
+				e.createRunLocked(fn, b.Events, now, "", "")
+				continue
+			}
+			save := e.editBatchLocked(fn, b.Key)
+			fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: b.Key, Events: b.Events, Deadline: b.FireAt})
+			save()
+		}
+	}
+	if fn.debounce != nil {
+		e.rescheduleFlowLocked(fn, TimerDebounce)
+	}
+	if fn.batch != nil {
+		e.rescheduleFlowLocked(fn, TimerBatch)
+	}
+	if old.singleton != nil && fn.singleton != nil {
+		for key, runID := range old.singleton.Holders() {
+			fn.singleton.Restore(key, runID)
 		}
 	}
 }

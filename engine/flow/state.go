@@ -156,3 +156,14 @@ func (s *Singleton) Restore(key, runID string) {
 	}
 	s.running[key] = runID
 }
+
+// Holders returns the run holding each held key.
+func (s *Singleton) Holders() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]string, len(s.running))
+	for k, v := range s.running {
+		out[k] = v
+	}
+	return out
+}
