@@ -262,6 +262,24 @@ func flowScenarios() []*Scenario {
 			Strict: true,
 		},
 		{
+			Name:  "cancel-in-step",
+			About: "cancellation while a step runs (3 s): a finish timeout of 1 s, a cancelOn event at 1 s, a singleton (cancel mode) event at 1 s",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "finish", Timeouts: &inngest.Timeouts{Finish: time.Second}},
+					On: "rs/cancel-in-step.finish", Hold: 3 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "cancel-on", CancelOn: []inngest.CancelOn{{Event: events.Name("rs/cancel-in-step.stop")}}},
+					On: "rs/cancel-in-step.go", Hold: 3 * time.Second},
+				{Opts: inngest.FunctionOpts{ID: "singleton", Singleton: &inngest.Singleton{Mode: inngest.SingletonCancel}},
+					On: "rs/cancel-in-step.single", Hold: 3 * time.Second},
+			},
+			Events: []Event{
+				ev(0, "rs/cancel-in-step.finish", ""), ev(0, "rs/cancel-in-step.go", ""), ev(0, "rs/cancel-in-step.single", ""),
+				ev(time.Second, "rs/cancel-in-step.stop", ""), ev(time.Second, "rs/cancel-in-step.single", ""),
+			},
+			Settle: 6 * time.Second,
+			Strict: true,
+		},
+		{
 			Name:  "invoke-skipped",
 			About: "step.Invoke of a function that will not run: rate limited (1 per minute, second call), idempotency-skipped (same key twice), singleton-skipped (while the first invoked run holds 3 s)",
 			Functions: []Fn{
