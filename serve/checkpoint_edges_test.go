@@ -186,3 +186,31 @@ func TestCheckpointUsesCallContext(t *testing.T) {
 	require.LessOrEqual(t, b.RequestStartedAt, time.Now().UnixMilli())
 	require.Equal(t, wire.HashID("a", 0), "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8")
 }
+
+// The captured step failures (retry-step, step-fails-final) replayed with
+// checkpointing on give the captured ops: the failing step's StepError or
+// StepFailed in a 206, never a function-level error.
+func TestCheckpointOnReplaysCapturedStepErrors(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"retry-step", "step-fails-final"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			api := newFakeAPI(t, nil)
+			c, _ := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL, Checkpoint: inngest.CheckpointOptions{BatchSteps: 10}})
+			h := serve.Handler(c, wireFunctions(t, c, &failureSeen{})...)
+			replayed := 0
+			for _, call := range calls(loadCapture(t, name)) {
+				if call.Status != http.StatusPartialContent || !bytes.Contains(call.RespBody, []byte(`"op":"Step`)) ||
+					!(bytes.Contains(call.RespBody, []byte(`"StepError"`)) || bytes.Contains(call.RespBody, []byte(`"StepFailed"`))) {
+					continue
+				}
+				rec := do(h, http.MethodPost, call.URL, call.ReqBody, nil)
+				require.Equal(t, http.StatusPartialContent, rec.Code, "%s #%d: %s", name, call.Seq, rec.Body.String())
+				requireSameOps(t, call.RespBody, rec.Body.Bytes())
+				require.Equal(t, call.RespHeaders["X-Inngest-No-Retry"] == "true", rec.Header().Get("X-Inngest-No-Retry") == "true")
+				replayed++
+			}
+			require.Positive(t, replayed)
+		})
+	}
+}
