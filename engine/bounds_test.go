@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,6 +196,95 @@ func TestTimeoutTooLongAsRecorded(t *testing.T) {
 			ev := <-failed
 			require.Equal(t, tc.FunctionFailed["error"], ev["error"])
 			require.Equal(t, tc.FunctionFailed["result"], ev["result"], "the output as a JSON string, byte for byte")
+		})
+	}
+}
+
+// TestMalformedDurationAsRecorded replays
+// testdata/realserver/probe-malformed-durations.json: the dev server retried
+// the call of a sleep, wait or invoke it could not parse on the same job,
+// attempt after attempt, on its retry table (the gaps between calls fall in
+// the ranges of DefaultRetryBackoff). The engine, given as many attempts,
+// makes the same calls with delays in the same ranges and then fails the run
+// with the error the server logged (the server left it Running).
+func TestMalformedDurationAsRecorded(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "realserver", "probe-malformed-durations.json"))
+	require.NoError(t, err)
+	var doc struct {
+		Cases []struct {
+			Name  string          `json:"name"`
+			Op    json.RawMessage `json:"op"`
+			Calls []struct {
+				Attempt      int    `json:"attempt"`
+				GenerationID int    `json:"generation_id"`
+				JobID        string `json:"job_id"`
+				OffsetMS     int64  `json:"offset_ms"`
+			} `json:"calls"`
+			Error string `json:"server_log_error"`
+		} `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.Len(t, doc.Cases, 3)
+	// The range of each retry's delay, from the engine's backoff.
+	lo, hi := map[int]time.Duration{}, map[int]time.Duration{}
+	for n := 1; n <= 10; n++ {
+		lo[n], hi[n] = time.Duration(1<<62), 0
+		for range 2000 {
+			d := engine.DefaultRetryBackoff(n)
+			lo[n], hi[n] = min(lo[n], d), max(hi[n], d)
+		}
+	}
+	inRange := func(n int, d time.Duration) bool {
+		// A second of slack each way for the dev server's queue polling.
+		return d >= lo[n]-time.Second && d <= hi[n]+time.Second
+	}
+	for _, tc := range doc.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			n := len(tc.Calls)
+			require.GreaterOrEqual(t, n, 6)
+			for i, c := range tc.Calls {
+				require.Equal(t, i, c.Attempt)
+				require.Equal(t, i+1, c.GenerationID)
+				require.Equal(t, tc.Calls[0].JobID, c.JobID)
+				if i > 0 {
+					gap := time.Duration(c.OffsetMS-tc.Calls[i-1].OffsetMS) * time.Millisecond
+					require.True(t, inRange(i, gap), "recorded retry %d came %s after the previous call", i, gap)
+				}
+			}
+
+			clk := engine.NewVirtualClock(t0)
+			h := newHarness(t, engine.Options{Clock: clk, RetryBackoff: engine.DefaultRetryBackoff}, func(c call) reply {
+				return ops(string(tc.Op))
+			})
+			h.mustRegister(h.fn("bad", map[string]any{"steps": map[string]any{"step": map[string]any{"id": "step", "name": "bad",
+				"runtime": map[string]any{"url": h.app.srv.URL + "/api/inngest?fnId=app-bad"}, "retries": map[string]any{"attempts": n - 1}}}}))
+			id := h.send("test/bad", map[string]any{})
+			for i := 1; i < n; i++ {
+				waitUntil(t, func() bool { return len(h.app.Calls()) == i && h.eng.Idle() })
+				run := h.eng.RunsForEvent(id)[0]
+				var delay time.Duration
+				for _, it := range run.History {
+					if it.Kind == "retry" {
+						_, after, _ := strings.Cut(it.Detail, " in ")
+						delay, err = time.ParseDuration(after)
+						require.NoError(t, err)
+					}
+				}
+				require.True(t, inRange(i, delay), "engine retry %d after %s", i, delay)
+				clk.Advance(delay)
+			}
+			run := h.waitRuns(id, 1)[0]
+			calls := h.app.Calls()
+			require.Len(t, calls, n)
+			for i, c := range calls {
+				require.EqualValues(t, i, c.ctx()["attempt"])
+				require.EqualValues(t, i+1, c.ctx()["generation_id"])
+				require.Equal(t, calls[0].ctx()["job_id"], c.ctx()["job_id"])
+			}
+			require.Equal(t, engine.StatusFailed, run.Status)
+			require.Equal(t, tc.Error, run.Error.Message)
 		})
 	}
 }
