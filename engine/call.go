@@ -154,9 +154,18 @@ func (e *Engine) buildCallLocked(run *RunState, fn *fnState, t TimerItem, reques
 	if err != nil {
 		return nil, "", err
 	}
+	// Like the server: a call too large leaves the steps out (the SDK loads
+	// them from the API); if it is still too large, the events too (the
+	// first event is always sent).
 	if len(body) > maxRequestBytes {
 		env.Ctx.UseAPI, env.UseAPI = true, true
-		env.Events, env.Steps = []json.RawMessage{}, nil
+		env.Steps = nil
+		if body, err = encodeCanonical(env); err != nil {
+			return nil, "", err
+		}
+	}
+	if len(body) > maxRequestBytes {
+		env.Events = []json.RawMessage{}
 		if body, err = encodeCanonical(env); err != nil {
 			return nil, "", err
 		}

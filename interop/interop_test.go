@@ -3,6 +3,7 @@ package interop_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -354,6 +355,18 @@ func TestJavaScriptSDK(t *testing.T) {
 			completed(t, r, `{"sum":300}`)
 			require.Len(t, r.Steps, 25)
 			s.boundedCalls(t, r, 2)
+		})
+		t.Run("use-api", func(t *testing.T) {
+			t.Parallel()
+			// 5 MiB of memoized steps: the call after the sleep carries none of
+			// them (use_api), and the SDK loads them from the engine's API.
+			r := s.run(t, s.send(t, "interop/big", map[string]any{}))
+			M := 1 << 20
+			completed(t, r, fmt.Sprintf(`{"lengths":[%d,%d,%d,%d,%d],"heads":"01234"}`, M, M, M, M, M))
+			s.boundedCalls(t, r, 2)
+			calls := s.app.RunCalls(r.ID)
+			require.True(t, calls[1].UseAPI, "%+v", calls[1])
+			require.Less(t, calls[1].Bytes, M)
 		})
 		t.Run("idempotency", func(t *testing.T) {
 			t.Parallel()

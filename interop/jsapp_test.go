@@ -38,6 +38,8 @@ type appCall struct {
 	FnID    string
 	RunID   string
 	StepIDs []string
+	UseAPI  bool // ctx.use_api
+	Bytes   int  // the request body's size
 }
 
 // startJSApp starts js/app.js with this environment (added to the test's)
@@ -106,12 +108,13 @@ func startJSApp(t *testing.T, env ...string) *jsApp {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		var req struct {
 			Ctx struct {
-				RunID string `json:"run_id"`
+				RunID  string `json:"run_id"`
+				UseAPI bool   `json:"use_api"`
 			} `json:"ctx"`
 		}
 		_ = json.Unmarshal(body, &req)
 		a.mu.Lock()
-		a.calls = append(a.calls, appCall{Method: r.Method, FnID: q.Get("fnId"), RunID: req.Ctx.RunID, StepIDs: q["stepId"]})
+		a.calls = append(a.calls, appCall{Method: r.Method, FnID: q.Get("fnId"), RunID: req.Ctx.RunID, StepIDs: q["stepId"], UseAPI: req.Ctx.UseAPI, Bytes: len(body)})
 		a.mu.Unlock()
 		proxy.ServeHTTP(w, r)
 	}))

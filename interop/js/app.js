@@ -255,6 +255,20 @@ const many = inngest.createFunction(
   },
 );
 
+// big memoizes more than a call body may hold, so that the next call asks
+// the SDK to load its state from the API (use_api).
+const big = inngest.createFunction(
+  { id: "big", triggers: [{ event: "interop/big" }] },
+  async ({ step }) => {
+    const parts = [];
+    for (let i = 0; i < 5; i++) {
+      parts.push(await step.run("chunk-" + i, () => String(i).repeat(1 << 20)));
+    }
+    await step.sleep("pause", "1s");
+    return { lengths: parts.map((p) => p.length), heads: parts.map((p) => p[0]).join("") };
+  },
+);
+
 // configured is never triggered in the suite: it checks that a sync with
 // every common option is accepted.
 const configured = inngest.createFunction(
@@ -304,7 +318,7 @@ const handler = serve({
     steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
     withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing, edges,
     rateLimited, throttled, single, timedOut, configured, configuredBatch, configuredDebounce,
-    classic, many,
+    classic, many, big,
   ],
 });
 
