@@ -56,6 +56,8 @@ type Engine struct {
 	lastPrune time.Time
 	// flowSaves counts saved flow records (see saveFlowLocked).
 	flowSaves uint64
+	// syncedAt is when each app last asked to sync (engine time; see Apps).
+	syncedAt map[string]time.Time
 }
 
 // New returns a started engine. Call Close to stop it.

@@ -33,6 +33,7 @@ func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	if req.AppName == "" {
 		return syncResult{}, &syncError{msg: "App ID required"}
 	}
+	e.noteSyncLocked(req.AppName)
 	var details []string
 	for _, f := range req.Functions {
 		for _, msg := range validateFunction(f) {

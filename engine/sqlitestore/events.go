@@ -33,3 +33,29 @@ func (s *queries) Event(ctx context.Context, id string) (engine.EventRecord, err
 	}
 	return ev, nil
 }
+
+// RecentEvents implements engine.EventLister: up to limit events, latest
+// received first, without internal ones.
+func (s *queries) RecentEvents(ctx context.Context, limit int) ([]engine.EventRecord, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, raw, received_at FROM events WHERE internal = 0
+ORDER BY received_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := []engine.EventRecord{}
+	for rows.Next() {
+		var ev engine.EventRecord
+		var raw []byte
+		var at sql.NullString
+		if err := rows.Scan(&ev.ID, &ev.Name, &raw, &at); err != nil {
+			return nil, wrap(err)
+		}
+		ev.Raw = raw
+		if ev.ReceivedAt, err = decodeTime(at); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, wrap(rows.Err())
+}
