@@ -38,9 +38,10 @@ import (
 // crashDBEnv, when set, turns the test binary into an engine server on that
 // database file (see TestCrashServerHelper); crashOffsetEnv is its clock's
 // offset from the wall clock in nanoseconds (so that a cron tick falls during
-// the test); crashPauseEnv names an event: the transaction that accepts it
-// prints midCommitMarker and blocks before committing, for the parent to
-// kill the process mid-commit.
+// the test); crashPauseEnv is "event:NAME" or "memo:STEP": the transaction
+// that accepts an event named NAME, or that records the result of step STEP
+// (a hashed step ID), prints midCommitMarker and blocks before committing,
+// for the parent to kill the process mid-commit.
 const (
 	crashDBEnv     = "SQLITESTORE_CRASH_DB"
 	crashOffsetEnv = "SQLITESTORE_CRASH_OFFSET"
@@ -62,15 +63,15 @@ type offsetClock struct {
 func (c offsetClock) Now() time.Time { return time.Now().Add(c.offset) }
 
 // pausingStore blocks, before committing, the transaction that saves an
-// event named event.
+// event named event or a run holding the result of step memo.
 type pausingStore struct {
 	*sqlitestore.Store
-	event string
+	event, memo string
 }
 
 func (p *pausingStore) Tx(ctx context.Context, fn func(engine.Store) error) error {
 	return p.Store.Tx(ctx, func(s engine.Store) error {
-		w := &watchTx{Store: s, event: p.event}
+		w := &watchTx{Store: s, event: p.event, memo: p.memo}
 		if err := fn(w); err != nil {
 			return err
 		}
@@ -84,12 +85,19 @@ func (p *pausingStore) Tx(ctx context.Context, fn func(engine.Store) error) erro
 
 type watchTx struct {
 	engine.Store
-	event string
-	hit   bool
+	event, memo string
+	hit         bool
+}
+
+func (w *watchTx) SaveRun(ctx context.Context, r *engine.RunState) error {
+	for _, m := range r.Memo {
+		w.hit = w.hit || (w.memo != "" && m.ID == w.memo)
+	}
+	return w.Store.SaveRun(ctx, r)
 }
 
 func (w *watchTx) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
-	if ev.Name == w.event {
+	if w.event != "" && ev.Name == w.event {
 		w.hit = true
 	}
 	return w.Store.SaveEvent(ctx, ev)
@@ -110,8 +118,13 @@ func TestCrashServerHelper(t *testing.T) {
 	}
 	offset, _ := strconv.ParseInt(os.Getenv(crashOffsetEnv), 10, 64)
 	var store engine.Store = st
-	if ev := os.Getenv(crashPauseEnv); ev != "" {
-		store = &pausingStore{Store: st, event: ev}
+	if pause := os.Getenv(crashPauseEnv); pause != "" {
+		ps := &pausingStore{Store: st}
+		ps.event, _ = strings.CutPrefix(pause, "event:")
+		if m, ok := strings.CutPrefix(pause, "memo:"); ok {
+			ps.event, ps.memo = "", m
+		}
+		store = ps
 	}
 	eng, err := engine.New(engine.Options{
 		Store:        store,
@@ -250,6 +263,7 @@ var (
 	evSingle   = events.Define[crashIn]("test/crash.single")
 	evFetch    = events.Define[crashIn]("test/crash.fetch")
 	evMid      = events.Define[crashIn]("test/crash.mid")
+	evRecord   = events.Define[crashIn]("test/crash.record")
 )
 
 // rawFetcher is an app without the SDK (ours has no step.fetch): its one
@@ -306,7 +320,8 @@ func registerRaw(ctx context.Context, t *testing.T, engineURL, appURL string) {
 // by a tick is inside a step, an invoked run is inside a step (its parent
 // waiting), and a call waits for a concurrency slot. It restarts the engine
 // on the same file and checks that nothing accepted or recorded was lost and
-// that every run completes exactly once.
+// that every run completes exactly once. Then it kills the restarted engine
+// while it commits a step's result, and restarts it again.
 func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts engine subprocesses; skipped with -short")
@@ -466,7 +481,17 @@ func TestCrashRecovery(t *testing.T) {
 			return in.Event.Data.N, nil
 		})
 	require.NoError(t, err)
-	h, err := serve.New(client, serve.Options{}, sleeper, waiter, blocker, debouncer, batcher, invokee, inviter, single, cronner, mid)
+	recorder, err := inngest.NewFunction(client, inngest.FunctionOpts{ID: "recorder"}, inngest.OnEvent(evRecord),
+		func(ctx context.Context, in inngest.Input[crashIn]) (int, error) {
+			n, err := step.Run(ctx, "record", func(context.Context) (int, error) { count.inc("recorder.record"); return in.Event.Data.N, nil })
+			if err != nil {
+				return 0, err
+			}
+			count.inc("recorder.done")
+			return n, nil
+		})
+	require.NoError(t, err)
+	h, err := serve.New(client, serve.Options{}, sleeper, waiter, blocker, debouncer, batcher, invokee, inviter, single, cronner, mid, recorder)
 	require.NoError(t, err)
 	app := httptest.NewServer(h)
 	defer app.Close()
@@ -497,7 +522,7 @@ func TestCrashRecovery(t *testing.T) {
 	}()
 
 	// First engine: sync, send, let the runs reach their resting points.
-	first := startEngineProc(t, dbPath, offset, evMid.EventName())
+	first := startEngineProc(t, dbPath, offset, "event:"+evMid.EventName())
 	setBackend(first)
 	require.NoError(t, h.Register(ctx, app.URL+"/api/inngest"))
 	registerRaw(ctx, t, proxy.URL, raw.URL)
@@ -607,8 +632,9 @@ func TestCrashRecovery(t *testing.T) {
 	require.Empty(t, runsOfFn("crash-mid"), "the paused transaction was not committed")
 	close(release)
 
-	// Restart on the same file, with no new sync.
-	second := startEngineProc(t, dbPath, offset, "")
+	// Restart on the same file, with no new sync. This engine will be killed
+	// too, later, while committing a step's result.
+	second := startEngineProc(t, dbPath, offset, "memo:"+wire.HashID("record", 0))
 	setBackend(second)
 	for _, id := range accepted {
 		ev, err := peek.Event(ctx, id)
@@ -680,6 +706,32 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	require.Equal(t, 3, count.get("single.work"), "the first single run's step twice, the second's once")
 	require.Equal(t, int32(2), fetches.Load(), "the step.fetch in flight was made again")
+
+	// Second crash, with nothing else in flight: kill the engine while it
+	// commits a step's result (written, not committed), restart, and the
+	// step runs again (its result was never recorded) and the run once.
+	triggers["recorder"] = send(evRecord.New(crashIn{N: 11}))[0]
+	select {
+	case <-second.midCommit:
+	case <-ctx.Done():
+		t.Fatal("the second engine never reached the paused commit")
+	}
+	second.kill()
+	require.Equal(t, 1, count.get("recorder.record"))
+	r := runOf("recorder")
+	require.NotNil(t, r, "the run's creation was committed before the step ran")
+	require.Empty(t, r.Memo, "the paused transaction was not committed")
+	third := startEngineProc(t, dbPath, offset, "")
+	setBackend(third)
+	eventually(ctx, t, "the recorder completes after the second restart", func() bool { return done("recorder") })
+	r = runOf("recorder")
+	require.Equal(t, engine.StatusCompleted, r.Status, string(r.Output))
+	require.JSONEq(t, `11`, string(r.Output))
+	require.Equal(t, 2, count.get("recorder.record"), "the step whose result was not committed ran again")
+	require.Equal(t, 1, count.get("recorder.done"))
+	for _, fn := range all {
+		require.Equal(t, engine.StatusCompleted, runOf(fn).Status, fn)
+	}
 }
 
 // eventually polls cond until it holds or ctx ends, failing the test then.
