@@ -39,31 +39,12 @@ func (e Envelope) Envelope() (Envelope, error) { return e, nil }
 
 // envelopeWire fixes the field order of an envelope on the wire.
 type envelopeWire struct {
-	Name string          `json:"name"`
-	Data json.RawMessage `json:"data"`
-	ID   string          `json:"id,omitempty"`
-	User userObject      `json:"user,omitempty"`
-	TS   int64           `json:"ts,omitempty"`
-	V    string          `json:"v,omitempty"`
-}
-
-// userObject is the user object of an envelope. It decodes into a map sized for
-// the keys it holds: the codec would otherwise reserve room for 64 keys (about
-// 5 KiB) for every event decoded, most of which carry "user":{}.
-type userObject map[string]any
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (u *userObject) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*u = nil
-		return nil
-	}
-	m := map[string]any{}
-	if err := jsoncodec.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	*u = m
-	return nil
+	Name string           `json:"name"`
+	Data json.RawMessage  `json:"data"`
+	ID   string           `json:"id,omitempty"`
+	User jsoncodec.Object `json:"user,omitempty"`
+	TS   int64            `json:"ts,omitempty"`
+	V    string           `json:"v,omitempty"`
 }
 
 // emptyObject is the data sent when there is none.

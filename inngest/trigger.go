@@ -91,11 +91,19 @@ func Triggers[T any](ts ...Trigger[T]) Trigger[T] {
 	return out
 }
 
+// plainEvent is an event as decoded without validation; its user field shadows
+// Event's so that the (usually empty) user object gets a map sized for its keys.
+type plainEvent[T any] struct {
+	events.Event[T]
+	User jsoncodec.Object `json:"user,omitempty"`
+}
+
 // decodePlain decodes an event without schema validation.
 func decodePlain[T any](raw []byte) (events.Event[T], error) {
-	var ev events.Event[T]
-	err := jsoncodec.Unmarshal(raw, &ev)
-	return ev, err
+	var w plainEvent[T]
+	err := jsoncodec.Unmarshal(raw, &w)
+	w.Event.User = w.User
+	return w.Event, err
 }
 
 // decoder returns the trigger's decoding function: with schema validation for a

@@ -20,8 +20,7 @@
 // not stream the elements of an array through Token/More (the module reads whole
 // values only). Cost to know: decoding a JSON object into a nil map[string]any (or
 // into an any) makes a map sized for 64 keys, about 5 KiB, where encoding/json
-// grows it from empty; hot paths that decode small objects decode into a map they
-// made (events' user object does).
+// grows it from empty; hot paths that decode small objects use Object.
 package jsoncodec
 
 import (
@@ -57,3 +56,23 @@ type Decoder = segjson.Decoder
 
 // NewDecoder returns a Decoder reading from r.
 func NewDecoder(r io.Reader) *Decoder { return segjson.NewDecoder(r) }
+
+// Object is a JSON object decoded into a map sized for the keys it holds: the
+// codec would make a map for 64 keys (about 5 KiB) for a nil map[string]any. Use it
+// for objects decoded on hot paths that are usually small or empty, such as an
+// event's user object. null decodes to nil, as for a map.
+type Object map[string]any
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (o *Object) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*o = nil
+		return nil
+	}
+	m := map[string]any{}
+	if err := Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*o = m
+	return nil
+}

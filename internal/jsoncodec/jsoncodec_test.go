@@ -132,3 +132,32 @@ func TestSameAsEncodingJSON(t *testing.T) {
 	require.Error(t, errA)
 	require.Error(t, errB)
 }
+
+// TestObject checks Object decodes as a map[string]any does, and that an empty
+// object costs a small map, not one sized for 64 keys. Not parallel: it measures
+// the heap.
+func TestObject(t *testing.T) {
+	for _, in := range []string{`{}`, `null`, `{"a":{"b":[1,"x",null]},"c":true}`, `"x"`, `[1]`, `{"a":`} {
+		var want map[string]any
+		var got jsoncodec.Object
+		errWant := json.Unmarshal([]byte(in), &want)
+		errGot := jsoncodec.Unmarshal([]byte(in), &got)
+		require.Equal(t, errWant == nil, errGot == nil, in)
+		if errWant == nil {
+			require.Equal(t, want == nil, got == nil, in)
+			require.Equal(t, want, map[string]any(got), in)
+		}
+	}
+	res := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var o struct {
+				User jsoncodec.Object `json:"user"`
+			}
+			if err := jsoncodec.Unmarshal([]byte(`{"user":{}}`), &o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	require.Less(t, res.AllocedBytesPerOp(), int64(1024))
+}
