@@ -94,3 +94,24 @@ func ExampleRetryAfter() {
 	// rate limited true
 	// 500 false 60
 }
+
+func ExampleOnFailure() {
+	c, _ := inngest.NewClient(inngest.ClientOptions{AppID: "shop", Mode: inngest.ModeDev})
+	fn, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "charge", Retries: 3}, inngest.OnEvent(evOrder),
+		func(ctx context.Context, in inngest.Input[order]) (string, error) {
+			return "", errors.New("card declined")
+		},
+		// Runs once, after the last attempt failed, with the run's own event.
+		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[order]) error {
+			inngest.Logger(ctx).Warn("charge failed for good", "account", in.Event.Data.AccountID, "error", in.Error.Message)
+			return nil
+		}))
+	if err != nil {
+		panic(err)
+	}
+	// The failure handler is served next to the function, as "<id>-failure".
+	rec := httptest.NewRecorder()
+	serve.Handler(c, fn).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/inngest", nil))
+	fmt.Println(fn.ID(), strings.Contains(rec.Body.String(), `"function_count":2`))
+	// Output: shop-charge true
+}
