@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	signingKey := fs.String("signing-key", "", "sign calls and require this key (Bearer, plain or hashed) on sync, /dev and the run API")
 	eventKey := fs.String("event-key", "", "only accept this event key on /e/{key} (default: any)")
 	syncURL := fs.String("sync", "", "app serve URL to sync at start (sends the PUT like the dev server), retried with backoff until the app answers")
-	dataDir := fs.String("data-dir", "", "keep events, runs, waits and timers in <dir>/engine.db (SQLite) so they survive a restart (default: in memory)")
+	dataDir := fs.String("data-dir", "", "keep events, runs, waits, timers and flow-control state in <dir>/engine.db (SQLite) so they survive a restart; one server per directory (default: in memory)")
 	retention := fs.Duration("retention", engine.DefaultRetention, "how long finished runs and events are kept (events at least 24h); negative keeps everything")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
