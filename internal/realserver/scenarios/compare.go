@@ -41,9 +41,7 @@ func Diff(s *Scenario, want, got *Recording) []string {
 			continue
 		}
 		if s.Strict {
-			key := func(r RecordedRun) string { return fmt.Sprint(r.Events) }
-			sort.SliceStable(wr, func(a, b int) bool { return key(wr[a]) < key(wr[b]) })
-			sort.SliceStable(gr, func(a, b int) bool { return key(gr[a]) < key(gr[b]) })
+			wr, gr = pairByEvents(wr, gr)
 		}
 		for i := range wr {
 			a, b := wr[i], gr[i]
@@ -74,6 +72,32 @@ func Diff(s *Scenario, want, got *Recording) []string {
 		}
 	}
 	return out
+}
+
+// pairByEvents aligns the runs of want and got that received the same events,
+// then the others in their (start) order.
+func pairByEvents(want, got []RecordedRun) ([]RecordedRun, []RecordedRun) {
+	used := make([]bool, len(got))
+	var w, g, restW []RecordedRun
+	for _, a := range want {
+		found := false
+		for j, b := range got {
+			if !used[j] && slices.Equal(a.Events, b.Events) {
+				used[j], found = true, true
+				w, g = append(w, a), append(g, b)
+				break
+			}
+		}
+		if !found {
+			restW = append(restW, a)
+		}
+	}
+	for j, b := range got {
+		if !used[j] {
+			g = append(g, b)
+		}
+	}
+	return append(w, restW...), g
 }
 
 func byFunction(runs []RecordedRun) map[string][]RecordedRun {
