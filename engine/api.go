@@ -191,6 +191,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	}
 	now := e.clock.Now()
 	recs := make([]EventRecord, len(raws))
+	userIDs := make([]bool, len(raws))
 	for i, raw := range raws {
 		var in inboundEvent
 		if err := jsoncodec.Unmarshal(raw, &in); err != nil {
@@ -200,6 +201,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		userIDs[i] = in.ID != ""
 		if in.ID == "" {
 			if i < len(seeded) {
 				rec.ID = seeded[i]
@@ -214,8 +216,17 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	err := e.atomicLocked(func() error {
 		for i, rec := range recs {
 			ids[i] = rec.ID
-			if _, err := e.ingestLocked(rec, now); err != nil {
+			inserted, err := e.ingestLocked(rec, now)
+			if err != nil {
 				return err
+			}
+			if !inserted && userIDs[i] {
+				// As on the server, an id the sender chose deduplicates
+				// runs, not the event: it still resumes waits and
+				// cancels runs. (Ids the engine assigned, seeded or not,
+				// make a retried request do nothing.)
+				e.matchPausesLocked(rec, now)
+				e.notifyLocked()
 			}
 		}
 		return nil

@@ -219,3 +219,25 @@ func TestLifecycleErrorOfSpentRetries(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateEventIDStillMatchesPauses: the server deduplicates runs by
+// event id but still matches a repeated event against waits and
+// cancellations (probed: a cancelOn event sent a second time with the same id
+// cancelled the run that had started in between).
+func TestDuplicateEventIDStillMatchesPauses(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0)}, func(c call) reply {
+		return ops(`{"op":"Sleep","id":"nap","name":"nap","opts":{"duration":"1h"}}`)
+	})
+	h.mustRegister(h.fn("cancellable", map[string]any{"cancel": []any{map[string]any{"event": "test/stop"}}}),
+		h.fn("stopper", map[string]any{"triggers": []any{map[string]any{"event": "test/stop"}}}))
+	stop := []byte(`{"name":"test/stop","id":"stop-1","data":{}}`)
+	status, _ := h.post("/e/test", stop, nil)
+	require.Equal(t, 200, status)
+	id := h.send("test/cancellable", map[string]any{})
+	waitUntil(t, func() bool { return len(h.eng.RunsForEvent(id)) == 1 && h.eng.Idle() })
+	status, _ = h.post("/e/test", stop, nil)
+	require.Equal(t, 200, status)
+	require.Equal(t, engine.StatusCancelled, h.waitRuns(id, 1)[0].Status)
+	require.Len(t, runsOf(h.eng, "app-stopper"), 1, "the repeated id starts no second run")
+}
