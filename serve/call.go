@@ -88,6 +88,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.UseAPI || req.Ctx.UseAPI {
 		if err := s.fetchState(r.Context(), req); err != nil {
+			s.logger.Error("inngest: fetching run state (use_api) failed; the server will retry the call", "run_id", req.Ctx.RunID, "function_id", fn.Config.ID, "error", err)
 			writeError(w, http.StatusInternalServerError, "StateFetchError", "inngest: fetching run state (use_api): "+err.Error(), false)
 			return
 		}

@@ -88,3 +88,15 @@ func TestPanicStackAndSDKLogDuringReplay(t *testing.T) {
 	require.Contains(t, ops[0].Error.Stack, "goroutine")
 	require.Contains(t, logs.String(), "step panicked")
 }
+
+// A call whose state cannot be fetched (use_api) is answered 500 and logged.
+func TestStateFetchFailureLogged(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { w.WriteHeader(http.StatusBadGateway) })
+	c, logs := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL})
+	h := serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "big"}, inngest.OnEvent(evTest),
+		func(ctx context.Context, in inngest.Input[anyData]) (string, error) { return "ok", nil }))
+	rec := post(h, "wirecap-big", "", call{UseAPI: true}.body())
+	require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
+	require.Contains(t, logs.String(), "fetching run state (use_api) failed")
+}
