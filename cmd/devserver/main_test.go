@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -178,4 +180,13 @@ func TestSyncRetriesUntilTheAppAnswers(t *testing.T) {
 	require.GreaterOrEqual(t, failed, failures)
 	// Only failed attempts 1, 2, 4, 8, ... are logged.
 	require.Equal(t, bits.Len(uint(failed)), strings.Count(out, "sync failed"), out)
+}
+
+func TestOneServerPerDataDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	startServer(t, "--data-dir", dir)
+	err := run(context.Background(), []string{"--port", "0", "--data-dir", dir}, io.Discard, nil)
+	require.ErrorIs(t, err, sqlitestore.ErrLocked)
+	require.ErrorContains(t, err, "one engine per file")
 }
