@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/devui"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
 
@@ -77,8 +78,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		return fmt.Errorf("inngest: listen: %w", err)
 	}
 	addr := ln.Addr().String()
-	srv := &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: devui.Handler(eng, devui.Options{}), ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("inngest dev server listening", "url", "http://"+addr)
+	if *signingKey == "" {
+		fmt.Fprintf(stderr, "web UI: http://%s/\n", addr)
+	} else {
+		fmt.Fprintln(stderr, "web UI: off (--signing-key is set and the UI has no login)")
+	}
 	warnOpen(stderr, addr, *signingKey, *eventKey)
 
 	errc := make(chan error, 1)

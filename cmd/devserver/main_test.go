@@ -92,6 +92,10 @@ func TestOpenServerSaysSo(t *testing.T) {
 	require.Contains(t, out, "WARNING: no --event-key")
 	st, _ := do(t, http.MethodGet, url+"/v1/runs/01JXXXXXXXXXXXXXXXXXXXXXXX", "", "")
 	require.Equal(t, http.StatusNotFound, st)
+	require.Contains(t, out, "web UI: "+url+"/")
+	st, body := do(t, http.MethodGet, url+"/", "", "")
+	require.Equal(t, http.StatusOK, st, "the web UI at the root")
+	require.Contains(t, body, "<h1>Runs</h1>")
 }
 
 func TestKeysAreEnforced(t *testing.T) {
@@ -99,6 +103,7 @@ func TestKeysAreEnforced(t *testing.T) {
 	const key = "signkey-test-0123abcd"
 	url, stderr := startServer(t, "--signing-key", key, "--event-key", "evkey")
 	require.NotContains(t, stderr.String(), "WARNING")
+	require.Contains(t, stderr.String(), "web UI: off")
 	tests := []struct {
 		name, method, path, auth, body string
 		want                           int
@@ -111,6 +116,7 @@ func TestKeysAreEnforced(t *testing.T) {
 		{"sync without key", http.MethodPost, "/fn/register", "", `{}`, http.StatusUnauthorized},
 		{"wrong event key", http.MethodPost, "/e/other", "", `{"name":"a/b"}`, http.StatusUnauthorized},
 		{"event key", http.MethodPost, "/e/evkey", "", `{"name":"a/b"}`, http.StatusOK},
+		{"web UI off", http.MethodGet, "/", key, "", http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

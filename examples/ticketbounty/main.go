@@ -91,7 +91,7 @@ func run(args []string, stdout io.Writer) error {
 		<-ctx.Done()
 		return nil
 	}
-	p.Printf("embedded Inngest engine on %s", rt.EngineURL)
+	p.Printf("embedded Inngest engine on %s (web UI: open %s/ in a browser)", rt.EngineURL, rt.EngineURL)
 	go demo.Watch(ctx, rt.Engine, rt.Client.AppID(), p)
 
 	if !*noDemo {

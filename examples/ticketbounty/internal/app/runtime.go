@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/devui"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 )
 
@@ -74,7 +75,7 @@ func Start(ctx context.Context, o RuntimeOptions) (*Runtime, error) {
 		}
 		rt.Engine = eng
 		rt.EngineURL = "http://" + engLn.Addr().String()
-		rt.engSrv = &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		rt.engSrv = &http.Server{Handler: devui.Handler(eng, devui.Options{}), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = rt.engSrv.Serve(engLn) }()
 		cfg.Client.APIBaseURL, cfg.Client.EventAPIBaseURL = rt.EngineURL, rt.EngineURL
 	}

@@ -1,0 +1,368 @@
+package devui
+
+import (
+	"bytes"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// pageNames are the templates that are whole pages (each with layout.html).
+var pageNames = []string{"runs", "run", "events", "apps"}
+
+var funcs = template.FuncMap{
+	"when":   func(t time.Time) string { return when(t) },
+	"pretty": pretty,
+	"lower":  strings.ToLower,
+	"rowsOf": func(rs []runRow) runsData { return runsData{Rows: rs} },
+}
+
+func parsePages() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, n := range pageNames {
+		out[n] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/rows.html", "templates/"+n+".html"))
+	}
+	out["rows"] = template.Must(template.New("rows.html").Funcs(funcs).ParseFS(files, "templates/rows.html"))
+	return out
+}
+
+// when formats an engine time, or "" for the zero time.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000")
+}
+
+// pretty indents JSON for display; what is not JSON is shown as it is.
+func pretty(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return out.String()
+}
+
+// clockView is the clock shown on every page.
+type clockView struct {
+	Virtual bool
+	Auto    bool
+	Now     string
+}
+
+// page is what every page template gets.
+type page struct {
+	Title string
+	Nav   string
+	Clock clockView
+	Flash string
+	Error string
+	Data  any
+}
+
+func (u *ui) clock() clockView {
+	c := u.eng.Clock()
+	v := clockView{Now: when(c.Now())}
+	if vc, ok := c.(*engine.VirtualClock); ok {
+		v.Virtual, v.Auto = true, vc.AutoAdvance()
+	}
+	return v
+}
+
+func (u *ui) render(w http.ResponseWriter, status int, name string, p page) {
+	p.Clock = u.clock()
+	var buf bytes.Buffer
+	if err := u.pages[name].Execute(&buf, p); err != nil {
+		http.Error(w, "inngest: render "+name+": "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// runRow is one line of the runs list.
+type runRow struct {
+	ID, Function, Event, Status, Started, Duration string
+}
+
+func (u *ui) row(r engine.Run) runRow {
+	return runRow{ID: r.ID, Function: r.FunctionID, Event: eventName(r), Status: string(r.Status),
+		Started: when(r.StartedAt), Duration: duration(r, u.eng.Now())}
+}
+
+// eventName is the name of a run's first triggering event.
+func eventName(r engine.Run) string {
+	if len(r.Events) == 0 {
+		return ""
+	}
+	var ev struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(r.Events[0], &ev)
+	if len(r.Events) > 1 {
+		return ev.Name + " (batch)"
+	}
+	return ev.Name
+}
+
+// duration is how long a run took, or has been going on.
+func duration(r engine.Run, now time.Time) string {
+	end := r.EndedAt
+	if end.IsZero() {
+		end = now
+	}
+	d := end.Sub(r.StartedAt)
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// statuses lists the run statuses, for the filter.
+var statuses = []engine.RunStatus{engine.StatusQueued, engine.StatusRunning, engine.StatusCompleted, engine.StatusFailed, engine.StatusCancelled}
+
+// sinceChoices are the time filter's options.
+var sinceChoices = []string{"5m", "1h", "24h", "168h"}
+
+type runsData struct {
+	Rows                  []runRow
+	Functions             []string
+	Statuses              []engine.RunStatus
+	Since                 []string
+	Fn, Status, SinceSel  string
+	Refresh               int64
+	Total, Shown, Matched int
+}
+
+// runsPage lists runs newest first, filtered by ?fn=, ?status= and ?since=
+// (a duration); ?rows=1 answers only the table rows (for the live refresh).
+func (u *ui) runsPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := runsData{Fn: q.Get("fn"), Status: q.Get("status"), SinceSel: q.Get("since"),
+		Statuses: statuses, Since: sinceChoices, Refresh: u.opts.Refresh.Milliseconds()}
+	var since time.Time
+	if d.SinceSel != "" {
+		dur, err := time.ParseDuration(d.SinceSel)
+		if err != nil || dur <= 0 {
+			u.render(w, http.StatusBadRequest, "runs", page{Title: "Runs", Nav: "runs", Error: "since must be a positive duration such as 1h", Data: d})
+			return
+		}
+		since = u.eng.Now().Add(-dur)
+	}
+	runs := u.eng.Runs()
+	d.Total = len(runs)
+	for _, run := range slices.Backward(runs) {
+		if d.Fn != "" && run.FunctionID != d.Fn || d.Status != "" && string(run.Status) != d.Status ||
+			!since.IsZero() && run.StartedAt.Before(since) {
+			continue
+		}
+		d.Matched++
+		if len(d.Rows) < u.opts.Limit {
+			d.Rows = append(d.Rows, u.row(run))
+		}
+	}
+	d.Shown = len(d.Rows)
+	for _, a := range u.eng.Apps() {
+		for _, f := range a.Functions {
+			d.Functions = append(d.Functions, f.ID)
+		}
+	}
+	if q.Get("rows") == "1" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = u.pages["rows"].ExecuteTemplate(w, "rows", d)
+		return
+	}
+	u.render(w, http.StatusOK, "runs", page{Title: "Runs", Nav: "runs", Flash: flash(q), Data: d})
+}
+
+// flash is the notice an action leaves in the redirect's query.
+func flash(q map[string][]string) string {
+	if v := q["sent"]; len(v) > 0 {
+		return "Event " + v[0] + " sent."
+	}
+	if v := q["note"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// stepView is one step of a run.
+type stepView struct {
+	Name, ID, Op, State string
+	Attempts            int
+	Output, Error       string
+	Retried             string
+	Due                 string
+	Wait                *engine.WaitInfo
+	Child               string
+}
+
+// historyView is one timeline entry.
+type historyView struct {
+	Time, Kind, Step, Detail string
+	Status                   int
+}
+
+type runData struct {
+	Run      engine.Run
+	Row      runRow
+	Steps    []stepView
+	History  []historyView
+	Output   string
+	Events   []string
+	Children []runRow
+	Done     bool
+}
+
+func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
+	run, ok := u.eng.Run(r.PathValue("id"))
+	if !ok {
+		u.render(w, http.StatusNotFound, "runs", page{Title: "Run not found", Nav: "runs", Error: "No run " + r.PathValue("id") + ".", Data: runsData{}})
+		return
+	}
+	d := runData{Run: run, Row: u.row(run), Output: pretty(run.Output), Done: run.Status.Done()}
+	names := map[string]string{}
+	due := map[string]string{}
+	invoked := map[string]string{} // step → invoked function
+	childOf := map[string]string{} // step → child run, once it ended
+	for _, h := range run.History {
+		d.History = append(d.History, historyView{Time: when(h.Time), Kind: h.Kind, Step: h.StepID, Status: h.Status, Detail: h.Detail})
+		switch h.Kind {
+		case "sleep":
+			if dur, err := time.ParseDuration(h.Detail); err == nil {
+				due[h.StepID] = when(h.Time.Add(dur))
+			}
+		case "invoke":
+			if fn, ok := strings.CutPrefix(h.Detail, "invoking "); ok {
+				invoked[h.StepID] = fn
+			} else if rest, ok := strings.CutPrefix(h.Detail, "invoked run "); ok {
+				childOf[h.StepID], _, _ = strings.Cut(rest, " ")
+			}
+		}
+	}
+	var children []engine.Run
+	for _, c := range u.eng.Runs() {
+		if c.ParentRunID == run.ID {
+			children = append(children, c)
+			d.Children = append(d.Children, u.row(c))
+		}
+	}
+	waits := map[string]*engine.WaitInfo{}
+	for i := range run.Waits {
+		waits[run.Waits[i].StepID] = &run.Waits[i]
+	}
+	for _, s := range run.Steps {
+		names[s.ID] = s.Name
+		v := stepView{Name: s.Name, ID: s.ID, Op: s.Op, Attempts: s.Attempts, Due: due[s.ID], Wait: waits[s.ID]}
+		switch {
+		case s.Error != nil:
+			v.State = "Failed"
+			b, _ := json.Marshal(s.Error)
+			v.Error = pretty(b)
+		case s.Done:
+			v.State = "Completed"
+			v.Output = pretty(s.Result)
+		default:
+			v.State = "Running"
+		}
+		if s.LastError != nil && s.Error == nil {
+			v.Retried = s.LastError.Name + ": " + s.LastError.Message
+		}
+		if id, ok := childOf[s.ID]; ok {
+			v.Child = id
+		} else if fn, ok := invoked[s.ID]; ok {
+			for _, c := range children {
+				if c.FunctionID == fn || strings.HasSuffix(c.FunctionID, "-"+fn) {
+					v.Child = c.ID
+				}
+			}
+		}
+		d.Steps = append(d.Steps, v)
+	}
+	for i := range d.History {
+		if n, ok := names[d.History[i].Step]; ok {
+			d.History[i].Step = n
+		}
+	}
+	for _, ev := range run.Events {
+		d.Events = append(d.Events, pretty(ev))
+	}
+	if run.Error != nil {
+		d.Row.Event = eventName(run)
+	}
+	q := r.URL.Query()
+	u.render(w, http.StatusOK, "run", page{Title: "Run " + run.ID, Nav: "runs", Flash: flash(q), Data: d})
+}
+
+// eventView is one event of the events page.
+type eventView struct {
+	ID, Name, Received, Payload string
+	Runs                        []runRow
+}
+
+type eventsData struct {
+	Events   []eventView
+	FormName string
+	FormData string
+}
+
+func (u *ui) eventsData() eventsData {
+	d := eventsData{FormData: "{}"}
+	for _, ev := range u.eng.Events(u.opts.Limit) {
+		v := eventView{ID: ev.ID, Name: ev.Name, Received: when(ev.ReceivedAt), Payload: pretty(ev.Raw)}
+		for _, r := range u.eng.RunsForEvent(ev.ID) {
+			v.Runs = append(v.Runs, u.row(r))
+		}
+		d.Events = append(d.Events, v)
+	}
+	return d
+}
+
+func (u *ui) eventsPage(w http.ResponseWriter, r *http.Request) {
+	u.render(w, http.StatusOK, "events", page{Title: "Events", Nav: "events", Flash: flash(r.URL.Query()), Data: u.eventsData()})
+}
+
+type appView struct {
+	engine.AppInfo
+	Synced    string
+	Functions []fnView
+}
+
+type fnView struct {
+	ID, Name string
+	Triggers []engine.TriggerInfo
+	Config   string
+}
+
+func (u *ui) appsPage(w http.ResponseWriter, r *http.Request) {
+	var apps []appView
+	for _, a := range u.eng.Apps() {
+		v := appView{AppInfo: a, Synced: when(a.SyncedAt)}
+		for _, f := range a.Functions {
+			v.Functions = append(v.Functions, fnView{ID: f.ID, Name: f.Name, Triggers: f.Triggers, Config: pretty(f.Config)})
+		}
+		apps = append(apps, v)
+	}
+	q := r.URL.Query()
+	p := page{Title: "Apps", Nav: "apps", Flash: flash(q), Data: apps}
+	if v := q["err"]; len(v) > 0 {
+		p.Error = v[0]
+	}
+	u.render(w, http.StatusOK, "apps", p)
+}
