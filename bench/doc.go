@@ -7,8 +7,12 @@
 //   - BenchmarkCall/memoized=K: one call of a function of K+1 sequential step.Run
 //     calls (each returning a ~1 KB struct) with K steps memoized, through the
 //     serve handler in dev mode with checkpointing off, answering 206.
-//   - BenchmarkCallFloor/memoized=K: the irreducible encoding/json work for the
-//     same body (envelope with raw steps, then each step payload into the struct).
+//   - BenchmarkCallFloor/memoized=K: what a hand-written encoding/json program does
+//     with the same body (envelope with raw steps, then each step payload into the
+//     struct).
+//   - BenchmarkCallFloorSDKCodec/memoized=K: the same program with the SDK's codec
+//     (internal/jsoncodec), so that the SDK's own cost is measured apart from the
+//     choice of codec.
 //   - BenchmarkCallSigned/memoized=100: BenchmarkCall in cloud mode with a valid
 //     signature.
 //   - BenchmarkParallel/branches=N: N parallel step.Run branches, planned (206)
