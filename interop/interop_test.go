@@ -3,6 +3,7 @@ package interop_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,14 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The subtests mostly wait for the Node app and for timers: run them all
+	// at once unless -parallel says otherwise (its default is GOMAXPROCS).
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		_ = flag.Set("test.parallel", "32")
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -367,6 +376,19 @@ func TestJavaScriptSDK(t *testing.T) {
 			calls := s.app.RunCalls(r.ID)
 			require.True(t, calls[1].UseAPI, "%+v", calls[1])
 			require.Less(t, calls[1].Bytes, M)
+		})
+		t.Run("invoke-errors", func(t *testing.T) {
+			t.Parallel()
+			// The same errors as on the server.
+			r := s.run(t, s.send(t, "interop/invoke-errors", map[string]any{}))
+			completed(t, r, `{"failed":{"name":"Error","message":"always fails"},`+
+				`"timedOut":{"name":"InngestInvokeTimeoutError","message":"Timed out waiting for invoked function to complete"}}`)
+			child := s.waitRun(t, func(c engine.Run) bool { return c.ParentRunID == r.ID && c.FunctionID == appID+"-exhausted" })
+			require.Equal(t, engine.StatusFailed, child.Status)
+			// StepError, then StepFailed on the retry, then the function's error
+			// (3 calls on the server too).
+			s.boundedCalls(t, child, 3)
+			require.Len(t, s.app.RunCalls(child.ID), 3)
 		})
 		t.Run("idempotency", func(t *testing.T) {
 			t.Parallel()

@@ -269,6 +269,37 @@ const big = inngest.createFunction(
   },
 );
 
+const exhausted = inngest.createFunction(
+  { id: "exhausted", retries: 1, triggers: [{ event: "interop/exhausted" }] },
+  async ({ step }) => {
+    await step.run("always", () => {
+      throw new Error("always fails");
+    });
+  },
+);
+
+const slow = inngest.createFunction(
+  { id: "slow", triggers: [{ event: "interop/slow" }] },
+  async ({ step }) => {
+    await step.sleep("dawdle", "2s");
+    return "late";
+  },
+);
+
+// invokeErrors reports how invoke failures reach the caller: a child whose
+// step exhausted its retries, and a child slower than the invoke timeout.
+const invokeErrors = inngest.createFunction(
+  { id: "invoke-errors", triggers: [{ event: "interop/invoke-errors" }] },
+  async ({ step }) => {
+    const describe = (err) => ({ name: err.name, message: err.message });
+    const [failed, timedOut] = await Promise.all([
+      step.invoke("call-exhausted", { function: exhausted, data: {} }).then(() => null, describe),
+      step.invoke("call-slow", { function: slow, data: {}, timeout: "1s" }).then(() => null, describe),
+    ]);
+    return { failed, timedOut };
+  },
+);
+
 // configured is never triggered in the suite: it checks that a sync with
 // every common option is accepted.
 const configured = inngest.createFunction(
@@ -318,7 +349,7 @@ const handler = serve({
     steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
     withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing, edges,
     rateLimited, throttled, single, timedOut, configured, configuredBatch, configuredDebounce,
-    classic, many, big,
+    classic, many, big, exhausted, slow, invokeErrors,
   ],
 });
 
