@@ -222,11 +222,10 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 			}
 			if !inserted && userIDs[i] {
 				// As on the server, an id the sender chose deduplicates
-				// runs, not the event: it still resumes waits and
-				// cancels runs. (Ids the engine assigned, seeded or not,
-				// make a retried request do nothing.)
-				e.matchPausesLocked(rec, now)
-				e.notifyLocked()
+				// runs per function, not the event. (Ids the engine
+				// assigned, seeded or not, make a retried request do
+				// nothing.)
+				e.redeliverLocked(rec, now)
 			}
 		}
 		return nil

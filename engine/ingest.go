@@ -14,7 +14,8 @@ import (
 
 // ingestLocked stores one event and acts on it: it resolves matching pauses
 // (waits, cancellations) and starts the functions it triggers. It reports
-// whether the event was new (a repeated ID does nothing), and the Store's
+// whether the event was new (a repeated ID does nothing here; see
+// redeliverLocked for ids the sender chose), and the Store's
 // error when the event could not be saved (then nothing else was done).
 func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 	inserted, err := e.store.SaveEvent(e.ctx, rec)
@@ -26,7 +27,33 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 		return false, nil
 	}
 	e.matchPausesLocked(rec, now)
+	e.triggerAllLocked(rec, now, nil)
+	e.notifyLocked()
+	return true, nil
+}
+
+// redeliverLocked acts on an event whose id the sender chose and that was
+// already received within the deduplication window: as the server does, it
+// resumes waits and cancels runs, and starts only the functions that have no
+// run for that id yet (the server's deduplication is per function).
+func (e *Engine) redeliverLocked(rec EventRecord, now time.Time) {
+	e.matchPausesLocked(rec, now)
+	ran := map[string]bool{}
+	if rs, err := e.store.RunsForEvent(e.ctx, rec.ID); err == nil {
+		for _, r := range rs {
+			ran[r.FunctionID] = true
+		}
+	}
+	e.triggerAllLocked(rec, now, ran)
+	e.notifyLocked()
+}
+
+// triggerAllLocked starts every function rec triggers, except those in skip.
+func (e *Engine) triggerAllLocked(rec EventRecord, now time.Time, skip map[string]bool) {
 	for _, fn := range e.fnOrderLocked() {
+		if skip[fn.id] {
+			continue
+		}
 		for _, tr := range fn.triggers {
 			if tr.event == "" || !nameMatches(tr.event, rec.Name) {
 				continue
@@ -38,8 +65,6 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 			break
 		}
 	}
-	e.notifyLocked()
-	return true, nil
 }
 
 // eventDedupWindow is how long an event id starts nothing when sent again:

@@ -241,3 +241,21 @@ func TestDuplicateEventIDStillMatchesPauses(t *testing.T) {
 	require.Equal(t, engine.StatusCancelled, h.waitRuns(id, 1)[0].Status)
 	require.Len(t, runsOf(h.eng, "app-stopper"), 1, "the repeated id starts no second run")
 }
+
+// TestEventIDDedupIsPerFunction: the server deduplicates event ids per
+// function (probed: a function synced after the first event ran when the id
+// came again, the one that had run did not).
+func TestEventIDDedupIsPerFunction(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{}, func(c call) reply { return ok(`1`) })
+	ev := []byte(`{"name":"test/first","id":"dup-1","data":{}}`)
+	h.mustRegister(h.fn("first", nil))
+	status, _ := h.post("/e/test", ev, nil)
+	require.Equal(t, 200, status)
+	waitUntil(t, h.eng.Idle)
+	h.mustRegister(h.fn("first", nil), h.fn("late", map[string]any{"triggers": []any{map[string]any{"event": "test/first"}}}))
+	status, _ = h.post("/e/test", ev, nil)
+	require.Equal(t, 200, status)
+	waitUntil(t, func() bool { return len(runsOf(h.eng, "app-late")) == 1 && h.eng.Idle() })
+	require.Len(t, runsOf(h.eng, "app-first"), 1)
+}
