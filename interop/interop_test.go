@@ -113,16 +113,19 @@ func completed(t *testing.T, r engine.Run, output string) {
 	require.JSONEq(t, output, string(r.Output))
 }
 
-// boundedCalls asserts the app was called at most max times for a run.
-func (s *suite) boundedCalls(t *testing.T, r engine.Run, max int) {
+// boundedCalls asserts the app was called at most limit times for a run.
+func (s *suite) boundedCalls(t *testing.T, r engine.Run, limit int) {
 	t.Helper()
 	calls := s.app.RunCalls(r.ID)
 	t.Logf("%d calls for run %s of %s", len(calls), r.ID, r.FunctionID)
 	require.NotEmpty(t, calls)
-	require.LessOrEqual(t, len(calls), max, "calls for %s: %+v", r.FunctionID, calls)
+	require.LessOrEqual(t, len(calls), limit, "calls for %s: %+v", r.FunctionID, calls)
 	require.Equal(t, r.Calls, len(calls), "the engine's count of calls")
 }
 
+// TestJavaScriptSDK runs every function of js/app.js on the engine, the SDK in
+// dev mode. Expected outputs and call counts are the real server's for the
+// same functions.
 func TestJavaScriptSDK(t *testing.T) {
 	s := newSuite(t, "")
 	t.Run("functions", func(t *testing.T) {
