@@ -214,3 +214,45 @@ func TestCheckpointOnReplaysCapturedStepErrors(t *testing.T) {
 		})
 	}
 }
+
+// A timer flush that fails loses nothing: checkpointing stops for the call and the
+// buffered step goes out in the 206 with the step that was running meanwhile.
+func TestCheckpointTimerFlushFailureKeepsSteps(t *testing.T) {
+	t.Parallel()
+	tried := make(chan struct{}, 1)
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		select {
+		case tried <- struct{}{}:
+		default:
+		}
+	})
+	c, _ := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL, Checkpoint: inngest.CheckpointOptions{BatchSteps: 50, BatchInterval: 10 * time.Millisecond}})
+	h := serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "timer-fails"}, inngest.OnEvent(evTest),
+		func(ctx context.Context, in inngest.Input[anyData]) (int, error) {
+			if _, err := step.Run(ctx, "first", func(ctx context.Context) (int, error) { return 1, nil }); err != nil {
+				return 0, err
+			}
+			if _, err := step.Run(ctx, "second", func(ctx context.Context) (int, error) {
+				<-tried // the timer's flush was tried (and failed) while this step ran
+				return 2, nil
+			}); err != nil {
+				return 0, err
+			}
+			return step.Run(ctx, "third", func(ctx context.Context) (int, error) { return 3, nil })
+		}))
+	rec := post(h, "wirecap-timer-fails", "", call{}.body())
+	require.Equal(t, http.StatusPartialContent, rec.Code, rec.Body.String())
+	var names []string
+	for _, op := range decodeOps(t, rec.Body.Bytes()) {
+		names = append(names, op.Op+" "+op.Name)
+	}
+	// "third" ran too when the failure arrived after its Decide, else it is planned.
+	require.GreaterOrEqual(t, len(names), 2)
+	require.Equal(t, []string{"StepRun first", "StepRun second"}, names[:2])
+	if len(names) > 2 {
+		require.Len(t, names, 3)
+		require.Contains(t, []string{"StepRun third", "StepPlanned third"}, names[2])
+	}
+	require.Len(t, api.requests("/v1/checkpoint/"), 1, "no checkpoint after a failed one in the same call")
+}

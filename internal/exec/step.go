@@ -162,11 +162,11 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 		return Plan, nil
 	}
 	r.mu.Lock()
-	ran := r.ranSteps
+	ran, ok := r.ranSteps, r.checkpointOK
 	r.mu.Unlock()
 	if ran > 0 {
 		s.fresh = true
-		if !r.checkpointOK {
+		if !ok {
 			return Plan, nil
 		}
 		if max := r.call.Fn.Checkpoint.MaxRuntime; max > 0 && r.now().Sub(r.start) >= max {
