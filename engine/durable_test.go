@@ -367,3 +367,43 @@ func TestResyncOfAChangedSingletonKeepsItsRunningRun(t *testing.T) {
 	waitUntil(t, h.eng.Idle)
 	require.Empty(t, h.eng.RunsForEvent(second), "the sleeping run of the previous version still holds the singleton")
 }
+
+func TestResyncKeepsTheStateOfUnchangedOptions(t *testing.T) {
+	t.Parallel()
+	st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "engine.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	h := newHarness(t, engine.Options{Store: st, Clock: engine.NewVirtualClock(t0)}, echo)
+	fn := func(name string, limit int) map[string]any {
+		return h.fn("rl", map[string]any{"name": name, "rateLimit": map[string]any{"limit": limit, "period": "1h"}})
+	}
+	h.mustRegister(fn("one", 1))
+	h.waitRuns(h.send("test/rl", map[string]any{"n": 1}), 1)
+
+	// The function changes, its rate limit does not: still limited, also
+	// after a restart.
+	h.mustRegister(fn("two", 1))
+	second := h.send("test/rl", map[string]any{"n": 2})
+	waitUntil(t, h.eng.Idle)
+	require.Empty(t, h.eng.RunsForEvent(second), "the rate limit's state survived a change of the function's name")
+	require.NoError(t, h.eng.Close())
+	eng, err := engine.New(engine.Options{Store: st, Clock: h.clk})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	ids, err := eng.SendJSON(t.Context(), mustJSON(map[string]any{"name": "test/rl", "data": map[string]any{"n": 3}}))
+	require.NoError(t, err)
+	waitUntil(t, eng.Idle)
+	require.Empty(t, eng.RunsForEvent(ids[0]), "and the restart")
+}
+
+func TestResyncResetsTheStateOfAChangedOption(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0)}, echo)
+	fn := func(limit int) map[string]any {
+		return h.fn("rl", map[string]any{"rateLimit": map[string]any{"limit": limit, "period": "1h"}})
+	}
+	h.mustRegister(fn(1))
+	h.waitRuns(h.send("test/rl", map[string]any{"n": 1}), 1)
+	h.mustRegister(fn(2))
+	h.waitRuns(h.send("test/rl", map[string]any{"n": 2}), 1)
+}

@@ -23,12 +23,33 @@ import (
 // PruneFlows of expired records.
 const flowPruneEvery = 1024
 
-// fnConfigDigest identifies a function's configuration: flow-control state is
-// kept across a re-sync, and restored at start, only for the same digest.
+// fnConfigDigest identifies a function's configuration: a re-sync that does
+// not change it keeps the function's whole state.
 func fnConfigDigest(f wire.Function) string {
 	b, _ := jsoncodec.Marshal(f)
 	sum := sha256.Sum256(canonical(b))
 	return hex.EncodeToString(sum[:])
+}
+
+// flowSingleton names the singleton option in fnState.flowConfig (its state
+// is not stored: it is rebuilt from the runs).
+const flowSingleton FlowKind = "singleton"
+
+// flowConfigs identifies the configuration of each flow-control option of f:
+// an option's state is kept across a re-sync, and restored at start, only
+// for the same digest.
+func flowConfigs(f wire.Function) map[FlowKind]string {
+	opts := map[FlowKind]any{
+		FlowRateLimit: f.RateLimit, FlowThrottle: f.Throttle, FlowIdempotency: f.Idempotency,
+		FlowDebounce: f.Debounce, FlowBatch: f.BatchEvents, flowSingleton: f.Singleton,
+	}
+	out := make(map[FlowKind]string, len(opts))
+	for kind, v := range opts {
+		b, _ := jsoncodec.Marshal(v)
+		sum := sha256.Sum256(append([]byte(kind+"\x00"), canonical(b)...))
+		out[kind] = hex.EncodeToString(sum[:])
+	}
+	return out
 }
 
 // keyedFlow is a limiter whose per-key state is a list of times.
@@ -71,7 +92,7 @@ func (e *Engine) editKeyedLocked(fn *fnState, kind FlowKind, key string) (save f
 			return
 		}
 		data, _ := jsoncodec.Marshal(state)
-		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: kind, Key: key, Config: fn.config, Data: data,
+		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: kind, Key: key, Config: fn.flowConfig[kind], Data: data,
 			Expires: slices.MaxFunc(state, time.Time.Compare).Add(period)})
 	}
 }
@@ -107,7 +128,7 @@ func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
 			return
 		}
 		data, _ := jsoncodec.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
-		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowDebounce, Key: key, Config: fn.config, Data: data})
+		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowDebounce, Key: key, Config: fn.flowConfig[FlowDebounce], Data: data})
 	}
 }
 
@@ -129,7 +150,7 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 			return
 		}
 		data, _ := jsoncodec.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
-		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowBatch, Key: key, Config: fn.config, Data: data})
+		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowBatch, Key: key, Config: fn.flowConfig[FlowBatch], Data: data})
 	}
 }
 
@@ -169,7 +190,7 @@ func (e *Engine) restoreFlowsLocked(now time.Time) error {
 	}
 	for _, rec := range recs {
 		fn := e.fns[rec.FunctionID]
-		if fn == nil || rec.Config != fn.config {
+		if fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
 			if err := e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key); err != nil {
 				return err
 			}
@@ -240,7 +261,7 @@ func (e *Engine) dropStaleFlowsLocked() {
 		return
 	}
 	for _, rec := range recs {
-		if fn := e.fns[rec.FunctionID]; fn == nil || rec.Config != fn.config {
+		if fn := e.fns[rec.FunctionID]; fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
 			_ = e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key)
 		}
 	}

@@ -46,9 +46,11 @@ type cancelDef struct {
 
 // fnState is a synced function with its compiled options and flow-control state.
 type fnState struct {
-	app         *appState
-	def         wire.Function
-	config      string // fnConfigDigest(def)
+	app    *appState
+	def    wire.Function
+	config string // fnConfigDigest(def)
+	// flowConfig identifies each flow-control option's configuration.
+	flowConfig  map[FlowKind]string
 	id          string
 	uuid        string
 	url         string
@@ -81,7 +83,7 @@ type fnState struct {
 
 // buildFunction compiles a validated function definition.
 func buildFunction(app *appState, f wire.Function) (*fnState, error) {
-	fs := &fnState{app: app, def: f, config: fnConfigDigest(f), id: f.ID, uuid: fnUUID(app.rec.ID, f.ID)}
+	fs := &fnState{app: app, def: f, config: fnConfigDigest(f), flowConfig: flowConfigs(f), id: f.ID, uuid: fnUUID(app.rec.ID, f.ID)}
 	for _, s := range f.Steps {
 		fs.url = s.Runtime.URL
 		retries := defaultRetries

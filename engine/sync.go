@@ -75,11 +75,12 @@ func (s *syncError) Error() string { return s.msg }
 //
 // A function whose configuration did not change keeps its state: its
 // flow-control state (buffers, limiters, singleton holders, concurrency
-// slots) and its debounce, batch and cron timers. A changed function starts
-// with fresh limiters, but keeps its buffered events (see
-// carryBuffersLocked), and its function-scoped concurrency limits keep
-// counting the calls in flight (same scope and key expression), so that
-// those calls never put it over its new limit.
+// slots) and its debounce, batch and cron timers. A changed function keeps
+// the state of each flow-control option whose configuration did not change
+// (see adoptFlow), its buffered events (see carryBuffersLocked), and its
+// function-scoped concurrency limits keep counting the calls in flight (same
+// scope and key expression), so that those calls never put it over its new
+// limit.
 func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	var req wire.RegisterRequest
 	if err := jsoncodec.Unmarshal(rec.Config, &req); err != nil {
@@ -107,6 +108,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 					kept[o.id] = true
 				} else {
 					fs.adoptConcurrency(o)
+					fs.adoptFlow(o)
 					changed[fs.id] = o
 				}
 			}
@@ -183,7 +185,7 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // runs started now, so that a re-sync never drops an accepted event. The
 // runs holding old's singleton keys hold them in fn too.
 func (e *Engine) carryBuffersLocked(old, fn *fnState, now time.Time) {
-	if old.debounce != nil {
+	if old.debounce != nil && old.debounce != fn.debounce {
 		for _, f := range old.debounce.Due(farFuture) {
 			if fn.debounce == nil {
 				e.createRunLocked(fn, []json.RawMessage{f.Event}, now, "", "")
@@ -194,7 +196,7 @@ func (e *Engine) carryBuffersLocked(old, fn *fnState, now time.Time) {
 			save()
 		}
 	}
-	if old.batch != nil {
+	if old.batch != nil && old.batch != fn.batch {
 		for _, b := range old.batch.Due(farFuture) {
 			if fn.batch == nil {
 				e.createRunLocked(fn, b.Events, now, "", "")
@@ -211,9 +213,33 @@ func (e *Engine) carryBuffersLocked(old, fn *fnState, now time.Time) {
 	if fn.batch != nil {
 		e.rescheduleFlowLocked(fn, TimerBatch)
 	}
-	if old.singleton != nil && fn.singleton != nil {
+	if old.singleton != nil && fn.singleton != nil && old.singleton != fn.singleton {
 		for key, runID := range old.singleton.Holders() {
 			fn.singleton.Restore(key, runID)
 		}
+	}
+}
+
+// adoptFlow makes fn, a new version of old, use old's state for each
+// flow-control option whose configuration is the same in both.
+func (fn *fnState) adoptFlow(old *fnState) {
+	same := func(kind FlowKind) bool { return fn.flowConfig[kind] == old.flowConfig[kind] }
+	if fn.rateLimit != nil && old.rateLimit != nil && same(FlowRateLimit) {
+		fn.rateLimit = old.rateLimit
+	}
+	if fn.throttle != nil && old.throttle != nil && same(FlowThrottle) {
+		fn.throttle = old.throttle
+	}
+	if fn.idem != nil && old.idem != nil && same(FlowIdempotency) {
+		fn.idem = old.idem
+	}
+	if fn.debounce != nil && old.debounce != nil && same(FlowDebounce) {
+		fn.debounce = old.debounce
+	}
+	if fn.batch != nil && old.batch != nil && same(FlowBatch) {
+		fn.batch = old.batch
+	}
+	if fn.singleton != nil && old.singleton != nil && same(flowSingleton) {
+		fn.singleton = old.singleton
 	}
 }
