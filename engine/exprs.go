@@ -51,6 +51,26 @@ func evalKey(p *expr.Program, v expr.Vars) string {
 	return k
 }
 
+// rateKey evaluates a rate-limit or idempotency key (the server implements
+// idempotency as a rate limit) the way the server does: a key that evaluates
+// to false, or cannot be evaluated (e.g. a missing field), exempts the event
+// from the limit (limited is false; testdata/realserver/ratelimit-key-edges.json).
+// No expression means one limit for the whole function.
+func rateKey(p *expr.Program, v expr.Vars) (key string, limited bool) {
+	if p == nil {
+		return "", true
+	}
+	val, err := p.Value(v)
+	if err != nil {
+		return "", false
+	}
+	if b, ok := val.(bool); ok && !b {
+		return "", false
+	}
+	key, err = p.KeyString(v)
+	return key, err == nil
+}
+
 func evalInt(p *expr.Program, v expr.Vars) int64 {
 	if p == nil {
 		return 0

@@ -160,22 +160,24 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
 func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string) (rateLimited bool) {
 	vars := exprVars(rec.Raw, nil)
 	if fn.rateLimit != nil {
-		key := evalKey(fn.rateKey, vars)
-		save := e.editKeyedLocked(fn, FlowRateLimit, key)
-		if !fn.rateLimit.Allow(key, now) {
-			e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
-			return true
+		if key, limited := rateKey(fn.rateKey, vars); limited {
+			save := e.editKeyedLocked(fn, FlowRateLimit, key)
+			if !fn.rateLimit.Allow(key, now) {
+				e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
+				return true
+			}
+			save()
 		}
-		save()
 	}
 	if fn.idem != nil {
-		key := evalKey(fn.idemKey, vars)
-		save := e.editKeyedLocked(fn, FlowIdempotency, key)
-		if !fn.idem.FirstSeen(key, now) {
-			e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
-			return true
+		if key, limited := rateKey(fn.idemKey, vars); limited {
+			save := e.editKeyedLocked(fn, FlowIdempotency, key)
+			if !fn.idem.FirstSeen(key, now) {
+				e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
+				return true
+			}
+			save()
 		}
-		save()
 	}
 	if fn.debounce != nil && correlation == "" {
 		// Series already due start first, so that every buffered series

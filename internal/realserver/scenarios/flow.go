@@ -92,6 +92,24 @@ func flowScenarios() []*Scenario {
 			Strict: true,
 		},
 		{
+			Name:  "ratelimit-key-edges",
+			About: "rate limit 1 per minute keyed on a missing field (two events without it), and keyed on a boolean expression (false twice, then true twice)",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "missing", RateLimit: &inngest.RateLimit{Limit: 1, Period: time.Minute, Key: "event.data.key"}},
+					On: "rs/ratelimit-key-edges.missing"},
+				{Opts: inngest.FunctionOpts{ID: "boolean", RateLimit: &inngest.RateLimit{Limit: 1, Period: time.Minute, Key: "event.data.prio > 0"}},
+					On: "rs/ratelimit-key-edges.boolean"},
+			},
+			Events: []Event{
+				ev(0, "rs/ratelimit-key-edges.missing", ""), ev(300*ms, "rs/ratelimit-key-edges.missing", ""),
+				{At: 600 * ms, Name: "rs/ratelimit-key-edges.boolean"}, {At: 900 * ms, Name: "rs/ratelimit-key-edges.boolean"},
+				{At: 1200 * ms, Name: "rs/ratelimit-key-edges.boolean", Data: Data{Prio: 5}},
+				{At: 1500 * ms, Name: "rs/ratelimit-key-edges.boolean", Data: Data{Prio: 5}},
+			},
+			Settle: 3 * time.Second,
+			Strict: true,
+		},
+		{
 			Name:  "throttle-burst-key",
 			About: "throttle 1 per 4 s with burst 1 per key: a, a, a, b sent 0.2 s apart (two of a at once, the third 4 s later; b at once)",
 			Functions: []Fn{
