@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,20 +12,41 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// wireEvents returns the events captured from a real dev server
-// (testdata/wire-events.jsonl, one per line).
+// wireEvents returns the events a real dev server sent in its calls, from the
+// module's wire captures (../testdata/wire/*.jsonl: every events[] of a call body,
+// each distinct event once, bytes as captured).
 func wireEvents(tb testing.TB) [][]byte {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", "wire-events.jsonl"))
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "wire", "*.jsonl"))
 	require.NoError(tb, err)
-	defer f.Close()
+	require.NotEmpty(tb, files)
+	seen := map[string]bool{}
 	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		out = append(out, append([]byte(nil), sc.Bytes()...))
+	for _, name := range files {
+		f, err := os.Open(name)
+		require.NoError(tb, err)
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 16<<20)
+		for sc.Scan() {
+			var line struct {
+				Dir     string `json:"dir"`
+				ReqBody struct {
+					Events []json.RawMessage `json:"events"`
+				} `json:"req_body"`
+			}
+			if json.Unmarshal(sc.Bytes(), &line) != nil || line.Dir != "server->sdk" {
+				continue // the sync's req_body is a string
+			}
+			for _, ev := range line.ReqBody.Events {
+				if !seen[string(ev)] {
+					seen[string(ev)] = true
+					out = append(out, ev)
+				}
+			}
+		}
+		require.NoError(tb, sc.Err())
+		require.NoError(tb, f.Close())
 	}
-	require.NoError(tb, sc.Err())
 	require.NotEmpty(tb, out)
 	return out
 }
