@@ -6,6 +6,11 @@
 // that already completed in an earlier call returns its memoized result without
 // running again; a step that has not completed either runs now or stops the function
 // so the server can schedule it. Stopping uses runtime.Goexit: deferred functions in
-// your code run, but no recover() can swallow it, so keep code outside steps
-// deterministic and free of side effects.
+// your code run, but no recover() can swallow it, and a step they call does not run
+// (it returns ErrRunEnded); so keep code outside steps deterministic and free of
+// side effects.
+//
+// Steps run on the function's goroutine or on a Parallel branch; a step called from
+// another goroutine returns ErrStrayGoroutine. Out-of-range durations and invoke data
+// are refused (ErrDurationOutOfRange, ErrInvokeData), never adjusted.
 package step
