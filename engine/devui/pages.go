@@ -51,6 +51,16 @@ func pretty(b []byte) string {
 	return out.String()
 }
 
+// unwrapData returns X for a memoized step result {"data": X}, the result
+// otherwise.
+func unwrapData(b []byte) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) == nil && len(m) == 1 && m["data"] != nil {
+		return m["data"]
+	}
+	return b
+}
+
 // clockView is the clock shown on every page.
 type clockView struct {
 	Virtual bool
@@ -277,7 +287,7 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 			v.Error = pretty(b)
 		case s.Done:
 			v.State = "Completed"
-			v.Output = pretty(s.Result)
+			v.Output = pretty(unwrapData(s.Result))
 		default:
 			v.State = "Running"
 		}

@@ -8,7 +8,7 @@
     url.searchParams.set("rows", "1");
     fetch(url, { headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-      .then(function (html) { body.innerHTML = html; })
+      .then(function (html) { if (html !== body.innerHTML) body.innerHTML = html; })
       .catch(function () {})
       .finally(function () { setTimeout(tick, every); });
   }
