@@ -1,10 +1,12 @@
 package wire
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,34 @@ func loadCapture(t testing.TB) captureVectors {
 	require.NoError(t, json.Unmarshal(raw, &v))
 	require.NotEmpty(t, v.SigningKey)
 	return v
+}
+
+// inbandReplyBody returns the body of the in-band sync reply of sync.jsonl #6 in
+// the module's captures (../../testdata/wire): the stored compact JSON, which is
+// what inngestgo's json.Encoder wrote, plus its trailing newline.
+func inbandReplyBody(t testing.TB) []byte {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "wire", "sync.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var line struct {
+			Seq         int             `json:"seq"`
+			RespBody    json.RawMessage `json:"resp_body"`
+			RespBodyLen int             `json:"resp_body_len"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
+		if line.Seq == 6 {
+			body := append(append([]byte(nil), line.RespBody...), '\n')
+			require.Len(t, body, line.RespBodyLen)
+			return body
+		}
+	}
+	require.NoError(t, sc.Err())
+	t.Fatal("sync.jsonl has no seq 6")
+	return nil
 }
 
 // captureTime is the t= of every signature in sync.jsonl #6-#8.
@@ -74,8 +104,7 @@ func TestSign(t *testing.T) {
 func TestSignResponseCapture(t *testing.T) {
 	t.Parallel()
 	v := loadCapture(t)
-	body, err := os.ReadFile("testdata/sig/inband-reply.body")
-	require.NoError(t, err)
+	body := inbandReplyBody(t)
 	require.Len(t, body, 8977, "exact wire bytes, json.Encoder newline included")
 	require.Equal(t, v.InbandReplySignature, SignResponse("", captureTime, body))
 	// Without stripping the newline the MAC differs (PROTOCOL §15.2).
@@ -83,7 +112,7 @@ func TestSignResponseCapture(t *testing.T) {
 	// Only one newline is stripped.
 	require.NotEqual(t, v.InbandReplySignature, SignResponse("", captureTime, append(body, '\n')))
 	// A verifier with an empty key cannot verify it: empty keys never match.
-	_, err = VerifySignature(v.InbandReplySignature, body[:len(body)-1], captureTime, "", "")
+	_, err := VerifySignature(v.InbandReplySignature, body[:len(body)-1], captureTime, "", "")
 	require.ErrorIs(t, err, ErrSignatureInvalid)
 }
 
