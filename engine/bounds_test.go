@@ -268,8 +268,9 @@ func TestMalformedDurationAsRecorded(t *testing.T) {
 				for _, it := range run.History {
 					if it.Kind == "retry" {
 						_, after, _ := strings.Cut(it.Detail, " in ")
-						delay, err = time.ParseDuration(after)
-						require.NoError(t, err)
+						d, perr := time.ParseDuration(after) // err is shared by the parallel subtests
+						require.NoError(t, perr)
+						delay = d
 					}
 				}
 				require.True(t, inRange(i, delay), "engine retry %d after %s", i, delay)
