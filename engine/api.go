@@ -29,6 +29,8 @@ const maxEventBody = 16 << 20
 //	GET  /v0/runs/{id}/actions        a run's step results (use_api)
 //	GET  /v1/events/{id}/runs         runs started by an event
 //	GET  /v1/runs/{id}                one run
+//	DELETE /v1/runs/{id}              cancel a run
+//	POST /v1/signals                  resume the run waiting for a signal
 //	GET  /dev                         the apps and functions synced (dev server info)
 //	GET  /health                      liveness
 //
@@ -48,6 +50,7 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/events/{id}/runs", e.requireKey(e.handleEventRuns))
 	mux.HandleFunc("GET /v1/runs/{run}", e.requireKey(e.handleRun))
 	mux.HandleFunc("DELETE /v1/runs/{run}", e.requireKey(e.handleCancelRun))
+	mux.HandleFunc("POST /v1/signals", e.requireKey(e.handleSignal))
 	mux.HandleFunc("GET /dev", e.requireKey(e.handleDevInfo))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": 200, "message": "OK"})

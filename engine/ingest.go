@@ -122,7 +122,7 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
 		return
 	}
 	for _, p := range ps {
-		if !p.Expires.IsZero() && now.After(p.Expires) {
+		if p.Kind == PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
 			continue
 		}
 		r := e.loadRunLocked(p.RunID)

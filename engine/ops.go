@@ -107,7 +107,16 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			stepRecordLocked(r, op)
 			e.gatewayLocked(r, op)
 			threads++
-		case wire.OpAIGateway, wire.OpWaitForSignal:
+		case wire.OpWaitForSignal:
+			stepRecordLocked(r, op)
+			waiting, failed := e.signalWaitLocked(r, t, res, op, now)
+			if failed {
+				return
+			}
+			if waiting {
+				threads++
+			}
+		case wire.OpAIGateway:
 			rec := stepRecordLocked(r, op)
 			val, se := memoError(&wire.MemoError{Name: "Error", Message: string(op.Op) + " is not supported by the embedded engine"})
 			rec.Error = se

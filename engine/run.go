@@ -68,8 +68,10 @@ type Run struct {
 type WaitInfo struct {
 	// StepID is the wait's hashed step ID.
 	StepID string
-	// Event is the name of the event waited for.
+	// Event is the name of the event waited for (empty for a signal wait).
 	Event string
+	// Signal is the name of the signal waited for (empty for an event wait).
+	Signal string
 	// If is the match expression (empty for any event of that name).
 	If string
 	// Expires is when the wait times out (the step then resolves to null).

@@ -180,6 +180,10 @@ const (
 	PauseWait   PauseKind = "wait"
 	PauseInvoke PauseKind = "invoke"
 	PauseCancel PauseKind = "cancel"
+	// PauseSignal is a step.waitForSignal wait; Event holds the signal name
+	// while the pause owns the signal, and is empty once another wait
+	// replaced it.
+	PauseSignal PauseKind = "signal"
 )
 
 // Pause is a run waiting for something: an event (waitForEvent, cancelOn) or

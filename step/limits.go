@@ -28,6 +28,8 @@ var (
 	// ErrInvokeData: the data given to Invoke does not encode to a JSON object (the
 	// invoked function receives it as its event's data).
 	ErrInvokeData = errors.New("inngest: invoke data must encode to a JSON object")
+	// ErrSignalName: WaitForSignal was given an empty signal name.
+	ErrSignalName = errors.New("inngest: signal name is empty")
 )
 
 // outOfRange returns ErrDurationOutOfRange for step id, as a non-retriable error.
