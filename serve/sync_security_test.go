@@ -33,13 +33,17 @@ func registeredURL(t *testing.T, api *fakeAPI, before int) (url, query string) {
 // refused.
 func TestUnsignedSyncInCloudMode(t *testing.T) {
 	t.Parallel()
-	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-		_, _ = w.Write([]byte(`{"ok":true,"modified":true}`))
-	})
+	// Each subtest has its own fake API: they run in parallel and count registrations.
+	newAPI := func(t *testing.T) *fakeAPI {
+		return newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+			_, _ = w.Write([]byte(`{"ok":true,"modified":true}`))
+		})
+	}
 	evil := []byte(`{"url":"https://attacker.example/api/inngest?deployId=d-evil"}`)
 
 	t.Run("request-derived URL", func(t *testing.T) {
 		t.Parallel()
+		api := newAPI(t)
 		h, _, cf := cloudServer(t, inngest.ClientOptions{APIBaseURL: api.URL})
 		before := len(api.requests("/fn/register"))
 		rec := do(h, http.MethodPut, "https://app.example.com/api/inngest?deployId=d-evil", evil, map[string]string{"X-Inngest-Sync-Kind": "in_band"})
@@ -52,6 +56,7 @@ func TestUnsignedSyncInCloudMode(t *testing.T) {
 	})
 	t.Run("configured origin and path", func(t *testing.T) {
 		t.Parallel()
+		api := newAPI(t)
 		h, _, _ := cloudServer(t, inngest.ClientOptions{APIBaseURL: api.URL, ServeOrigin: "https://public.example.com", ServePath: "/base/api/inngest"})
 		before := len(api.requests("/fn/register"))
 		rec := do(h, http.MethodPut, "http://10.0.0.7:8080/api/inngest", evil, nil)
@@ -61,6 +66,7 @@ func TestUnsignedSyncInCloudMode(t *testing.T) {
 	})
 	t.Run("signed PUT may re-point the app", func(t *testing.T) {
 		t.Parallel()
+		api := newAPI(t)
 		h, _, _ := cloudServer(t, inngest.ClientOptions{APIBaseURL: api.URL})
 		before := len(api.requests("/fn/register"))
 		body := []byte(`{"url":"https://new-host.example/api/inngest?deployId=d-1"}`)
@@ -72,6 +78,7 @@ func TestUnsignedSyncInCloudMode(t *testing.T) {
 	})
 	t.Run("bad signature refused", func(t *testing.T) {
 		t.Parallel()
+		api := newAPI(t)
 		h, _, _ := cloudServer(t, inngest.ClientOptions{APIBaseURL: api.URL})
 		before := len(api.requests("/fn/register"))
 		rec := do(h, http.MethodPut, "http://app.example.com/api/inngest", evil, sign("signkey-test-99999999", fixedNow, evil))
