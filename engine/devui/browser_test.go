@@ -139,7 +139,7 @@ func TestBrowserSendWatchOpenCancel(t *testing.T) {
 	require.Equal(t, `"hello Ada <b>Lovelace</b>"`, strings.TrimSpace(out), "the step output, as text")
 	require.Equal(t, "Completed", status)
 	var output string
-	require.NoError(t, chromedp.Do(ctx, into(&output, chromedp.Text(chromedp.CSS(`#output`))), shot(t, "run")))
+	require.NoError(t, chromedp.Do(ctx, into(&output, chromedp.Text(chromedp.CSS(`#output`)))))
 	require.Contains(t, output, `"message": "hello Ada <b>Lovelace</b>"`)
 
 	// A run started elsewhere appears in the open list without a reload.
@@ -175,6 +175,7 @@ func TestBrowserSendWatchOpenCancel(t *testing.T) {
 		chromedp.Navigate(f.ui.URL+"/runs/"+other.ID),
 		chromedp.WaitVisible(chromedp.CSS(`#run-status.completed`)),
 		chromedp.WaitVisible(chromedp.CSS(`li.step[data-step="after"] pre.output`)),
+		shot(t, "run"),
 	))
 }
 

@@ -81,8 +81,11 @@ type page struct {
 func (u *ui) clock() clockView {
 	c := u.eng.Clock()
 	v := clockView{Now: when(c.Now())}
-	if vc, ok := c.(*engine.VirtualClock); ok {
-		v.Virtual, v.Auto = true, vc.AutoAdvance()
+	if _, ok := c.(Advancer); ok {
+		v.Virtual = true
+	}
+	if a, ok := c.(interface{ AutoAdvance() bool }); ok {
+		v.Auto = a.AutoAdvance()
 	}
 	return v
 }
@@ -288,6 +291,9 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 		case s.Done:
 			v.State = "Completed"
 			v.Output = pretty(unwrapData(s.Result))
+			if s.Op == "Sleep" && v.Output == "null" {
+				v.Output = "" // a sleep has no value
+			}
 		default:
 			v.State = "Running"
 		}

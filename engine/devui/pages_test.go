@@ -279,3 +279,22 @@ func TestSigningKeyTurnsUIOff(t *testing.T) {
 	st, _ = get(t, srv+"/health")
 	require.Equal(t, http.StatusOK, st)
 }
+
+// TestRealClockCannotBeAdvanced: on the real clock the header shows the time
+// without the advance form, and the action is refused.
+func TestRealClockCannotBeAdvanced(t *testing.T) {
+	t.Parallel()
+	eng, err := engine.New(engine.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	srv := httptestServer(t, devui.Handler(eng, devui.Options{}))
+	st, body := get(t, srv+"/")
+	require.Equal(t, http.StatusOK, st)
+	require.NotContains(t, body, `id="advance"`)
+	require.Contains(t, body, "No runs yet")
+	st, _, _ = post(t, srv+"/clock/advance", url.Values{"by": {"1h"}}, nil)
+	require.Equal(t, http.StatusConflict, st)
+	st, body = get(t, srv+"/apps")
+	require.Equal(t, http.StatusOK, st)
+	require.Contains(t, body, "No app has synced yet")
+}
