@@ -93,7 +93,7 @@ func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 
 func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessage {
 	fail := func(err error) json.RawMessage {
-		b, _ := encodeCanonical(map[string]any{"error": map[string]string{"name": "GatewayError", "message": err.Error()}})
+		b, _ := encodeCanonical(map[string]any{"error": map[string]string{"name": "GatewayError", "message": "Error making gateway request: " + err.Error()}})
 		return b
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
