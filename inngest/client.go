@@ -25,6 +25,7 @@ type Client struct {
 	checkpoint  CheckpointOptions // resolved: every field set
 	sendRetries int
 	lookup      func(string) string
+	middleware  chain
 }
 
 // NewClient resolves opts against the environment (see ClientOptions) and returns a
@@ -94,7 +95,8 @@ func newClient(opts ClientOptions, lookup func(string) string) (*Client, error) 
 	if retries < 0 {
 		retries = 0
 	}
-	return &Client{cfg: cfg, checkpoint: opts.Checkpoint.withDefaults(CheckpointOptions{}), sendRetries: retries, lookup: lookup}, nil
+	return &Client{cfg: cfg, checkpoint: opts.Checkpoint.withDefaults(CheckpointOptions{}), sendRetries: retries, lookup: lookup,
+		middleware: newChain(opts.Middleware, nil)}, nil
 }
 
 // ServeConfig returns the resolved configuration package serve works with (its type
@@ -137,6 +139,11 @@ func (c *Client) Send(ctx context.Context, evs ...events.Sendable) ([]string, er
 		}
 		if strings.HasPrefix(env.Name, "inngest/") {
 			return nil, fmt.Errorf("%w: event name %q is reserved for the server", ErrSend, env.Name)
+		}
+		if c.middleware != nil {
+			if err := c.middleware.send(ctx, &env); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrSend, err)
+			}
 		}
 		envs[i] = env
 	}

@@ -62,6 +62,9 @@ type FunctionOpts struct {
 	// Checkpoint overrides the client's checkpoint settings for this function; zero
 	// fields inherit the client's.
 	Checkpoint CheckpointOptions
+	// Middleware applies to this function only, after the client's (see
+	// Middleware for the order). Default: none.
+	Middleware []*Middleware
 }
 
 // Function is a function definition bound to a client. Serve it with package serve;
@@ -73,6 +76,7 @@ type Function[T, R any] struct {
 	handler Handler[T, R]
 	fn      *exec.Function
 	failure *exec.Function
+	mw      chain
 }
 
 // NewFunction defines a function. Every option is checked the way the server checks
@@ -90,11 +94,14 @@ func NewFunction[T, R any](c *Client, opts FunctionOpts, trigger Trigger[T], h H
 	if err != nil {
 		return nil, err
 	}
-	f := &Function[T, R]{client: c, opts: opts, trigger: trigger, handler: h}
+	f := &Function[T, R]{client: c, opts: opts, trigger: trigger, handler: h, mw: newChain(c.middleware, opts.Middleware)}
 	f.fn = &exec.Function{
 		Config:     cfg,
 		Handler:    f.erased,
 		Checkpoint: opts.Checkpoint.withDefaults(c.checkpoint).config(),
+	}
+	if f.mw != nil {
+		f.fn.Hooks = f.mw
 	}
 	for _, o := range options {
 		if o.onFailure == nil {
@@ -131,6 +138,9 @@ func (f *Function[T, R]) Config() json.RawMessage {
 func (f *Function[T, R]) erased(ctx context.Context, in *exec.Input) ([]byte, error) {
 	input := Input[T]{RunID: in.RunID, Attempt: in.Attempt}
 	decode := f.trigger.decoder(in.Started)
+	if f.mw != nil {
+		decode = f.mwDecoder(ctx, decode)
+	}
 	if len(in.Events) > 1 {
 		input.Events = make([]events.Event[T], len(in.Events))
 		for i, raw := range in.Events {
@@ -161,7 +171,26 @@ func (f *Function[T, R]) erased(ctx context.Context, in *exec.Input) ([]byte, er
 	if err != nil {
 		return nil, &exec.FnError{Err: err, Name: "OutputEncodeError", Message: "inngest: encoding the function's result: " + err.Error(), NoRetry: true}
 	}
+	if f.mw != nil {
+		_, ci := exec.HooksFrom(ctx)
+		if b, err = f.mw.output(ctx, ci, b); err != nil {
+			return nil, &exec.FnError{Err: err, Name: "MiddlewareError", Message: err.Error(), NoRetry: true}
+		}
+	}
 	return b, nil
+}
+
+// mwDecoder runs the middleware's TransformInput on each event's data before
+// decode.
+func (f *Function[T, R]) mwDecoder(ctx context.Context, decode func([]byte) (events.Event[T], error)) func([]byte) (events.Event[T], error) {
+	_, ci := exec.HooksFrom(ctx)
+	return func(raw []byte) (events.Event[T], error) {
+		raw, err := f.mw.input(ctx, ci, raw)
+		if err != nil {
+			return events.Event[T]{}, err
+		}
+		return decode(raw)
+	}
 }
 
 // classify turns a function error into the protocol's retry semantics.

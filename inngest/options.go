@@ -84,6 +84,9 @@ type ClientOptions struct {
 	// SendRetries is the number of retries of a failed Send on 5xx or network
 	// errors (never on 4xx). Default 5; negative disables retries.
 	SendRetries int
+	// Middleware applies to every function of the client (before each function's
+	// own, see Middleware for the order) and to Send. Default: none.
+	Middleware []*Middleware
 }
 
 // CheckpointOptions configure checkpointing: consecutive step.Run calls execute in one

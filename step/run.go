@@ -2,6 +2,7 @@ package step
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -68,9 +69,21 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 	case exec.Plan:
 		s.Stop(&wire.Op{Op: wire.OpStepPlanned, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Userland: s.Userland()})
 	}
+	hooks, ci, si := s.Hooks()
+	sctx := s.StepContext(ctx)
+	if hooks != nil {
+		sctx = hooks.StepStart(sctx, ci, si)
+	}
 	start := time.Now()
-	val, runErr := protect(s.StepContext(ctx), fn)
+	val, runErr := protect(sctx, fn)
 	timing := &wire.Timing{A: start.UnixNano(), B: int64(time.Since(start))}
+	if hooks != nil {
+		var pe *exec.PanicError
+		if errors.As(runErr, &pe) {
+			hooks.Panic(sctx, ci, &si, pe)
+		}
+		hooks.StepEnd(sctx, ci, si, runErr)
+	}
 	if runErr != nil {
 		attempt, maxAttempts := s.Attempt()
 		op := wire.Op{Op: wire.OpStepError, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Timing: timing, Userland: s.Userland(),
@@ -100,6 +113,12 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 		s.Fail(wire.Op{Op: wire.OpStepFailed, ID: s.Hash, Name: id, DisplayName: id, Timing: timing, Userland: s.Userland(),
 			Error: &wire.MemoError{Name: "Error", Message: "inngest: encoding step result: " + err.Error()}}, time.Time{})
 	}
+	if hooks != nil {
+		if data, err = hooks.StepOutput(sctx, ci, si, data); err != nil {
+			s.Fail(wire.Op{Op: wire.OpStepFailed, ID: s.Hash, Name: id, DisplayName: id, Timing: timing, Userland: s.Userland(),
+				Error: &wire.MemoError{Name: "MiddlewareError", Message: err.Error()}}, time.Time{})
+		}
+	}
 	s.Done(wire.Op{Op: wire.OpStepRun, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Data: data, Timing: timing, Userland: s.Userland()})
 	return val, nil
 }
@@ -128,6 +147,9 @@ func decodeMemo[T any](s *exec.Step, raw []byte) (T, error) {
 	if string(raw) == "null" {
 		return m.Data, nil
 	}
+	if hooks, ci, si := s.Hooks(); hooks != nil {
+		return decodeMemoHooked[T](s, hooks, ci, si, raw)
+	}
 	if err := jsoncodec.Unmarshal(raw, &m); err != nil {
 		return m.Data, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
 	}
@@ -135,4 +157,29 @@ func decodeMemo[T any](s *exec.Step, raw []byte) (T, error) {
 		return m.Data, &inngest.StepError{StepID: s.ID, Name: m.Error.Name, Message: m.Error.Message, Data: m.Error.Data}
 	}
 	return m.Data, nil
+}
+
+// decodeMemoHooked decodes a memo through the middleware's TransformStepMemo: the
+// "data" value goes through the chain as JSON before it is decoded into T.
+func decodeMemoHooked[T any](s *exec.Step, hooks exec.Hooks, ci exec.CallInfo, si exec.StepInfo, raw []byte) (T, error) {
+	var m memo[json.RawMessage]
+	var zero T
+	if err := jsoncodec.Unmarshal(raw, &m); err != nil {
+		return zero, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
+	}
+	if m.Error != nil {
+		return zero, &inngest.StepError{StepID: s.ID, Name: m.Error.Name, Message: m.Error.Message, Data: m.Error.Data}
+	}
+	if m.Data == nil {
+		return zero, nil
+	}
+	data, err := hooks.StepMemo(s.RunContext(), ci, si, m.Data)
+	if err != nil {
+		return zero, inngest.NoRetry(err)
+	}
+	var v T
+	if err := jsoncodec.Unmarshal(data, &v); err != nil {
+		return zero, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
+	}
+	return v, nil
 }

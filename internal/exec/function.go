@@ -50,4 +50,6 @@ type Function struct {
 	Config     wire.Function
 	Handler    Handler
 	Checkpoint CheckpointConfig
+	// Hooks is the function's middleware chain; nil when it has none.
+	Hooks Hooks
 }

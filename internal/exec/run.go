@@ -149,6 +149,12 @@ func Execute(ctx context.Context, c *Call) Response {
 		Started: len(r.memo) > 0,
 	}
 	main := &frame{run: r, counts: make(map[string]int, len(r.memo)+1)}
+	hooks := c.Fn.Hooks
+	var info CallInfo
+	if hooks != nil {
+		info = r.callInfo()
+		ctx = hooks.CallStart(ctx, info)
+	}
 	done := make(chan outcome, 1)
 	go sdkGoroutine(func() {
 		returned := false
@@ -172,6 +178,17 @@ func Execute(ctx context.Context, c *Call) Response {
 	})
 	o := <-done
 	r.finished.Store(true)
+	if hooks != nil {
+		var err error
+		switch {
+		case o.panicked != nil:
+			hooks.Panic(ctx, info, nil, o.panicked)
+			err = o.panicked
+		case o.err != nil:
+			err = o.err
+		}
+		hooks.CallEnd(ctx, info, err)
+	}
 	return r.finish(o)
 }
 
