@@ -19,9 +19,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	stopBrowser()
 	if code == 0 {
-		if err := goleak.Find(goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-			goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-			goleak.IgnoreTopFunction("internal/poll.runtime_pollWait")); err != nil {
+		http.DefaultClient.CloseIdleConnections()
+		noRedirect.CloseIdleConnections()
+		if err := goleak.Find(); err != nil {
 			println("goleak:", err.Error())
 			code = 1
 		}
