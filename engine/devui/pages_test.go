@@ -110,6 +110,18 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		require.Contains(t, body, s)
 	}
 
+	for _, p := range []string{"/ui.css", "/ui.js"} {
+		resp, err := http.Get(f.ui.URL + p)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, p)
+	}
+	resp, err := http.Get(f.ui.URL + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
+	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "script-src 'self'")
+
 	st, body = get(t, f.ui.URL+"/health")
 	require.Equal(t, http.StatusOK, st, "the API is served behind the UI")
 	require.Contains(t, body, "OK")
