@@ -31,6 +31,10 @@ const maxEventBody = 16 << 20
 //	GET  /v1/runs/{id}                one run
 //	DELETE /v1/runs/{id}              cancel a run
 //	POST /v1/signals                  resume the run waiting for a signal
+//	GET  /v1/events[?limit&name]      recent events, newest first
+//	GET  /v1/events/{id}              one event
+//	POST/GET /v1/cancellations        create / list bulk cancellations
+//	DELETE /v1/cancellations/{id}     delete a bulk cancellation
 //	GET  /dev                         the apps and functions synced (dev server info)
 //	GET  /health                      liveness
 //
@@ -51,6 +55,11 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/runs/{run}", e.requireKey(e.handleRun))
 	mux.HandleFunc("DELETE /v1/runs/{run}", e.requireKey(e.handleCancelRun))
 	mux.HandleFunc("POST /v1/signals", e.requireKey(e.handleSignal))
+	mux.HandleFunc("GET /v1/events", e.requireKey(e.handleListEvents))
+	mux.HandleFunc("GET /v1/events/{id}", e.requireKey(e.handleGetEvent))
+	mux.HandleFunc("POST /v1/cancellations", e.requireKey(e.handleCreateCancellation))
+	mux.HandleFunc("GET /v1/cancellations", e.requireKey(e.handleCancellations))
+	mux.HandleFunc("DELETE /v1/cancellations/{id}", e.requireKey(e.handleDeleteCancellation))
 	mux.HandleFunc("GET /dev", e.requireKey(e.handleDevInfo))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": 200, "message": "OK"})

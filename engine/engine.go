@@ -43,12 +43,14 @@ type Engine struct {
 	inflight int
 	calls    map[string]*callJob // in-flight calls by job ID (a checkpoint resets their attempts)
 	parked   []TimerItem
-	fetched  map[string]json.RawMessage   // step.fetch results not yet committed, by timer ID
-	shared   map[string]*flow.Concurrency // account/env scoped limits
-	singles  map[string]*flow.Singleton
-	changed  chan struct{}
-	wake     chan struct{}
-	closed   bool
+	fetched  map[string]json.RawMessage // step.fetch results not yet committed, by timer ID
+	// cancellations are the bulk cancellations created through the API.
+	cancellations []Cancellation
+	shared        map[string]*flow.Concurrency // account/env scoped limits
+	singles       map[string]*flow.Singleton
+	changed       chan struct{}
+	wake          chan struct{}
+	closed        bool
 	// reaccepted holds, for event ids accepted again after the deduplication
 	// window (eventDedupWindow), when that happened.
 	reaccepted map[string]time.Time

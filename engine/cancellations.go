@@ -1,0 +1,249 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// Cancellation is a bulk cancellation (POST /v1/cancellations): it cancels
+// the function's unfinished runs started in (StartedAfter, StartedBefore]
+// whose triggering event matches If.
+type Cancellation struct {
+	// ID is the cancellation's ULID.
+	ID string `json:"id"`
+	// CreatedAt is when it was created (engine time).
+	CreatedAt time.Time `json:"created_at"`
+	// Name is always null here (the server's field for named cancellations).
+	Name *string `json:"name"`
+	// EnvironmentID is the fixed environment of the engine.
+	EnvironmentID string `json:"environment_id"`
+	// AppID is the app's ID, FunctionID the function's ID as the SDK
+	// defines it (not composite) and FunctionInternalID its UUID.
+	AppID              string `json:"app_id"`
+	FunctionInternalID string `json:"function_internal_id"`
+	FunctionID         string `json:"function_id"`
+	// StartedAfter (optional) and StartedBefore bound the runs' start times.
+	StartedAfter  *time.Time `json:"started_after"`
+	StartedBefore time.Time  `json:"started_before"`
+	// If is an optional expression over event (the run's trigger).
+	If *string `json:"if,omitempty"`
+	// Kind is "bulk_run" and Cause "api", as on the server.
+	Kind  string `json:"kind"`
+	Cause string `json:"cause"`
+	// Cancelled is how many runs it cancelled (engine only).
+	Cancelled int `json:"-"`
+}
+
+// cancellationRequest is the body of POST /v1/cancellations.
+type cancellationRequest struct {
+	AppID         string     `json:"app_id"`
+	FunctionID    string     `json:"function_id"`
+	StartedAfter  *time.Time `json:"started_after"`
+	StartedBefore time.Time  `json:"started_before"`
+	If            *string    `json:"if,omitempty"`
+}
+
+func (c cancellationRequest) validate(now time.Time) error {
+	var err error
+	if c.AppID == "" {
+		err = errors.Join(err, errors.New("app_id is required"))
+	}
+	if c.FunctionID == "" {
+		err = errors.Join(err, errors.New("function_id is required"))
+	}
+	if c.StartedBefore.IsZero() {
+		err = errors.Join(err, errors.New("started_before is required"))
+	}
+	if c.StartedBefore.After(now.Add(5 * time.Second)) {
+		err = errors.Join(err, errors.New("started_before must be in the past"))
+	}
+	if c.StartedAfter != nil && c.StartedAfter.After(c.StartedBefore) {
+		err = errors.Join(err, errors.New("started_after must be before started_before"))
+	}
+	return err
+}
+
+// apiError writes the server's publicerr body.
+func apiError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, "application/json", map[string]any{"error": msg, "data": nil, "status": status})
+}
+
+// handleCreateCancellation is POST /v1/cancellations. Unlike the server,
+// which applies a cancellation when a matching run next executes, the engine
+// cancels the matching unfinished runs at once. Cancellations are kept in
+// memory: they are not persisted across restarts.
+func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	var req cancellationRequest
+	if err == nil {
+		err = jsoncodec.Unmarshal(body, &req)
+	}
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "Invalid cancellation request")
+		return
+	}
+	now := e.clock.Now()
+	if err := req.validate(now); err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var prog *expr.Program
+	if req.If != nil && *req.If != "" {
+		if prog, err = compileExpr(expr.Cancel, *req.If); err != nil {
+			apiError(w, http.StatusBadRequest, "invalid expression: "+err.Error())
+			return
+		}
+	}
+	e.mu.Lock()
+	fn := e.fns[req.AppID+"-"+req.FunctionID]
+	if fn == nil {
+		e.mu.Unlock()
+		apiError(w, http.StatusNotFound, "function not found")
+		return
+	}
+	c := Cancellation{
+		ID: wire.NewULID(now), CreatedAt: now, EnvironmentID: "00000000-0000-4000-b000-000000000000",
+		AppID: req.AppID, FunctionInternalID: fn.uuid, FunctionID: req.FunctionID,
+		StartedAfter: req.StartedAfter, StartedBefore: req.StartedBefore, If: req.If,
+		Kind: "bulk_run", Cause: "api",
+	}
+	err = e.atomicLocked(func() error {
+		rs, err := e.store.Runs(e.ctx)
+		if err != nil {
+			return err
+		}
+		for _, run := range rs {
+			if run.FunctionID != fn.id || run.Status.Done() || run.StartedAt.After(c.StartedBefore) ||
+				(c.StartedAfter != nil && !run.StartedAt.After(*c.StartedAfter)) {
+				continue
+			}
+			if prog != nil && (len(run.Events) == 0 || !evalBool(prog, exprVars(run.Events[0], nil))) {
+				continue
+			}
+			if lr := e.loadRunLocked(run.ID); lr != nil && !lr.Status.Done() {
+				e.cancelRunLocked(lr, "cancelled by bulk cancellation "+c.ID)
+				c.Cancelled++
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		e.cancellations = append(e.cancellations, c)
+	}
+	e.mu.Unlock()
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, "Error creating cancellation")
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": c, "metadata": apiMeta(now)})
+}
+
+// handleCancellations is GET /v1/cancellations.
+func (e *Engine) handleCancellations(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	out := append([]Cancellation{}, e.cancellations...)
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMeta(e.clock.Now())})
+}
+
+// handleDeleteCancellation is DELETE /v1/cancellations/{id}.
+func (e *Engine) handleDeleteCancellation(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := wire.ULIDTime(id); err != nil {
+		apiError(w, http.StatusBadRequest, "Invalid cancellation ID")
+		return
+	}
+	e.mu.Lock()
+	found := false
+	for i, c := range e.cancellations {
+		if strings.EqualFold(c.ID, id) {
+			e.cancellations = append(e.cancellations[:i], e.cancellations[i+1:]...)
+			found = true
+			break
+		}
+	}
+	e.mu.Unlock()
+	if !found {
+		apiError(w, http.StatusNotFound, "Cancellation not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": map[string]any{"ok": true}, "metadata": apiMeta(e.clock.Now())})
+}
+
+// eventRecordJSON is an event as GET /v1/events shows it (server cqrs.Event).
+type eventRecordJSON struct {
+	InternalID    string         `json:"internal_id"`
+	AccountID     string         `json:"account_id"`
+	EnvironmentID string         `json:"environment_id"`
+	Source        string         `json:"source"`
+	SourceID      *string        `json:"source_id"`
+	ReceivedAt    time.Time      `json:"received_at"`
+	ID            string         `json:"id,omitempty"`
+	Name          string         `json:"name"`
+	Data          map[string]any `json:"data"`
+	User          map[string]any `json:"user,omitempty"`
+	TS            int64          `json:"ts,omitempty"`
+	V             string         `json:"v,omitempty"`
+}
+
+func toEventJSON(rec EventRecord) eventRecordJSON {
+	var ev struct {
+		ID   string         `json:"id"`
+		Name string         `json:"name"`
+		Data map[string]any `json:"data"`
+		User map[string]any `json:"user"`
+		TS   int64          `json:"ts"`
+		V    string         `json:"v"`
+	}
+	_ = jsoncodec.Unmarshal(rec.Raw, &ev)
+	return eventRecordJSON{
+		InternalID: rec.ID, AccountID: "00000000-0000-4000-a000-000000000000", EnvironmentID: "00000000-0000-4000-b000-000000000000",
+		ReceivedAt: rec.ReceivedAt.UTC(), ID: ev.ID, Name: rec.Name, Data: ev.Data, User: ev.User, TS: ev.TS, V: ev.V,
+	}
+}
+
+// handleListEvents is GET /v1/events: the newest events first, at most
+// limit (default 20, at most 100), optionally only those named name.
+func (e *Engine) handleListEvents(w http.ResponseWriter, r *http.Request) {
+	limit := 20
+	if s := r.FormValue("limit"); s != "" {
+		var n int
+		if _, err := fmt.Sscan(s, &n); err == nil && n > 0 {
+			limit = min(n, 100)
+		}
+	}
+	name := r.FormValue("name")
+	fetch := limit
+	if name != "" {
+		fetch = 10000
+	}
+	out := []eventRecordJSON{}
+	for _, rec := range e.Events(fetch) {
+		if name != "" && rec.Name != name {
+			continue
+		}
+		out = append(out, toEventJSON(rec))
+		if len(out) == limit {
+			break
+		}
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMeta(e.clock.Now())})
+}
+
+// handleGetEvent is GET /v1/events/{id}: 404 "Event not found".
+func (e *Engine) handleGetEvent(w http.ResponseWriter, r *http.Request) {
+	rec, ok := e.Event(r.PathValue("id"))
+	if !ok || rec.Internal {
+		apiError(w, http.StatusNotFound, "Event not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": toEventJSON(rec), "metadata": apiMeta(e.clock.Now())})
+}
