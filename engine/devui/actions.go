@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // maxForm bounds a form body (an event's data included).
@@ -75,9 +76,8 @@ func (u *ui) sendEvent(w http.ResponseWriter, r *http.Request) {
 		fail("The event needs a name.")
 		return
 	}
-	dec := json.NewDecoder(strings.NewReader(data))
 	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil || obj == nil || dec.More() {
+	if err := jsoncodec.Unmarshal([]byte(data), &obj); err != nil || obj == nil {
 		msg := "The data must be one JSON object"
 		if err != nil {
 			msg += ": " + err.Error()
@@ -85,7 +85,7 @@ func (u *ui) sendEvent(w http.ResponseWriter, r *http.Request) {
 		fail(msg + ".")
 		return
 	}
-	body, _ := json.Marshal(map[string]any{"name": name, "data": json.RawMessage(data)})
+	body, _ := jsoncodec.Marshal(map[string]any{"name": name, "data": json.RawMessage(data)})
 	ids, err := u.eng.SendJSON(r.Context(), body)
 	if err != nil {
 		fail(err.Error())
@@ -102,13 +102,13 @@ func (u *ui) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(ev.Raw, &m); err != nil {
+	if err := jsoncodec.Unmarshal(ev.Raw, &m); err != nil {
 		http.Error(w, "inngest: stored event is not an object", http.StatusInternalServerError)
 		return
 	}
 	delete(m, "id")
 	delete(m, "ts")
-	body, _ := json.Marshal(m)
+	body, _ := jsoncodec.Marshal(m)
 	ids, err := u.eng.SendJSON(r.Context(), body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

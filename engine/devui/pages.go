@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // pageNames are the templates that are whole pages (each with layout.html).
@@ -45,7 +46,7 @@ func pretty(b []byte) string {
 		return ""
 	}
 	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
+	if err := jsoncodec.Indent(&out, b, "", "  "); err != nil {
 		return string(b)
 	}
 	return out.String()
@@ -55,7 +56,7 @@ func pretty(b []byte) string {
 // otherwise.
 func unwrapData(b []byte) []byte {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) == nil && len(m) == 1 && m["data"] != nil {
+	if jsoncodec.Unmarshal(b, &m) == nil && len(m) == 1 && m["data"] != nil {
 		return m["data"]
 	}
 	return b
@@ -120,7 +121,7 @@ func eventName(r engine.Run) string {
 	var ev struct {
 		Name string `json:"name"`
 	}
-	_ = json.Unmarshal(r.Events[0], &ev)
+	_ = jsoncodec.Unmarshal(r.Events[0], &ev)
 	if len(r.Events) > 1 {
 		return ev.Name + " (batch)"
 	}
@@ -286,7 +287,7 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case s.Error != nil:
 			v.State = "Failed"
-			b, _ := json.Marshal(s.Error)
+			b, _ := jsoncodec.Marshal(s.Error)
 			v.Error = pretty(b)
 		case s.Done:
 			v.State = "Completed"

@@ -24,6 +24,7 @@
 package jsoncodec
 
 import (
+	"bytes"
 	"io"
 
 	segjson "github.com/segmentio/encoding/json"
@@ -43,6 +44,12 @@ func Unmarshal(data []byte, v any) error { return segjson.Unmarshal(data, v) }
 
 // Valid reports whether data is one valid JSON value, as encoding/json.Valid.
 func Valid(data []byte) bool { return segjson.Valid(data) }
+
+// Indent appends to dst an indented form of the JSON value src, as
+// encoding/json.Indent.
+func Indent(dst *bytes.Buffer, src []byte, prefix, indent string) error {
+	return segjson.Indent(dst, src, prefix, indent)
+}
 
 // Encoder writes JSON values to a stream, as encoding/json.Encoder.
 type Encoder = segjson.Encoder
