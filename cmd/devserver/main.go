@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 // warnOpen says on stderr what anyone who can reach the port may do.
 func warnOpen(w io.Writer, addr, signingKey, eventKey string) {
 	if signingKey == "" {
-		fmt.Fprintf(w, "WARNING: no --signing-key: anyone who can reach http://%s can sync apps (POST /fn/register, which makes this server call the URL they give) and read every run and its output (/v1/runs, /v0/runs, /dev). Pass --signing-key to require it.\n", addr)
+		fmt.Fprintf(w, "WARNING: no --signing-key: anyone who can reach http://%s can sync apps (POST /fn/register, which makes this server call the URL they give) and read every run and its output (/v1/runs, /v0/runs, /dev, the web UI at /, which can also send events and cancel or re-run runs). Pass --signing-key to require it (it turns the web UI off).\n", addr)
 	}
 	if eventKey == "" {
 		fmt.Fprintf(w, "WARNING: no --event-key: http://%s/e/{key} accepts events sent with any key. Pass --event-key to require one.\n", addr)
