@@ -2,6 +2,10 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/stretchr/testify/require"
 	"runtime"
 	"strconv"
 	"testing"
@@ -61,4 +65,57 @@ func BenchmarkSleepingRunMemory(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heap-bytes/sleeping-run")
+}
+
+// waitingStore returns a MemoryStore holding n running runs, run i waiting
+// on event "test/resume" with the expression async.data.k == event.data.k
+// and a trigger whose data.k is i.
+func waitingStore(tb testing.TB, n int) *engine.MemoryStore {
+	tb.Helper()
+	st := engine.NewMemoryStore()
+	ctx := context.Background()
+	for i := range n {
+		id := "run-" + strconv.Itoa(i)
+		trigger := json.RawMessage(`{"name":"test/start","data":{"k":` + strconv.Itoa(i) + `},"id":"ev-` + strconv.Itoa(i) + `","ts":1767225600000}`)
+		r := &engine.RunState{Run: engine.Run{ID: id, FunctionID: "app-waiter", Status: engine.StatusRunning,
+			EventIDs: []string{"ev-" + strconv.Itoa(i)}, Events: []json.RawMessage{trigger}, StartedAt: t0,
+			Waits: []engine.WaitInfo{{StepID: "w", Event: "test/resume", If: "async.data.k == event.data.k", Expires: t0.Add(24 * time.Hour)}}}}
+		require.NoError(tb, st.SaveRun(ctx, r))
+		require.NoError(tb, st.SavePause(ctx, engine.Pause{ID: id + "/w", Kind: engine.PauseWait, RunID: id, StepID: "w",
+			Event: "test/resume", If: "async.data.k == event.data.k", Expires: t0.Add(24 * time.Hour)}))
+	}
+	return st
+}
+
+// BenchmarkEventWithWaits sends one event to an engine with 0, 1,000 or
+// 10,000 runs waiting on "test/resume": event=other is named differently
+// (it matches no wait and should cost the same at every size); event=same
+// is "test/resume" matching none of the waits' expressions (it costs one
+// expression check per wait: see ns/wait).
+func BenchmarkEventWithWaits(b *testing.B) {
+	for _, n := range []int{0, 1000, 10000} {
+		for _, name := range []string{"other", "same"} {
+			b.Run("waiting="+strconv.Itoa(n)+"/event="+name, func(b *testing.B) {
+				eng, err := engine.New(engine.Options{Store: waitingStore(b, n), Clock: engine.NewVirtualClock(t0)})
+				require.NoError(b, err)
+				b.Cleanup(func() { _ = eng.Close() })
+				body := []byte(`{"name":"test/other","data":{"k":-1}}`)
+				if name == "same" {
+					body = []byte(`{"name":"test/resume","data":{"k":-1}}`)
+				}
+				ctx := context.Background()
+				_, err = eng.SendJSON(ctx, body) // warm up
+				require.NoError(b, err)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := eng.SendJSON(ctx, body); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if name == "same" && n > 0 {
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/wait")
+				}
+			})
+		}
+	}
 }

@@ -60,6 +60,9 @@ type Engine struct {
 	flowSaves uint64
 	// syncedAt is when each app last asked to sync (engine time; see Apps).
 	syncedAt map[string]time.Time
+	// triggers caches the decoded triggering event of runs with pauses,
+	// by run ID (see waitingTrigger); finishLocked removes a run's entry.
+	triggers map[string]map[string]any
 }
 
 // New returns a started engine. Call Close to stop it.
@@ -82,6 +85,7 @@ func New(opts Options) (*Engine, error) {
 		runTimer: map[string]map[string]struct{}{},
 		shared:   map[string]*flow.Concurrency{},
 		singles:  map[string]*flow.Singleton{},
+		triggers: map[string]map[string]any{},
 		fetched:  map[string]json.RawMessage{},
 		changed:  make(chan struct{}),
 		wake:     make(chan struct{}, 1),

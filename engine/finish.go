@@ -69,6 +69,7 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 	r.Waits = nil
 	e.historyLocked(r, string(status), "", 0, errMessage(re))
 	e.cancelRunTimersLocked(r.ID)
+	delete(e.triggers, r.ID)
 	if ps, err := e.store.PausesForRun(e.ctx, r.ID); err == nil {
 		for _, p := range ps {
 			_, _ = e.store.DeletePause(e.ctx, p.ID)

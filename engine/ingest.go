@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
-	"github.com/seed-b02f2472/inngest-go/internal/expr"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -116,28 +115,22 @@ func nameMatches(pattern, name string) bool {
 }
 
 // matchPausesLocked resumes waits and cancels runs whose pause matches rec.
+// Only the pauses waiting on rec's name are read; each is checked against
+// the event (its expression over the run's cached trigger) before its run
+// is loaded, so a non-matching wait costs one expression evaluation.
 func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
 	ps, err := e.store.PausesForEvent(e.ctx, rec.Name)
 	if err != nil || len(ps) == 0 {
 		return
 	}
+	async := exprVars(nil, rec.Raw).Async
 	for _, p := range ps {
-		if p.Kind == PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
+		if !e.pauseMatches(p, async, now) {
 			continue
 		}
 		r := e.loadRunLocked(p.RunID)
 		if r == nil || r.Status.Done() {
 			continue
-		}
-		if p.If != "" {
-			kind := expr.Wait
-			if p.Kind == PauseCancel {
-				kind = expr.Cancel
-			}
-			prog, err := compileExpr(kind, p.If)
-			if err != nil || !evalBool(prog, exprVars(r.Events[0], rec.Raw)) {
-				continue
-			}
 		}
 		if ok, _ := e.store.DeletePause(e.ctx, p.ID); !ok {
 			continue

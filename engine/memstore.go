@@ -19,10 +19,12 @@ type MemoryStore struct {
 	runOrder []string
 	byEvent  map[string][]string
 	pauses   map[string]Pause
-	timers   map[string]TimerItem
-	flows    map[flowID]FlowRecord
-	flowSeq  map[flowID]uint64
-	seq      uint64
+	// pausesByEvent and pausesByRun index pauses' IDs by Event and RunID.
+	pausesByEvent, pausesByRun map[string]map[string]struct{}
+	timers                     map[string]TimerItem
+	flows                      map[flowID]FlowRecord
+	flowSeq                    map[flowID]uint64
+	seq                        uint64
 }
 
 // flowID identifies a FlowRecord.
@@ -35,14 +37,16 @@ type flowID struct {
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		apps:    map[string]AppRecord{},
-		events:  map[string]EventRecord{},
-		runs:    map[string]*RunState{},
-		byEvent: map[string][]string{},
-		pauses:  map[string]Pause{},
-		timers:  map[string]TimerItem{},
-		flows:   map[flowID]FlowRecord{},
-		flowSeq: map[flowID]uint64{},
+		apps:          map[string]AppRecord{},
+		events:        map[string]EventRecord{},
+		runs:          map[string]*RunState{},
+		byEvent:       map[string][]string{},
+		pauses:        map[string]Pause{},
+		pausesByEvent: map[string]map[string]struct{}{},
+		pausesByRun:   map[string]map[string]struct{}{},
+		timers:        map[string]TimerItem{},
+		flows:         map[flowID]FlowRecord{},
+		flowSeq:       map[flowID]uint64{},
 	}
 }
 
@@ -144,7 +148,12 @@ func (m *MemoryStore) RunsForEvent(_ context.Context, eventID string) ([]*RunSta
 func (m *MemoryStore) SavePause(_ context.Context, p Pause) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if old, ok := m.pauses[p.ID]; ok {
+		m.unindexPause(old)
+	}
 	m.pauses[p.ID] = p
+	indexAdd(m.pausesByEvent, p.Event, p.ID)
+	indexAdd(m.pausesByRun, p.RunID, p.ID)
 	return nil
 }
 
@@ -152,30 +161,60 @@ func (m *MemoryStore) SavePause(_ context.Context, p Pause) error {
 func (m *MemoryStore) DeletePause(_ context.Context, id string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, ok := m.pauses[id]
+	p, ok := m.pauses[id]
+	if ok {
+		m.unindexPause(p)
+	}
 	delete(m.pauses, id)
 	return ok, nil
 }
 
+// unindexPause removes p from pausesByEvent; m.mu is held.
+func (m *MemoryStore) unindexPause(p Pause) {
+	indexRemove(m.pausesByEvent, p.Event, p.ID)
+	indexRemove(m.pausesByRun, p.RunID, p.ID)
+}
+
+func indexAdd(idx map[string]map[string]struct{}, key, id string) {
+	set := idx[key]
+	if set == nil {
+		set = map[string]struct{}{}
+		idx[key] = set
+	}
+	set[id] = struct{}{}
+}
+
+func indexRemove(idx map[string]map[string]struct{}, key, id string) {
+	set := idx[key]
+	delete(set, id)
+	if len(set) == 0 {
+		delete(idx, key)
+	}
+}
+
 // PausesForEvent implements Store.
+// It reads only the pauses waiting on name (an index by event name).
 func (m *MemoryStore) PausesForEvent(_ context.Context, name string) ([]Pause, error) {
-	return m.pausesWhere(func(p Pause) bool { return p.Event == name }), nil
+	return m.indexedPauses(m.pausesByEvent, name), nil
 }
 
-// PausesForRun implements Store.
+// PausesForRun implements Store (an index by run ID).
 func (m *MemoryStore) PausesForRun(_ context.Context, runID string) ([]Pause, error) {
-	return m.pausesWhere(func(p Pause) bool { return p.RunID == runID }), nil
+	return m.indexedPauses(m.pausesByRun, runID), nil
 }
 
-// pausesWhere lists the pauses that keep returns true for, sorted by ID.
-func (m *MemoryStore) pausesWhere(keep func(Pause) bool) []Pause {
+// indexedPauses lists the pauses under key in idx, sorted by ID (nil when
+// there are none).
+func (m *MemoryStore) indexedPauses(idx map[string]map[string]struct{}, key string) []Pause {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Pause
-	for _, p := range m.pauses {
-		if keep(p) {
-			out = append(out, p)
-		}
+	set := idx[key]
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]Pause, 0, len(set))
+	for id := range set {
+		out = append(out, m.pauses[id])
 	}
 	slices.SortFunc(out, func(a, b Pause) int { return compareStr(a.ID, b.ID) })
 	return out

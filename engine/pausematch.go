@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/expr"
+)
+
+// waitingTrigger returns the decoded triggering event of a run that has
+// pauses, for evaluating their expressions without loading the run. The
+// first call per run loads it once; finishLocked forgets it. ok is false
+// when the run is gone or has ended.
+func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) {
+	if t, ok := e.triggers[runID]; ok {
+		return t, true
+	}
+	r := e.loadRunLocked(runID)
+	if r == nil || r.Status.Done() {
+		return nil, false
+	}
+	if len(r.Events) > 0 {
+		trigger = exprVars(r.Events[0], nil).Event
+	}
+	e.triggers[runID] = trigger
+	return trigger, true
+}
+
+// pauseMatches reports whether pause p accepts the event whose decoded form
+// is async: p has not expired and its expression, if any, holds for the
+// run's trigger and async. It loads no run beyond the first call per run.
+func (e *Engine) pauseMatches(p Pause, async map[string]any, now time.Time) bool {
+	if p.Kind == PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
+		return false
+	}
+	if p.If == "" {
+		return true
+	}
+	kind := expr.Wait
+	if p.Kind == PauseCancel {
+		kind = expr.Cancel
+	}
+	prog, err := compileExpr(kind, p.If)
+	if err != nil {
+		return false
+	}
+	trigger, ok := e.waitingTrigger(p.RunID)
+	if !ok {
+		return false
+	}
+	return evalBool(prog, expr.Vars{Event: trigger, Async: async})
+}

@@ -1,0 +1,63 @@
+package engine_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// countingStore counts the runs loaded from the Store.
+type countingStore struct {
+	engine.Store
+	loads atomic.Int64
+}
+
+func (s *countingStore) Run(ctx context.Context, id string) (*engine.RunState, error) {
+	s.loads.Add(1)
+	return s.Store.Run(ctx, id)
+}
+
+// An event is checked against waits before their runs are loaded: once
+// each waiting run's trigger is known, an event named like the waits but
+// matching none of their expressions, and an event of another name, load no
+// run at all; a matching one loads only its run.
+func TestEventMatchingNoWaitLoadsNoRun(t *testing.T) {
+	t.Parallel()
+	st := &countingStore{Store: waitingStore(t, 100)}
+	eng, err := engine.New(engine.Options{Store: st, Clock: engine.NewVirtualClock(t0)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	ctx := context.Background()
+
+	_, err = eng.SendJSON(ctx, []byte(`{"name":"test/resume","data":{"k":-1}}`))
+	require.NoError(t, err)
+	require.LessOrEqual(t, st.loads.Load(), int64(100), "the first event loads each waiting run at most once")
+
+	for _, body := range []string{
+		`{"name":"test/resume","data":{"k":-1}}`,
+		`{"name":"test/resume","data":{"k":"7"}}`,
+		`{"name":"test/other","data":{"k":7}}`,
+	} {
+		before := st.loads.Load()
+		_, err = eng.SendJSON(ctx, []byte(body))
+		require.NoError(t, err)
+		require.Equal(t, before, st.loads.Load(), "runs loaded for %s", body)
+	}
+
+	before := st.loads.Load()
+	_, err = eng.SendJSON(ctx, []byte(`{"name":"test/resume","data":{"k":7}}`))
+	require.NoError(t, err)
+	require.Positive(t, st.loads.Load()-before, "the matching event loads its run")
+	run, ok := eng.Run("run-7")
+	require.True(t, ok)
+	require.Empty(t, run.Waits, "run-7's wait matched")
+	for _, id := range []string{"run-6", "run-8"} {
+		run, ok := eng.Run(id)
+		require.True(t, ok)
+		require.Len(t, run.Waits, 1, "%s still waits", id)
+	}
+}
