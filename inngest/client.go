@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/restapi"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -159,7 +159,7 @@ func (c *Client) Send(ctx context.Context, evs ...events.Sendable) ([]string, er
 	var lastErr error
 	for attempt := 0; attempt <= c.sendRetries; attempt++ {
 		if attempt > 0 {
-			if err := sleepCtx(ctx, backoff(attempt)); err != nil {
+			if err := restapi.Sleep(ctx, restapi.Backoff(attempt)); err != nil {
 				return nil, fmt.Errorf("%w: %v (last error: %v)", ErrSend, err, lastErr)
 			}
 		}
@@ -215,24 +215,4 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return strings.TrimSpace(b)
-}
-
-// backoff is exponential from 100 ms with full jitter, capped at 5 s.
-func backoff(attempt int) time.Duration {
-	d := 100 * time.Millisecond << (attempt - 1)
-	if d > 5*time.Second || d <= 0 {
-		d = 5 * time.Second
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

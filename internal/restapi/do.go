@@ -44,7 +44,7 @@ func Do(ctx context.Context, cfg *exec.ClientConfig, method, path string, body [
 		if !idempotent || !retry || attempt >= Retries || ctx.Err() != nil {
 			return res, err
 		}
-		if werr := sleep(ctx, backoff(attempt+1)); werr != nil {
+		if werr := Sleep(ctx, Backoff(attempt+1)); werr != nil {
 			return res, err
 		}
 	}
@@ -105,8 +105,10 @@ func once(ctx context.Context, cfg *exec.ClientConfig, method, path string, body
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
 }
 
-// backoff is exponential from 100 ms with full jitter, capped at 5 s.
-func backoff(attempt int) time.Duration {
+// Backoff is the wait before retry number attempt (1 for the first retry): it
+// doubles from 100 ms, is capped at 5 s, and is drawn uniformly between half of
+// that and all of it (jitter).
+func Backoff(attempt int) time.Duration {
 	d := 100 * time.Millisecond << (attempt - 1)
 	if d > 5*time.Second || d <= 0 {
 		d = 5 * time.Second
@@ -114,7 +116,8 @@ func backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or returns ctx's error if ctx ends first.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
