@@ -17,6 +17,8 @@ type gatewayOpts struct {
 	Method  string            `json:"method"`
 	Headers map[string]string `json:"headers"`
 	Body    string            `json:"body"`
+	// AI is set for an AIGateway (step.ai.infer) request.
+	AI *aiOpts `json:"ai,omitempty"`
 }
 
 // gatewayLocked schedules a step.fetch request on the run's behalf; its
@@ -92,6 +94,9 @@ func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 }
 
 func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessage {
+	if opts.AI != nil {
+		return e.doAIGateway(ctx, *opts.AI)
+	}
 	fail := func(err error) json.RawMessage {
 		b, _ := encodeCanonical(map[string]any{"error": map[string]string{"name": "GatewayError", "message": "Error making gateway request: " + err.Error()}})
 		return b

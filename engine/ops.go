@@ -117,10 +117,9 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 				threads++
 			}
 		case wire.OpAIGateway:
-			rec := stepRecordLocked(r, op)
-			val, se := memoError(&wire.MemoError{Name: "Error", Message: string(op.Op) + " is not supported by the embedded engine"})
-			rec.Error = se
-			storeMemoLocked(r, op.ID, val)
+			stepRecordLocked(r, op)
+			e.aiGatewayLocked(r, op)
+			threads++
 		case wire.OpRunComplete, "SyncRunComplete":
 			out := op.Data
 			if len(out) == 0 {

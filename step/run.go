@@ -47,6 +47,16 @@ func Run[T any](ctx context.Context, id string, fn func(ctx context.Context) (T,
 }
 
 func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Context) (T, error)) (T, error) {
+	var opts []byte
+	if opType != "" {
+		opts = []byte(`{"type":"` + opType + `"}`)
+	}
+	return runOpts(ctx, id, opts, fn)
+}
+
+// runOpts is Run reporting opts (wire.RunOpts, encoded; nil for none) with
+// its ops.
+func runOpts[T any](ctx context.Context, id string, opts []byte, fn func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
 	s, err := exec.Begin(ctx, id)
 	if err != nil {
@@ -58,10 +68,6 @@ func run[T any](ctx context.Context, id, opType string, fn func(ctx context.Cont
 	d, err := s.Decide(exec.KindRun)
 	if err != nil {
 		return zero, err
-	}
-	var opts []byte
-	if opType != "" {
-		opts = []byte(`{"type":"` + opType + `"}`)
 	}
 	switch d {
 	case exec.Skip:

@@ -1,0 +1,141 @@
+package step
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// AI request formats the server knows (aigateway.Format*).
+const (
+	AIFormatOpenAIChat = "openai-chat"
+	AIFormatAnthropic  = "anthropic"
+)
+
+// AIModel says where Inngest sends an inference request and how: the
+// endpoint URL, the provider's format (which decides how APIKey is sent) and
+// extra headers. Build one with OpenAI or Anthropic.
+type AIModel struct {
+	// Format is AIFormatOpenAIChat or AIFormatAnthropic.
+	Format string
+	// URL is the full endpoint URL.
+	URL string
+	// APIKey is the provider's key: sent as "Authorization: Bearer" for
+	// OpenAI-compatible endpoints, as "x-api-key" for Anthropic.
+	APIKey string
+	// Header holds extra headers.
+	Header map[string]string
+}
+
+// OpenAI returns the model settings of an OpenAI-compatible chat completions
+// endpoint: baseURL + "/chat/completions" (baseURL default
+// "https://api.openai.com/v1").
+func OpenAI(apiKey, baseURL string) AIModel {
+	if baseURL == "" {
+		baseURL = "https://api.openai.com/v1"
+	}
+	return AIModel{Format: AIFormatOpenAIChat, URL: strings.TrimSuffix(baseURL, "/") + "/chat/completions", APIKey: apiKey}
+}
+
+// Anthropic returns the model settings of Anthropic's messages endpoint:
+// baseURL + "/v1/messages" (baseURL default "https://api.anthropic.com"),
+// with the anthropic-version header.
+func Anthropic(apiKey, baseURL string) AIModel {
+	if baseURL == "" {
+		baseURL = "https://api.anthropic.com"
+	}
+	return AIModel{Format: AIFormatAnthropic, URL: strings.TrimSuffix(baseURL, "/") + "/v1/messages", APIKey: apiKey,
+		Header: map[string]string{"anthropic-version": "2023-06-01"}}
+}
+
+// AIError is returned by Infer when the provider answered with a non-2xx
+// status or could not be reached (the server retries first while the call
+// has attempts left).
+type AIError struct {
+	// StepID is the step's id.
+	StepID string
+	// Message is the server's description, e.g. "Error making AI request:
+	// unsuccessful status code: 429".
+	Message string
+	// Body is the provider's answer, if any.
+	Body []byte
+}
+
+// Error describes the failure.
+func (e *AIError) Error() string {
+	return fmt.Sprintf("inngest: AI step %q failed: %s", e.StepID, e.Message)
+}
+
+
+// Infer has Inngest send req to the model's endpoint (an AIGateway op) and
+// memoizes the provider's answer, decoded into Resp: use OpenAIChatRequest
+// and OpenAIChatResponse, or AnthropicRequest and AnthropicResponse, or your
+// own types for another OpenAI-compatible or Anthropic-shaped API. A failed
+// request is an *AIError.
+func Infer[Req, Resp any](ctx context.Context, id string, model AIModel, req Req) (Resp, error) {
+	var zero Resp
+	body, err := jsoncodec.Marshal(req)
+	if err != nil {
+		return zero, inngest.NoRetry(fmt.Errorf("inngest: AI step %q: encoding the request: %w", id, err))
+	}
+	if model.URL == "" {
+		return zero, inngest.NoRetry(fmt.Errorf("inngest: AI step %q: the model has no URL", id))
+	}
+	s, err := exec.Begin(ctx, id)
+	if err != nil {
+		return zero, err
+	}
+	if raw, ok := s.Memo(); ok {
+		out, err := decodeMemo[Resp](&s, raw)
+		var se *inngest.StepError
+		if errors.As(err, &se) {
+			return zero, &AIError{StepID: id, Message: se.Message, Body: se.Data}
+		}
+		return out, err
+	}
+	d, err := s.Decide(exec.KindAsync)
+	if err != nil {
+		return zero, err
+	}
+	if d == exec.Skip {
+		s.Stop(nil)
+	}
+	format := model.Format
+	if format == "" {
+		format = AIFormatOpenAIChat
+	}
+	o := struct {
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers,omitempty"`
+		AuthKey string            `json:"auth_key,omitempty"`
+		Format  string            `json:"format"`
+		Body    json.RawMessage   `json:"body"`
+	}{URL: model.URL, Headers: model.Header, AuthKey: model.APIKey, Format: format, Body: body}
+	b, _ := jsoncodec.Marshal(o)
+	s.Stop(&wire.Op{Op: wire.OpAIGateway, ID: s.Hash, Name: id, DisplayName: id, Opts: b, Userland: s.Userland()})
+	return zero, nil
+}
+
+// Wrap runs fn, a model call the function makes itself, as a step recorded
+// with the type step.ai.wrap and input (a JSON array of the call's
+// arguments, as the server's UI expects), so it shows as an AI step. Apart
+// from that it is Run.
+func Wrap[T any](ctx context.Context, id string, fn func(ctx context.Context) (T, error), input ...any) (T, error) {
+	if input == nil {
+		input = []any{}
+	}
+	in, err := jsoncodec.Marshal(input)
+	if err != nil {
+		var zero T
+		return zero, inngest.NoRetry(fmt.Errorf("inngest: AI step %q: encoding the input: %w", id, err))
+	}
+	opts, _ := jsoncodec.Marshal(wire.RunOpts{Type: "step.ai.wrap", Input: in})
+	return runOpts(ctx, id, opts, fn)
+}
