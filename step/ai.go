@@ -73,7 +73,6 @@ func (e *AIError) Error() string {
 	return fmt.Sprintf("inngest: AI step %q failed: %s", e.StepID, e.Message)
 }
 
-
 // Infer has Inngest send req to the model's endpoint (an AIGateway op) and
 // memoizes the provider's answer, decoded into Resp: use OpenAIChatRequest
 // and OpenAIChatResponse, or AnthropicRequest and AnthropicResponse, or your
