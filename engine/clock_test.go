@@ -19,7 +19,7 @@ func TestClockSubscriptionsReleased(t *testing.T) {
 	for range 5 {
 		eng, err := engine.New(engine.Options{Clock: clk})
 		require.NoError(t, err)
-		require.Eventually(t, func() bool { return engine.ClockSubscribersForTest(clk) == base+1 }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return engine.ClockSubscribersForTest(clk) == base+1 }, waitBound, time.Millisecond)
 		require.NoError(t, eng.Close())
 		require.Equal(t, base, engine.ClockSubscribersForTest(clk))
 	}

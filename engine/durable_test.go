@@ -53,7 +53,7 @@ func (r *restartable) runsOf(t *testing.T, id string) []engine.Run {
 }
 
 func (r *restartable) waitDone(t *testing.T, id string, n int) []engine.Run {
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), waitBound)
 	defer cancel()
 	runs, err := r.eng.WaitForEventRuns(ctx, id, n)
 	require.NoError(t, err)

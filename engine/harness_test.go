@@ -184,17 +184,23 @@ func (h *harness) send(name string, data any) string {
 }
 
 func (h *harness) waitRuns(eventID string, n int) []engine.Run {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
 	runs, err := h.eng.WaitForEventRuns(ctx, eventID, n)
 	require.NoError(h.t, err)
 	return runs
 }
 
+// waitBound bounds the tests' waits for a condition. It only matters when the
+// condition is never reached: it is generous because the race detector and a
+// loaded machine slow the engine down by an order of magnitude (a run moving
+// megabytes of step data took 8 s under -race on a loaded 2-core machine).
+const waitBound = time.Minute
+
 // waitUntil polls cond (for states with no engine notification, e.g. app calls).
 func waitUntil(t testing.TB, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitBound)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not reached")

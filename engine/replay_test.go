@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -186,7 +185,7 @@ func replay(t *testing.T, name string, mutate func(*harness)) *replayer {
 		p.h.clk.SetAutoAdvance(true)
 	}
 	waitUntil(t, func() bool { return servedBefore(1 << 30) })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
 	require.NoError(t, p.h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
 		for _, r := range runs {

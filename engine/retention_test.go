@@ -42,7 +42,7 @@ func TestRetention(t *testing.T) {
 				return ok(`"done"`)
 			})
 			h.mustRegister(h.fn("quick", nil), h.fn("sleeper", nil))
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 			defer cancel()
 			quickEv := h.send("test/quick", nil)
 			done := h.waitRuns(quickEv, 1)[0]
@@ -64,7 +64,7 @@ func TestRetention(t *testing.T) {
 				return !found
 			}
 			if tt.pruned {
-				require.Eventually(t, gone, 10*time.Second, time.Millisecond)
+				require.Eventually(t, gone, waitBound, time.Millisecond)
 				st, _ := h.get("/v1/runs/" + done.ID)
 				require.Equal(t, http.StatusNotFound, st)
 				require.Empty(t, h.eng.RunsForEvent(quickEv))

@@ -49,7 +49,7 @@ func TestCallSlotShortageDoesNotDelayTimers(t *testing.T) {
 	h.mustRegister(h.fn("slow", nil), h.fn("napper", nil), h.fn("waiter", nil),
 		h.fn("ticker", map[string]any{"triggers": []any{map[string]any{"cron": "* * * * *"}}}))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
 	napID := h.send("test/napper", nil)
 	waitID := h.send("test/waiter", nil)
