@@ -86,7 +86,8 @@ func runOpts[T any](ctx context.Context, id string, opts []byte, fn func(ctx con
 	if hooks != nil {
 		var pe *exec.PanicError
 		if errors.As(runErr, &pe) {
-			hooks.Panic(sctx, ci, &si, pe)
+			panicked := si // a copy: taking si's address would move it to the heap on every step
+			hooks.Panic(sctx, ci, &panicked, pe)
 		}
 		hooks.StepEnd(sctx, ci, si, runErr)
 	}

@@ -72,3 +72,11 @@ func HooksFrom(ctx context.Context) (Hooks, CallInfo) {
 
 // RunContext returns the context of the call that owns the step.
 func (s *Step) RunContext() context.Context { return s.f.run.ctx }
+
+// callStart runs the CallStart hook, if any, and returns the function's context.
+func (r *Run) callStart(ctx context.Context) context.Context {
+	if h := r.call.Fn.Hooks; h != nil {
+		return h.CallStart(ctx, r.callInfo())
+	}
+	return ctx
+}
