@@ -14,5 +14,5 @@ func TestExitAfterDemo(t *testing.T) {
 	err := run([]string{"--exit-after-demo", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, &out)
 	require.NoError(t, err, out.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Equal(t, "demo: 11/11 workflows behaved as expected", lines[len(lines)-1])
+	require.Equal(t, "demo: 12/12 workflows behaved as expected", lines[len(lines)-1])
 }

@@ -129,7 +129,7 @@ func build(ctx context.Context, cfg Config, st *store.Store) (*App, error) {
 			return ticketfns.New(ticketfns.Deps{Client: client, Store: st, TriageDelay: cfg.TriageDelay, ReminderDelay: cfg.ReminderDelay})
 		},
 		func() ([]inngest.ServableFunction, error) {
-			return payfns.New(payfns.Deps{Client: client, Store: st, Payments: a.Payments})
+			return payfns.New(payfns.Deps{Client: client, Store: st, Payments: a.Payments, RatesURL: cfg.BaseURL + "/api/rates"})
 		},
 		func() ([]inngest.ServableFunction, error) {
 			return adminfns.New(adminfns.Deps{Client: client, Store: st, Discord: a.Discord, DigestCron: cfg.DigestCron})
@@ -155,9 +155,10 @@ func build(ctx context.Context, cfg Config, st *store.Store) (*App, error) {
 	r.Handle("/api/inngest", a.Inngest)
 	r.Route("/api/auth", authhttp.Routes(authhttp.Deps{Store: st, Events: client, BaseURL: cfg.BaseURL}))
 	r.Route("/api/tickets", tickethttp.Routes(tickethttp.Deps{Store: st, Events: client}))
-	r.Route("/api/payments", payhttp.Routes(payhttp.Deps{Store: st, Events: client}))
+	r.Route("/api/payments", payhttp.Routes(payhttp.Deps{Store: st, Events: client, Signals: client}))
 	r.Route("/api/notifications", notifyhttp.Routes(notifyhttp.Deps{Store: st, Events: client}))
 	r.Route("/api/admin", adminhttp.Routes(adminhttp.Deps{Store: st, Events: client}))
+	r.Handle("/api/rates", providers.RatesHandler())
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	a.Router = r
 	return a, nil

@@ -62,7 +62,7 @@ func TestIntrospectionListsEveryFunction(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{
 		"ticket-bounty-send-welcome-email", "ticket-bounty-send-password-reset-email", "ticket-bounty-onboarding",
-		"ticket-bounty-process-ticket", "ticket-bounty-ticket-reminder", "ticket-bounty-charge-payment",
+		"ticket-bounty-process-ticket", "ticket-bounty-ticket-reminder", "ticket-bounty-charge-payment", "ticket-bounty-pay-bounty",
 		"ticket-bounty-admin-digest", "ticket-bounty-admin-digest-email", "ticket-bounty-admin-digest-discord",
 		"ticket-bounty-on-function-failed", "ticket-bounty-send-email", "ticket-bounty-notification-digest",
 	}, ids)

@@ -35,11 +35,18 @@ func Start(t testing.TB, opts inngesttest.Options, cfg app.Config) *Harness {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.Client = inngest.ClientOptions{Mode: inngest.ModeDev, APIBaseURL: env.URL(), EventAPIBaseURL: env.URL()}
+	// The app learns its own URL first (pay-bounty fetches its /api/rates).
+	api := httptest.NewUnstartedServer(nil)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + api.Listener.Addr().String()
+	}
 	a, err := app.New(context.Background(), cfg)
 	if err != nil {
+		api.Close()
 		t.Fatalf("apptest: %v", err)
 	}
-	api := httptest.NewServer(a.Router)
+	api.Config.Handler = a.Router
+	api.Start()
 	t.Cleanup(func() {
 		api.Close()
 		_ = a.Close()

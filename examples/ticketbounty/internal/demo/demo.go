@@ -143,6 +143,7 @@ func (d *demo) script(ctx context.Context) {
 		{"ticket reminder after a 24 h sleep", d.ticketReminder},
 		{"hourly notification digest (batched)", d.notificationDigest},
 		{"payment retried without a second charge", d.payment},
+		{"bounty payout: durable rate fetch, approval signal", d.payout},
 		{"admin digest fanned out to e-mail and Discord", d.adminDigest},
 		{"failing function caught by the global handler", d.failure},
 		{"e-mail concurrency: at most 5 per user", d.concurrency},
@@ -520,7 +521,7 @@ func (d *demo) waitPaused(ctx context.Context, fn, ref, stepName string) (engine
 			return false
 		}
 		for _, st := range r.Steps {
-			if st.Name == stepName && !st.Done && (st.Op == "Sleep" || st.Op == "WaitForEvent") {
+			if st.Name == stepName && !st.Done && (st.Op == "Sleep" || st.Op == "WaitForEvent" || st.Op == "WaitForSignal") {
 				out = r
 				return true
 			}

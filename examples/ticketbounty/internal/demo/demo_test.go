@@ -42,9 +42,9 @@ func TestDemo(t *testing.T) {
 	<-done
 	require.NoError(t, err)
 	require.True(t, res.OK(), "%s\n%s", res.Line(), out.String())
-	require.Equal(t, 11, res.Total())
+	require.Equal(t, 12, res.Total())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Equal(t, "demo: 11/11 workflows behaved as expected", lines[len(lines)-1])
+	require.Equal(t, "demo: 12/12 workflows behaved as expected", lines[len(lines)-1])
 	for _, want := range []string{"started by app/auth.user-signed-up", "step wait-for-triage: sleeping 30s", "failed, retry 1 in", "⏩ fast-forward 7 days"} {
 		require.Contains(t, out.String(), want)
 	}

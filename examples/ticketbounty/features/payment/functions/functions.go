@@ -17,6 +17,8 @@ type Deps struct {
 	Client   *inngest.Client
 	Store    *store.Store
 	Payments providers.Payments
+	// RatesURL is the currency-rate provider's URL (the app's /api/rates).
+	RatesURL string
 }
 
 // ChargeResult is charge-payment's output.
@@ -89,5 +91,9 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []inngest.ServableFunction{charge}, nil
+	payout, err := newPayout(d)
+	if err != nil {
+		return nil, err
+	}
+	return []inngest.ServableFunction{charge, payout}, nil
 }

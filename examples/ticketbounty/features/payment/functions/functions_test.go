@@ -27,7 +27,12 @@ func pay(t *testing.T, h *apptest.Harness, key, userID, ticketID string) []strin
 
 func setup(t *testing.T, cfg app.Config) (*apptest.Harness, store.User, store.Ticket) {
 	t.Helper()
-	h := apptest.Start(t, inngesttest.Options{}, cfg)
+	return setupWith(t, apptest.Start(t, inngesttest.Options{}, cfg))
+}
+
+// setupWith creates Alice and her $50 ticket in h's store.
+func setupWith(t *testing.T, h *apptest.Harness) (*apptest.Harness, store.User, store.Ticket) {
+	t.Helper()
 	alice, err := h.App.Store.CreateUser(context.Background(), "alice@example.com", "Alice", store.RoleCustomer)
 	require.NoError(t, err)
 	tk, err := h.App.Store.CreateTicket(context.Background(), alice.ID, "Printer on fire", "", 5000)

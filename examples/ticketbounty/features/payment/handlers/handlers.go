@@ -14,6 +14,8 @@ import (
 type Deps struct {
 	Store  *store.Store
 	Events jsonapi.Sender
+	// Signals sends signals (the inngest.Client).
+	Signals Signaler
 }
 
 // PaymentResponse is the reply of POST /api/payments.
@@ -22,9 +24,13 @@ type PaymentResponse struct {
 	EventIDs  []string `json:"event_ids"`
 }
 
-// Routes mounts POST /.
+// Routes mounts POST /, POST /payouts and POST /payouts/{ticket}/approve.
 func Routes(d Deps) func(chi.Router) {
-	return func(r chi.Router) { r.Post("/", d.pay) }
+	return func(r chi.Router) {
+		r.Post("/", d.pay)
+		r.Post("/payouts", d.requestPayout)
+		r.Post("/payouts/{ticket}/approve", d.approvePayout)
+	}
 }
 
 // pay requests a payment. The client must send an Idempotency-Key header
