@@ -119,3 +119,64 @@ func BenchmarkEventWithWaits(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConcurrencyBacklog sends a backlog of events to a function with a
+// concurrency limit of 2 on one key and waits for every run (three steps each)
+// to complete; ns/run is the cost per run, which should not grow with the
+// backlog (each released slot wakes one parked call).
+func BenchmarkConcurrencyBacklog(b *testing.B) {
+	for _, backlog := range []int{100, 1000} {
+		b.Run("backlog="+strconv.Itoa(backlog), func(b *testing.B) {
+			h := newHarness(b, engine.Options{}, threeSteps)
+			h.mustRegister(h.fn("backlog", map[string]any{"concurrency": []any{map[string]any{"limit": 2, "key": "event.data.k"}}}))
+			ctx := context.Background()
+			body := []byte(`{"name":"test/backlog","data":{"k":"one"}}`)
+			b.ReportAllocs()
+			for b.Loop() {
+				ids := make([]string, 0, backlog)
+				for range backlog {
+					got, err := h.eng.SendJSON(ctx, body)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ids = append(ids, got...)
+				}
+				for _, id := range ids {
+					if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
+						b.Fatal(err, runs)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*backlog), "ns/run")
+		})
+	}
+}
+
+// BenchmarkEventTriggers sends an event that triggers no function to an
+// engine with 10 or 1,000 functions (each on its own event name, one in ten
+// on a wildcard of another prefix): the cost should not grow with the
+// number of functions.
+func BenchmarkEventTriggers(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run("functions="+strconv.Itoa(n), func(b *testing.B) {
+			h := newHarness(b, engine.Options{}, func(c call) reply { return ok(`"done"`) })
+			fns := make([]map[string]any, 0, n)
+			for i := range n {
+				f := h.fn("f"+strconv.Itoa(i), nil)
+				if i%10 == 0 {
+					f["triggers"] = []any{map[string]any{"event": "other" + strconv.Itoa(i) + "/*"}}
+				}
+				fns = append(fns, f)
+			}
+			h.mustRegister(fns...)
+			ctx := context.Background()
+			body := []byte(`{"name":"test/nothing","data":{}}`)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := h.eng.SendJSON(ctx, body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

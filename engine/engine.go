@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -41,8 +40,9 @@ type Engine struct {
 	runTimer map[string]map[string]struct{}
 	seq      uint64
 	inflight int
-	calls    map[string]*callJob // in-flight calls by job ID (a checkpoint resets their attempts)
-	parked   []TimerItem
+	calls    map[string]*callJob        // in-flight calls by job ID (a checkpoint resets their attempts)
+	parked   parking                    // calls waiting for a concurrency slot
+	woken    map[string]slotKey         // woken parked calls not started yet, by timer ID
 	fetched  map[string]json.RawMessage // step.fetch results not yet committed, by timer ID
 	// cancellations are the bulk cancellations created through the API.
 	cancellations []Cancellation
@@ -63,6 +63,9 @@ type Engine struct {
 	// triggers caches the decoded triggering event of runs with pauses,
 	// by run ID (see waitingTrigger); finishLocked removes a run's entry.
 	triggers map[string]map[string]any
+	// trigIdx indexes functions by trigger name; nil after a sync changed
+	// them (see triggerIndexLocked).
+	trigIdx *triggerIndex
 }
 
 // New returns a started engine. Call Close to stop it.
@@ -86,6 +89,7 @@ func New(opts Options) (*Engine, error) {
 		shared:   map[string]*flow.Concurrency{},
 		singles:  map[string]*flow.Singleton{},
 		triggers: map[string]map[string]any{},
+		woken:    map[string]slotKey{},
 		fetched:  map[string]json.RawMessage{},
 		changed:  make(chan struct{}),
 		wake:     make(chan struct{}, 1),
@@ -214,6 +218,9 @@ func (e *Engine) removeQueued(q *queued) {
 
 // cancelTimerLocked removes a timer from the queue and the store.
 func (e *Engine) cancelTimerLocked(id string) {
+	if k, ok := e.takeWokenLocked(id); ok {
+		e.wakeLocked(k) // the slot it was woken for is still free
+	}
 	if q, ok := e.index[id]; ok {
 		e.removeQueued(q)
 		e.onRollbackLocked(func() { e.pushQueued(q) })
@@ -237,25 +244,10 @@ func (e *Engine) cancelRunTimersLocked(runID string) {
 		e.cancelTimerLocked(id)
 	}
 	delete(e.runTimer, runID)
-	e.saveParkedLocked()
-	kept := e.parked[:0]
-	for _, t := range e.parked {
-		if t.RunID != runID {
-			kept = append(kept, t)
-		} else {
-			_ = e.store.DeleteTimer(e.ctx, t.ID)
-		}
+	for _, pc := range e.parked.removeRun(runID) {
+		e.onRollbackLocked(func() { e.parked.insert(pc) })
+		_ = e.store.DeleteTimer(e.ctx, pc.t.ID)
 	}
-	e.parked = kept
-}
-
-// saveParkedLocked lets a rollback restore the parked calls as they are now.
-func (e *Engine) saveParkedLocked() {
-	if e.tx == nil {
-		return
-	}
-	saved := slices.Clone(e.parked)
-	e.onRollbackLocked(func() { e.parked = saved })
 }
 
 // loop is the scheduler: it fires due timers and starts ready calls.
@@ -276,15 +268,18 @@ func (e *Engine) loop() {
 			return
 		}
 		now := e.clock.Now()
-		e.fireDueLocked(now)
-		e.pruneLocked(now)
-		next, hasNext := e.nextLocked(false)
-		autoNext, hasAuto := e.nextLocked(true)
+		next, hasNext := e.fireDueLocked(now)
+		e.pruneLocked(now) // what it schedules pokes the loop
 		idle := e.inflight == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
-		e.mu.Unlock()
-		if vc != nil && idle && hasAuto && vc.AutoAdvance() {
-			vc.Set(autoNext)
-			continue
+		if vc != nil && idle && vc.AutoAdvance() {
+			autoNext, hasAuto := e.nextAutoLocked()
+			e.mu.Unlock()
+			if hasAuto {
+				vc.Set(autoNext)
+				continue
+			}
+		} else {
+			e.mu.Unlock()
 		}
 		var tc <-chan time.Time
 		var tm Timer
@@ -307,21 +302,14 @@ func (e *Engine) loop() {
 	}
 }
 
-// nextLocked returns the time of the earliest timer; with auto it ignores
-// cron timers (which would otherwise advance a virtual clock forever). While
-// every call slot is taken it ignores calls too: a freed slot wakes the loop.
-func (e *Engine) nextLocked(auto bool) (time.Time, bool) {
-	if e.queue.Len() == 0 {
-		return time.Time{}, false
-	}
-	full := e.slotsFullLocked()
-	if !auto && !full {
-		return e.queue[0].t.At, true
-	}
+// nextAutoLocked returns the time of the earliest timer other than cron
+// timers (which would otherwise advance a virtual clock forever); it is
+// used only to auto-advance a VirtualClock when the engine is idle.
+func (e *Engine) nextAutoLocked() (time.Time, bool) {
 	var best time.Time
 	found := false
 	for _, q := range e.queue {
-		if (auto && q.t.Kind == TimerCron) || (full && needsSlot(q.t.Kind)) {
+		if q.t.Kind == TimerCron {
 			continue
 		}
 		if !found || q.t.At.Before(best) {
@@ -339,10 +327,16 @@ func (e *Engine) slotsFullLocked() bool { return e.inflight >= e.opts.MaxConcurr
 
 // fireDueLocked runs every timer due at now. Calls that find every slot taken
 // are set aside, so that sleeps, timeouts and cron ticks behind them still
-// fire; they go back to the queue afterwards and start when a slot frees.
-func (e *Engine) fireDueLocked(now time.Time) {
+// fire; they go back to the queue afterwards and start when a slot frees
+// (which wakes the loop). It returns when the loop must next wake: the
+// earliest timer other than those set-aside calls, read off the heap's top
+// (no scan of the queue).
+func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 	var held []*queued
 	defer func() {
+		if e.queue.Len() > 0 {
+			next, ok = e.queue[0].t.At, true
+		}
 		for _, q := range held {
 			// Still the queued entry for its ID and not re-queued meanwhile.
 			if e.index[q.t.ID] == q && q.idx < 0 {
@@ -353,7 +347,7 @@ func (e *Engine) fireDueLocked(now time.Time) {
 	for e.queue.Len() > 0 {
 		top := e.queue[0]
 		if top.t.At.After(now) {
-			return
+			return next, ok
 		}
 		if needsSlot(top.t.Kind) && e.slotsFullLocked() {
 			heap.Pop(&e.queue)
@@ -374,6 +368,7 @@ func (e *Engine) fireDueLocked(now time.Time) {
 			e.enqueue(t)
 		}
 	}
+	return next, ok
 }
 
 // retryAfterRollback is how long the engine waits before redoing a timer or

@@ -39,7 +39,8 @@ func (e *Engine) newCallLocked(r *RunState, stepID string, at time.Time) {
 }
 
 // acquireLocked takes every concurrency slot a call of run needs.
-func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldSlot, bool) {
+// When one is full it takes none and returns the full one.
+func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldSlot, slotKey, bool) {
 	var held []heldSlot
 	for i, c := range fn.conc {
 		key := r.Keys[fmt.Sprintf("c%d", i)]
@@ -56,19 +57,23 @@ func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldS
 			for _, h := range held {
 				h.sem.Release(h.key, holder)
 			}
-			return nil, false
+			return nil, slotKey{sem: sem, key: key}, false
 		}
 		held = append(held, heldSlot{sem: sem, key: key})
 	}
-	return held, true
+	return held, slotKey{}, true
 }
 
 // startCallLocked starts the HTTP call of a due call job.
 func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	started := false
+	wokenFor, woken := e.takeWokenLocked(t.ID)
 	defer func() {
 		if !started {
 			_ = e.store.DeleteTimer(e.ctx, t.ID)
+			if woken {
+				e.wakeLocked(wokenFor) // the slot it was woken for is still free
+			}
 		}
 	}()
 	r := e.loadRunLocked(t.RunID)
@@ -81,10 +86,12 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 		return
 	}
 	requestID := wire.NewULID(now)
-	held, ok := e.acquireLocked(fn, r, requestID)
+	held, full, ok := e.acquireLocked(fn, r, requestID)
 	if !ok {
-		e.saveParkedLocked()
-		e.parked = append(e.parked, t)
+		e.parkLocked(t, full)
+		if woken && full != wokenFor {
+			e.wakeLocked(wokenFor) // it took and gave back that slot
+		}
 		started = true
 		_ = e.store.SaveTimer(e.ctx, t)
 		return
@@ -145,9 +152,7 @@ func (e *Engine) runCall(job *callJob) {
 	}
 	for _, h := range job.held {
 		h.sem.Release(h.key, job.requestID)
-	}
-	if len(job.held) > 0 && len(e.parked) > 0 {
-		e.unparkLocked()
+		e.wakeLocked(slotKey(h))
 	}
 	if e.ctx.Err() == nil {
 		err := e.atomicLocked(func() error {
@@ -164,18 +169,6 @@ func (e *Engine) runCall(job *callJob) {
 	}
 	e.mu.Unlock()
 	e.poke()
-}
-
-// unparkLocked puts calls waiting for a concurrency slot back in the queue,
-// highest priority first.
-func (e *Engine) unparkLocked() {
-	parked := e.parked
-	e.parked = nil
-	now := e.clock.Now()
-	for _, t := range parked {
-		t.At = now
-		e.enqueue(t)
-	}
 }
 
 // handleResultLocked applies the outcome of a call to its run.

@@ -47,9 +47,10 @@ func (e *Engine) redeliverLocked(rec EventRecord, now time.Time) {
 	e.notifyLocked()
 }
 
-// triggerAllLocked starts every function rec triggers, except those in skip.
+// triggerAllLocked starts every function rec triggers, except those in skip,
+// in composite-ID order; it looks functions up in the trigger index.
 func (e *Engine) triggerAllLocked(rec EventRecord, now time.Time, skip map[string]bool) {
-	for _, fn := range e.fnOrderLocked() {
+	for _, fn := range e.triggerIndexLocked().candidates(rec.Name) {
 		if skip[fn.id] {
 			continue
 		}

@@ -118,6 +118,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 				continue
 			}
 			delete(e.fns, fn.id)
+			e.invalidateTriggersLocked()
 			for _, tr := range fn.triggers {
 				if tr.sched != nil {
 					e.cancelTimerLocked(cronTimerID(fn.id, tr.cron))
@@ -129,6 +130,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	}
 	e.apps[rec.Name] = app
 	now := e.clock.Now()
+	e.invalidateTriggersLocked()
 	for _, fn := range app.fns {
 		e.fns[fn.id] = fn
 		if o := changed[fn.id]; o != nil {

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"cmp"
+	"container/heap"
+	"slices"
+
+	"github.com/seed-b02f2472/inngest-go/engine/flow"
+)
+
+// slotKey is one key of one concurrency limit.
+type slotKey struct {
+	sem *flow.Concurrency
+	key string
+}
+
+// parkedCall is a due call that found its slotKey full.
+type parkedCall struct {
+	t   TimerItem
+	on  slotKey
+	seq uint64 // parking order
+	idx int    // index in its key's heap, -1 when not parked
+}
+
+// parkedHeap orders one key's parked calls: highest priority, then first
+// parked.
+type parkedHeap []*parkedCall
+
+func (h parkedHeap) Len() int { return len(h) }
+func (h parkedHeap) Less(i, j int) bool {
+	if h[i].t.Priority != h[j].t.Priority {
+		return h[i].t.Priority > h[j].t.Priority
+	}
+	return h[i].seq < h[j].seq
+}
+func (h parkedHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx = i
+	h[j].idx = j
+}
+func (h *parkedHeap) Push(x any) {
+	pc := x.(*parkedCall)
+	pc.idx = len(*h)
+	*h = append(*h, pc)
+}
+func (h *parkedHeap) Pop() any {
+	old := *h
+	pc := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	pc.idx = -1
+	return pc
+}
+
+// parking holds the calls waiting for a concurrency slot, by the key that
+// was full, so that a released slot wakes one call of its own key; every
+// operation costs O(log n) in the calls parked on one key.
+type parking struct {
+	seq   uint64
+	byKey map[slotKey]*parkedHeap
+	byRun map[string]map[*parkedCall]struct{}
+}
+
+// add parks a call, after every call already parked.
+func (p *parking) add(t TimerItem, on slotKey) *parkedCall {
+	p.seq++
+	pc := &parkedCall{t: t, on: on, seq: p.seq}
+	p.insert(pc)
+	return pc
+}
+
+// insert parks pc (again: rollbacks use it to undo a removal).
+func (p *parking) insert(pc *parkedCall) {
+	if p.byKey == nil {
+		p.byKey = map[slotKey]*parkedHeap{}
+		p.byRun = map[string]map[*parkedCall]struct{}{}
+	}
+	h := p.byKey[pc.on]
+	if h == nil {
+		h = &parkedHeap{}
+		p.byKey[pc.on] = h
+	}
+	heap.Push(h, pc)
+	set := p.byRun[pc.t.RunID]
+	if set == nil {
+		set = map[*parkedCall]struct{}{}
+		p.byRun[pc.t.RunID] = set
+	}
+	set[pc] = struct{}{}
+}
+
+// remove unparks pc if it is parked.
+func (p *parking) remove(pc *parkedCall) {
+	h := p.byKey[pc.on]
+	if h == nil || pc.idx < 0 || pc.idx >= h.Len() || (*h)[pc.idx] != pc {
+		return
+	}
+	heap.Remove(h, pc.idx)
+	if h.Len() == 0 {
+		delete(p.byKey, pc.on)
+	}
+	set := p.byRun[pc.t.RunID]
+	delete(set, pc)
+	if len(set) == 0 {
+		delete(p.byRun, pc.t.RunID)
+	}
+}
+
+// next removes and returns the call of key k to wake: the highest priority,
+// then the first parked.
+func (p *parking) next(k slotKey) (*parkedCall, bool) {
+	h := p.byKey[k]
+	if h == nil || h.Len() == 0 {
+		return nil, false
+	}
+	pc := (*h)[0]
+	p.remove(pc)
+	return pc, true
+}
+
+// removeRun removes and returns every parked call of a run.
+func (p *parking) removeRun(runID string) []*parkedCall {
+	set := p.byRun[runID]
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]*parkedCall, 0, len(set))
+	for pc := range set {
+		out = append(out, pc)
+	}
+	slices.SortFunc(out, func(a, b *parkedCall) int { return cmp.Compare(a.seq, b.seq) })
+	for _, pc := range out {
+		p.remove(pc)
+	}
+	return out
+}
+
+// parkLocked parks a call that found on full.
+func (e *Engine) parkLocked(t TimerItem, on slotKey) {
+	pc := e.parked.add(t, on)
+	e.onRollbackLocked(func() { e.parked.remove(pc) })
+}
+
+// wakeLocked queues the next call parked on k (one slot of k was freed) and
+// remembers it was woken for k: if it then leaves without taking the slot
+// (its run ended, it was cancelled), the next one is woken instead.
+func (e *Engine) wakeLocked(k slotKey) {
+	pc, ok := e.parked.next(k)
+	if !ok {
+		return
+	}
+	e.onRollbackLocked(func() { e.parked.insert(pc) })
+	t := pc.t
+	t.At = e.clock.Now()
+	e.setWokenLocked(t.ID, k)
+	e.enqueue(t)
+}
+
+func (e *Engine) setWokenLocked(id string, k slotKey) {
+	e.woken[id] = k
+	e.onRollbackLocked(func() { delete(e.woken, id) })
+}
+
+// takeWokenLocked forgets that call timer id was woken and returns the key
+// it was woken for.
+func (e *Engine) takeWokenLocked(id string) (slotKey, bool) {
+	k, ok := e.woken[id]
+	if ok {
+		delete(e.woken, id)
+		e.onRollbackLocked(func() { e.woken[id] = k })
+	}
+	return k, ok
+}
