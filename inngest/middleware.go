@@ -75,7 +75,9 @@ type Middleware struct {
 	OnPanic func(ctx context.Context, call CallInfo, s *StepInfo, p *PanicError)
 	// TransformSend receives each event sent with Client.Send or step.SendEvent
 	// (by a client with this middleware) before it is encoded; it may change it
-	// (its Data is JSON). Function middleware does not see sends.
+	// (its Data is JSON). It also receives the data step.Invoke sends to the
+	// invoked function, as an event named InvokeEventName (client and function
+	// middleware). Function middleware does not see Client.Send.
 	TransformSend func(ctx context.Context, ev *events.Envelope) error
 }
 
@@ -89,6 +91,9 @@ type CallInfo struct {
 	Attempt int
 	// Replaying is set when the call began with memoized steps.
 	Replaying bool
+	// Event is the event that triggered the run (the first of a batch), as the
+	// server sent it, before TransformInput.
+	Event json.RawMessage
 }
 
 // StepInfo describes a step, for middleware.
@@ -138,6 +143,10 @@ var ErrMiddleware = errors.New("inngest: middleware failed")
 // Is reports ErrMiddleware.
 func (e *MiddlewareError) Is(target error) bool { return target == ErrMiddleware }
 
+// InvokeEventName is the Name of the envelope TransformSend receives for the
+// data of a step.Invoke.
+const InvokeEventName = "inngest/function.invoked"
+
 // chain is a function's middleware, client's first; it implements exec.Hooks.
 type chain []*Middleware
 
@@ -152,7 +161,7 @@ func newChain(client, fn []*Middleware) chain {
 }
 
 func callInfo(c exec.CallInfo) CallInfo {
-	return CallInfo{FunctionID: c.FunctionID, RunID: c.RunID, Attempt: c.Attempt, Replaying: c.Replaying}
+	return CallInfo{FunctionID: c.FunctionID, RunID: c.RunID, Attempt: c.Attempt, Replaying: c.Replaying, Event: c.Event}
 }
 
 func stepInfo(s exec.StepInfo) StepInfo { return StepInfo{ID: s.ID, Hash: s.Hash, Attempt: s.Attempt} }
@@ -305,4 +314,16 @@ func (ch chain) has(f func(*Middleware) bool) bool {
 		}
 	}
 	return false
+}
+
+func (ch chain) InvokeData(ctx context.Context, c exec.CallInfo, s exec.StepInfo, data json.RawMessage) (json.RawMessage, error) {
+	ev := events.Envelope{Name: InvokeEventName, Data: data}
+	if err := ch.send(ctx, &ev); err != nil {
+		var me *MiddlewareError
+		if errors.As(err, &me) {
+			me.StepID = s.ID
+		}
+		return nil, err
+	}
+	return ev.Data, nil
 }

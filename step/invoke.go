@@ -44,6 +44,12 @@ func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, 
 	if d == exec.Skip {
 		s.Stop(nil)
 	}
+	if hooks, ci, si := s.Hooks(); hooks != nil {
+		if payload, err = hooks.InvokeData(ctx, ci, si, payload); err != nil {
+			s.Fail(wire.Op{Op: wire.OpStepFailed, ID: s.Hash, Name: id, DisplayName: id, Userland: s.Userland(),
+				Error: &wire.MemoError{Name: "MiddlewareError", Message: err.Error()}}, time.Time{})
+		}
+	}
 	o := wire.InvokeOpts{FunctionID: fn.ID(), Payload: wire.InvokePayload{Data: payload, User: []byte("{}")}}
 	if timeout > 0 {
 		o.Timeout = timestr.Format(timeout)

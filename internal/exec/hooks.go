@@ -12,6 +12,8 @@ type CallInfo struct {
 	Attempt    int
 	// Replaying is set when the call began with memoized steps.
 	Replaying bool
+	// Event is the triggering event as received.
+	Event json.RawMessage
 }
 
 // StepInfo describes a step, for middleware hooks.
@@ -40,12 +42,18 @@ type Hooks interface {
 	StepOutput(ctx context.Context, c CallInfo, s StepInfo, data json.RawMessage) (json.RawMessage, error)
 	// StepMemo transforms a step's memoized result before it is decoded.
 	StepMemo(ctx context.Context, c CallInfo, s StepInfo, data json.RawMessage) (json.RawMessage, error)
+	// InvokeData transforms the event data step.Invoke sends to another function.
+	InvokeData(ctx context.Context, c CallInfo, s StepInfo, data json.RawMessage) (json.RawMessage, error)
 }
 
 // callInfo returns the hook description of the run's call.
 func (r *Run) callInfo() CallInfo {
 	c := r.call.Req.Ctx
-	return CallInfo{FunctionID: r.call.Fn.Config.ID, RunID: c.RunID, Attempt: c.Attempt, Replaying: len(r.memo) > 0}
+	ev := r.call.Req.Event
+	if len(ev) == 0 && len(r.call.Req.Events) > 0 {
+		ev = r.call.Req.Events[0]
+	}
+	return CallInfo{FunctionID: r.call.Fn.Config.ID, RunID: c.RunID, Attempt: c.Attempt, Replaying: len(r.memo) > 0, Event: ev}
 }
 
 // Hooks returns the function's middleware chain (nil when it has none) and the
