@@ -129,15 +129,9 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
 		if !e.pauseMatches(p, async, now) {
 			continue
 		}
-		r := e.loadRunLocked(p.RunID)
-		if r == nil || r.Status.Done() {
+		r, ok := e.claimPauseLocked(p)
+		if !ok {
 			continue
-		}
-		if ok, _ := e.store.DeletePause(e.ctx, p.ID); !ok {
-			continue
-		}
-		if p.TimerID != "" {
-			e.cancelTimerLocked(p.TimerID)
 		}
 		switch p.Kind {
 		case PauseWait:
@@ -146,6 +140,24 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
 			e.cancelRunLocked(r, "cancelled by event "+rec.ID)
 		}
 	}
+}
+
+// claimPauseLocked takes pause p for its run: it deletes the pause and
+// cancels its timer, and returns the run. It returns false when the run is
+// gone or finished, or when another path (a timeout, an event, a signal)
+// already took the pause.
+func (e *Engine) claimPauseLocked(p Pause) (*RunState, bool) {
+	r := e.loadRunLocked(p.RunID)
+	if r == nil || r.Status.Done() {
+		return nil, false
+	}
+	if ok, _ := e.store.DeletePause(e.ctx, p.ID); !ok {
+		return nil, false
+	}
+	if p.TimerID != "" {
+		e.cancelTimerLocked(p.TimerID)
+	}
+	return r, true
 }
 
 // triggerFnLocked runs an event through fn's flow control and starts (or

@@ -83,15 +83,8 @@ func (e *Engine) resumeSignalLocked(name string, data json.RawMessage) (string, 
 		if p.Kind != PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
 			continue
 		}
-		r := e.loadRunLocked(p.RunID)
-		if r == nil || r.Status.Done() {
+		if _, ok := e.claimPauseLocked(p); !ok {
 			continue
-		}
-		if ok, _ := e.store.DeletePause(e.ctx, p.ID); !ok {
-			continue
-		}
-		if p.TimerID != "" {
-			e.cancelTimerLocked(p.TimerID)
 		}
 		if len(data) == 0 {
 			data = json.RawMessage("null")
