@@ -25,8 +25,8 @@ type Cancellation struct {
 	Name *string `json:"name"`
 	// EnvironmentID is the fixed environment of the engine.
 	EnvironmentID string `json:"environment_id"`
-	// AppID is the app's ID, FunctionID the function's ID as the SDK
-	// defines it (not composite) and FunctionInternalID its UUID.
+	// AppID is the app's ID, FunctionID the function's full ID
+	// ("<app>-<fn>", the server's slug) and FunctionInternalID its UUID.
 	AppID              string `json:"app_id"`
 	FunctionInternalID string `json:"function_internal_id"`
 	FunctionID         string `json:"function_id"`
@@ -103,7 +103,12 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 		}
 	}
 	e.mu.Lock()
-	fn := e.fns[req.AppID+"-"+req.FunctionID]
+	// function_id is the function's full ID (the server's slug, e.g.
+	// "shop-fulfil"); the SDK's short ID is accepted too.
+	fn := e.fns[req.FunctionID]
+	if fn == nil {
+		fn = e.fns[req.AppID+"-"+req.FunctionID]
+	}
 	if fn == nil {
 		e.mu.Unlock()
 		apiError(w, http.StatusNotFound, "function not found")
@@ -111,7 +116,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 	}
 	c := Cancellation{
 		ID: wire.NewULID(now), CreatedAt: now, EnvironmentID: "00000000-0000-4000-b000-000000000000",
-		AppID: req.AppID, FunctionInternalID: fn.uuid, FunctionID: req.FunctionID,
+		AppID: req.AppID, FunctionInternalID: fn.uuid, FunctionID: fn.id,
 		StartedAfter: req.StartedAfter, StartedBefore: req.StartedBefore, If: req.If,
 		Kind: "bulk_run", Cause: "api",
 	}
@@ -143,7 +148,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 		apiError(w, http.StatusInternalServerError, "Error creating cancellation")
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": c, "metadata": apiMeta(now)})
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": c, "metadata": apiMetaUncached(now)})
 }
 
 // handleCancellations is GET /v1/cancellations.
@@ -151,7 +156,7 @@ func (e *Engine) handleCancellations(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	out := append([]Cancellation{}, e.cancellations...)
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMeta(e.clock.Now())})
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMetaUncached(e.clock.Now())})
 }
 
 // handleDeleteCancellation is DELETE /v1/cancellations/{id}.
@@ -175,7 +180,7 @@ func (e *Engine) handleDeleteCancellation(w http.ResponseWriter, r *http.Request
 		apiError(w, http.StatusNotFound, "Cancellation not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": map[string]any{"ok": true}, "metadata": apiMeta(e.clock.Now())})
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": map[string]any{"ok": true}, "metadata": apiMetaUncached(e.clock.Now())})
 }
 
 // eventRecordJSON is an event as GET /v1/events shows it (server cqrs.Event).
@@ -235,7 +240,7 @@ func (e *Engine) handleListEvents(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMeta(e.clock.Now())})
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMetaUncached(e.clock.Now())})
 }
 
 // handleGetEvent is GET /v1/events/{id}: 404 "Event not found".

@@ -142,6 +142,12 @@ func (e *Engine) handleSignal(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": "Failed to receive signal", "data": nil, "status": 500})
 	default:
-		writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": wire.SignalResponse{RunID: runID}, "metadata": apiMeta(e.clock.Now())})
+		writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": wire.SignalResponse{RunID: runID}, "metadata": apiMetaUncached(e.clock.Now())})
 	}
+}
+
+// apiMetaUncached is the metadata of an answer the server does not cache
+// (WriteResponse): fetched_at only.
+func apiMetaUncached(now time.Time) map[string]any {
+	return map[string]any{"fetched_at": now.UTC().Format(time.RFC3339Nano)}
 }

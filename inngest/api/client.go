@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
@@ -168,7 +169,9 @@ func (c *Client) SendSignal(ctx context.Context, name string, data any) (string,
 type CancellationRequest struct {
 	// AppID is the app's ID; default: the client's app ID.
 	AppID string
-	// FunctionID is the function's ID as defined in the SDK (required).
+	// FunctionID is the function's ID as defined in the SDK, or its full
+	// ID ("<app>-<fn>"); the request always sends the full ID, which the
+	// server looks the function up by (required).
 	FunctionID string
 	// StartedAfter is optional (zero: no lower bound).
 	StartedAfter time.Time
@@ -186,7 +189,7 @@ type Cancellation struct {
 	CreatedAt time.Time `json:"created_at"`
 	// AppID identifies the app (the server shows its internal UUID).
 	AppID string `json:"app_id"`
-	// FunctionID is the function's ID as defined in the SDK;
+	// FunctionID is the function's full ID ("<app>-<fn>");
 	// FunctionInternalID its internal UUID.
 	FunctionID         string `json:"function_id"`
 	FunctionInternalID string `json:"function_internal_id"`
@@ -212,6 +215,10 @@ func (c *Client) CreateCancellation(ctx context.Context, req CancellationRequest
 	}{AppID: req.AppID, FunctionID: req.FunctionID, StartedBefore: req.StartedBefore.UTC(), If: req.If}
 	if body.AppID == "" {
 		body.AppID = c.cfg.AppID
+	}
+	if body.FunctionID != "" && !strings.HasPrefix(body.FunctionID, body.AppID+"-") {
+		// The server looks the function up by its full ID (its slug).
+		body.FunctionID = body.AppID + "-" + body.FunctionID
 	}
 	if !req.StartedAfter.IsZero() {
 		t := req.StartedAfter.UTC()

@@ -154,7 +154,7 @@ func TestBulkCancellation(t *testing.T) {
 	cn, err := c.CreateCancellation(ctx, api.CancellationRequest{FunctionID: "fulfil", StartedAfter: env.Now().Add(-time.Hour),
 		StartedBefore: env.Now(), If: "event.data.plan == 'free'"})
 	require.NoError(t, err)
-	require.Equal(t, "fulfil", cn.FunctionID)
+	require.Equal(t, "shop-fulfil", cn.FunctionID)
 	require.Equal(t, "bulk_run", cn.Kind)
 	waitStatus(t, c, free.ID, api.RunCancelled)
 	r, err := c.GetRun(ctx, pro.ID)
