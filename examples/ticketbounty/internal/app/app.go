@@ -24,6 +24,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/providers"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/middleware/encryption"
 	"github.com/seed-b02f2472/inngest-go/serve"
 )
 
@@ -55,7 +56,16 @@ type Config struct {
 	Payments providers.Payments
 	// Logger receives the service's logs. Default: slog.Default().
 	Logger *slog.Logger
+	// EncryptionKey seals the payment flow's sensitive values (the event's
+	// "encrypted" field, charge-payment's steps and result) with the
+	// encryption middleware, in the format of the JavaScript and Python SDKs.
+	// Default: DemoEncryptionKey.
+	EncryptionKey string
 }
+
+// DemoEncryptionKey is the demo's encryption key; a real deployment sets its
+// own (Config.EncryptionKey) and keeps it secret.
+const DemoEncryptionKey = "ticket-bounty-demo-key-do-not-use-in-production"
 
 // App is the wired application.
 type App struct {
@@ -100,6 +110,17 @@ func build(ctx context.Context, cfg Config, st *store.Store) (*App, error) {
 	if opts.AppID == "" {
 		opts.AppID = AppID
 	}
+	key := cfg.EncryptionKey
+	if key == "" {
+		key = DemoEncryptionKey
+	}
+	enc, err := encryption.New(encryption.Options{Key: key})
+	if err != nil {
+		return nil, err
+	}
+	// The client seals the "encrypted" field of the events it sends (the
+	// payment request); charge-payment's own middleware seals its steps.
+	opts.Middleware = append([]*inngest.Middleware{{Name: "encryption-send", TransformSend: enc.TransformSend}}, opts.Middleware...)
 	if opts.Logger == nil {
 		opts.Logger = cfg.Logger
 	}
@@ -129,7 +150,7 @@ func build(ctx context.Context, cfg Config, st *store.Store) (*App, error) {
 			return ticketfns.New(ticketfns.Deps{Client: client, Store: st, TriageDelay: cfg.TriageDelay, ReminderDelay: cfg.ReminderDelay})
 		},
 		func() ([]inngest.ServableFunction, error) {
-			return payfns.New(payfns.Deps{Client: client, Store: st, Payments: a.Payments, RatesURL: cfg.BaseURL + "/api/rates"})
+			return payfns.New(payfns.Deps{Client: client, Store: st, Payments: a.Payments, RatesURL: cfg.BaseURL + "/api/rates", Encryption: enc})
 		},
 		func() ([]inngest.ServableFunction, error) {
 			return adminfns.New(adminfns.Deps{Client: client, Store: st, Discord: a.Discord, DigestCron: cfg.DigestCron})

@@ -18,6 +18,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
+	"github.com/seed-b02f2472/inngest-go/middleware/encryption"
 )
 
 // FastForwarder moves the engine's clock ahead (timewarp.Clock does).
@@ -299,7 +300,7 @@ func (d *demo) payment(ctx context.Context) (string, error) {
 		return "", errors.New("no ticket (an earlier workflow failed)")
 	}
 	key := "pay_" + randomHex()
-	body := map[string]any{"user_id": d.alice.ID, "ticket_id": d.ticket.ID, "amount_cents": 5000}
+	body := map[string]any{"user_id": d.alice.ID, "ticket_id": d.ticket.ID, "amount_cents": 5000, "card": demoCard}
 	d.p.Printf("   POST /api/payments twice with Idempotency-Key %s (a double click)", key)
 	for range 2 {
 		if err := d.post(ctx, "/api/payments", body, map[string]string{"Idempotency-Key": key}, nil); err != nil {
@@ -335,8 +336,65 @@ func (d *demo) payment(ctx context.Context) (string, error) {
 	if runs != 1 || rows != 1 || c.Attempts != 2 {
 		return "", fmt.Errorf("want 1 run, 1 charge row and 2 provider attempts; got %d run(s), %d row(s), %d attempt(s)", runs, rows, c.Attempts)
 	}
-	return fmt.Sprintf("2 requests → 1 run (idempotency); 2 provider attempts → 1 charge %s of $%d.%02d; receipt sent",
-		c.ID, c.AmountCents/100, c.AmountCents%100), nil
+	sealed, err := sealedInEngine(run)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("2 requests → 1 run (idempotency); 2 provider attempts → 1 charge %s of $%d.%02d; receipt sent; card and amount sealed in the engine (%d values)",
+		c.ID, c.AmountCents/100, c.AmountCents%100, sealed), nil
+}
+
+// demoCard is the test card number the demo pays with.
+const demoCard = "4242 4242 4242 4242"
+
+// sealedInEngine checks what the engine stored for a charge-payment run: the
+// card appears nowhere, and the event's "encrypted" field, every step result
+// and the output are sealed by the encryption middleware. It returns how many
+// sealed values it found.
+func sealedInEngine(run engine.Run) (int, error) {
+	raw, err := json.Marshal(run)
+	if err != nil {
+		return 0, err
+	}
+	if bytes.Contains(raw, []byte(demoCard)) {
+		return 0, errors.New("the engine stored the card in clear")
+	}
+	n := 0
+	check := func(what string, v json.RawMessage) error {
+		if !encryption.IsSealed(v) {
+			return fmt.Errorf("the engine stored %s in clear: %.80s", what, v)
+		}
+		n++
+		return nil
+	}
+	for _, ev := range run.Events {
+		var e struct {
+			Data struct {
+				Encrypted json.RawMessage `json:"encrypted"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(ev, &e); err != nil {
+			return 0, err
+		}
+		if err := check("the payment event's card and amount", e.Data.Encrypted); err != nil {
+			return 0, err
+		}
+	}
+	for _, st := range run.Steps {
+		var m struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if len(st.Result) == 0 || json.Unmarshal(st.Result, &m) != nil || len(m.Data) == 0 || string(m.Data) == "null" {
+			continue
+		}
+		if err := check("step "+st.Name+"'s result", m.Data); err != nil {
+			return 0, err
+		}
+	}
+	if err := check("the run's output", run.Output); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 func (d *demo) adminDigest(ctx context.Context) (string, error) {

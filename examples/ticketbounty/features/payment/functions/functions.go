@@ -19,6 +19,9 @@ type Deps struct {
 	Payments providers.Payments
 	// RatesURL is the currency-rate provider's URL (the app's /api/rates).
 	RatesURL string
+	// Encryption seals charge-payment's steps and result (the charge and its
+	// amount) before they reach the engine; nil leaves them in clear.
+	Encryption *inngest.Middleware
 }
 
 // ChargeResult is charge-payment's output.
@@ -35,6 +38,8 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 	charge, err := inngest.NewFunction(d.Client, inngest.FunctionOpts{
 		ID:      "charge-payment",
 		Retries: 3,
+		// The charge (card, amount) is sealed before the engine stores it.
+		Middleware: middlewares(d.Encryption),
 		// Two guards against charging twice:
 		//  1. the function runs at most once per payment id (24 h), however
 		//     many times the event is sent (double clicks, client retries);
@@ -46,7 +51,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			p := in.Event.Data
 			c, err := step.Run(ctx, "charge-card", func(ctx context.Context) (store.Charge, error) {
 				return d.Payments.Charge(ctx, providers.ChargeRequest{
-					IdempotencyKey: p.PaymentID, UserID: p.UserID, TicketID: p.TicketID, AmountCents: p.AmountCents,
+					IdempotencyKey: p.PaymentID, UserID: p.UserID, TicketID: p.TicketID, AmountCents: p.Secret.AmountCents,
 				})
 			})
 			if err != nil {
@@ -96,4 +101,14 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 		return nil, err
 	}
 	return []inngest.ServableFunction{charge, payout}, nil
+}
+
+func middlewares(m ...*inngest.Middleware) []*inngest.Middleware {
+	var out []*inngest.Middleware
+	for _, x := range m {
+		if x != nil {
+			out = append(out, x)
+		}
+	}
+	return out
 }

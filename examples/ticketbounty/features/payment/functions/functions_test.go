@@ -2,6 +2,7 @@ package functions_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/providers"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/middleware/encryption"
 )
 
 func pay(t *testing.T, h *apptest.Harness, key, userID, ticketID string) []string {
@@ -48,7 +50,7 @@ func TestRetriedChargeIsNotDuplicated(t *testing.T) {
 	run := h.Env.WaitForRun(t, first[0])
 	inngesttest.RequireCompleted(t, run)
 	inngesttest.RequireStepAttempts(t, run, "charge-card", 2)
-	require.Equal(t, 2, inngesttest.DecodeOutput[payfns.ChargeResult](t, run).ProviderAttempts)
+	require.Equal(t, 2, openOutput(t, run).ProviderAttempts)
 	require.Empty(t, h.Env.RunsForEvent(second[0]), "the function's idempotency key skips the duplicate event")
 
 	c, err := h.App.Store.ChargeByKey(context.Background(), "pay_1")
@@ -103,4 +105,18 @@ func TestChargeFailingForGoodRunsTheFailureHandlers(t *testing.T) {
 	n, err := h.App.Store.CountCharges(context.Background(), tk.ID)
 	require.NoError(t, err)
 	require.Zero(t, n)
+}
+
+// openOutput opens charge-payment's output, which the encryption middleware
+// sealed before the engine stored it.
+func openOutput(t *testing.T, run inngesttest.Run) payfns.ChargeResult {
+	t.Helper()
+	require.True(t, encryption.IsSealed(run.Output), "the engine stores the charge sealed: %s", run.Output)
+	box, err := encryption.NewBox(app.DemoEncryptionKey)
+	require.NoError(t, err)
+	plain, err := box.Open(run.Output)
+	require.NoError(t, err)
+	var out payfns.ChargeResult
+	require.NoError(t, json.Unmarshal(plain, &out))
+	return out
 }

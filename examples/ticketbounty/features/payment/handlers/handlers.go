@@ -46,6 +46,7 @@ func (d Deps) pay(w http.ResponseWriter, r *http.Request) {
 		UserID      string `json:"user_id"`
 		TicketID    string `json:"ticket_id"`
 		AmountCents int64  `json:"amount_cents"`
+		Card        string `json:"card"`
 	}
 	if err := jsonapi.Decode(r, &in); err != nil {
 		jsonapi.Error(w, http.StatusBadRequest, err.Error())
@@ -60,7 +61,8 @@ func (d Deps) pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids, err := d.Events.Send(r.Context(), payevents.PaymentRequested.New(payevents.PaymentRequestedData{
-		PaymentID: key, UserID: in.UserID, TicketID: in.TicketID, AmountCents: in.AmountCents,
+		PaymentID: key, UserID: in.UserID, TicketID: in.TicketID,
+		Secret: payevents.PaymentSecret{Card: in.Card, AmountCents: in.AmountCents},
 	}))
 	if err != nil {
 		jsonapi.Error(w, http.StatusBadGateway, err.Error())
