@@ -122,13 +122,22 @@ func (e *Engine) waitFor(ctx context.Context, cond func() bool) error {
 		}
 		ch := e.changed
 		e.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-e.ctx.Done():
-			return errClosed
-		case <-ch:
+		if err := e.awaitChange(ctx, ch); err != nil {
+			return err
 		}
+	}
+}
+
+// awaitChange blocks until ch (e.changed, read under the lock) is closed by
+// the next change, ctx ends or the engine closes.
+func (e *Engine) awaitChange(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-e.ctx.Done():
+		return errClosed
+	case <-ch:
+		return nil
 	}
 }
 
@@ -194,12 +203,8 @@ func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error 
 		if pred(out) {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-e.ctx.Done():
-			return errClosed
-		case <-ch:
+		if err := e.awaitChange(ctx, ch); err != nil {
+			return err
 		}
 	}
 }
