@@ -26,6 +26,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/demo"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/timewarp"
+	"github.com/seed-b02f2472/inngest-go/inngest"
 )
 
 func main() {
@@ -42,6 +43,7 @@ func run(args []string, stdout io.Writer) error {
 	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit after the demo's summary: status 0 only if every workflow behaved as expected")
 	noDemo := fs.Bool("no-demo", false, "skip the demo and just serve")
 	verbose := fs.Bool("v", false, "log the SDK's and the functions' logs")
+	traceMode := fs.String("trace", "", `trace runs with OpenTelemetry: "stdout" prints each span as JSON, "memory" keeps them and prints a count after the demo; empty: off`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,6 +73,14 @@ func run(args []string, stdout io.Writer) error {
 	}
 	clock := &timewarp.Clock{}
 	opts.Engine = engine.Options{Clock: clock, Logger: logger}
+	tr, err := newTracing(*traceMode, stdout)
+	if err != nil {
+		return err
+	}
+	if tr != nil {
+		opts.Config.Client.Middleware = append([]*inngest.Middleware{tr.mw}, opts.Config.Client.Middleware...)
+		defer tr.shutdown(context.Background())
+	}
 
 	rt, err := app.Start(ctx, opts)
 	if err != nil {
@@ -98,6 +108,9 @@ func run(args []string, stdout io.Writer) error {
 		res, err := demo.Run(ctx, demo.Options{Runtime: rt, Clock: clock, Printer: p})
 		if err != nil {
 			return err
+		}
+		if line := tr.summary(); line != "" {
+			fmt.Fprintln(stdout, line)
 		}
 		if *exitAfterDemo {
 			if !res.OK() {
