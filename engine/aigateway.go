@@ -38,7 +38,7 @@ func (e *Engine) aiGatewayLocked(r *RunState, op wire.Op) {
 // anthropic; ?key= for gemini; a raw Authorization for bedrock). A 2xx
 // answer is memoized as {"data": <provider JSON>}, anything else as
 // {"error":{"name":"AIGatewayError","message","data":<body>,"stack":<body>}}.
-func (e *Engine) doAIGateway(ctx context.Context, o aiOpts) json.RawMessage {
+func (e *Engine) doAIGateway(ctx context.Context, o aiOpts) (json.RawMessage, bool) {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
 	defer cancel()
 	status, body, err := e.aiRequest(ctx, o)
@@ -47,7 +47,7 @@ func (e *Engine) doAIGateway(ctx context.Context, o aiOpts) json.RawMessage {
 			body, _ = jsoncodec.Marshal(string(body))
 		}
 		out, _ := encodeCanonical(map[string]json.RawMessage{"data": body})
-		return out
+		return out, false
 	}
 	if len(body) == 0 {
 		body = []byte(`{"error":"Error making AI request"}`)
@@ -62,7 +62,7 @@ func (e *Engine) doAIGateway(ctx context.Context, o aiOpts) json.RawMessage {
 	out, _ := encodeCanonical(map[string]any{"error": map[string]any{
 		"name": "AIGatewayError", "message": "Error making AI request: " + err.Error(), "data": data, "stack": string(body),
 	}})
-	return out
+	return out, true
 }
 
 func (e *Engine) aiRequest(ctx context.Context, o aiOpts) (int, []byte, error) {
@@ -102,4 +102,33 @@ func (e *Engine) aiRequest(ctx context.Context, o aiOpts) (int, []byte, error) {
 		return resp.StatusCode, nil, err
 	}
 	return resp.StatusCode, b, nil
+}
+
+// retryGatewayLocked retries a failed gateway request as the server does
+// (it re-runs the call, which reports the same op again): after the retry
+// backoff, while the run's attempts last. It reports false when none are
+// left, and the error is then memoized.
+func (e *Engine) retryGatewayLocked(t TimerItem) bool {
+	r := e.loadRunLocked(t.RunID)
+	if r == nil || r.Status.Done() || t.Attempt+1 >= r.MaxAttempts {
+		return false
+	}
+	err := e.atomicLocked(func() error {
+		_ = e.store.DeleteTimer(e.ctx, t.ID)
+		delay := e.opts.RetryBackoff(t.Attempt + 1)
+		n := t
+		n.ID = ""
+		n.Attempt++
+		n.At = e.clock.Now().Add(delay)
+		e.historyLocked(r, "retry", t.StepID, 0, fmt.Sprintf("gateway request attempt %d in %s", n.Attempt, delay))
+		e.scheduleLocked(n)
+		e.saveRunLocked(r)
+		return nil
+	})
+	if err != nil {
+		// Rolled back: the stored timer makes the request again.
+		t.At = e.clock.Now().Add(retryAfterRollback)
+		e.enqueue(t)
+	}
+	return true
 }

@@ -73,10 +73,15 @@ func (e *Engine) finishGatewayLocked(t TimerItem, val json.RawMessage) {
 // runGateway performs a step.fetch request and resumes the run with it.
 func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 	defer e.wg.Done()
-	val := e.doGateway(e.ctx, opts)
+	val, retryable := e.doGateway(e.ctx, opts)
 	e.mu.Lock()
 	e.inflight--
 	if e.ctx.Err() == nil {
+		if retryable && e.retryGatewayLocked(t) {
+			e.mu.Unlock()
+			e.poke()
+			return
+		}
 		e.fetched[t.ID] = val
 		err := e.atomicLocked(func() error {
 			e.finishGatewayLocked(t, val)
@@ -93,13 +98,16 @@ func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 	e.poke()
 }
 
-func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessage {
+// doGateway makes the request; retryable reports a failure the server
+// retries while the call has attempts left (a request that could not be
+// made; for AI requests also a non-2xx answer).
+func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) (val json.RawMessage, retryable bool) {
 	if opts.AI != nil {
 		return e.doAIGateway(ctx, *opts.AI)
 	}
-	fail := func(err error) json.RawMessage {
+	fail := func(err error) (json.RawMessage, bool) {
 		b, _ := encodeCanonical(map[string]any{"error": map[string]string{"name": "GatewayError", "message": "Error making gateway request: " + err.Error()}})
-		return b
+		return b, true
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
 	defer cancel()
@@ -130,7 +138,7 @@ func (e *Engine) doGateway(ctx context.Context, opts gatewayOpts) json.RawMessag
 	out, _ := encodeCanonical(map[string]any{"data": map[string]any{
 		"url": opts.URL, "status_code": resp.StatusCode, "headers": hdr, "body": string(b),
 	}})
-	return out
+	return out, false
 }
 
 // gatewayBody is the body the server sends for a step.fetch: the SDK's body

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -106,4 +107,40 @@ func TestE2EAIWrap(t *testing.T) {
 	ids := env.Send(t, e2eStarted.New(e2eData{User: "u1"}))
 	inngesttest.RequireOutput(t, env.WaitForRun(t, ids[0]), `"summary of summarise u1"`)
 	require.Equal(t, 1, calls)
+}
+
+// TestE2EGatewayRetried: as on the server, a failed AI request (a non-2xx
+// answer) and a fetch that cannot be made are retried after the backoff
+// while the run has attempts left; the step gets the later answer, or the
+// error once the attempts are spent.
+func TestE2EGatewayRetried(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"c2","choices":[{"index":0,"message":{"role":"assistant","content":"second try"}}]}`))
+	}))
+	t.Cleanup(prov.Close)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	env := inngesttest.Start(t, inngesttest.Options{})
+	env.Serve(newFn(t, env, inngest.FunctionOpts{ID: "ai-retry", Retries: 2}, inngest.OnEvent(e2eStarted),
+		func(ctx context.Context, in inngest.Input[e2eData]) (string, error) {
+			o, err := step.Infer[step.OpenAIChatRequest, step.OpenAIChatResponse](ctx, "ask", step.OpenAI("k", prov.URL), step.OpenAIChatRequest{Model: "m"})
+			if err != nil {
+				return "", err
+			}
+			_, err = step.Fetch(ctx, "down", step.FetchRequest{URL: down.URL})
+			var te *step.FetchTransportError
+			return fmt.Sprintf("%s %t", o.Text(), errors.As(err, &te)), nil
+		}))
+	ids := env.Send(t, e2eStarted.New(e2eData{User: "u1"}))
+	run := env.WaitForRun(t, ids[0])
+	inngesttest.RequireOutput(t, run, `"second try true"`)
+	require.Equal(t, int32(2), hits.Load())
+	retries := historyDetails(run, "retry")
+	require.Len(t, retries, 3, "one AI retry, two fetch retries (3 attempts)")
 }
