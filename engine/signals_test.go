@@ -50,3 +50,29 @@ func TestSignalAPIErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSignalAPI: any body sent to POST /v1/signals or /v1/cancellations
+// gets a status the server would give, never a crash.
+func FuzzSignalAPI(f *testing.F) {
+	for _, s := range []string{`{"signal":"s","data":{"a":1}}`, `{"signal":""}`, `{`, `null`, `[]`, `{"signal":1}`,
+		`{"app_id":"a","function_id":"f","started_before":"2026-01-01T00:00:00Z","if":"event.data.x =="}`} {
+		f.Add(s)
+	}
+	eng, err := engine.New(engine.Options{Clock: engine.NewVirtualClock(t0)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = eng.Close() })
+	h := eng.Handler()
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, path := range []string{"/v1/signals", "/v1/cancellations"} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)))
+			switch rec.Code {
+			case 200, 400, 404, 500:
+			default:
+				t.Fatalf("%s %q: status %d", path, body, rec.Code)
+			}
+		}
+	})
+}
