@@ -95,6 +95,7 @@ func (f *Function[T, R]) failureFunction(h FailureHandler[T]) *exec.Function {
 	return &exec.Function{
 		Config:     cfg,
 		Checkpoint: f.fn.Checkpoint,
+		Hooks:      f.fn.Hooks,
 		Handler: func(ctx context.Context, in *exec.Input) ([]byte, error) {
 			var ev events.Event[FunctionFailed]
 			if err := jsoncodec.Unmarshal(in.Event, &ev); err != nil {
@@ -102,7 +103,15 @@ func (f *Function[T, R]) failureFunction(h FailureHandler[T]) *exec.Function {
 			}
 			orig := events.Event[T]{ID: ev.Data.Event.ID, Name: ev.Data.Event.Name, TS: ev.Data.Event.TS, User: ev.Data.Event.User}
 			if len(ev.Data.Event.Data) > 0 {
-				if err := jsoncodec.Unmarshal(ev.Data.Event.Data, &orig.Data); err != nil {
+				data := ev.Data.Event.Data
+				if f.mw != nil { // the failed run's event data goes through TransformInput too
+					_, ci := exec.HooksFrom(ctx)
+					var err error
+					if data, err = f.mw.inputData(ctx, ci, data); err != nil {
+						return nil, &exec.FnError{Err: err, Name: "MiddlewareError", Message: err.Error(), NoRetry: true}
+					}
+				}
+				if err := jsoncodec.Unmarshal(data, &orig.Data); err != nil {
 					return nil, &exec.FnError{Err: err, Name: "EventDecodeError", Message: "inngest: decoding the failed run's event: " + err.Error(), NoRetry: true}
 				}
 			}

@@ -262,7 +262,16 @@ func (ch chain) input(ctx context.Context, c exec.CallInfo, raw json.RawMessage)
 	if err := jsoncodec.Unmarshal(raw, &ev); err != nil {
 		return nil, fmt.Errorf("inngest: decoding event: %w", err)
 	}
-	data := ev["data"]
+	data, err := ch.inputData(ctx, c, ev["data"])
+	if err != nil {
+		return nil, err
+	}
+	ev["data"] = data
+	return jsoncodec.Marshal(ev)
+}
+
+// inputData runs TransformInput on an event's data (in registration order).
+func (ch chain) inputData(ctx context.Context, c exec.CallInfo, data json.RawMessage) (json.RawMessage, error) {
 	ci := callInfo(c)
 	for _, m := range ch {
 		if m.TransformInput == nil {
@@ -274,8 +283,7 @@ func (ch chain) input(ctx context.Context, c exec.CallInfo, raw json.RawMessage)
 		}
 		data = out
 	}
-	ev["data"] = data
-	return jsoncodec.Marshal(ev)
+	return data, nil
 }
 
 // output transforms the function's encoded result (in reverse order).
