@@ -94,6 +94,12 @@ type CallInfo struct {
 	// Event is the event that triggered the run (the first of a batch), as the
 	// server sent it, before TransformInput.
 	Event json.RawMessage
+	// TraceParent is the call request's W3C "traceparent" header as received
+	// ("" when absent). The Inngest server sends it on every call: it places the
+	// call in the run's trace, the one the other SDKs' spans join.
+	TraceParent string
+	// TraceState is the call request's W3C "tracestate" header ("" when absent).
+	TraceState string
 }
 
 // StepInfo describes a step, for middleware.
@@ -161,7 +167,8 @@ func newChain(client, fn []*Middleware) chain {
 }
 
 func callInfo(c exec.CallInfo) CallInfo {
-	return CallInfo{FunctionID: c.FunctionID, RunID: c.RunID, Attempt: c.Attempt, Replaying: c.Replaying, Event: c.Event}
+	return CallInfo{FunctionID: c.FunctionID, RunID: c.RunID, Attempt: c.Attempt, Replaying: c.Replaying, Event: c.Event,
+		TraceParent: c.TraceParent, TraceState: c.TraceState}
 }
 
 func stepInfo(s exec.StepInfo) StepInfo { return StepInfo{ID: s.ID, Hash: s.Hash, Attempt: s.Attempt} }

@@ -119,6 +119,11 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		Sender: s.client,
 		Logger: s.logger,
 	}
+	if fn.Hooks != nil {
+		// Only middleware reads them: no work on the call path without it.
+		c.TraceParent = r.Header.Get(wire.HeaderTraceParent)
+		c.TraceState = r.Header.Get(wire.HeaderTraceState)
+	}
 	if !fn.Checkpoint.Disabled {
 		c.Checkpoint = func(ctx context.Context, ops []wire.Op) error {
 			return s.checkpoint(ctx, req, started, ops)

@@ -14,6 +14,8 @@ type CallInfo struct {
 	Replaying bool
 	// Event is the triggering event as received.
 	Event json.RawMessage
+	// TraceParent and TraceState are the call request's W3C trace headers.
+	TraceParent, TraceState string
 }
 
 // StepInfo describes a step, for middleware hooks.
@@ -53,7 +55,8 @@ func (r *Run) callInfo() CallInfo {
 	if len(ev) == 0 && len(r.call.Req.Events) > 0 {
 		ev = r.call.Req.Events[0]
 	}
-	return CallInfo{FunctionID: r.call.Fn.Config.ID, RunID: c.RunID, Attempt: c.Attempt, Replaying: len(r.memo) > 0, Event: ev}
+	return CallInfo{FunctionID: r.call.Fn.Config.ID, RunID: c.RunID, Attempt: c.Attempt, Replaying: len(r.memo) > 0, Event: ev,
+		TraceParent: r.call.TraceParent, TraceState: r.call.TraceState}
 }
 
 // Hooks returns the function's middleware chain (nil when it has none) and the

@@ -34,6 +34,9 @@ type Call struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TraceParent and TraceState are the call request's W3C trace context
+	// headers (Traceparent, Tracestate), handed to middleware; "" when absent.
+	TraceParent, TraceState string
 }
 
 type reported struct {

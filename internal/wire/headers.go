@@ -19,6 +19,10 @@ const (
 	HeaderJobID              = "X-Inngest-Job-Id"
 	HeaderGenerationID       = "X-Inngest-Generation-Id"
 	HeaderAuthorization      = "Authorization"
+	// HeaderTraceParent and HeaderTraceState are the W3C trace context headers
+	// the server sends on every call.
+	HeaderTraceParent = "Traceparent"
+	HeaderTraceState  = "Tracestate"
 )
 
 // Values of well-known headers and protocol constants.

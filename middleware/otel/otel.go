@@ -7,12 +7,26 @@
 // (see the Attr constants) and are made by the TracerProvider given in
 // Options.
 //
-// Trace context travels with events: when an event is sent (Client.Send,
-// step.SendEvent) or a function is invoked (step.Invoke) while a span is
-// active, the W3C trace context (traceparent, tracestate) is written into the
-// event data under the key CarrierKey, and the calls of the runs that event
-// triggers are children of that span. The server and the engine drop a data
-// "_inngest" object from sent events, so the context has a key of its own.
+// A call span's parent is, in this order:
+//
+//  1. The call request's W3C trace headers (Traceparent, Tracestate; see
+//     inngest.CallInfo.TraceParent). The Inngest server sends them on every
+//     call, one trace per run, and the JavaScript SDK ties its execution span
+//     to the trace they name. The call span is a child of that remote span
+//     context, so it carries the trace id the server gave the run, the one the
+//     other SDKs' spans are tied to. A malformed traceparent is ignored.
+//  2. Else the trace context in the triggering event's data: when an event is
+//     sent (Client.Send, step.SendEvent) or a function is invoked (step.Invoke)
+//     while a span is active, the W3C trace context is written into the event
+//     data under the key CarrierKey (with Options.Propagator), and the calls of
+//     the runs that event triggers are children of that span. The embedded
+//     engine sends no trace headers, so this is what ties its runs to the
+//     sender. When a call has both, the header wins and the sending span is
+//     added to the call span as a link.
+//
+// CarrierKey is this package's own: the JavaScript SDK carries no trace context
+// in event data. The server and the engine drop a data "_inngest" object from
+// sent events, so the context has a key of its own.
 package otel
 
 import (
@@ -59,7 +73,8 @@ type Options struct {
 	// for the global one).
 	TracerProvider trace.TracerProvider
 	// Propagator writes and reads the trace context in event data. Default:
-	// W3C trace context (propagation.TraceContext).
+	// W3C trace context (propagation.TraceContext). The call's trace headers
+	// are always read as W3C trace context.
 	Propagator propagation.TextMapPropagator
 }
 
@@ -94,13 +109,37 @@ type tracer struct {
 }
 
 func (t *tracer) beforeCall(ctx context.Context, call inngest.CallInfo) context.Context {
-	if carrier := carrierOf(call.Event); carrier != nil {
-		ctx = t.prop.Extract(ctx, carrier)
-	}
-	ctx, _ = t.tr.Start(ctx, "inngest.call "+call.FunctionID, trace.WithSpanKind(trace.SpanKindServer),
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(AttrRunID.String(call.RunID), AttrFunctionID.String(call.FunctionID),
-			AttrAttempt.Int(call.Attempt), AttrReplaying.Bool(call.Replaying)))
+			AttrAttempt.Int(call.Attempt), AttrReplaying.Bool(call.Replaying))}
+	var sender trace.SpanContext
+	if carrier := carrierOf(call.Event); carrier != nil {
+		sender = trace.SpanContextFromContext(t.prop.Extract(context.Background(), carrier))
+		ctx = t.prop.Extract(ctx, carrier) // the sender's span, and whatever else the propagator carries
+	}
+	if parent := headerParent(call); parent.IsValid() {
+		// The server's trace wins: it is the one the other SDKs' spans join.
+		// The span that sent the event is kept as a link.
+		ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
+		if sender.IsValid() {
+			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sender}))
+		}
+	}
+	ctx, _ = t.tr.Start(ctx, "inngest.call "+call.FunctionID, opts...)
 	return ctx
+}
+
+// headerParent returns the span context of the call request's W3C trace
+// headers; invalid when they are absent or malformed.
+func headerParent(call inngest.CallInfo) trace.SpanContext {
+	if call.TraceParent == "" {
+		return trace.SpanContext{}
+	}
+	carrier := propagation.MapCarrier{"traceparent": call.TraceParent}
+	if call.TraceState != "" {
+		carrier["tracestate"] = call.TraceState
+	}
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
 }
 
 func (t *tracer) afterCall(ctx context.Context, call inngest.CallInfo, err error) {
