@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/blake2b"
 	"golang.org/x/crypto/nacl/secretbox"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Strategy is the "__STRATEGY__" value of the values this package seals.
@@ -81,7 +83,7 @@ func (b *Box) Seal(v json.RawMessage) (json.RawMessage, error) {
 		return nil, fmt.Errorf("inngest: encryption: nonce: %w", err)
 	}
 	box := secretbox.Seal(nonce[:], v, &nonce, b.keys[0])
-	return json.Marshal(sealed{Encrypted: true, Strategy: Strategy, Data: base64.StdEncoding.EncodeToString(box)})
+	return jsoncodec.Marshal(sealed{Encrypted: true, Strategy: Strategy, Data: base64.StdEncoding.EncodeToString(box)})
 }
 
 // IsSealed reports whether v is a sealed value: a JSON object with
@@ -101,7 +103,7 @@ func parseSealed(v json.RawMessage) (sealed, bool) {
 		Strategy  *string `json:"__STRATEGY__"`
 		Data      *string `json:"data"`
 	}
-	if json.Unmarshal(v, &probe) != nil || probe.Encrypted == nil || !*probe.Encrypted || probe.Data == nil {
+	if jsoncodec.Unmarshal(v, &probe) != nil || probe.Encrypted == nil || !*probe.Encrypted || probe.Data == nil {
 		return sealed{}, false
 	}
 	s := sealed{Encrypted: true, Data: *probe.Data}
@@ -129,7 +131,7 @@ func (b *Box) Open(v json.RawMessage) (json.RawMessage, error) {
 	copy(nonce[:], raw[:nonceSize])
 	for _, k := range b.keys {
 		if out, ok := secretbox.Open(nil, raw[nonceSize:], &nonce, k); ok {
-			if !json.Valid(out) {
+			if !jsoncodec.Valid(out) {
 				return nil, fmt.Errorf("%w: the plaintext is not JSON", ErrDecrypt)
 			}
 			return out, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // DefaultEventField is the event data field that is encrypted by default.
@@ -99,7 +100,7 @@ func (m *mw) input(_ context.Context, _ inngest.CallInfo, data json.RawMessage) 
 		return data, nil
 	}
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil {
+	if err := jsoncodec.Unmarshal(data, &obj); err != nil {
 		return data, nil
 	}
 	if IsSealed(data) {
@@ -108,7 +109,7 @@ func (m *mw) input(_ context.Context, _ inngest.CallInfo, data json.RawMessage) 
 			return nil, fmt.Errorf("event data: %w", err)
 		}
 		var inner map[string]json.RawMessage
-		if err := json.Unmarshal(plain, &inner); err != nil {
+		if err := jsoncodec.Unmarshal(plain, &inner); err != nil {
 			return nil, fmt.Errorf("event data: the decrypted data is not an object: %w", err)
 		}
 		for _, k := range []string{markerEncrypted, markerStrategy, "data"} {
@@ -117,7 +118,7 @@ func (m *mw) input(_ context.Context, _ inngest.CallInfo, data json.RawMessage) 
 		for k, v := range inner {
 			obj[k] = v
 		}
-		return json.Marshal(obj)
+		return jsoncodec.Marshal(obj)
 	}
 	v, ok := obj[m.field]
 	if !ok || !IsSealed(v) {
@@ -128,7 +129,7 @@ func (m *mw) input(_ context.Context, _ inngest.CallInfo, data json.RawMessage) 
 		return nil, fmt.Errorf("event field %q: %w", m.field, err)
 	}
 	obj[m.field] = plain
-	return json.Marshal(obj)
+	return jsoncodec.Marshal(obj)
 }
 
 // send seals the event field of an event on its way out.
@@ -137,7 +138,7 @@ func (m *mw) send(_ context.Context, ev *events.Envelope) error {
 		return nil
 	}
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(ev.Data, &obj); err != nil {
+	if err := jsoncodec.Unmarshal(ev.Data, &obj); err != nil {
 		return nil
 	}
 	v, ok := obj[m.field]
@@ -149,7 +150,7 @@ func (m *mw) send(_ context.Context, ev *events.Envelope) error {
 		return err
 	}
 	obj[m.field] = s
-	data, err := json.Marshal(obj)
+	data, err := jsoncodec.Marshal(obj)
 	if err != nil {
 		return err
 	}

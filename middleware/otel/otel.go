@@ -41,6 +41,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // CarrierKey is the event data key that carries the trace context.
@@ -192,16 +193,16 @@ func (t *tracer) send(ctx context.Context, ev *events.Envelope) error {
 	}
 	data := map[string]json.RawMessage{}
 	if len(ev.Data) > 0 {
-		if err := json.Unmarshal(ev.Data, &data); err != nil {
+		if err := jsoncodec.Unmarshal(ev.Data, &data); err != nil {
 			return nil // not an object: leave it alone
 		}
 	}
-	c, err := json.Marshal(carrier)
+	c, err := jsoncodec.Marshal(carrier)
 	if err != nil {
 		return err
 	}
 	data[CarrierKey] = c
-	b, err := json.Marshal(data)
+	b, err := jsoncodec.Marshal(data)
 	if err != nil {
 		return err
 	}
@@ -219,7 +220,7 @@ func carrierOf(event json.RawMessage) propagation.MapCarrier {
 			Trace map[string]string `json:"_inngest_trace"`
 		} `json:"data"`
 	}
-	if json.Unmarshal(event, &ev) != nil || len(ev.Data.Trace) == 0 {
+	if jsoncodec.Unmarshal(event, &ev) != nil || len(ev.Data.Trace) == 0 {
 		return nil
 	}
 	return propagation.MapCarrier(ev.Data.Trace)

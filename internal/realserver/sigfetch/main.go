@@ -19,6 +19,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 	"github.com/seed-b02f2472/inngest-go/serve"
 	"github.com/seed-b02f2472/inngest-go/step"
@@ -152,7 +153,7 @@ func run(dev, out string) error {
 			RunID string `json:"run_id"`
 		} `json:"data"`
 	}
-	_ = json.Unmarshal(rec.SignalOK.Body, &sig)
+	_ = jsoncodec.Unmarshal(rec.SignalOK.Body, &sig)
 	for i := 0; ; i++ {
 		resp, err := http.Get(fmt.Sprintf("%s/v1/runs/%s?nc=%d", dev, sig.Data.RunID, time.Now().UnixNano()))
 		if err != nil {
@@ -164,7 +165,7 @@ func run(dev, out string) error {
 				Output json.RawMessage `json:"output"`
 			} `json:"data"`
 		}
-		_ = json.NewDecoder(resp.Body).Decode(&run)
+		_ = jsoncodec.NewDecoder(resp.Body).Decode(&run)
 		resp.Body.Close()
 		if run.Data.Status == "Completed" {
 			rec.Output = run.Data.Output
@@ -179,13 +180,13 @@ func run(dev, out string) error {
 	var call struct {
 		Steps map[string]json.RawMessage `json:"steps"`
 	}
-	_ = json.Unmarshal(last, &call)
+	_ = jsoncodec.Unmarshal(last, &call)
 	mu.Unlock()
 	rec.Memos = map[string]json.RawMessage{}
 	for _, name := range []string{"fetch-ok", "fetch-404", "fetch-down", "wait-signal", "wait-timeout"} {
 		rec.Memos[name] = call.Steps[wire.HashID(name, 0)]
 	}
-	b, _ := json.MarshalIndent(rec, "", "  ")
+	b, _ := jsoncodec.MarshalIndent(rec, "", "  ")
 	return os.WriteFile(out, append(b, '\n'), 0o644)
 }
 
