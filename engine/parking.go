@@ -154,6 +154,7 @@ func (e *Engine) wakeLocked(k slotKey) {
 	t.At = e.clock.Now()
 	e.setWokenLocked(t.ID, k)
 	e.enqueue(t)
+	e.poke() // callers outside the scheduler loop (cancellations) must wake it
 }
 
 func (e *Engine) setWokenLocked(id string, k slotKey) {
