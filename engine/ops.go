@@ -85,18 +85,16 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			e.historyLocked(r, "sleep", op.ID, 0, d.String())
 			e.scheduleLocked(TimerItem{Kind: TimerSleep, At: now.Add(d), RunID: r.ID, StepID: op.ID})
 			threads++
-		case wire.OpWaitForEvent:
+		case wire.OpWaitForEvent, wire.OpInvokeFunction, wire.OpWaitForSignal:
 			stepRecordLocked(r, op)
-			waiting, failed := e.waitLocked(r, t, res, op, now)
-			if failed {
-				return
+			park := e.waitLocked
+			switch op.Op {
+			case wire.OpInvokeFunction:
+				park = e.invokeLocked
+			case wire.OpWaitForSignal:
+				park = e.signalWaitLocked
 			}
-			if waiting {
-				threads++
-			}
-		case wire.OpInvokeFunction:
-			stepRecordLocked(r, op)
-			waiting, failed := e.invokeLocked(r, t, res, op, now)
+			waiting, failed := park(r, t, res, op, now)
 			if failed {
 				return
 			}
@@ -107,15 +105,6 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			stepRecordLocked(r, op)
 			e.gatewayLocked(r, op)
 			threads++
-		case wire.OpWaitForSignal:
-			stepRecordLocked(r, op)
-			waiting, failed := e.signalWaitLocked(r, t, res, op, now)
-			if failed {
-				return
-			}
-			if waiting {
-				threads++
-			}
 		case wire.OpAIGateway:
 			stepRecordLocked(r, op)
 			e.aiGatewayLocked(r, op)
