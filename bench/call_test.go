@@ -104,21 +104,32 @@ func TestPayloadSize(t *testing.T) {
 }
 
 func BenchmarkCall(b *testing.B) {
+	benchCalls(b, func(n int) http.Handler { return sequentialHandler(b, n, inngest.ModeDev) })
+}
+
+// benchCalls measures one call per memoCounts entry against the handler that
+// handler(steps) builds: the body memoizes all steps but the last, so each call
+// runs one new step and answers 206.
+func benchCalls(b *testing.B, handler func(steps int) http.Handler) {
 	for _, k := range memoCounts {
 		b.Run("memoized="+strconv.Itoa(k), func(b *testing.B) {
 			body := callBody(b, memoizedSteps(k))
-			c := newCaller(b, sequentialHandler(b, k+1, inngest.ModeDev), callURL, body, nil)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			cpu := startCPU()
-			for b.Loop() {
-				if code := c.do(); code != http.StatusPartialContent {
-					b.Fatalf("status %d: %s", code, c.w.last)
-				}
-			}
-			cpu.report(b)
+			runCalls(b, newCaller(b, handler(k+1), callURL, body, nil), len(body))
 		})
 	}
+}
+
+// runCalls is the timed loop shared by the call benchmarks.
+func runCalls(b *testing.B, c *caller, bodyLen int) {
+	b.SetBytes(int64(bodyLen))
+	b.ReportAllocs()
+	cpu := startCPU()
+	for b.Loop() {
+		if code := c.do(); code != http.StatusPartialContent {
+			b.Fatalf("status %d: %s", code, c.w.last)
+		}
+	}
+	cpu.report(b)
 }
 
 func BenchmarkCallSigned(b *testing.B) {
@@ -127,16 +138,7 @@ func BenchmarkCallSigned(b *testing.B) {
 		body := callBody(b, memoizedSteps(k))
 		hdr := http.Header{}
 		hdr.Set(wire.HeaderSignature, wire.Sign(benchSigningKey, time.Now(), body))
-		c := newCaller(b, sequentialHandler(b, k+1, inngest.ModeCloud), callURL, body, hdr)
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		cpu := startCPU()
-		for b.Loop() {
-			if code := c.do(); code != http.StatusPartialContent {
-				b.Fatalf("status %d: %s", code, c.w.last)
-			}
-		}
-		cpu.report(b)
+		runCalls(b, newCaller(b, sequentialHandler(b, k+1, inngest.ModeCloud), callURL, body, hdr), len(body))
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"testing"
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
@@ -49,19 +48,5 @@ func middlewareHandler(tb testing.TB, n int) http.Handler {
 // difference is the middleware layer's cost (each memo's data goes through
 // TransformStepMemo as raw JSON before it is decoded).
 func BenchmarkCallMiddleware(b *testing.B) {
-	for _, k := range memoCounts {
-		b.Run("memoized="+strconv.Itoa(k), func(b *testing.B) {
-			body := callBody(b, memoizedSteps(k))
-			c := newCaller(b, middlewareHandler(b, k+1), callURL, body, nil)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			cpu := startCPU()
-			for b.Loop() {
-				if code := c.do(); code != http.StatusPartialContent {
-					b.Fatalf("status %d: %s", code, c.w.last)
-				}
-			}
-			cpu.report(b)
-		})
-	}
+	benchCalls(b, func(n int) http.Handler { return middlewareHandler(b, n) })
 }
