@@ -206,6 +206,21 @@ func timeoutError(what, s string) string {
 	return fmt.Sprintf("unable to parse %s expires: invalid duration %q: time: invalid duration %q", what, s, s)
 }
 
+// opExpiryLocked is when an invoke or a signal wait with this timeout expires:
+// a year from now without one (the server's time.AddDate(1, 0, 0)). ok is false
+// when the timeout does not parse; the call has then failed (opErrorLocked).
+func (e *Engine) opExpiryLocked(r *RunState, t TimerItem, res callResult, what, timeout string, now time.Time) (expire time.Time, ok bool) {
+	if timeout == "" {
+		return now.AddDate(1, 0, 0), true
+	}
+	d, ok := parseWhen(timeout, now)
+	if !ok {
+		e.opErrorLocked(r, t, res, timeoutError(what, timeout))
+		return time.Time{}, false
+	}
+	return now.Add(max(d, 0)), true
+}
+
 // opErrorLocked handles a response the server cannot act on (a duration it
 // cannot parse): as on the server, the call fails and the same job is retried
 // (attempt + 1, after the backoff table or Retry-After); when the attempts
@@ -297,16 +312,10 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 		storeMemoLocked(r, op.ID, val)
 		return false, false
 	}
-	// No timeout: a year, as the server's time.AddDate(1, 0, 0). Unlike
-	// sleeps and waits, invoke timeouts have no maximum on the server.
-	expire := now.AddDate(1, 0, 0)
-	if opts.Timeout != "" {
-		d, ok := parseWhen(opts.Timeout, now)
-		if !ok {
-			e.opErrorLocked(r, t, res, timeoutError("invoke function", opts.Timeout))
-			return false, true
-		}
-		expire = now.Add(max(d, 0))
+	// Unlike sleeps and waits, invoke timeouts have no maximum on the server.
+	expire, ok := e.opExpiryLocked(r, t, res, "invoke function", opts.Timeout, now)
+	if !ok {
+		return false, true
 	}
 	target := e.fns[opts.FunctionID]
 	if target == nil {

@@ -38,14 +38,9 @@ func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op w
 		e.opErrorLocked(r, t, res, "signal name is empty")
 		return false, true
 	}
-	expire := now.AddDate(1, 0, 0)
-	if opts.Timeout != "" {
-		d, ok := parseWhen(opts.Timeout, now)
-		if !ok {
-			e.opErrorLocked(r, t, res, timeoutError("signal", opts.Timeout))
-			return false, true
-		}
-		expire = now.Add(max(d, 0))
+	expire, ok := e.opExpiryLocked(r, t, res, "signal", opts.Timeout, now)
+	if !ok {
+		return false, true
 	}
 	id := "signal:" + r.ID + "/" + op.ID
 	owners, _ := e.store.PausesForEvent(e.ctx, opts.Signal)
