@@ -74,7 +74,11 @@ type ClientOptions struct {
 	// Streaming turns on keep-alive streaming of call responses. Default:
 	// $INNGEST_STREAMING is "true" or "allow".
 	Streaming bool
-	// HTTPClient makes outbound requests. Default: a client with a 30 s timeout.
+	// HTTPClient makes outbound requests (sends, checkpoints, syncs). Default: a
+	// client with a 30 s timeout over a transport, shared by every client using
+	// the default, that keeps up to 100 idle connections per host (the standard
+	// library default keeps 2, so concurrent requests would keep opening new
+	// connections). A client of your own should raise MaxIdleConnsPerHost too.
 	HTTPClient *http.Client
 	// Logger receives SDK logs. Default: slog.Default().
 	Logger *slog.Logger

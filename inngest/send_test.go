@@ -26,9 +26,23 @@ var sendOrderPlaced = events.Define[sendOrder]("shop/send-order.placed")
 // per event; it counts requests and keeps the last body and seed header.
 func sendServer(t *testing.T, fail int, status int) (*httptest.Server, *atomic.Int32, *atomic.Value) {
 	t.Helper()
+	srv, n, seeds := newSendServer(t, fail, status)
+	srv.Start()
+	return srv, n, seeds
+}
+
+// sendServerUnstarted is a sendServer that always answers 200, not started
+// yet (so that the caller can set srv.Config's hooks).
+func sendServerUnstarted(t *testing.T) (*httptest.Server, *atomic.Int32, *atomic.Value) {
+	t.Helper()
+	return newSendServer(t, 0, 0)
+}
+
+func newSendServer(t *testing.T, fail int, status int) (*httptest.Server, *atomic.Int32, *atomic.Value) {
+	t.Helper()
 	var n atomic.Int32
 	var seeds atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		i := n.Add(1)
 		seeds.Store(r.Header.Get("X-Inngest-Event-Id-Seed"))
 		body, _ := io.ReadAll(r.Body)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -144,7 +145,10 @@ type rig struct {
 	client *inngest.Client
 	tr     *tracker
 	calls  atomic.Int64
-	close  func()
+	// conns counts TCP connections accepted by the engine's and the app's
+	// servers (connection reuse: a few per sender, not one per request).
+	conns atomic.Int64
+	close func()
 }
 
 func newRig(t *testing.T, sc scenario, sqlite bool) *rig {
@@ -158,19 +162,17 @@ func newRig(t *testing.T, sc scenario, sqlite bool) *rig {
 	}
 	eng, err := engine.New(opts)
 	require.NoError(t, err)
-	api := httptest.NewServer(eng.Handler())
 	r := &rig{eng: eng, tr: newTracker()}
-	// Keep a connection per sender (the default transport keeps 2 per
-	// host and would dial most requests anew).
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, 4*(*flagSenders)
+	api := r.server(eng.Handler())
+	// The SDK's default HTTPClient: its transport keeps enough idle
+	// connections per host for the senders and checkpoints to reuse them.
 	r.client, err = inngest.NewClient(inngest.ClientOptions{AppID: "load", Mode: inngest.ModeDev,
-		BaseURL: api.URL, Logger: slog.New(slog.DiscardHandler), HTTPClient: &http.Client{Transport: tr},
+		BaseURL: api.URL, Logger: slog.New(slog.DiscardHandler),
 		Checkpoint: inngest.CheckpointOptions{Disabled: !sc.checkpoint}})
 	require.NoError(t, err)
 	h, err := serve.New(r.client, serve.Options{}, sc.function(t, r.client, r.tr))
 	require.NoError(t, err)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	app := r.server(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.calls.Add(1)
 		h.ServeHTTP(w, req)
 	}))
@@ -184,10 +186,20 @@ func newRig(t *testing.T, sc scenario, sqlite bool) *rig {
 		}
 		api.Close()
 		app.Close()
-		tr.CloseIdleConnections()
-		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	}
 	return r
+}
+
+// server starts a loopback server that counts the connections it accepts.
+func (r *rig) server(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			r.conns.Add(1)
+		}
+	}
+	srv.Start()
+	return srv
 }
 
 // one sends the event of run seq, resumes its wait if the scenario has one,
@@ -331,7 +343,7 @@ func TestLoadRuns(t *testing.T) {
 				lat := r.closedLoop(t, sc, 0, n, *flagSenders)
 				r.waitAllDone(t, n)
 				elapsed, cpu := time.Since(start), cpuTime()-cpu0
-				calls := r.calls.Load()
+				calls, conns := r.calls.Load(), r.conns.Load()
 				rate := float64(n) / elapsed.Seconds()
 
 				half := max(n/2, 1)
@@ -341,9 +353,9 @@ func TestLoadRuns(t *testing.T) {
 				r.close()
 				goroutinesAfter := settledGoroutines(goroutinesBefore)
 
-				t.Logf("%-36s runs %d in %s: %.0f runs/s, %.0f calls/s (%.1f calls/run); CPU %.0f µs/run (%.0f runs per CPU-second); latency p50 %s p99 %s; "+
+				t.Logf("%-36s runs %d in %s: %.0f runs/s, %.0f calls/s (%.1f calls/run); %d TCP connections; CPU %.0f µs/run (%.0f runs per CPU-second); latency p50 %s p99 %s; "+
 					"at %.0f runs/s: p50 %s p99 %s; heap %.1f MB (%.0f B/run held); goroutines %d before, %d after",
-					name, n, elapsed.Round(time.Millisecond), rate, float64(calls)/elapsed.Seconds(), float64(calls)/float64(n),
+					name, n, elapsed.Round(time.Millisecond), rate, float64(calls)/elapsed.Seconds(), float64(calls)/float64(n), conns,
 					float64(cpu.Microseconds())/float64(n), float64(n)/cpu.Seconds(),
 					pct(lat, 0.50).Round(10*time.Microsecond), pct(lat, 0.99).Round(10*time.Microsecond),
 					rate/2, pct(paced, 0.50).Round(10*time.Microsecond), pct(paced, 0.99).Round(10*time.Microsecond),
