@@ -226,7 +226,7 @@ func (e *Engine) doCall(ctx context.Context, job *callJob) callResult {
 	if len(body) > maxResponseBytes {
 		return callResult{transport: errString("inngest: SDK response larger than 8 MB")}
 	}
-	res := callResult{status: resp.StatusCode, body: body, header: resp.Header.Clone()}
+	res := callResult{status: resp.StatusCode, body: body, header: resp.Header} // resp is ours: no copy
 	res.isSDK = resp.Header.Get(wire.HeaderSDK) != ""
 	if resp.StatusCode == http.StatusCreated {
 		unwrapStream(&res)

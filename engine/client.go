@@ -92,7 +92,7 @@ func (e *Engine) Run(id string) (Run, bool) {
 	if r == nil {
 		return Run{}, false
 	}
-	return r.Run, true
+	return r.snapshot(), true
 }
 
 // RunsForEvent returns the runs an event started (a batch run is listed
@@ -149,7 +149,7 @@ func (e *Engine) WaitForRun(ctx context.Context, runID string) (Run, error) {
 		if r == nil || !r.Status.Done() {
 			return false
 		}
-		out = r.Run
+		out = r.snapshot()
 		return true
 	})
 	if err != nil {

@@ -14,7 +14,12 @@ import (
 )
 
 // loadRunLocked returns a run, or nil.
+// With the MemoryStore, the run shares the parts the engine only appends to
+// with the stored one (see RunState.shareClone).
 func (e *Engine) loadRunLocked(id string) *RunState {
+	if m, ok := e.store.(*MemoryStore); ok {
+		return m.engineRun(id)
+	}
 	r, err := e.store.Run(e.ctx, id)
 	if err != nil {
 		return nil
@@ -22,7 +27,14 @@ func (e *Engine) loadRunLocked(id string) *RunState {
 	return r
 }
 
+// With the MemoryStore, the store keeps r itself: r must not be modified
+// afterwards (load the run again to change it).
 func (e *Engine) saveRunLocked(r *RunState) {
+	if m, ok := e.store.(*MemoryStore); ok {
+		m.engineSaveRun(r)
+		e.notifyLocked()
+		return
+	}
 	if err := e.store.SaveRun(e.ctx, r); err != nil {
 		e.log.Error("inngest: save run", "run", r.ID, "err", err)
 	}

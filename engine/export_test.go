@@ -9,3 +9,11 @@ func QuietForTest(e *Engine, holding int) bool {
 	now := e.clock.Now()
 	return e.inflight == holding && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
 }
+
+// EventDecodesForTest is how many events the engine decoded into expression
+// variables since the process started.
+func EventDecodesForTest() int64 { return eventDecodes.Load() }
+
+// The engine's tests check that no run the MemoryStore holds is modified
+// after it was stored (see checkRunAliasing).
+func init() { checkRunAliasing = true }

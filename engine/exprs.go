@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"sync/atomic"
 
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
@@ -14,10 +15,14 @@ func compileExpr(kind expr.Kind, src string) (*expr.Program, error) {
 	return expr.Compile(kind, src)
 }
 
+// eventDecodes counts the events exprVars decoded (read by tests).
+var eventDecodes atomic.Int64
+
 // exprVars builds CEL variables from raw event JSON (nil allowed).
 func exprVars(event, async json.RawMessage) expr.Vars {
 	var v expr.Vars
 	if len(event) > 0 {
+		eventDecodes.Add(1)
 		var m map[string]any
 		if jsoncodec.Unmarshal(event, &m) == nil {
 			v.Event = m
@@ -80,4 +85,52 @@ func evalInt(p *expr.Program, v expr.Vars) int64 {
 		return 0
 	}
 	return int64(n)
+}
+
+// lazyVars decodes an event into CEL variables on first use: most functions
+// have no key or condition to evaluate, and decoding the event is the
+// costliest part of starting a run.
+type lazyVars struct {
+	raw  json.RawMessage
+	v    expr.Vars
+	done bool
+}
+
+func (l *lazyVars) get() expr.Vars {
+	if !l.done {
+		l.v, l.done = exprVars(l.raw, nil), true
+	}
+	return l.v
+}
+
+// key is evalKey over the event ("" without a program, decoding nothing).
+func (l *lazyVars) key(p *expr.Program) string {
+	if p == nil {
+		return ""
+	}
+	return evalKey(p, l.get())
+}
+
+// rate is rateKey over the event.
+func (l *lazyVars) rate(p *expr.Program) (string, bool) {
+	if p == nil {
+		return "", true
+	}
+	return rateKey(p, l.get())
+}
+
+// bool is evalBool over the event (true without a program).
+func (l *lazyVars) bool(p *expr.Program) bool {
+	if p == nil {
+		return true
+	}
+	return evalBool(p, l.get())
+}
+
+// int is evalInt over the event (0 without a program).
+func (l *lazyVars) int(p *expr.Program) int64 {
+	if p == nil {
+		return 0
+	}
+	return evalInt(p, l.get())
 }

@@ -164,9 +164,9 @@ func (e *Engine) claimPauseLocked(p Pause) (*RunState, bool) {
 // buffers) a run. It reports whether the rate limit (or idempotency, which
 // the server implements as a rate limit) dropped the event.
 func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string) (rateLimited bool) {
-	vars := exprVars(rec.Raw, nil)
+	vars := &lazyVars{raw: rec.Raw}
 	if fn.rateLimit != nil {
-		if key, limited := rateKey(fn.rateKey, vars); limited {
+		if key, limited := vars.rate(fn.rateKey); limited {
 			save := e.editKeyedLocked(fn, FlowRateLimit, key)
 			if !fn.rateLimit.Allow(key, now) {
 				e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
@@ -176,7 +176,7 @@ func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, co
 		}
 	}
 	if fn.idem != nil {
-		if key, limited := rateKey(fn.idemKey, vars); limited {
+		if key, limited := vars.rate(fn.idemKey); limited {
 			save := e.editKeyedLocked(fn, FlowIdempotency, key)
 			if !fn.idem.FirstSeen(key, now) {
 				e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
@@ -191,18 +191,18 @@ func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, co
 		if next, ok := fn.debounce.NextDue(); ok && !next.After(now) {
 			e.debounceDueLocked(fn.id, now)
 		}
-		key := evalKey(fn.debounceKey, vars)
+		key := vars.key(fn.debounceKey)
 		save := e.editDebounceLocked(fn, key)
 		fn.debounce.Add(key, rec.Raw, now)
 		save()
 		e.rescheduleFlowLocked(fn, TimerDebounce)
 		return false
 	}
-	if fn.batch != nil && correlation == "" && (fn.batchIf == nil || evalBool(fn.batchIf, vars)) {
+	if fn.batch != nil && correlation == "" && vars.bool(fn.batchIf) {
 		if next, ok := fn.batch.NextDue(); ok && !next.After(now) {
 			e.batchDueLocked(fn.id, now)
 		}
-		key := evalKey(fn.batchKey, vars)
+		key := vars.key(fn.batchKey)
 		save := e.editBatchLocked(fn, key)
 		full := fn.batch.Add(key, rec.Raw, now)
 		save()
@@ -295,19 +295,19 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 	if parent, _, ok := strings.Cut(correlation, "."); ok {
 		r.ParentRunID = parent
 	}
-	vars := exprVars(events[0], nil)
+	vars := &lazyVars{raw: events[0]}
 	for i, c := range fn.conc {
-		k := evalKey(c.key, vars)
+		k := vars.key(c.key)
 		if c.scope != "fn" {
 			k = c.scope + ":" + k
 		}
 		r.Keys["c"+strconv.Itoa(i)] = k
 	}
 	if fn.priority != nil {
-		r.Priority = flow.ClampPriority(evalInt(fn.priority, vars))
+		r.Priority = flow.ClampPriority(vars.int(fn.priority))
 	}
 	if fn.singleton != nil {
-		key := evalKey(fn.singleKey, vars)
+		key := vars.key(fn.singleKey)
 		r.Keys["singleton"] = key
 		start, cancelID := e.singletonStartLocked(fn.singleton, key, r.ID)
 		if !start {
@@ -330,7 +330,7 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 	}
 	startAt := now
 	if fn.throttle != nil {
-		key := evalKey(fn.throttleKey, vars)
+		key := vars.key(fn.throttleKey)
 		save := e.editKeyedLocked(fn, FlowThrottle, key)
 		startAt = fn.throttle.Reserve(key, now)
 		save()

@@ -222,5 +222,5 @@ func (e *Engine) Rerun(ctx context.Context, id string) (Run, error) {
 	if nr == nil {
 		return Run{}, nil
 	}
-	return nr.Run, nil
+	return nr.snapshot(), nil
 }

@@ -25,6 +25,9 @@ type MemoryStore struct {
 	flows                      map[flowID]FlowRecord
 	flowSeq                    map[flowID]uint64
 	seq                        uint64
+	// prints holds an encoding of each stored run while checkRunAliasing
+	// is set.
+	prints map[string]string
 }
 
 // flowID identifies a FlowRecord.
@@ -98,16 +101,31 @@ func (m *MemoryStore) Event(_ context.Context, id string) (EventRecord, error) {
 
 // SaveRun implements Store.
 func (m *MemoryStore) SaveRun(_ context.Context, run *RunState) error {
+	m.saveRun(run.clone())
+	return nil
+}
+
+// engineSaveRun is SaveRun for the engine, which never modifies a run it
+// saved: the store keeps run itself, not a copy (the engine's tests check
+// this, see checkRunAliasing).
+func (m *MemoryStore) engineSaveRun(run *RunState) {
+	m.saveRun(run)
+}
+
+// saveRun stores run, which nobody modifies afterwards.
+func (m *MemoryStore) saveRun(run *RunState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.runs[run.ID]; !ok {
+	if old, ok := m.runs[run.ID]; !ok {
 		m.runOrder = append(m.runOrder, run.ID)
 		for _, id := range run.EventIDs {
 			m.byEvent[id] = append(m.byEvent[id], run.ID)
 		}
+	} else {
+		m.checkUnchanged(old)
 	}
-	m.runs[run.ID] = run.clone()
-	return nil
+	m.runs[run.ID] = run
+	m.remember(run)
 }
 
 // Run implements Store.
@@ -118,7 +136,22 @@ func (m *MemoryStore) Run(_ context.Context, id string) (*RunState, error) {
 	if !ok {
 		return nil, ErrNotFound
 	}
+	m.checkUnchanged(r)
 	return r.clone(), nil
+}
+
+// engineRun is Run for the engine's own loads: a copy sharing, with the
+// stored run, the parts the engine only ever appends to (see
+// RunState.shareClone).
+func (m *MemoryStore) engineRun(id string) *RunState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[id]
+	if !ok {
+		return nil
+	}
+	m.checkUnchanged(r)
+	return r.shareClone()
 }
 
 // Runs implements Store.
@@ -127,6 +160,7 @@ func (m *MemoryStore) Runs(context.Context) ([]*RunState, error) {
 	defer m.mu.Unlock()
 	out := make([]*RunState, 0, len(m.runOrder))
 	for _, id := range m.runOrder {
+		m.checkUnchanged(m.runs[id])
 		out = append(out, m.runs[id].clone())
 	}
 	return out, nil
@@ -139,6 +173,7 @@ func (m *MemoryStore) RunsForEvent(_ context.Context, eventID string) ([]*RunSta
 	ids := m.byEvent[eventID]
 	out := make([]*RunState, 0, len(ids))
 	for _, id := range ids {
+		m.checkUnchanged(m.runs[id])
 		out = append(out, m.runs[id].clone())
 	}
 	return out, nil
@@ -311,6 +346,24 @@ func compareStr(a, b string) int {
 	return 0
 }
 
+// shareClone returns a copy of the run for the engine, which edits Steps and
+// Waits in place (copied here) but only ever appends to EventIDs, Events,
+// History and Memo, sets Keys only on a run it creates, and replaces Error
+// rather than editing it: those are shared with r, the slices clipped to
+// their length so that an append copies them instead of writing into r's
+// backing array. The engine's tests check that no stored run changes
+// (checkRunAliasing).
+func (r *RunState) shareClone() *RunState {
+	c := *r
+	c.EventIDs = slices.Clip(r.EventIDs)
+	c.Events = slices.Clip(r.Events)
+	c.History = slices.Clip(r.History)
+	c.Memo = slices.Clip(r.Memo)
+	c.Steps = slices.Clone(r.Steps)
+	c.Waits = slices.Clone(r.Waits)
+	return &c
+}
+
 // clone returns a deep copy of the run's mutable parts (raw JSON values are
 // never modified in place, so they are shared).
 func (r *RunState) clone() *RunState {
@@ -332,4 +385,10 @@ func (r *RunState) clone() *RunState {
 		}
 	}
 	return &c
+}
+
+// snapshot returns the run as the engine's API hands it out: a deep copy,
+// sharing nothing the engine or its store might hold.
+func (r *RunState) snapshot() Run {
+	return r.clone().Run
 }

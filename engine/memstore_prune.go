@@ -20,6 +20,7 @@ func (m *MemoryStore) PruneRuns(_ context.Context, endedBefore time.Time) (int, 
 			continue
 		}
 		delete(m.runs, id)
+		delete(m.prints, id)
 		for _, ev := range r.EventIDs {
 			ids := m.byEvent[ev][:0]
 			for _, rid := range m.byEvent[ev] {

@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+)
+
+// checkRunAliasing makes every MemoryStore remember an encoding of each run
+// it stores and panic when a stored run has changed by the time it is read
+// or replaced. The MemoryStore keeps the runs it is given and shares parts
+// of them with the runs the engine loads (shareClone); the engine's tests
+// set this to prove that the engine never modifies either. Off otherwise.
+var checkRunAliasing bool
+
+// remember records run's encoding; m.mu is held.
+func (m *MemoryStore) remember(run *RunState) {
+	if !checkRunAliasing {
+		return
+	}
+	if m.prints == nil {
+		m.prints = map[string]string{}
+	}
+	m.prints[run.ID] = runPrint(run)
+}
+
+// checkUnchanged panics when stored run r differs from its encoding when
+// stored; m.mu is held.
+func (m *MemoryStore) checkUnchanged(r *RunState) {
+	if !checkRunAliasing || r == nil {
+		return
+	}
+	if was, ok := m.prints[r.ID]; ok && was != runPrint(r) {
+		panic(fmt.Sprintf("inngest: stored run %s was modified after it was saved:\nsaved: %s\nnow:   %s", r.ID, was, runPrint(r)))
+	}
+}
+
+func runPrint(r *RunState) string {
+	b, err := jsoncodec.Marshal(r)
+	if err != nil {
+		return "unencodable: " + err.Error()
+	}
+	return string(b)
+}

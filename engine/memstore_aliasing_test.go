@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestMemoryStoreCatchesModifiedRun checks the checker the engine's tests
+// rely on: a stored run (or a part a load shares with it) that changes
+// after it was saved makes the next read panic.
+func TestMemoryStoreCatchesModifiedRun(t *testing.T) {
+	t.Parallel()
+	require.True(t, checkRunAliasing, "export_test.go turns the check on")
+	ctx := context.Background()
+	newRun := func() *RunState {
+		return &RunState{Run: Run{ID: "r1", Status: StatusRunning, EventIDs: []string{"e1"},
+			Events: []json.RawMessage{json.RawMessage(`{"name":"a"}`)}, Steps: []StepRecord{{ID: "s1"}},
+			History: []HistoryItem{{Kind: "queued"}}}, Memo: []MemoEntry{{ID: "s1", Value: json.RawMessage(`1`)}}}
+	}
+	tests := []struct {
+		name   string
+		modify func(saved, loaded *RunState)
+		panics bool
+	}{
+		{"saved run's status", func(s, _ *RunState) { s.Status = StatusFailed }, true},
+		{"saved run's history entry", func(s, _ *RunState) { s.History[0].Kind = "x" }, true},
+		{"shared history entry of a load", func(_, l *RunState) { l.History[0].Kind = "x" }, true},
+		{"shared memo entry of a load", func(_, l *RunState) { l.Memo[0].Value = json.RawMessage(`2`) }, true},
+		{"load's own steps", func(_, l *RunState) { l.Steps[0].Done = true }, false},
+		{"append to a load's history", func(_, l *RunState) { l.History = append(l.History, HistoryItem{Kind: "y"}) }, false},
+		{"append to a load's memo", func(_, l *RunState) { l.Memo = append(l.Memo, MemoEntry{ID: "s2"}) }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := NewMemoryStore()
+			saved := newRun()
+			m.engineSaveRun(saved)
+			loaded := m.engineRun("r1")
+			require.NotNil(t, loaded)
+			tc.modify(saved, loaded)
+			read := func() { _, _ = m.Run(ctx, "r1") }
+			if tc.panics {
+				require.Panics(t, read)
+			} else {
+				require.NotPanics(t, read)
+			}
+		})
+	}
+}
