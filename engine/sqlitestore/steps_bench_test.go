@@ -1,0 +1,91 @@
+package sqlitestore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// benchStep appends step i to r as the engine does when a step returns: its
+// record, its memoized result and two history items.
+func benchStep(r *engine.RunState, i int, at time.Time) {
+	id := fmt.Sprintf("%040x", i)
+	v := json.RawMessage(fmt.Sprintf(`{"data":{"i":%d,"text":"a step result of moderate size"}}`, i))
+	r.Steps = append(r.Steps, engine.StepRecord{ID: id, Name: "step-" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
+	r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
+	r.History = append(r.History,
+		engine.HistoryItem{Time: at, Kind: "call", StepID: id, Status: 206},
+		engine.HistoryItem{Time: at, Kind: "step", StepID: id, Detail: "StepRun"})
+	r.Calls++
+}
+
+// BenchmarkSaveRunStep saves a run after appending one step to it, for runs
+// of about N steps: each run grows from N to N+N/10+1 steps and is then
+// replaced by a fresh run of N steps (built and saved outside the timer).
+// walB/step is how much the write-ahead log grew per saved step, with
+// automatic checkpoints off so that the log only grows: the bytes SQLite
+// wrote (whole pages plus frame headers), the figure that should stay flat
+// as N grows.
+func BenchmarkSaveRunStep(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run("steps="+strconv.Itoa(n), func(b *testing.B) {
+			ctx := context.Background()
+			path := filepath.Join(b.TempDir(), "engine.db")
+			st, err := Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			if _, err := st.db.Exec("PRAGMA wal_autocheckpoint = 0"); err != nil {
+				b.Fatal(err)
+			}
+			walSize := func() int64 {
+				fi, err := os.Stat(path + "-wal")
+				if err != nil {
+					b.Fatal(err)
+				}
+				return fi.Size()
+			}
+			at := time.Date(2026, 11, 26, 20, 58, 0, 0, time.UTC)
+			var r *engine.RunState
+			runs := 0
+			fresh := func() {
+				runs++
+				r = &engine.RunState{Run: engine.Run{
+					ID: fmt.Sprintf("01JDQ%021d", runs), AppID: "app", FunctionID: "app-fn", Status: engine.StatusRunning,
+					EventIDs: []string{"e" + strconv.Itoa(runs)}, Events: []json.RawMessage{json.RawMessage(`{"data":{},"id":"e","name":"app/x","ts":1,"user":{}}`)},
+					StartedAt: at, MaxAttempts: 4,
+				}, Version: 2, Started: true}
+				for i := range n {
+					benchStep(r, i, at)
+				}
+				if err := st.SaveRun(ctx, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			var wal int64
+			for i := 0; i < b.N; i++ {
+				if r == nil || len(r.Memo) > n+n/10 {
+					b.StopTimer()
+					fresh()
+					b.StartTimer()
+				}
+				before := walSize()
+				benchStep(r, len(r.Memo), at)
+				if err := st.SaveRun(ctx, r); err != nil {
+					b.Fatal(err)
+				}
+				wal += walSize() - before
+			}
+			b.ReportMetric(float64(wal)/float64(b.N), "walB/step")
+		})
+	}
+}
