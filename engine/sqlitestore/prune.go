@@ -10,13 +10,22 @@ import (
 var _ engine.Pruner = (*Store)(nil)
 
 // PruneRuns implements engine.Pruner: finished runs that ended before
-// endedBefore are deleted with their event index.
+// endedBefore are deleted with their event index and their run_items rows.
 func (s *queries) PruneRuns(ctx context.Context, endedBefore time.Time) (int, error) {
 	n := 0
+	p := s.pend
+	if p == nil {
+		p = s.cache.begin()
+	}
 	err := s.tx(ctx, func(tx querier) error {
+		// The run cache must not claim rows of a deleted run.
+		p.forgetAll()
 		const done = `status IN ('Completed', 'Failed', 'Cancelled') AND ended_at IS NOT NULL AND ended_at < ?`
 		at := encodeTime(endedBefore)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE `+done+`)`, at); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE `+done+`)`, at); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE `+done, at)

@@ -3,7 +3,8 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"fmt"
+	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 )
@@ -11,60 +12,137 @@ import (
 // SaveRun implements engine.Store. Like MemoryStore, the run's triggering
 // event IDs are indexed when the run is first saved; a run keeps its place in
 // Runs when it is replaced.
+//
+// The run's header (encodeHeader) replaces runs.state; of its memo, step
+// records and history only the entries that changed since the last save are
+// written, one run_items row each (see runCache for how the store knows
+// what its rows hold). Appending a step to a run therefore writes about the
+// same bytes whatever the run's length.
 func (s *queries) SaveRun(ctx context.Context, run *engine.RunState) error {
-	state, err := encodeRun(run)
-	if err != nil {
-		return err
+	p := s.pend
+	own := p == nil
+	if own {
+		p = s.cache.begin()
 	}
-	return s.tx(ctx, func(tx querier) error {
+	err := s.tx(ctx, func(tx querier) error {
+		err := s.saveRun(ctx, tx, p, run)
+		if err != nil {
+			p.set(run.ID, nil)
+		}
+		return err
+	})
+	if own {
+		p.finish(err == nil)
+	}
+	return err
+}
+
+func (s *queries) saveRun(ctx context.Context, tx querier, p *pending, run *engine.RunState) error {
+	header := encodeHeader(nil, run)
+	fixed := runFixed{run.AppID, run.FunctionID, run.ParentRunID, run.Status, run.StartedAt, run.EndedAt}
+	it := p.items(run.ID)
+	if it != nil && it.fixed == fixed {
+		// The run's row exists (the cache knows it) and only its state
+		// changed: an indexed column set, even to the value it has, costs
+		// a write of its index's page.
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, format = ? WHERE id = ?`, header, runFormat, run.ID); err != nil {
+			return err
+		}
+	} else {
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET app_id = ?, function_id = ?, status = ?, started_at = ?, ended_at = ?,
 	parent_run_id = ?, state = ?, format = ? WHERE id = ?`,
 			run.AppID, run.FunctionID, string(run.Status), encodeTime(run.StartedAt), encodeTime(run.EndedAt),
-			run.ParentRunID, state, runFormat, run.ID)
+			run.ParentRunID, header, runFormat, run.ID)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n > 0 {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, app_id, function_id, status, started_at, ended_at, parent_run_id, state, format)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			run.ID, run.AppID, run.FunctionID, string(run.Status), encodeTime(run.StartedAt), encodeTime(run.EndedAt),
-			run.ParentRunID, state, runFormat); err != nil {
-			return err
-		}
-		for _, id := range run.EventIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO run_events (event_id, run_id) VALUES (?, ?)`, id, run.ID); err != nil {
+		switch {
+		case n == 0:
+			if err := s.insertRun(ctx, tx, run, header); err != nil {
+				return err
+			}
+			it = &storedItems{}
+		case it == nil:
+			// Unknown to the cache (or a run of runFormatGob, which has
+			// no rows): compare with the rows.
+			if it, err = loadItems(ctx, tx, run.ID); err != nil {
 				return err
 			}
 		}
-		return nil
-	})
+	}
+	it.fixed = fixed
+	w := itemWriter{runID: run.ID}
+	w.diff(run, it)
+	if err := w.write(ctx, tx); err != nil {
+		return err
+	}
+	p.set(run.ID, it)
+	return nil
 }
+
+// runFixed are the columns of a run's row but its state: they seldom change.
+type runFixed struct {
+	appID, functionID, parentRunID string
+	status                         engine.RunStatus
+	startedAt, endedAt             time.Time
+}
+
+// insertRun adds a run's row and its event index.
+func (s *queries) insertRun(ctx context.Context, tx querier, run *engine.RunState, header []byte) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, app_id, function_id, status, started_at, ended_at, parent_run_id, state, format)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		run.ID, run.AppID, run.FunctionID, string(run.Status), encodeTime(run.StartedAt), encodeTime(run.EndedAt),
+		run.ParentRunID, header, runFormat); err != nil {
+		return err
+	}
+	for _, id := range run.EventIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO run_events (event_id, run_id) VALUES (?, ?)`, id, run.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The reads return a run's header row then its run_items rows, in one
+// statement so that they are one snapshot: o (the order of runs), run_id,
+// seq (-1 for the header row), kind (the format for the header), step_id,
+// data (the header's state).
+const (
+	runQuery = `SELECT 0, id, -1, format, '', state FROM runs WHERE id = ?1
+UNION ALL SELECT 0, run_id, seq, kind, step_id, data FROM run_items WHERE run_id = ?1
+ORDER BY 3`
+	runsQuery = `SELECT seq, id, -1, format, '', state FROM runs
+UNION ALL SELECT r.seq, i.run_id, i.seq, i.kind, i.step_id, i.data FROM run_items i JOIN runs r ON r.id = i.run_id
+ORDER BY 1, 3`
+	runsForEventQuery = `SELECT e.seq, r.id, -1, r.format, '', r.state FROM run_events e JOIN runs r ON r.id = e.run_id WHERE e.event_id = ?1
+UNION ALL SELECT e.seq, i.run_id, i.seq, i.kind, i.step_id, i.data FROM run_events e JOIN run_items i ON i.run_id = e.run_id WHERE e.event_id = ?1
+ORDER BY 1, 3`
+)
 
 // Run implements engine.Store.
 func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) {
-	var state []byte
-	var format int
-	err := s.r.QueryRowContext(ctx, `SELECT state, format FROM runs WHERE id = ?`, id).Scan(&state, &format)
-	if errors.Is(err, sql.ErrNoRows) {
+	runs, err := s.queryRuns(ctx, runQuery, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
 		return nil, engine.ErrNotFound
 	}
-	if err != nil {
-		return nil, wrap(err)
-	}
-	return decodeRun(s.path, id, format, state)
+	return runs[0], nil
 }
 
 // Runs implements engine.Store.
 func (s *queries) Runs(ctx context.Context) ([]*engine.RunState, error) {
-	return s.queryRuns(ctx, `SELECT id, format, state FROM runs ORDER BY seq`)
+	return s.queryRuns(ctx, runsQuery)
 }
 
 // RunsForEvent implements engine.Store.
 func (s *queries) RunsForEvent(ctx context.Context, eventID string) ([]*engine.RunState, error) {
-	return s.queryRuns(ctx, `SELECT r.id, r.format, r.state FROM run_events e JOIN runs r ON r.id = e.run_id
-WHERE e.event_id = ? ORDER BY e.seq`, eventID)
+	return s.queryRuns(ctx, runsForEventQuery, eventID)
 }
 
 func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*engine.RunState, error) {
@@ -74,18 +152,80 @@ func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*
 	}
 	defer rows.Close()
 	out := []*engine.RunState{}
+	var cur *engine.RunState
+	var b *itemsBuilder // nil for a run of runFormatGob
+	flush := func() error {
+		if b == nil {
+			return nil
+		}
+		it, err := b.finish()
+		if err != nil {
+			return runError(s.path, cur.ID, err)
+		}
+		cur.Memo, cur.Steps, cur.History = it.memo, it.steps, it.hist
+		return nil
+	}
 	for rows.Next() {
-		var id string
-		var format int
-		var state []byte
-		if err := rows.Scan(&id, &format, &state); err != nil {
+		var o, seq int64
+		var id, stepID string
+		var kind int
+		var data sql.RawBytes
+		if err := rows.Scan(&o, &id, &seq, &kind, &stepID, &data); err != nil {
 			return nil, wrap(err)
 		}
-		r, err := decodeRun(s.path, id, format, state)
-		if err != nil {
-			return nil, err
+		if seq < 0 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			r, err := decodeRun(s.path, id, kind, data)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+			cur, b = r, nil
+			if kind == runFormatItems {
+				b = &itemsBuilder{}
+			}
+			continue
 		}
-		out = append(out, r)
+		if b == nil || id != cur.ID {
+			continue // rows of a run of runFormatGob, which does not use them
+		}
+		if err := b.add(seq, kind, stepID, data); err != nil {
+			return nil, runError(s.path, id, err)
+		}
 	}
-	return out, wrap(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeRun reads a runs row's state in format.
+func decodeRun(path, id string, format int, b []byte) (*engine.RunState, error) {
+	var r *engine.RunState
+	var err error
+	switch format {
+	case runFormatGob:
+		r, err = decodeGob(b)
+	case runFormatItems:
+		r, err = decodeHeader(b)
+	default:
+		if format > runFormat {
+			return nil, &VersionError{Path: path, What: "run " + id + " encoding", Found: format, Supported: runFormat}
+		}
+		err = errCorrupt
+	}
+	if err != nil {
+		return nil, runError(path, id, err)
+	}
+	return r, nil
+}
+
+// runError says which run could not be decoded.
+func runError(path, id string, err error) error {
+	return fmt.Errorf("%w (%s: run %s)", err, path, id)
 }

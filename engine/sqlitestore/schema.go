@@ -101,12 +101,29 @@ CREATE TABLE flows (
 );
 CREATE INDEX flows_expires ON flows (expires) WHERE expires IS NOT NULL;
 `,
+	// 3: a run's memo, step records and history as rows, one per entry
+	// (runs.format 2, see runFormatItems): kind 0 is a memoized step result
+	// (data is the raw value), 1 a step record, 2 a history item (data is
+	// their binary encoding, codec.go); step_id is the entry's step. seq
+	// orders a run's rows (each kind in its list's order), from one counter
+	// per run, so that the rows a save adds are appended together. The runs
+	// of format 1 stay as they are until saved again.
+	`
+CREATE TABLE run_items (
+	run_id  TEXT NOT NULL,
+	seq     INTEGER NOT NULL,
+	kind    INTEGER NOT NULL,
+	step_id TEXT NOT NULL,
+	data    BLOB,
+	PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this build writes (PRAGMA user_version):
 // the number of migrations. Open migrates a file of an older version and
 // refuses one of a newer version with a *VersionError.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // ErrVersion is matched (errors.Is) by every *VersionError.
 var ErrVersion = errors.New("inngest: sqlitestore: unsupported database version")

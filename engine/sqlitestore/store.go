@@ -80,6 +80,11 @@ type queries struct {
 	w, r querier
 	// tx runs fn in a write transaction (inside Tx: in Tx's transaction).
 	tx func(ctx context.Context, fn func(q querier) error) error
+	// cache knows what the run_items rows of the runs saved hold (nil when
+	// read-only); pend is the cache's view of Tx's transaction (nil outside
+	// Tx: each SaveRun is its own transaction).
+	cache *runCache
+	pend  *pending
 }
 
 // txStore is the engine.Store handed to a Tx callback.
@@ -175,7 +180,7 @@ func openFiles(path string, opts Options) (*Store, error) {
 	r.SetMaxIdleConns(maxReaders)
 	r.SetConnMaxIdleTime(0)
 	s := &Store{db: w, rdb: r}
-	s.queries = queries{path: path, w: w, r: r, tx: s.writeTx}
+	s.queries = queries{path: path, w: w, r: r, tx: s.writeTx, cache: newRunCache()}
 	return s, nil
 }
 
@@ -256,20 +261,24 @@ func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
 	if err != nil {
 		return wrap(err)
 	}
+	p := s.cache.begin()
 	done := false
 	defer func() {
 		if !done {
 			_ = tx.Rollback()
+			p.finish(false)
 		}
 	}()
 	ts := &txStore{queries{path: s.path, w: tx, r: tx, tx: func(ctx context.Context, fn func(q querier) error) error {
 		return wrap(fn(tx))
-	}}}
+	}, cache: s.cache, pend: p}}
 	if err := fn(ts); err != nil {
 		return err
 	}
 	done = true
-	return wrap(tx.Commit())
+	err = tx.Commit()
+	p.finish(err == nil)
+	return wrap(err)
 }
 
 // exec runs one statement in its own (implicit) transaction.

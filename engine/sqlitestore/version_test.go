@@ -1,8 +1,10 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/gob"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -12,6 +14,15 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 )
+
+// encodeGob encodes a run as the first releases did (runFormatGob): gob of
+// the whole engine.RunState.
+func encodeGob(t *testing.T, r *engine.RunState) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, gob.NewEncoder(&b).Encode(r))
+	return b.Bytes()
+}
 
 // writeV1 creates a file at schema version 1 (as the first release wrote
 // it) holding one run and one timer.
@@ -24,8 +35,7 @@ func writeV1(t *testing.T, path string, run *engine.RunState) {
 	require.NoError(t, err)
 	_, err = db.Exec("PRAGMA user_version = 1")
 	require.NoError(t, err)
-	state, err := encodeRun(run)
-	require.NoError(t, err)
+	state := encodeGob(t, run)
 	_, err = db.Exec(`INSERT INTO runs (id, app_id, function_id, status, started_at, ended_at, parent_run_id, state)
 VALUES (?, ?, ?, ?, NULL, NULL, '', ?)`, run.ID, run.AppID, run.FunctionID, string(run.Status), state)
 	require.NoError(t, err)
@@ -86,7 +96,7 @@ func TestARunOfAnUnknownEncodingIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	_, err = st.Run(ctx, "r1")
 	require.ErrorIs(t, err, ErrVersion)
-	require.ErrorContains(t, err, "run r1 encoding version 2 is newer than this build supports (1)")
+	require.ErrorContains(t, err, "run r1 encoding version 3 is newer than this build supports (2)")
 	_, err = st.Runs(ctx)
 	require.ErrorIs(t, err, ErrVersion)
 	_, err = st.RunsForEvent(ctx, "e1")

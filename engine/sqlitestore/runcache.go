@@ -1,0 +1,131 @@
+package sqlitestore
+
+import "sync"
+
+// maxCachedRuns bounds the runs whose stored items the cache remembers; past
+// it, entries are dropped (their next save reads the rows instead).
+const maxCachedRuns = 1024
+
+// runCache remembers, for the unfinished runs this Store saved, what their
+// run_items rows hold, so that SaveRun writes only what changed without
+// reading the rows back. It only ever holds what a committed transaction
+// wrote; a run it does not know is compared against the rows in the
+// database, which is always correct, just slower.
+//
+// A transaction that saves a run takes the run's entry out of the cache and
+// leaves its own mark (its *pending) in the slot; when it commits it puts
+// its new entry back only if its mark is still there. Transactions run one
+// at a time on the single writing connection, so a later transaction that
+// saves the same run before the earlier one put its entry back finds the
+// earlier one's mark, reads the rows (which it sees committed) and replaces
+// the mark with its own: the earlier transaction then drops its entry, which
+// is older. A rolled-back transaction removes its mark.
+type runCache struct {
+	mu    sync.Mutex
+	slots map[string]cacheSlot
+}
+
+// cacheSlot is a cache entry: either a committed entry (owner nil) or the
+// mark of the transaction that took it (items nil).
+type cacheSlot struct {
+	owner *pending
+	items *storedItems
+}
+
+func newRunCache() *runCache { return &runCache{slots: map[string]cacheSlot{}} }
+
+// pending is one write transaction's view of the runs it saved: their items
+// as written in the transaction (nil when unknown: the rows must be read).
+type pending struct {
+	c    *runCache
+	runs map[string]*storedItems
+}
+
+// begin starts the cache view of a write transaction. It is nil for a
+// store without a cache (read-only).
+func (c *runCache) begin() *pending {
+	if c == nil {
+		return nil
+	}
+	return &pending{c: c}
+}
+
+// items returns what the run's rows hold as of this transaction, or nil when
+// unknown; it takes the run's cache entry for this transaction.
+func (p *pending) items(runID string) *storedItems {
+	if p == nil {
+		return nil
+	}
+	if it, ok := p.runs[runID]; ok {
+		return it
+	}
+	if p.runs == nil {
+		p.runs = map[string]*storedItems{}
+	}
+	p.runs[runID] = nil
+	p.c.mu.Lock()
+	slot := p.c.slots[runID]
+	p.c.slots[runID] = cacheSlot{owner: p}
+	p.c.mu.Unlock()
+	if slot.owner != nil {
+		return nil
+	}
+	return slot.items
+}
+
+// set records what the run's rows hold after a write of this transaction
+// (nil: unknown, e.g. after a failed statement). The run must have been
+// looked up with items first.
+func (p *pending) set(runID string, it *storedItems) {
+	if p == nil {
+		return
+	}
+	if p.runs == nil {
+		p.runs = map[string]*storedItems{}
+	}
+	p.runs[runID] = it
+}
+
+// forgetAll drops every entry of the cache and of this transaction: rows
+// were deleted (pruning) and the entries may claim rows that are gone.
+func (p *pending) forgetAll() {
+	if p == nil {
+		return
+	}
+	for id := range p.runs {
+		p.runs[id] = nil
+	}
+	p.c.mu.Lock()
+	clear(p.c.slots)
+	p.c.mu.Unlock()
+}
+
+// finish ends the transaction: when it committed, its entries replace its
+// marks (finished runs are dropped: they are seldom saved again); when it
+// did not, its marks are removed.
+func (p *pending) finish(committed bool) {
+	if p == nil || len(p.runs) == 0 {
+		return
+	}
+	c := p.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, it := range p.runs {
+		if c.slots[id].owner != p {
+			continue
+		}
+		if committed && it != nil && !it.done {
+			c.slots[id] = cacheSlot{items: it}
+		} else {
+			delete(c.slots, id)
+		}
+	}
+	for id, slot := range c.slots {
+		if len(c.slots) <= maxCachedRuns {
+			break
+		}
+		if slot.owner == nil {
+			delete(c.slots, id)
+		}
+	}
+}
