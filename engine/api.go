@@ -283,6 +283,12 @@ func normalizeEvent(in inboundEvent, now time.Time) (normEvent, error) {
 		n.data = json.RawMessage("{}")
 	case d[0] != '{':
 		return normEvent{}, errors.New("event data must be an object")
+	case !bytes.Contains(d, []byte(`\u`)) && !bytes.Contains(d, []byte(`"_inngest"`)):
+		// No member can be named _inngest: keep the data as it is.
+		if !jsoncodec.Valid(d) {
+			return normEvent{}, errors.New("event data must be an object")
+		}
+		n.data = d
 	default:
 		var m map[string]json.RawMessage
 		if err := jsoncodec.Unmarshal(d, &m); err != nil {

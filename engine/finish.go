@@ -166,6 +166,10 @@ func errMessage(re *RunError) string {
 func withoutUser(evs []json.RawMessage) []json.RawMessage {
 	out := make([]json.RawMessage, len(evs))
 	for i, ev := range evs {
+		if c, err := wire.CanonicalizeWithout(ev, "user"); err == nil {
+			out[i] = c
+			continue
+		}
 		var m map[string]json.RawMessage
 		if jsoncodec.Unmarshal(ev, &m) != nil {
 			out[i] = ev

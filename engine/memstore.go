@@ -368,16 +368,8 @@ func (r *RunState) shareClone() *RunState {
 // never modified in place, so they are shared).
 func (r *RunState) clone() *RunState {
 	c := *r
-	c.EventIDs = slices.Clone(r.EventIDs)
-	c.Events = slices.Clone(r.Events)
-	c.Steps = slices.Clone(r.Steps)
-	c.History = slices.Clone(r.History)
+	c.Run = r.snapshot()
 	c.Memo = slices.Clone(r.Memo)
-	c.Waits = slices.Clone(r.Waits)
-	if r.Error != nil {
-		e := *r.Error
-		c.Error = &e
-	}
 	if r.Keys != nil {
 		c.Keys = make(map[string]string, len(r.Keys))
 		for k, v := range r.Keys {
@@ -387,8 +379,18 @@ func (r *RunState) clone() *RunState {
 	return &c
 }
 
-// snapshot returns the run as the engine's API hands it out: a deep copy,
-// sharing nothing the engine or its store might hold.
+// snapshot returns the run as the engine's API hands it out: a copy sharing
+// nothing the engine or its store might hold (but raw JSON values).
 func (r *RunState) snapshot() Run {
-	return r.clone().Run
+	c := r.Run
+	c.EventIDs = slices.Clone(r.EventIDs)
+	c.Events = slices.Clone(r.Events)
+	c.Steps = slices.Clone(r.Steps)
+	c.History = slices.Clone(r.History)
+	c.Waits = slices.Clone(r.Waits)
+	if r.Error != nil {
+		e := *r.Error
+		c.Error = &e
+	}
+	return c
 }

@@ -45,6 +45,25 @@ func Canonicalize(raw []byte) ([]byte, error) {
 	return c.out, nil
 }
 
+// CanonicalizeWithout is Canonicalize for a JSON object, leaving out its
+// top-level member named key (members of nested objects are kept). It fails
+// like Canonicalize, and when raw is not an object.
+func CanonicalizeWithout(raw []byte, key string) ([]byte, error) {
+	c := canonicalizer{in: raw, out: make([]byte, 0, len(raw)), drop: key, dropSet: true}
+	c.skipSpace()
+	if c.pos >= len(c.in) || c.in[c.pos] != '{' {
+		return nil, c.fail("expected an object")
+	}
+	if err := c.value(0); err != nil {
+		return nil, err
+	}
+	c.skipSpace()
+	if c.pos != len(c.in) {
+		return nil, c.fail("trailing data after value")
+	}
+	return c.out, nil
+}
+
 // canonicalizer is a single-pass recursive-descent JSON parser that writes
 // canonical output as it goes; object members are reordered once the whole
 // object has been read.
@@ -54,6 +73,9 @@ type canonicalizer struct {
 	out  []byte
 	tmp  []byte // scratch for decoded strings and member reordering
 	keys []member
+	// drop, when dropSet, is a member of the top-level object to leave out.
+	drop    string
+	dropSet bool
 }
 
 // member records where one object member's canonical bytes sit in out.
@@ -224,10 +246,15 @@ func (c *canonicalizer) object(depth int) error {
 	c.tmp = append(c.tmp[:0], c.out[base+1:]...)
 	off := base + 1
 	c.out = c.out[:base+1]
-	for i, m := range members {
-		if i > 0 {
+	first := true
+	for _, m := range members {
+		if c.dropSet && depth == 1 && m.key == c.drop {
+			continue // checked for duplicates with the others, left out
+		}
+		if !first {
 			c.out = append(c.out, ',')
 		}
+		first = false
 		c.out = append(c.out, c.tmp[m.start-off:m.end-off]...)
 	}
 	c.out = append(c.out, '}')

@@ -249,3 +249,55 @@ func BenchmarkCanonicalize(b *testing.B) {
 		}
 	}
 }
+
+func TestCanonicalizeWithout(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, drop, want string
+		wantErr              bool
+	}{
+		{"drops the top-level key only", `{"user":{"a":1},"name":"x","data":{"user":2}}`, "user", `{"data":{"user":2},"name":"x"}`, false},
+		{"first member", `{"a":1,"b":2}`, "a", `{"b":2}`, false},
+		{"absent key", ` {"b" : 2, "a":1} `, "user", `{"a":1,"b":2}`, false},
+		{"only member", `{"a":{"z":1,"y":2}}`, "a", `{}`, false},
+		{"empty object", `{}`, "a", `{}`, false},
+		{"duplicate of the dropped key", `{"a":1,"a":2}`, "a", ``, true},
+		{"not an object", `[1]`, "a", ``, true},
+		{"invalid", `{"a":`, "a", ``, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := CanonicalizeWithout([]byte(tc.in), tc.drop)
+			if tc.wantErr {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(got))
+		})
+	}
+}
+
+func FuzzCanonicalizeWithout(f *testing.F) {
+	for _, s := range []string{`{"user":{},"data":{"a":[1,2]},"id":"x"}`, `{"a":1}`, `{}`, `[]`, `{"user":1,"user":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, err := CanonicalizeWithout(raw, "user")
+		var m map[string]json.RawMessage
+		if err != nil || json.Unmarshal(raw, &m) != nil {
+			return
+		}
+		// Same as decoding, deleting the key and canonicalizing.
+		delete(m, "user")
+		b, merr := json.Marshal(m)
+		require.NoError(t, merr)
+		want, werr := Canonicalize(b)
+		require.NoError(t, werr)
+		require.Equal(t, string(want), string(got))
+		again, err := Canonicalize(got)
+		require.NoError(t, err)
+		require.Equal(t, string(got), string(again))
+	})
+}
