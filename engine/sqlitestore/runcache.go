@@ -50,6 +50,19 @@ func (c *runCache) begin() *pending {
 	return &pending{c: c}
 }
 
+// committed calls fn with the run's committed entry, if the cache has one
+// that no transaction took, while no transaction can take it.
+func (c *runCache) committed(runID string, fn func(*storedItems)) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if slot, ok := c.slots[runID]; ok && slot.owner == nil && slot.items != nil {
+		fn(slot.items)
+	}
+}
+
 // items returns what the run's rows hold as of this transaction, or nil when
 // unknown; it takes the run's cache entry for this transaction.
 func (p *pending) items(runID string) *storedItems {

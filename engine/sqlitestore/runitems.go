@@ -33,6 +33,8 @@ type storedItems struct {
 	histSeq []int64
 	// next is the seq of the next row added (above every row's seq).
 	next int64
+	// header is the run's state column as saved (encodeHeader).
+	header []byte
 	// fixed are the run's columns but its state, as saved.
 	fixed runFixed
 	// done reports that the run was saved finished.
@@ -196,10 +198,12 @@ func (w *itemWriter) diff(run *engine.RunState, it *storedItems) {
 		if i < len(it.steps) && !memoDeleted && stepEqual(&it.steps[i], s) {
 			continue
 		}
+		c := *s
+		c.Error, c.LastError = cloneStepError(s.Error), cloneStepError(s.LastError)
 		if i < len(it.steps) {
-			it.steps[i] = *s
+			it.steps[i] = c
 		} else {
-			it.steps = append(it.steps, *s)
+			it.steps = append(it.steps, c)
 			it.stepSeq = append(it.stepSeq, it.next)
 			it.next++
 		}

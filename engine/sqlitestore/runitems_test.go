@@ -445,3 +445,42 @@ func FuzzDecodeRunEncodings(f *testing.F) {
 		_, _ = decodeHistory("id", b)
 	})
 }
+
+// A run read back is the caller's to edit, and so is the run it saved:
+// neither edit changes what the store returns next (it keeps no part of
+// either, but raw JSON values, which are never edited in place).
+func TestARunReadOrSavedIsTheCallersToEdit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := openItems(t)
+	r := itemsRun("r1")
+	for i := range 3 {
+		appendStep(r, i)
+	}
+	r.Steps[1].LastError = &engine.StepError{Name: "E", Message: "m"}
+	r.Waits = []engine.WaitInfo{{StepID: "w", Event: "app/x"}}
+	r.Keys = map[string]string{"k": "v"}
+	saved := cloneRun(r)
+	saved.Steps[1].LastError = &engine.StepError{Name: "E", Message: "m"}
+	saved.Waits = slices.Clone(r.Waits)
+	saved.Keys = map[string]string{"k": "v"}
+	saved.EventIDs = slices.Clone(r.EventIDs)
+	require.NoError(t, st.SaveRun(ctx, r))
+	edit := func(x *engine.RunState) {
+		x.Steps[0].Attempts = 99
+		x.Steps[1].LastError.Message = "edited"
+		x.Memo[0].ID = "edited"
+		x.History[0].Kind = "edited"
+		x.Waits[0].Event = "edited"
+		x.Keys["k"] = "edited"
+		x.EventIDs[0] = "edited"
+	}
+	edit(r)
+	got, err := st.Run(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, saved, got)
+	edit(got)
+	got, err = st.Run(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, saved, got)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
@@ -74,7 +75,7 @@ func (s *queries) saveRun(ctx context.Context, tx querier, p *pending, run *engi
 			}
 		}
 	}
-	it.fixed = fixed
+	it.fixed, it.header = fixed, header
 	w := itemWriter{runID: run.ID}
 	w.diff(run, it)
 	if err := w.write(ctx, tx); err != nil {
@@ -123,8 +124,12 @@ UNION ALL SELECT e.seq, i.run_id, i.seq, i.kind, i.step_id, i.data FROM run_even
 ORDER BY 1, 3`
 )
 
-// Run implements engine.Store.
+// Run implements engine.Store. A run the store knows it saved last (see
+// runCache) is decoded from memory; others are read.
 func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) {
+	if r := s.cachedRun(id); r != nil {
+		return r, nil
+	}
 	runs, err := s.queryRuns(ctx, runQuery, id)
 	if err != nil {
 		return nil, err
@@ -133,6 +138,50 @@ func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) 
 		return nil, engine.ErrNotFound
 	}
 	return runs[0], nil
+}
+
+// cachedRun returns the run as this store last saved it, from the cache
+// (and the transaction's own saves), or nil when it is not there. The run
+// is a copy: the caller may edit it.
+func (s *queries) cachedRun(id string) *engine.RunState {
+	var r *engine.RunState
+	copyRun := func(it *storedItems) {
+		h, err := decodeHeader(it.header)
+		if err != nil {
+			return
+		}
+		h.Memo, h.Steps, h.History = cloneList(it.memo), cloneList(it.steps), cloneList(it.hist)
+		for i := range h.Steps {
+			st := &h.Steps[i]
+			st.Error, st.LastError = cloneStepError(st.Error), cloneStepError(st.LastError)
+		}
+		r = h
+	}
+	if s.pend != nil {
+		if it, ok := s.pend.runs[id]; ok {
+			if it != nil {
+				copyRun(it)
+			}
+			return r
+		}
+	}
+	s.cache.committed(id, copyRun)
+	return r
+}
+
+func cloneList[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
+}
+
+func cloneStepError(e *engine.StepError) *engine.StepError {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
 }
 
 // Runs implements engine.Store.

@@ -83,16 +83,21 @@ func TestUpgradeReadsAVersion1File(t *testing.T) {
 func TestARunOfAnUnknownEncodingIsRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := Open(filepath.Join(t.TempDir(), "engine.db"))
+	path := filepath.Join(t.TempDir(), "engine.db")
+	st, err := Open(path)
 	require.NoError(t, err)
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	run := &engine.RunState{Run: engine.Run{ID: "r1", Status: engine.StatusRunning, EventIDs: []string{"e1"}, StartedAt: time.Unix(1, 0)}}
 	require.NoError(t, st.SaveRun(ctx, run))
 	got, err := st.Run(ctx, "r1")
 	require.NoError(t, err, "the current encoding round-trips")
 	require.Equal(t, run.ID, got.ID)
 
+	// As if a newer build had saved the run: the file is reopened.
 	_, err = st.db.Exec("UPDATE runs SET format = ? WHERE id = 'r1'", runFormat+1)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	st, err = Open(path)
 	require.NoError(t, err)
 	_, err = st.Run(ctx, "r1")
 	require.ErrorIs(t, err, ErrVersion)
