@@ -132,7 +132,7 @@ func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, textPlain, sendError{Error: "Event key not found", Status: 401})
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBody))
+	body, err := readBody(r.Body, r.ContentLength, maxEventBody)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, textPlain, sendError{Error: err.Error(), Status: 400})
 		return
@@ -362,7 +362,7 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req wire.CheckpointRequest
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxResponseBytes))
+	body, err := readBody(r.Body, r.ContentLength, maxResponseBytes)
 	if err == nil {
 		err = jsoncodec.Unmarshal(body, &req)
 	}

@@ -170,6 +170,9 @@ func (e *Engine) buildCallLocked(run *RunState, fn *fnState, t TimerItem, reques
 			return nil, "", err
 		}
 	}
+	if t.StepID == wire.DiscoveryStepID {
+		return body, fn.discoveryURL, nil
+	}
 	return body, stepURL(fn.url, t.StepID), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,7 +136,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	if t.StepID == wire.DiscoveryStepID && t.Attempt == 0 && r.Attempts == 0 {
 		r.Attempts = 1
 	}
-	e.historyLocked(r, "call", t.StepID, 0, fmt.Sprintf("attempt %d, generation %d", t.Attempt, t.Generation))
+	e.historyLocked(r, "call", t.StepID, 0, "attempt "+strconv.Itoa(t.Attempt)+", generation "+strconv.Itoa(t.Generation))
 	e.saveRunLocked(r)
 	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
 	started = true

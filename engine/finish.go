@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,9 +107,11 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output jso
 	if len(r.Events) == 0 {
 		return nil
 	}
-	switch eventNameOf(r.Events[0]) {
-	case wire.EventFunctionFinished, wire.EventFunctionFailed:
-		return nil
+	if mayBeLifecycle(r.Events[0]) {
+		switch eventNameOf(r.Events[0]) {
+		case wire.EventFunctionFinished, wire.EventFunctionFailed:
+			return nil
+		}
 	}
 	data := lifecycleData{
 		Inngest:       lifecycleMeta{Status: string(status)},
@@ -132,7 +136,7 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output jso
 	}
 	db, _ := encodeCanonical(data)
 	mk := func(id, name string) EventRecord {
-		raw, _ := encodeCanonical(eventJSON{Data: db, ID: id, Name: name, TS: now.UnixMilli(), User: json.RawMessage("{}")})
+		raw := eventJSON{Data: db, ID: id, Name: name, TS: now.UnixMilli(), User: json.RawMessage("{}")}.encode()
 		return EventRecord{ID: id, Name: name, Raw: raw, ReceivedAt: now, Internal: true}
 	}
 	emit := []EventRecord{mk(wire.NewULID(now), wire.EventFunctionFinished)}
@@ -143,6 +147,51 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output jso
 		emit = append(emit, mk(r.ID, wire.EventFunctionCanceled))
 	}
 	return emit
+}
+
+// mayBeLifecycle reports whether a stored event might be named
+// inngest/function.finished or inngest/function.failed: false when neither
+// name can be in it, spelled plainly or with escapes.
+func mayBeLifecycle(raw json.RawMessage) bool {
+	return bytes.Contains(raw, []byte("inngest/function.f")) || bytes.IndexByte(raw, '\\') >= 0
+}
+
+// encode is encodeCanonical(ev), written directly when Data and User are
+// compact JSON (they are copied as they are) and ID, Name and V need no
+// escaping.
+func (ev eventJSON) encode() json.RawMessage {
+	if !plainJSONString(ev.ID) || !plainJSONString(ev.Name) || !plainJSONString(ev.V) {
+		raw, _ := encodeCanonical(ev)
+		return raw
+	}
+	b := make([]byte, 0, len(ev.Data)+len(ev.User)+len(ev.ID)+len(ev.Name)+len(ev.V)+64)
+	b = append(b, `{"data":`...)
+	b = append(b, ev.Data...)
+	b = append(b, `,"id":"`...)
+	b = append(b, ev.ID...)
+	b = append(b, `","name":"`...)
+	b = append(b, ev.Name...)
+	b = append(b, `","ts":`...)
+	b = strconv.AppendInt(b, ev.TS, 10)
+	b = append(b, `,"user":`...)
+	b = append(b, ev.User...)
+	if ev.V != "" {
+		b = append(b, `,"v":"`...)
+		b = append(b, ev.V...)
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+// plainJSONString reports whether s is written in JSON as it is, between
+// quotes: printable ASCII but '"' and '\\'.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // eventNameOf reads the name of a stored event.

@@ -50,12 +50,14 @@ type fnState struct {
 	def    wire.Function
 	config string // fnConfigDigest(def)
 	// flowConfig identifies each flow-control option's configuration.
-	flowConfig  map[FlowKind]string
-	id          string
-	uuid        string
-	url         string
-	maxAttempts int
-	triggers    []trigger
+	flowConfig map[FlowKind]string
+	id         string
+	uuid       string
+	url        string
+	// discoveryURL is stepURL(url, "step"), the URL of discovery calls.
+	discoveryURL string
+	maxAttempts  int
+	triggers     []trigger
 
 	conc        []concLimit
 	throttle    *flow.Throttle
@@ -95,6 +97,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 		retries = min(max(retries, 0), maxRetries)
 		fs.maxAttempts = retries + 1
 	}
+	fs.discoveryURL = stepURL(fs.url, wire.DiscoveryStepID)
 	var err error
 	for _, t := range f.Triggers {
 		tr := trigger{event: t.Event, cron: t.Cron}

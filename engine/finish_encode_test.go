@@ -1,0 +1,41 @@
+package engine
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestEventJSONEncode checks that the direct encoding of lifecycle events
+// writes what encodeCanonical writes.
+func TestEventJSONEncode(t *testing.T) {
+	t.Parallel()
+	data := json.RawMessage(`{"_inngest":{"status":"Completed"},"event":{"data":{"s":"a<b>&\u2028"},"name":"x"},"run_id":"r"}`)
+	tests := []eventJSON{
+		{Data: data, ID: "01KABCDEF", Name: "inngest/function.finished", TS: 1700000000000, User: json.RawMessage("{}")},
+		{Data: data, ID: "01KABCDEF", Name: "inngest/function.failed", TS: 1, User: json.RawMessage(`{"a":1}`), V: "2024-01-01.1"},
+		{Data: json.RawMessage(`{}`), ID: `needs "escaping"`, Name: "é", TS: -5, User: json.RawMessage("{}")},
+		{Data: json.RawMessage(`{}`), ID: "tab\there", Name: `back\slash`, User: json.RawMessage("{}")},
+	}
+	for _, ev := range tests {
+		want, err := encodeCanonical(ev)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(ev.encode()))
+	}
+}
+
+// TestMayBeLifecycle checks that the quick test never misses a lifecycle
+// event, however its name is spelled.
+func TestMayBeLifecycle(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		`{"data":{},"name":"inngest/function.finished"}`,
+		`{"data":{},"name":"inngest/function.failed"}`,
+		`{"data":{},"name":"inngest\/function.failed"}`,
+		`{"data":{},"name":"inngest/\u0066unction.finished"}`,
+	} {
+		require.True(t, mayBeLifecycle(json.RawMessage(raw)), raw)
+	}
+	require.False(t, mayBeLifecycle(json.RawMessage(`{"data":{"k":1},"name":"load/run.start"}`)))
+}
