@@ -2,13 +2,19 @@ package sqlitestore
 
 import "sync"
 
-// maxCachedRuns bounds the runs whose stored items the cache remembers; past
-// it, entries are dropped (their next save reads the rows instead).
-const maxCachedRuns = 1024
+// Bounds of the run cache: past either, entries are dropped (finished runs
+// first), and the run is read from the database the next time.
+const (
+	// maxCachedRuns bounds the runs the cache holds.
+	maxCachedRuns = 1024
+	// maxCachedBytes bounds the bytes of the runs it holds (as encoded).
+	maxCachedBytes = 32 << 20
+)
 
-// runCache remembers, for the unfinished runs this Store saved, what their
-// run_items rows hold, so that SaveRun writes only what changed without
-// reading the rows back. It only ever holds what a committed transaction
+// runCache remembers, for the runs this Store saved, what their rows hold
+// (the header and the run_items rows), so that SaveRun writes only what
+// changed without reading the rows back, and Run decodes the run without a
+// query. It only ever holds what a committed transaction
 // wrote; a run it does not know is compared against the rows in the
 // database, which is always correct, just slower.
 //
@@ -23,6 +29,8 @@ const maxCachedRuns = 1024
 type runCache struct {
 	mu    sync.Mutex
 	slots map[string]cacheSlot
+	// bytes is the size of the committed entries (storedItems.size).
+	bytes int
 }
 
 // cacheSlot is a cache entry: either a committed entry (owner nil) or the
@@ -79,6 +87,9 @@ func (p *pending) items(runID string) *storedItems {
 	p.c.mu.Lock()
 	slot := p.c.slots[runID]
 	p.c.slots[runID] = cacheSlot{owner: p}
+	if slot.items != nil {
+		p.c.bytes -= slot.items.size
+	}
 	p.c.mu.Unlock()
 	if slot.owner != nil {
 		return nil
@@ -110,12 +121,12 @@ func (p *pending) forgetAll() {
 	}
 	p.c.mu.Lock()
 	clear(p.c.slots)
+	p.c.bytes = 0
 	p.c.mu.Unlock()
 }
 
 // finish ends the transaction: when it committed, its entries replace its
-// marks (finished runs are dropped: they are seldom saved again); when it
-// did not, its marks are removed.
+// marks; when it did not, its marks are removed.
 func (p *pending) finish(committed bool) {
 	if p == nil || len(p.runs) == 0 {
 		return
@@ -127,18 +138,33 @@ func (p *pending) finish(committed bool) {
 		if c.slots[id].owner != p {
 			continue
 		}
-		if committed && it != nil && !it.done {
+		if committed && it != nil {
 			c.slots[id] = cacheSlot{items: it}
+			c.bytes += it.size
 		} else {
 			delete(c.slots, id)
 		}
 	}
-	for id, slot := range c.slots {
-		if len(c.slots) <= maxCachedRuns {
-			break
+	c.evict()
+}
+
+// evict drops entries while the cache is over its bounds: finished runs
+// first (they are read, seldom saved again), then any.
+func (c *runCache) evict() {
+	over := func() bool { return len(c.slots) > maxCachedRuns || c.bytes > maxCachedBytes }
+	for _, doneOnly := range []bool{true, false} {
+		if !over() {
+			return
 		}
-		if slot.owner == nil {
+		for id, slot := range c.slots {
+			if slot.items == nil || (doneOnly && !slot.items.done) {
+				continue
+			}
 			delete(c.slots, id)
+			c.bytes -= slot.items.size
+			if !over() {
+				return
+			}
 		}
 	}
 }

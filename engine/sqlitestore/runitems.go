@@ -39,6 +39,10 @@ type storedItems struct {
 	fixed runFixed
 	// done reports that the run was saved finished.
 	done bool
+	// size estimates the bytes the entry holds: its header and the data of
+	// the rows written since it was read (rows replaced or deleted still
+	// count).
+	size int
 }
 
 // memoValue returns the first memoized value of step id (nil when none):
@@ -120,6 +124,7 @@ func (b *itemsBuilder) add(seq int64, kind int, stepID string, data []byte) erro
 		return errCorrupt
 	}
 	it.next = seq + 1
+	it.size += len(stepID) + len(data)
 	return nil
 }
 
@@ -222,6 +227,13 @@ func (w *itemWriter) diff(run *engine.RunState, it *storedItems) {
 		w.row(itemHistory, it.histSeq[i], run.History[i].StepID, start)
 	}
 	it.done = run.Status.Done()
+	it.size += len(w.buf)
+	for i := 3; i < len(w.rows); i += 5 {
+		it.size += len(w.rows[i].(string))
+		if v, ok := w.rows[i+1].([]byte); ok {
+			it.size += len(v)
+		}
+	}
 }
 
 // diffSeq matches cur against the stored list (items with their row seqs)

@@ -484,3 +484,44 @@ func TestARunReadOrSavedIsTheCallersToEdit(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, saved, got)
 }
+
+// More runs than the cache holds: every run still reads back and saves
+// correctly (the evicted ones from their rows), and the cache stays bounded.
+func TestMoreRunsThanTheCacheHolds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := openItems(t)
+	n := maxCachedRuns + 100
+	runs := make([]*engine.RunState, n)
+	for round := range 2 {
+		for i := range runs {
+			if round == 0 {
+				runs[i] = itemsRun(fmt.Sprint("r", i))
+				if i%3 == 0 {
+					runs[i].Status, runs[i].EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+				}
+			}
+			appendStep(runs[i], round)
+			require.NoError(t, st.SaveRun(ctx, cloneRun(runs[i])))
+		}
+	}
+	st.cache.mu.Lock()
+	cached, done := len(st.cache.slots), 0
+	for _, slot := range st.cache.slots {
+		if slot.items.done {
+			done++
+		}
+	}
+	st.cache.mu.Unlock()
+	require.LessOrEqual(t, cached, maxCachedRuns)
+	finished := (n + 2) / 3
+	require.Equal(t, finished-(n-maxCachedRuns), done, "finished runs are evicted first")
+	for _, r := range runs {
+		got, err := st.Run(ctx, r.ID)
+		require.NoError(t, err)
+		require.Equal(t, r, got)
+	}
+	all, err := st.Runs(ctx)
+	require.NoError(t, err)
+	require.Equal(t, runs, all)
+}

@@ -75,6 +75,7 @@ func (s *queries) saveRun(ctx context.Context, tx querier, p *pending, run *engi
 			}
 		}
 	}
+	it.size += len(header) - len(it.header)
 	it.fixed, it.header = fixed, header
 	w := itemWriter{runID: run.ID}
 	w.diff(run, it)
