@@ -195,6 +195,14 @@ func stepURL(base, stepID string) string {
 	return u.String()
 }
 
+// callHeaderKeys are the headers of every call, canonical (as Header.Set
+// writes them), in the order doCall fills in their values.
+var callHeaderKeys = [...]string{
+	http.CanonicalHeaderKey("Content-Type"), http.CanonicalHeaderKey("User-Agent"), http.CanonicalHeaderKey("Account-Id"),
+	http.CanonicalHeaderKey(wire.HeaderRunID), http.CanonicalHeaderKey(wire.HeaderRequestID), http.CanonicalHeaderKey(wire.HeaderJobID),
+	http.CanonicalHeaderKey(wire.HeaderGenerationID), http.CanonicalHeaderKey(wire.HeaderReqVersion), http.CanonicalHeaderKey(wire.HeaderStepID),
+}
+
 // doCall performs one HTTP call and classifies the response.
 func (e *Engine) doCall(ctx context.Context, job *callJob) callResult {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
@@ -203,20 +211,17 @@ func (e *Engine) doCall(ctx context.Context, job *callJob) callResult {
 	if err != nil {
 		return callResult{transport: err}
 	}
-	h := req.Header
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", "Inngest")
-	h.Set("Account-Id", accountID)
-	h.Set(wire.HeaderRunID, job.runID)
-	h.Set(wire.HeaderRequestID, job.requestID)
-	h.Set(wire.HeaderJobID, job.t.JobID)
-	h.Set(wire.HeaderGenerationID, strconv.Itoa(job.t.Generation))
-	h.Set(wire.HeaderReqVersion, strconv.Itoa(job.version))
-	h.Set(wire.HeaderStepID, job.t.StepID)
+	vals := [len(callHeaderKeys)]string{"application/json", "Inngest", accountID, job.runID, job.requestID,
+		job.t.JobID, strconv.Itoa(job.t.Generation), strconv.Itoa(job.version), job.t.StepID}
+	h := make(http.Header, len(callHeaderKeys)+1)
+	for i, k := range callHeaderKeys {
+		h[k] = vals[i : i+1 : i+1]
+	}
 	if e.opts.SigningKey != "" {
 		// Signatures use the wall clock: the SDK checks them against its own.
 		h.Set(wire.HeaderSignature, wire.Sign(e.opts.SigningKey, time.Now(), job.body))
 	}
+	req.Header = h
 	resp, err := e.client.Do(req)
 	if err != nil {
 		return callResult{transport: err}
