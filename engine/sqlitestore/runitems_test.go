@@ -73,7 +73,7 @@ func requireStored(t *testing.T, st *Store, r *engine.RunState, msg string) {
 	require.NoError(t, err, msg)
 	require.Equal(t, r, got, msg)
 	var n int
-	require.NoError(t, st.db.QueryRow(`SELECT count(*) FROM run_items WHERE run_id = ?`, r.ID).Scan(&n))
+	require.NoError(t, st.rdb.QueryRow(`SELECT count(*) FROM run_items WHERE run_id = ?`, r.ID).Scan(&n))
 	require.Equal(t, len(r.Memo)+len(r.Steps)+len(r.History), n, msg)
 }
 
@@ -87,7 +87,7 @@ func TestARunSavedStepByStepReadsBackIdentical(t *testing.T) {
 	r := itemsRun("r1")
 	header := func() int {
 		var b []byte
-		require.NoError(t, st.db.QueryRow(`SELECT state FROM runs WHERE id = 'r1'`).Scan(&b))
+		require.NoError(t, st.rdb.QueryRow(`SELECT state FROM runs WHERE id = 'r1'`).Scan(&b))
 		return len(b)
 	}
 	var header10 int
@@ -336,7 +336,7 @@ func TestPruneDeletesARunsItems(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	var rows int
-	require.NoError(t, st.db.QueryRow(`SELECT count(*) FROM run_items`).Scan(&rows))
+	require.NoError(t, st.rdb.QueryRow(`SELECT count(*) FROM run_items`).Scan(&rows))
 	require.Zero(t, rows)
 
 	again := itemsRun("r1")

@@ -43,7 +43,7 @@ func BenchmarkSaveRunStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer st.Close()
-			if _, err := st.db.Exec("PRAGMA wal_autocheckpoint = 0"); err != nil {
+			if _, err := st.w.single(b.Context(), "PRAGMA wal_autocheckpoint = 0"); err != nil {
 				b.Fatal(err)
 			}
 			walSize := func() int64 {

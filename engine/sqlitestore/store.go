@@ -52,12 +52,18 @@ type Store struct {
 	queries
 	// lock is the engine lock on the lock file (nil when ReadOnly).
 	lock *os.File
-	// db is the single writing connection: SQLite allows one writer at a
-	// time, and funnelling writes through one connection means they never
-	// wait on each other's locks.
+	// db is the pool of the single writing connection: SQLite allows one
+	// writer at a time, and funnelling writes through one connection means
+	// they never wait on each other's locks. w holds that connection from
+	// Open to Close.
 	db *sql.DB
-	// rdb serves reads; in WAL mode readers never block the writer.
+	w  *writer
+	// rdb serves reads (through rp, its prepared statements); in WAL mode
+	// readers never block the writer.
 	rdb *sql.DB
+	rp  *pool
+	// n counts statements (for tests).
+	n counters
 
 	closeOnce sync.Once
 	closeErr  error
@@ -179,8 +185,23 @@ func openFiles(path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(maxReaders)
 	r.SetMaxIdleConns(maxReaders)
 	r.SetConnMaxIdleTime(0)
+	return newStore(path, w, r, newRunCache())
+}
+
+// newStore takes the writing connection of w; its statements, and the
+// readers', are prepared on first use. cache is nil for a read-only store.
+func newStore(path string, w, r *sql.DB, cache *runCache) (*Store, error) {
 	s := &Store{db: w, rdb: r}
-	s.queries = queries{path: path, w: w, r: r, tx: s.writeTx, cache: newRunCache()}
+	wr, err := newWriter(context.Background(), w, &s.n)
+	if err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
+	}
+	s.w, s.rp = wr, newPool(r, &s.n)
+	s.queries = queries{path: path, w: lockedWriter{wr}, r: s.rp, tx: func(ctx context.Context, fn func(q querier) error) error {
+		return wrap(wr.tx(ctx, fn))
+	}, cache: cache}
 	return s, nil
 }
 
@@ -214,9 +235,14 @@ func openReadOnly(path string, opts Options) (*Store, error) {
 		_ = r.Close()
 		return nil, err
 	}
-	s := &Store{db: r, rdb: r}
-	s.queries = queries{path: path, w: r, r: r, tx: s.writeTx}
-	return s, nil
+	// Writes go through a connection of their own that fails them all.
+	w, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		_ = r.Close()
+		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	return newStore(path, w, r, nil)
 }
 
 // Path returns the database file's path.
@@ -225,10 +251,7 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database. Close the engine first. It is safe to call twice.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		errs := []error{s.rdb.Close()}
-		if s.db != s.rdb {
-			errs = append(errs, s.db.Close())
-		}
+		errs := []error{s.w.close(), s.rp.stmts.close(), s.rdb.Close(), s.db.Close()}
 		if s.lock != nil {
 			errs = append(errs, s.lock.Close())
 		}
@@ -237,47 +260,29 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// writeTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
-func (s *Store) writeTx(ctx context.Context, fn func(q querier) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return wrap(err)
-	}
-	return wrap(tx.Commit())
-}
-
 // Tx implements engine.TxStore: fn's reads and writes all go through one SQL
 // transaction (BEGIN IMMEDIATE) on the writing connection, so fn sees its own
 // writes, and the transaction commits when fn returns nil; it rolls back when
-// fn returns an error or panics. The Store handed to fn is valid only until
-// Tx returns. fn must use it, never s: s would wait for the connection the
-// transaction holds.
+// fn returns an error or panics. ctx gates the start only: a transaction that
+// began runs to its commit or rollback. The Store handed to fn is valid only
+// until Tx returns (its calls fail after). fn must use it, never s: s would
+// wait for the connection the transaction holds.
 func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(err)
-	}
 	p := s.cache.begin()
-	done := false
-	defer func() {
-		if !done {
-			_ = tx.Rollback()
-			p.finish(false)
-		}
-	}()
-	ts := &txStore{queries{path: s.path, w: tx, r: tx, tx: func(ctx context.Context, fn func(q querier) error) error {
-		return wrap(fn(tx))
-	}, cache: s.cache, pend: p}}
-	if err := fn(ts); err != nil {
+	committed := false
+	defer func() { p.finish(committed) }() // also when fn panics
+	var fnErr error
+	err := s.w.tx(ctx, func(q querier) error {
+		ts := &txStore{queries{path: s.path, w: q, r: q, tx: func(_ context.Context, fn func(q querier) error) error {
+			return wrap(fn(q))
+		}, cache: s.cache, pend: p}}
+		fnErr = fn(ts)
+		return fnErr
+	})
+	committed = err == nil
+	if err != nil && err == fnErr {
 		return err
 	}
-	done = true
-	err = tx.Commit()
-	p.finish(err == nil)
 	return wrap(err)
 }
 

@@ -74,8 +74,8 @@ func TestUpgradeReadsAVersion1File(t *testing.T) {
 	require.NoError(t, st.SaveFlow(ctx, engine.FlowRecord{FunctionID: "app-fn", Kind: engine.FlowDebounce, Data: json.RawMessage(`{}`)}))
 	require.NoError(t, st.SaveRun(ctx, got))
 	var v, format int
-	require.NoError(t, st.db.QueryRow("PRAGMA user_version").Scan(&v))
-	require.NoError(t, st.db.QueryRow("SELECT format FROM runs WHERE id = 'r1'").Scan(&format))
+	require.NoError(t, st.rdb.QueryRow("PRAGMA user_version").Scan(&v))
+	require.NoError(t, st.rdb.QueryRow("SELECT format FROM runs WHERE id = 'r1'").Scan(&format))
 	require.Equal(t, SchemaVersion, v)
 	require.Equal(t, runFormat, format)
 }
@@ -94,7 +94,7 @@ func TestARunOfAnUnknownEncodingIsRefused(t *testing.T) {
 	require.Equal(t, run.ID, got.ID)
 
 	// As if a newer build had saved the run: the file is reopened.
-	_, err = st.db.Exec("UPDATE runs SET format = ? WHERE id = 'r1'", runFormat+1)
+	_, err = st.w.single(ctx, "UPDATE runs SET format = ? WHERE id = 'r1'", runFormat+1)
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
 	st, err = Open(path)

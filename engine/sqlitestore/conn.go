@@ -1,0 +1,284 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// maxCachedStmts bounds each statement cache: the store's SQL is a fixed set
+// of texts, so the bound is only a guard against a text built at run time;
+// past it, statements are prepared for each call, as without a cache.
+const maxCachedStmts = 128
+
+// errTxDone is the error of using a transaction's Store after Tx returned.
+var errTxDone = errors.New("inngest: sqlitestore: transaction has already ended")
+
+// counters count what a Store runs (read by tests).
+type counters struct {
+	// writes counts the statements run on the writing connection, in or
+	// out of a transaction, BEGIN, COMMIT and ROLLBACK excluded; reads those
+	// run on the reader pool.
+	writes, reads atomic.Int64
+	// txs counts the transactions begun; prepares the statements prepared
+	// (including those run unprepared past the cache bound).
+	txs, prepares atomic.Int64
+}
+
+// stmtCache prepares each statement text once and keeps it. database/sql with
+// modernc.org/sqlite otherwise parses a statement's SQL on every call.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+	// prep prepares a statement (on the writer's connection, or on the
+	// reader pool, where database/sql prepares it again on each connection
+	// that runs it).
+	prep func(ctx context.Context, query string) (*sql.Stmt, error)
+	n    *counters
+}
+
+// get returns the prepared statement of query, preparing it on first use; nil
+// (and no error) when the cache is full.
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st, nil
+	}
+	c.n.prepares.Add(1)
+	if len(c.m) >= maxCachedStmts {
+		return nil, nil
+	}
+	st, err := c.prep(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// close closes every cached statement.
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.m {
+		errs = append(errs, st.Close())
+		delete(c.m, q)
+	}
+	return errors.Join(errs...)
+}
+
+// pool is a querier over a connection pool (the readers) whose statements are
+// prepared once.
+type pool struct {
+	db    *sql.DB
+	stmts stmtCache
+}
+
+func newPool(db *sql.DB, n *counters) *pool {
+	p := &pool{db: db}
+	p.stmts.prep, p.stmts.n = db.PrepareContext, n
+	return p
+}
+
+func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	p.stmts.n.reads.Add(1)
+	st, err := p.stmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return p.db.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	p.stmts.n.reads.Add(1)
+	st, err := p.stmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return p.db.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	p.stmts.n.reads.Add(1)
+	st, err := p.stmts.get(ctx, query)
+	if err != nil || st == nil {
+		// QueryRowContext reports a failed prepare through Scan.
+		return p.db.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// writer is the store's single writing connection, held from Open to Close,
+// with its statements prepared once. mu is held for a whole transaction, or
+// for one statement outside a transaction, so that writes never interleave;
+// transactions are driven with prepared BEGIN IMMEDIATE / COMMIT / ROLLBACK
+// statements rather than database/sql's Tx, which costs a goroutine per
+// transaction and a statement parse per BEGIN and COMMIT.
+type writer struct {
+	mu    sync.Mutex
+	conn  *sql.Conn
+	stmts stmtCache
+	// closed is a closed statement: its QueryRowContext returns a *sql.Row
+	// whose Scan fails, for a query that must not run.
+	closed *sql.Stmt
+}
+
+func newWriter(ctx context.Context, db *sql.DB, n *counters) (*writer, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{conn: conn}
+	w.stmts.prep, w.stmts.n = conn.PrepareContext, n
+	if w.closed, err = conn.PrepareContext(ctx, "SELECT 1"); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	_ = w.closed.Close()
+	return w, nil
+}
+
+// close closes the statements and gives the connection back to its pool.
+func (w *writer) close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return errors.Join(w.stmts.close(), w.conn.Close())
+}
+
+// exec runs one statement on the connection; the caller holds mu.
+func (w *writer) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	w.stmts.n.writes.Add(1)
+	return w.run(ctx, query, args...)
+}
+
+// run is exec without counting.
+func (w *writer) run(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := w.stmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return w.conn.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// tx runs fn in one write transaction (BEGIN IMMEDIATE), committing when fn
+// returns nil and rolling back when it returns an error or panics. The context
+// only gates the start: once begun, a transaction runs to its commit or
+// rollback (its statements are short, and a lock wait is bounded by the busy
+// timeout), so that the engine closing never cuts one in half.
+func (w *writer) tx(ctx context.Context, fn func(q querier) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.run(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	w.stmts.n.txs.Add(1)
+	q := &txConn{w: w}
+	committed := false
+	defer func() {
+		q.done.Store(true)
+		if !committed {
+			// After a failed statement SQLite may have rolled back already;
+			// then ROLLBACK fails, harmlessly.
+			_, _ = w.run(ctx, "ROLLBACK")
+		}
+	}()
+	if err := fn(q); err != nil {
+		return err
+	}
+	if _, err := w.run(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// single runs one statement outside any transaction (SQLite commits it on
+// its own), holding mu.
+func (w *writer) single(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.exec(context.WithoutCancel(ctx), query, args...)
+}
+
+// lockedWriter is the querier of writes outside a transaction: each
+// statement takes the writer's lock. It runs no queries (reads go to the
+// reader pool).
+type lockedWriter struct{ w *writer }
+
+func (l lockedWriter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return l.w.single(ctx, query, args...)
+}
+
+func (l lockedWriter) QueryContext(context.Context, string, ...any) (*sql.Rows, error) {
+	return nil, errors.New("inngest: sqlitestore: query on the writer outside a transaction")
+}
+
+func (l lockedWriter) QueryRowContext(ctx context.Context, _ string, _ ...any) *sql.Row {
+	return l.w.closed.QueryRowContext(ctx)
+}
+
+// txConn is the querier of one transaction: the writer's connection, whose
+// lock the transaction holds. It fails once the transaction has ended.
+type txConn struct {
+	w    *writer
+	done atomic.Bool
+}
+
+func (t *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.done.Load() {
+		return nil, errTxDone
+	}
+	return t.w.exec(context.WithoutCancel(ctx), query, args...)
+}
+
+func (t *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.done.Load() {
+		return nil, errTxDone
+	}
+	ctx = context.WithoutCancel(ctx)
+	t.w.stmts.n.writes.Add(1)
+	st, err := t.w.stmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return t.w.conn.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (t *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.done.Load() {
+		return t.w.closed.QueryRowContext(ctx)
+	}
+	ctx = context.WithoutCancel(ctx)
+	t.w.stmts.n.writes.Add(1)
+	st, err := t.w.stmts.get(ctx, query)
+	if err != nil || st == nil {
+		return t.w.conn.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}

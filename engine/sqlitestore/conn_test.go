@@ -1,0 +1,145 @@
+package sqlitestore
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+func eventCount(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	require.NoError(t, s.rp.QueryRowContext(t.Context(), `SELECT count(*) FROM events`).Scan(&n))
+	return n
+}
+
+func TestWriterTxRollsBack(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(filepath.Join(t.TempDir(), "engine.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	insert := `INSERT INTO events (id, name, raw, received_at, internal) VALUES (?, 'x', NULL, NULL, 0)`
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		fn   func(q querier) error
+		want error
+	}{
+		{"fn error", func(q querier) error {
+			_, err := q.ExecContext(ctx, insert, "a")
+			require.NoError(t, err)
+			return boom
+		}, boom},
+		{"failed statement", func(q querier) error {
+			_, err := q.ExecContext(ctx, insert, "b")
+			require.NoError(t, err)
+			_, err = q.ExecContext(ctx, insert, "b") // primary key
+			return err
+		}, nil},
+		{"bad SQL", func(q querier) error {
+			_, err := q.ExecContext(ctx, insert, "c")
+			require.NoError(t, err)
+			_, err = q.ExecContext(ctx, `INSERT INTO nowhere VALUES (1)`)
+			return err
+		}, nil},
+		{"panic", func(q querier) error {
+			_, err := q.ExecContext(ctx, insert, "d")
+			require.NoError(t, err)
+			panic(boom)
+		}, nil},
+	}
+	for _, tt := range tests {
+		err := func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("panicked: %v", p)
+				}
+			}()
+			return s.w.tx(ctx, tt.fn)
+		}()
+		require.Error(t, err, tt.name)
+		if tt.want != nil {
+			require.ErrorIs(t, err, tt.want, tt.name)
+		}
+		require.Zero(t, eventCount(t, s), "%s: rolled back", tt.name)
+	}
+	// The writer is free and out of any transaction: a statement commits on
+	// its own, a transaction commits.
+	ok, err := s.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "x"})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, s.Tx(ctx, func(st engine.Store) error {
+		_, err := st.SaveEvent(ctx, engine.EventRecord{ID: "e2", Name: "x"})
+		return err
+	}))
+	require.Equal(t, 2, eventCount(t, s))
+}
+
+func TestTxStoreFailsAfterTx(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(filepath.Join(t.TempDir(), "engine.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	var kept engine.Store
+	require.NoError(t, s.Tx(ctx, func(st engine.Store) error {
+		kept = st
+		_, err := st.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "x"})
+		return err
+	}))
+	_, err = kept.SaveEvent(ctx, engine.EventRecord{ID: "e2", Name: "x"})
+	require.ErrorIs(t, err, errTxDone)
+	_, err = kept.PausesForRun(ctx, "r1")
+	require.ErrorIs(t, err, errTxDone)
+	_, err = kept.Event(ctx, "e1")
+	require.Error(t, err)
+	require.NotErrorIs(t, err, engine.ErrNotFound)
+	require.Equal(t, 1, eventCount(t, s))
+}
+
+func TestStatementsAfterReopen(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "engine.db")
+	for i := range 3 {
+		s, err := Open(path)
+		require.NoError(t, err)
+		ok, err := s.SaveEvent(ctx, engine.EventRecord{ID: fmt.Sprint("e", i), Name: "x"})
+		require.NoError(t, err)
+		require.True(t, ok)
+		for j := range i + 1 {
+			ev, err := s.Event(ctx, fmt.Sprint("e", j))
+			require.NoError(t, err)
+			require.Equal(t, "x", ev.Name)
+		}
+		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(), "twice")
+	}
+}
+
+func TestStatementsPastTheCacheBound(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(filepath.Join(t.TempDir(), "engine.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	for i := range 2*maxCachedStmts + 1 {
+		q := fmt.Sprintf(`INSERT INTO events (id, name, raw, received_at, internal) VALUES (?, 'x%d', NULL, NULL, 0)`, i)
+		require.NoError(t, s.tx(ctx, func(tx querier) error {
+			_, err := tx.ExecContext(ctx, q, fmt.Sprint("e", i))
+			return err
+		}))
+		var name string
+		require.NoError(t, s.r.QueryRowContext(ctx, fmt.Sprintf(`SELECT name FROM events WHERE id = ? AND %d = %d`, i, i), fmt.Sprint("e", i)).Scan(&name))
+		require.Equal(t, fmt.Sprint("x", i), name)
+	}
+	require.Len(t, s.w.stmts.m, maxCachedStmts)
+	require.Len(t, s.rp.stmts.m, maxCachedStmts)
+	require.Equal(t, 2*maxCachedStmts+1, eventCount(t, s))
+}
