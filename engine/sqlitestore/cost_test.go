@@ -35,8 +35,8 @@ func TestThreeStepRunCost(t *testing.T) {
 		checkpoint  bool
 		txs, writes float64 // per run, at most
 	}{
-		{checkpoint: true, txs: 4, writes: 20},
-		{checkpoint: false, txs: 9, writes: 45},
+		{checkpoint: true, txs: 4, writes: 17},
+		{checkpoint: false, txs: 9, writes: 33},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("checkpoint=", tt.checkpoint), func(t *testing.T) {
