@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // benchStep appends step i to r as the engine does when a step returns: its
@@ -88,4 +89,44 @@ func BenchmarkSaveRunStep(b *testing.B) {
 			b.ReportMetric(float64(wal)/float64(b.N), "walB/step")
 		})
 	}
+}
+
+// BenchmarkRunHeaderCodec compares the header's binary encoding with the
+// module's JSON codec on the same run (without its memo, step records and
+// history; JSON would also need a storage struct to keep RunError.NoRetry):
+// one encode and one decode per op.
+func BenchmarkRunHeaderCodec(b *testing.B) {
+	r := &engine.RunState{Run: engine.Run{
+		ID: "01JDQ000000000000000000001", AppID: "app", FunctionID: "app-fn", FunctionUUID: "9f0c0f36-7f4e-4cb3-a0bb-0c5d0c0a0a01",
+		Status: engine.StatusRunning, EventIDs: []string{"01JDQ000000000000000000002"},
+		Events:    []json.RawMessage{json.RawMessage(`{"data":{"email":"someone@example.com","plan":"pro"},"id":"01JDQ000000000000000000002","name":"app/user.created","ts":1732654680000,"user":{}}`)},
+		StartedAt: time.Date(2026, 11, 26, 20, 58, 0, 0, time.UTC), Calls: 3, Attempts: 1, MaxAttempts: 4,
+	}, Version: 2, Started: true, Keys: map[string]string{"c0": "k"}}
+	b.Run("binary", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf = encodeHeader(buf[:0], r)
+			if _, err := decodeHeader(buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(buf)), "bytes")
+	})
+	b.Run("jsoncodec", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			buf, err := jsoncodec.Marshal(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var got engine.RunState
+			if err := jsoncodec.Unmarshal(buf, &got); err != nil {
+				b.Fatal(err)
+			}
+			n = len(buf)
+		}
+		b.ReportMetric(float64(n), "bytes")
+	})
 }
