@@ -35,14 +35,28 @@
 // tests of this package check side by side: the same dedupe of events, the
 // same orders (apps and runs in creation order, pauses by ID), the same index
 // of runs by triggering event (built when a run is first saved), copies in and
-// out. Runs are stored as a gob encoding of engine.RunState, which keeps every
-// field exactly (raw JSON byte for byte, times with their zone offset) except
-// that empty slices come back nil. Times in the other tables come back in UTC.
+// out. A run is stored as a header (every field but its memo, step records
+// and history, in a binary encoding) in its runs row and one run_items row
+// per memoized result, step record and history item. Every field is kept
+// exactly (raw JSON byte for byte, fields tagged json:"-", times with their
+// zone offset), except that an empty memo, step list or history comes back
+// nil. Times in the other tables come back in UTC.
+//
+// SaveRun writes the header and only the rows that changed since the run
+// was last saved: appending a step to a run writes about the same bytes at
+// 10 steps as at 1,000. The store remembers what it wrote for up to 1,024
+// runs (32 MiB): Run decodes those from memory, and a run it does not
+// remember is compared against its rows. This relies on one store writing
+// the file (see the lock below) and on raw JSON values never being edited in
+// place, as engine.MemoryStore does; a run passed to SaveRun or returned by
+// Run is otherwise the caller's to edit.
 //
 // The schema is versioned with PRAGMA user_version and each stored run
-// records its encoding (runs.format); Open applies the missing migrations to
-// an older file and refuses a file (or reading a run) written by a newer
-// build with a *VersionError (errors.Is ErrVersion).
+// records its encoding (runs.format: 1 is gob of the whole run, written
+// before schema version 3, still read, and rewritten in format 2 when the
+// run is saved again); Open applies the missing migrations to an older file
+// and refuses a file (or reading a run) written by a newer build with a
+// *VersionError (errors.Is ErrVersion).
 //
 // A file is used by one engine at a time: Open takes an exclusive lock on
 // <file>.lock (flock, released when the store is closed or the process dies)
