@@ -28,15 +28,17 @@ var costEvents = events.Define[costData]("cost/run.start")
 // TestThreeStepRunCost runs three-step functions through an engine on the
 // store, over loopback HTTP, one run at a time, and bounds what one run costs
 // the writing connection: transactions, statements, and no statement
-// prepared once the first run has prepared them all.
+// prepared once the first run has prepared them all, and the pages written
+// to the write-ahead log (every table and index a transaction changes is at
+// least one page).
 func TestThreeStepRunCost(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		checkpoint  bool
-		txs, writes float64 // per run, at most
+		checkpoint          bool
+		txs, writes, frames float64 // per run, at most
 	}{
-		{checkpoint: true, txs: 4, writes: 17},
-		{checkpoint: false, txs: 9, writes: 33},
+		{checkpoint: true, txs: 4, writes: 17, frames: 21},
+		{checkpoint: false, txs: 9, writes: 33, frames: 38},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("checkpoint=", tt.checkpoint), func(t *testing.T) {
@@ -86,19 +88,24 @@ func TestThreeStepRunCost(t *testing.T) {
 				require.Equal(t, engine.StatusCompleted, run.Status)
 			}
 			one(0) // prepares the statements
+			require.NoError(t, st.StopCheckpoints(ctx))
 			before := st.Counts()
 			const runs = 10
 			for i := range runs {
 				one(i + 1)
 			}
 			after := st.Counts()
+			n, err := st.WALFrames(ctx)
+			require.NoError(t, err)
 			txs := float64(after.Txs-before.Txs) / runs
 			writes := float64(after.Writes-before.Writes) / runs
-			t.Logf("per run: %.1f transactions, %.1f statements on the writer, %.1f on the readers",
-				txs, writes, float64(after.Reads-before.Reads)/runs)
+			frames := float64(n) / runs
+			t.Logf("per run: %.1f transactions, %.1f statements on the writer, %.1f on the readers, %.1f pages written",
+				txs, writes, float64(after.Reads-before.Reads)/runs, frames)
 			require.Zero(t, after.Prepares-before.Prepares, "statements prepared again")
 			require.LessOrEqual(t, txs, tt.txs, "transactions per run")
 			require.LessOrEqual(t, writes, tt.writes, "statements per run on the writer")
+			require.LessOrEqual(t, frames, tt.frames, "pages written per run (each index is a page)")
 		})
 	}
 }

@@ -118,12 +118,25 @@ CREATE TABLE run_items (
 	PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 `,
+	// 4: no index that no query reads: each one is written on every insert
+	// (and every update of its columns). Runs by status were read only by
+	// pruning, which reads finished runs by end time: ended_at is indexed
+	// instead, written once, when a run ends. Timers are read in order only
+	// at start, which sorts them.
+	`
+DROP INDEX IF EXISTS events_name;
+DROP INDEX IF EXISTS runs_function;
+DROP INDEX IF EXISTS runs_status;
+DROP INDEX IF EXISTS timers_at;
+DROP INDEX IF EXISTS timers_run;
+CREATE INDEX IF NOT EXISTS runs_ended ON runs (ended_at) WHERE ended_at IS NOT NULL;
+`,
 }
 
 // SchemaVersion is the schema version this build writes (PRAGMA user_version):
 // the number of migrations. Open migrates a file of an older version and
 // refuses one of a newer version with a *VersionError.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // ErrVersion is matched (errors.Is) by every *VersionError.
 var ErrVersion = errors.New("inngest: sqlitestore: unsupported database version")
