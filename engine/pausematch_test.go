@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -60,4 +61,78 @@ func TestEventMatchingNoWaitLoadsNoRun(t *testing.T) {
 		require.True(t, ok)
 		require.Len(t, run.Waits, 1, "%s still waits", id)
 	}
+}
+
+// readCountingStore counts every read of the Store.
+type readCountingStore struct {
+	engine.Store
+	reads atomic.Int64
+}
+
+func (s *readCountingStore) Run(ctx context.Context, id string) (*engine.RunState, error) {
+	s.reads.Add(1)
+	return s.Store.Run(ctx, id)
+}
+
+func (s *readCountingStore) Runs(ctx context.Context) ([]*engine.RunState, error) {
+	s.reads.Add(1)
+	return s.Store.Runs(ctx)
+}
+
+func (s *readCountingStore) RunsForEvent(ctx context.Context, id string) ([]*engine.RunState, error) {
+	s.reads.Add(1)
+	return s.Store.RunsForEvent(ctx, id)
+}
+
+func (s *readCountingStore) PausesForEvent(ctx context.Context, name string) ([]engine.Pause, error) {
+	s.reads.Add(1)
+	return s.Store.PausesForEvent(ctx, name)
+}
+
+func (s *readCountingStore) PausesForRun(ctx context.Context, id string) ([]engine.Pause, error) {
+	s.reads.Add(1)
+	return s.Store.PausesForRun(ctx, id)
+}
+
+func (s *readCountingStore) Timers(ctx context.Context) ([]engine.TimerItem, error) {
+	s.reads.Add(1)
+	return s.Store.Timers(ctx)
+}
+
+func (s *readCountingStore) Apps(ctx context.Context) ([]engine.AppRecord, error) {
+	s.reads.Add(1)
+	return s.Store.Apps(ctx)
+}
+
+func (s *readCountingStore) Event(ctx context.Context, id string) (engine.EventRecord, error) {
+	s.reads.Add(1)
+	return s.Store.Event(ctx, id)
+}
+
+func (s *readCountingStore) Flows(ctx context.Context) ([]engine.FlowRecord, error) {
+	s.reads.Add(1)
+	return s.Store.Flows(ctx)
+}
+
+// An event that matches no wait's name reads the Store (and allocates) the
+// same with 2,000 runs waiting on another name (and their timeouts in the
+// scheduler) as with none: nothing per event walks the waits.
+func TestUnrelatedEventWorkIndependentOfWaits(t *testing.T) {
+	t.Parallel()
+	work := func(n int) (reads int64) {
+		st := &readCountingStore{Store: waitingStore(t, n)}
+		eng, err := engine.New(engine.Options{Store: st, Clock: engine.NewVirtualClock(t0)})
+		require.NoError(t, err)
+		defer func() { require.NoError(t, eng.Close()) }()
+		ctx := context.Background()
+		_, err = eng.SendJSON(ctx, []byte(`{"name":"test/other","data":{"k":1}}`))
+		require.NoError(t, err)
+		before := st.reads.Load()
+		for i := range 10 {
+			_, err = eng.SendJSON(ctx, []byte(`{"name":"test/other","data":{"k":`+strconv.Itoa(i)+`}}`))
+			require.NoError(t, err)
+		}
+		return st.reads.Load() - before
+	}
+	require.Equal(t, work(0), work(2000))
 }
