@@ -129,6 +129,54 @@ func BenchmarkEventWithWaits(b *testing.B) {
 	}
 }
 
+// BenchmarkMatchWithWaits times one event that resumes one waiting run
+// (async.data.k == event.data.k), with 0, 1,000 or 10,000 other runs waiting
+// on the same event name with other keys: the time should not grow with
+// them. Each iteration first starts a run that waits (not timed), then sends
+// the matching event (timed), then lets the run complete (not timed).
+func BenchmarkMatchWithWaits(b *testing.B) {
+	w := wire.HashID("w", 0)
+	for _, n := range []int{0, 1000, 10000} {
+		b.Run("waiting="+strconv.Itoa(n), func(b *testing.B) {
+			h := newHarness(b, engine.Options{Store: waitingStore(b, n), Clock: engine.NewVirtualClock(t0)}, func(c call) reply {
+				if _, ok := c.steps()[w]; !ok {
+					return ops(`{"op":"WaitForEvent","id":"` + w + `","name":"test/resume","opts":{"timeout":"1h","if":"async.data.k == event.data.k"}}`)
+				}
+				return ok(`"done"`)
+			})
+			h.mustRegister(h.fn("matcher", nil))
+			ctx := context.Background()
+			// Warm up: the engine reads the name's waits once.
+			_, err := h.eng.SendJSON(ctx, []byte(`{"name":"test/resume","data":{"k":-1}}`))
+			require.NoError(b, err)
+			runtime.GC()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				k := `"m` + strconv.Itoa(i) + `"`
+				calls := len(h.app.Calls())
+				id := h.send("test/matcher", json.RawMessage(`{"k":`+k+`}`))
+				waitUntil(b, func() bool { return len(h.app.Calls()) == calls+1 && h.eng.Idle() })
+				body := []byte(`{"name":"test/resume","data":{"k":` + k + `}}`)
+				start := cpuTime()
+				b.StartTimer()
+				if _, err := h.eng.SendJSON(ctx, body); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				cpu += cpuTime() - start
+				if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
+					b.Fatal(err, runs)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
 // BenchmarkConcurrencyBacklog sends a backlog of events to a function with a
 // concurrency limit of 2 on one key and waits for every run (three steps each)
 // to complete; ns/run is the cost per run, which should not grow with the

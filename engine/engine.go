@@ -63,6 +63,8 @@ type Engine struct {
 	// triggers caches the decoded triggering event of runs with pauses,
 	// by run ID (see waitingTrigger); finishLocked removes a run's entry.
 	triggers map[string]map[string]any
+	// pidx indexes the pauses events can resolve (see pauseIndex).
+	pidx pauseIndex
 	// trigIdx indexes functions by trigger name; nil after a sync changed
 	// them (see triggerIndexLocked).
 	trigIdx *triggerIndex

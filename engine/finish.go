@@ -74,7 +74,7 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 	delete(e.triggers, r.ID)
 	if ps, err := e.store.PausesForRun(e.ctx, r.ID); err == nil {
 		for _, p := range ps {
-			_, _ = e.store.DeletePause(e.ctx, p.ID)
+			_, _ = e.deletePauseLocked(p.ID)
 		}
 	}
 	if fn := e.fns[r.FunctionID]; fn != nil && fn.singleton != nil {

@@ -116,19 +116,17 @@ func nameMatches(pattern, name string) bool {
 }
 
 // matchPausesLocked resumes waits and cancels runs whose pause matches rec.
-// Only the pauses waiting on rec's name are read; each is checked against
-// the event (its expression over the run's cached trigger) before its run
-// is loaded, so a non-matching wait costs one expression evaluation.
+// Only the pauses waiting on rec's name are considered (pauseIndex), and
+// each is checked against the event before its run is loaded: a pause whose
+// expression compares fields for equality is found by a lookup of the
+// event's values (a non-matching one costs nothing), any other by evaluating
+// its expression over the run's cached trigger.
 func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
-	ps, err := e.store.PausesForEvent(e.ctx, rec.Name)
+	ps, err := e.matchingPausesLocked(rec, now)
 	if err != nil || len(ps) == 0 {
 		return
 	}
-	async := exprVars(nil, rec.Raw).Async
 	for _, p := range ps {
-		if !e.pauseMatches(p, async, now) {
-			continue
-		}
 		r, ok := e.claimPauseLocked(p)
 		if !ok {
 			continue
@@ -151,7 +149,7 @@ func (e *Engine) claimPauseLocked(p Pause) (*RunState, bool) {
 	if r == nil || r.Status.Done() {
 		return nil, false
 	}
-	if ok, _ := e.store.DeletePause(e.ctx, p.ID); !ok {
+	if ok, _ := e.deletePauseLocked(p.ID); !ok {
 		return nil, false
 	}
 	if p.TimerID != "" {
@@ -326,7 +324,7 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 		e.scheduleLocked(TimerItem{Kind: TimerStartTimeout, At: flow.StartDeadline(now, fn.startTO), RunID: r.ID})
 	}
 	for i, c := range fn.cancels {
-		_ = e.store.SavePause(e.ctx, Pause{ID: r.ID + "/cancel/" + strconv.Itoa(i), Kind: PauseCancel, RunID: r.ID, Event: c.event, If: c.cond, Expires: now.Add(c.timeout)})
+		_ = e.savePauseLocked(r, Pause{ID: r.ID + "/cancel/" + strconv.Itoa(i), Kind: PauseCancel, RunID: r.ID, Event: c.event, If: c.cond, Expires: now.Add(c.timeout)})
 	}
 	startAt := now
 	if fn.throttle != nil {

@@ -276,7 +276,7 @@ func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op
 	p := Pause{ID: r.ID + "/" + op.ID, Kind: PauseWait, RunID: r.ID, StepID: op.ID, Event: opts.Event, If: opts.If, Expires: now.Add(clampWait(d))}
 	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: p.Expires, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
-	_ = e.store.SavePause(e.ctx, p)
+	_ = e.savePauseLocked(r, p)
 	r.Waits = append(r.Waits, WaitInfo{StepID: op.ID, Event: opts.Event, If: opts.If, Expires: p.Expires})
 	e.historyLocked(r, "wait", op.ID, 0, "waiting for "+opts.Event)
 	return true, false
@@ -284,7 +284,7 @@ func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op
 
 // pauseTimeoutLocked resolves a timed-out pause.
 func (e *Engine) pauseTimeoutLocked(t TimerItem) {
-	ok, _ := e.store.DeletePause(e.ctx, t.PauseID)
+	ok, _ := e.deletePauseLocked(t.PauseID)
 	if !ok {
 		return
 	}
@@ -353,7 +353,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	p := Pause{ID: "invoke:" + correlation, Kind: PauseInvoke, RunID: r.ID, StepID: op.ID, CorrelationID: correlation, Expires: expire}
 	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
-	_ = e.store.SavePause(e.ctx, p)
+	_ = e.savePauseLocked(r, p)
 	e.historyLocked(r, "invoke", op.ID, 0, "invoking "+opts.FunctionID)
 	if _, err := e.store.SaveEvent(e.ctx, rec); err != nil {
 		e.log.Error("inngest: save event", "err", err)
@@ -361,7 +361,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	if e.triggerFnLocked(target, rec, now, correlation) {
 		// As the server does, a rate-limited (or idempotency-skipped) invoke
 		// fails the invoking step at once instead of waiting for the timeout.
-		_, _ = e.store.DeletePause(e.ctx, p.ID)
+		_, _ = e.deletePauseLocked(p.ID)
 		e.cancelTimerLocked(tm.ID)
 		return fail(errInvokeRateLimited)
 	}
@@ -383,7 +383,7 @@ func (e *Engine) resolveInvokeLocked(child *RunState, finished json.RawMessage) 
 		return
 	}
 	pid := "invoke:" + child.CorrelationID
-	if deleted, _ := e.store.DeletePause(e.ctx, pid); !deleted {
+	if deleted, _ := e.deletePauseLocked(pid); !deleted {
 		return
 	}
 	for id := range e.runTimer[parentID] {

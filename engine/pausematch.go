@@ -25,6 +25,20 @@ func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) 
 	return trigger, true
 }
 
+// knowTriggerLocked caches the decoded trigger of r, a run the caller holds,
+// so that waitingTrigger need not load it.
+func (e *Engine) knowTriggerLocked(r *RunState) {
+	if _, ok := e.triggers[r.ID]; ok || r.Status.Done() {
+		return
+	}
+	var trigger map[string]any
+	if len(r.Events) > 0 {
+		trigger = exprVars(r.Events[0], nil).Event
+	}
+	e.triggers[r.ID] = trigger
+	e.onRollbackLocked(func() { delete(e.triggers, r.ID) })
+}
+
 // pauseMatches reports whether pause p accepts the event whose decoded form
 // is async: p has not expired and its expression, if any, holds for the
 // run's trigger and async. It loads no run beyond the first call per run.
@@ -47,5 +61,6 @@ func (e *Engine) pauseMatches(p Pause, async map[string]any, now time.Time) bool
 	if !ok {
 		return false
 	}
+	e.pidx.evaluated++
 	return evalBool(prog, expr.Vars{Event: trigger, Async: async})
 }

@@ -55,12 +55,12 @@ func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op w
 		// Replaced: the old wait keeps its timeout but can no longer
 		// receive the signal.
 		o.Event = ""
-		_ = e.store.SavePause(e.ctx, o)
+		_ = e.savePauseLocked(nil, o)
 	}
 	p := Pause{ID: id, Kind: PauseSignal, RunID: r.ID, StepID: op.ID, Event: opts.Signal, Expires: expire}
 	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
-	_ = e.store.SavePause(e.ctx, p)
+	_ = e.savePauseLocked(r, p)
 	r.Waits = append(r.Waits, WaitInfo{StepID: op.ID, Signal: opts.Signal, Expires: expire})
 	e.historyLocked(r, "wait", op.ID, 0, "waiting for signal "+opts.Signal)
 	return true, false

@@ -274,3 +274,34 @@ func TestTxRollbackUndoesFlowControlState(t *testing.T) {
 		})
 	}
 }
+
+// An event whose transaction rolls back after it resumed a wait leaves the
+// wait in place, in the Store and in the engine's pause index: the SDK's
+// retry of the same event resumes it.
+func TestTxRolledBackEventStillMatchesWait(t *testing.T) {
+	t.Parallel()
+	st := newFlakyTxStore(t)
+	w := wire.HashID("w", 0)
+	// No auto-advance: the wait must not time out.
+	h := newHarness(t, engine.Options{Store: st, Clock: engine.NewVirtualClock(t0)}, func(c call) reply {
+		if _, ok := c.steps()[w]; !ok {
+			return ops(`{"op":"WaitForEvent","id":"` + w + `","name":"test/go","opts":{"timeout":"1h","if":"async.data.k == event.data.k"}}`)
+		}
+		return ok(`"done"`)
+	})
+	h.mustRegister(h.fn("tx", nil))
+	id := h.send("test/tx", map[string]any{"k": 7})
+	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
+	// An event of the wait's name first, so that the engine indexes its pauses.
+	h.send("test/go", map[string]any{"k": 8})
+
+	seed := wire.NewEventIDSeed(t0)
+	body := []byte(`{"name":"test/go","data":{"k":7}}`)
+	st.failRuns.Store(1) // the resumed run cannot be saved
+	status, out := h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
+	require.Equal(t, 500, status, "%v", out)
+	status, out = h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
+	require.Equal(t, 200, status, "%v", out)
+	run := h.waitRuns(id, 1)[0]
+	require.Equal(t, engine.StatusCompleted, run.Status)
+}

@@ -86,7 +86,11 @@ func compile(kind Kind, src string) (p *Program, err error) {
 	if err != nil {
 		return nil, invalidErr(kind, src, err)
 	}
-	return &Program{kind: kind, src: src, prg: prg, loops: loops}, nil
+	var eqs []Equality
+	if kind.hasAsync() {
+		eqs = equalities(ast.NativeRep().Expr())
+	}
+	return &Program{kind: kind, src: src, prg: prg, loops: loops, eqs: eqs}, nil
 }
 
 func checkResultType(kind Kind, t *cel.Type) error {

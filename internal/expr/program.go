@@ -55,6 +55,9 @@ type Program struct {
 	// loops is set when the program contains a comprehension and so
 	// needs a deadline.
 	loops bool
+	// eqs are the terms of a Wait or Cancel expression that is a
+	// conjunction of equalities (see Equalities); nil otherwise.
+	eqs []Equality
 }
 
 // Kind returns the kind the program was compiled for.
