@@ -131,12 +131,38 @@ DROP INDEX IF EXISTS timers_at;
 DROP INDEX IF EXISTS timers_run;
 CREATE INDEX IF NOT EXISTS runs_ended ON runs (ended_at) WHERE ended_at IS NOT NULL;
 `,
+	// 5: timers keyed by their ID alone (one B-tree instead of a rowid
+	// table and a unique index on id: a timer saved and deleted writes half
+	// the pages). seq, the order in which timers were first saved, is a
+	// plain column the store numbers (see queries.timerSeq).
+	`
+CREATE TABLE timers_v5 (
+	id          TEXT PRIMARY KEY,
+	seq         INTEGER NOT NULL,
+	at          TEXT,
+	kind        TEXT NOT NULL,
+	priority    INTEGER NOT NULL,
+	run_id      TEXT NOT NULL,
+	step_id     TEXT NOT NULL,
+	pause_id    TEXT NOT NULL,
+	attempt     INTEGER NOT NULL,
+	job_id      TEXT NOT NULL,
+	generation  INTEGER NOT NULL,
+	function_id TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	data        BLOB
+) WITHOUT ROWID;
+INSERT INTO timers_v5 (id, seq, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data)
+	SELECT id, seq, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data FROM timers;
+DROP TABLE timers;
+ALTER TABLE timers_v5 RENAME TO timers;
+`,
 }
 
 // SchemaVersion is the schema version this build writes (PRAGMA user_version):
 // the number of migrations. Open migrates a file of an older version and
 // refuses one of a newer version with a *VersionError.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // ErrVersion is matched (errors.Is) by every *VersionError.
 var ErrVersion = errors.New("inngest: sqlitestore: unsupported database version")

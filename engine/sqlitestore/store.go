@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	// Registers the "sqlite" database/sql driver (pure Go).
@@ -64,6 +65,8 @@ type Store struct {
 	rp  *pool
 	// n counts statements (for tests).
 	n counters
+	// seq backs queries.timerSeq.
+	seq atomic.Int64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -91,6 +94,9 @@ type queries struct {
 	// Tx: each SaveRun is its own transaction).
 	cache *runCache
 	pend  *pending
+	// timerSeq numbers the timers saved (timers.seq), from the largest
+	// stored at Open: this Store is the file's only writer.
+	timerSeq *atomic.Int64
 }
 
 // txStore is the engine.Store handed to a Tx callback.
@@ -199,9 +205,17 @@ func newStore(path string, w, r *sql.DB, cache *runCache) (*Store, error) {
 		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
 	}
 	s.w, s.rp = wr, newPool(r, &s.n)
+	var seq int64
+	if err := wr.conn.QueryRowContext(context.Background(), `SELECT coalesce(max(seq), 0) FROM timers`).Scan(&seq); err != nil {
+		_ = wr.close()
+		_ = r.Close()
+		_ = w.Close()
+		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
+	}
+	s.seq.Store(seq)
 	s.queries = queries{path: path, w: lockedWriter{wr}, r: s.rp, tx: func(ctx context.Context, fn func(q querier) error) error {
 		return wrap(wr.tx(ctx, fn))
-	}, cache: cache}
+	}, cache: cache, timerSeq: &s.seq}
 	return s, nil
 }
 
@@ -275,7 +289,7 @@ func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
 	err := s.w.tx(ctx, func(q querier) error {
 		ts := &txStore{queries{path: s.path, w: q, r: q, tx: func(_ context.Context, fn func(q querier) error) error {
 			return wrap(fn(q))
-		}, cache: s.cache, pend: p}}
+		}, cache: s.cache, pend: p, timerSeq: &s.seq}}
 		fnErr = fn(ts)
 		return fnErr
 	})

@@ -7,15 +7,16 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
-// SaveTimer implements engine.Store.
+// SaveTimer implements engine.Store. A replaced timer keeps its seq (its
+// place among timers due at the same time).
 func (s *queries) SaveTimer(ctx context.Context, t engine.TimerItem) error {
-	return s.exec(ctx, `INSERT INTO timers (id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	return s.exec(ctx, `INSERT INTO timers (id, seq, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority = excluded.priority,
 	run_id = excluded.run_id, step_id = excluded.step_id, pause_id = excluded.pause_id, attempt = excluded.attempt,
 	job_id = excluded.job_id, generation = excluded.generation, function_id = excluded.function_id, key = excluded.key,
 	data = excluded.data`,
-		t.ID, encodeTime(t.At), string(t.Kind), t.Priority, t.RunID, t.StepID, t.PauseID, t.Attempt, t.JobID,
+		t.ID, s.timerSeq.Add(1), encodeTime(t.At), string(t.Kind), t.Priority, t.RunID, t.StepID, t.PauseID, t.Attempt, t.JobID,
 		t.Generation, t.FunctionID, t.Key, []byte(t.Data))
 }
 
