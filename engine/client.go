@@ -120,7 +120,7 @@ func (e *Engine) waitFor(ctx context.Context, cond func() bool) error {
 			e.mu.Unlock()
 			return errClosed
 		}
-		ch := e.changed
+		ch := e.watchChangesLocked()
 		e.mu.Unlock()
 		if err := e.awaitChange(ctx, ch); err != nil {
 			return err
@@ -198,7 +198,7 @@ func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error 
 		for i, r := range rs {
 			out[i] = r.Run
 		}
-		ch := e.changed
+		ch := e.watchChangesLocked()
 		e.mu.Unlock()
 		if pred(out) {
 			return nil

@@ -49,8 +49,10 @@ type Engine struct {
 	shared        map[string]*flow.Concurrency // account/env scoped limits
 	singles       map[string]*flow.Singleton
 	changed       chan struct{}
-	wake          chan struct{}
-	closed        bool
+	// changedWatched reports whether a waiter holds changed.
+	changedWatched bool
+	wake           chan struct{}
+	closed         bool
 	// reaccepted holds, for event ids accepted again after the deduplication
 	// window (eventDedupWindow), when that happened.
 	reaccepted map[string]time.Time
@@ -158,9 +160,19 @@ func (e *Engine) poke() {
 }
 
 // notifyLocked tells waiters (WaitForRun, ...) that run state changed.
+// A change nobody has waited for since the last one costs nothing.
 func (e *Engine) notifyLocked() {
+	if !e.changedWatched {
+		return
+	}
 	close(e.changed)
-	e.changed = make(chan struct{})
+	e.changed, e.changedWatched = make(chan struct{}), false
+}
+
+// watchChangesLocked returns the channel the next change closes.
+func (e *Engine) watchChangesLocked() <-chan struct{} {
+	e.changedWatched = true
+	return e.changed
 }
 
 // schedule stores and enqueues a timer; it assigns an ID when empty.
