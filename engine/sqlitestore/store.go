@@ -132,7 +132,9 @@ var ErrLocked = errors.New("inngest: sqlitestore: database is in use by another 
 //
 // One engine per file: unless opts.ReadOnly, the store holds an exclusive
 // lock on <path>.lock (flock on Unix) until Close, and opening a file whose
-// lock is held fails with ErrLocked. Two engines on one file would both fire
+// lock is still held after half a second fails with ErrLocked (the wait
+// covers a lock briefly kept by a child process the program was starting
+// when the file's last store closed). Two engines on one file would both fire
 // its timers and run its functions twice. A file written by a newer build is
 // refused with a *VersionError.
 func OpenOptions(path string, opts Options) (*Store, error) {
