@@ -58,7 +58,7 @@ func memoValue(memo []engine.MemoEntry, id string) json.RawMessage {
 
 // loadItems reads a run's rows.
 func loadItems(ctx context.Context, q querier, runID string) (*storedItems, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, kind, step_id, data FROM run_items WHERE run_id = ? ORDER BY seq`, runID)
+	rows, err := q.QueryContext(ctx, `SELECT seq, kind, step_id, data, data IS NULL FROM run_items WHERE run_id = ? ORDER BY seq`, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +69,11 @@ func loadItems(ctx context.Context, q querier, runID string) (*storedItems, erro
 		var seq int64
 		var stepID string
 		var data sql.RawBytes
-		if err := rows.Scan(&seq, &kind, &stepID, &data); err != nil {
+		var null bool
+		if err := rows.Scan(&seq, &kind, &stepID, &data, &null); err != nil {
 			return nil, err
 		}
-		if err := b.add(seq, kind, stepID, data); err != nil {
+		if err := b.add(seq, kind, stepID, data, null); err != nil {
 			return nil, err
 		}
 	}
@@ -90,12 +91,14 @@ type itemsBuilder struct {
 	fromMemo []int
 }
 
-func (b *itemsBuilder) add(seq int64, kind int, stepID string, data []byte) error {
+// add decodes one row; null reports that its data is NULL (data is nil for
+// an empty BLOB too).
+func (b *itemsBuilder) add(seq int64, kind int, stepID string, data []byte, null bool) error {
 	it := &b.it
 	switch kind {
 	case itemMemo:
 		var v json.RawMessage
-		if data != nil {
+		if !null {
 			v = bytes.Clone(data)
 			if v == nil {
 				v = json.RawMessage{}

@@ -112,16 +112,17 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 // The reads return a run's header row then its run_items rows, in one
 // statement so that they are one snapshot: o (the order of runs), run_id,
 // seq (-1 for the header row), kind (the format for the header), step_id,
-// data (the header's state).
+// data (the header's state), and whether data is NULL (the driver reads a
+// zero-length BLOB as nil, as NULL: an empty raw value is told apart by it).
 const (
-	runQuery = `SELECT 0, id, -1, format, '', state FROM runs WHERE id = ?1
-UNION ALL SELECT 0, run_id, seq, kind, step_id, data FROM run_items WHERE run_id = ?1
+	runQuery = `SELECT 0, id, -1, format, '', state, 0 FROM runs WHERE id = ?1
+UNION ALL SELECT 0, run_id, seq, kind, step_id, data, data IS NULL FROM run_items WHERE run_id = ?1
 ORDER BY 3`
-	runsQuery = `SELECT seq, id, -1, format, '', state FROM runs
-UNION ALL SELECT r.seq, i.run_id, i.seq, i.kind, i.step_id, i.data FROM run_items i JOIN runs r ON r.id = i.run_id
+	runsQuery = `SELECT seq, id, -1, format, '', state, 0 FROM runs
+UNION ALL SELECT r.seq, i.run_id, i.seq, i.kind, i.step_id, i.data, i.data IS NULL FROM run_items i JOIN runs r ON r.id = i.run_id
 ORDER BY 1, 3`
-	runsForEventQuery = `SELECT e.seq, r.id, -1, r.format, '', r.state FROM run_events e JOIN runs r ON r.id = e.run_id WHERE e.event_id = ?1
-UNION ALL SELECT e.seq, i.run_id, i.seq, i.kind, i.step_id, i.data FROM run_events e JOIN run_items i ON i.run_id = e.run_id WHERE e.event_id = ?1
+	runsForEventQuery = `SELECT e.seq, r.id, -1, r.format, '', r.state, 0 FROM run_events e JOIN runs r ON r.id = e.run_id WHERE e.event_id = ?1
+UNION ALL SELECT e.seq, i.run_id, i.seq, i.kind, i.step_id, i.data, i.data IS NULL FROM run_events e JOIN run_items i ON i.run_id = e.run_id WHERE e.event_id = ?1
 ORDER BY 1, 3`
 )
 
@@ -220,7 +221,8 @@ func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*
 		var id, stepID string
 		var kind int
 		var data sql.RawBytes
-		if err := rows.Scan(&o, &id, &seq, &kind, &stepID, &data); err != nil {
+		var null bool
+		if err := rows.Scan(&o, &id, &seq, &kind, &stepID, &data, &null); err != nil {
 			return nil, wrap(err)
 		}
 		if seq < 0 {
@@ -241,7 +243,7 @@ func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*
 		if b == nil || id != cur.ID {
 			continue // rows of a run of runFormatGob, which does not use them
 		}
-		if err := b.add(seq, kind, stepID, data); err != nil {
+		if err := b.add(seq, kind, stepID, data, null); err != nil {
 			return nil, runError(s.path, id, err)
 		}
 	}
