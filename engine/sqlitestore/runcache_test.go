@@ -1,0 +1,285 @@
+package sqlitestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+)
+
+// A transaction whose fn succeeds but whose COMMIT fails (a deferred
+// constraint) leaves no trace in the run cache: the run reads back as before
+// and saving it again writes it.
+func TestACommitThatFailsLeavesTheCacheAsBefore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := openItems(t)
+	for _, q := range []string{
+		`PRAGMA foreign_keys = ON`,
+		`CREATE TABLE parent (id INTEGER PRIMARY KEY)`,
+		`CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`,
+	} {
+		_, err := st.w.single(ctx, q)
+		require.NoError(t, err)
+	}
+	r := itemsRun("r1")
+	for i := range 3 {
+		appendStep(r, i)
+	}
+	require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
+	longer := cloneRun(r)
+	appendStep(longer, 3)
+	err := st.Tx(ctx, func(s engine.Store) error {
+		require.NoError(t, s.SaveRun(ctx, cloneRun(longer)))
+		// Checked only at COMMIT.
+		_, err := s.(*txStore).w.ExecContext(ctx, `INSERT INTO child (parent_id) VALUES (7)`)
+		return err
+	})
+	require.ErrorContains(t, err, "FOREIGN KEY constraint failed")
+	requireStored(t, st, r, "the commit failed")
+	require.NoError(t, st.SaveRun(ctx, cloneRun(longer)))
+	requireStored(t, st, longer, "saved again")
+	appendStep(longer, 4)
+	require.NoError(t, st.Tx(ctx, func(s engine.Store) error { return s.SaveRun(ctx, cloneRun(longer)) }))
+	requireStored(t, st, longer, "saved in a transaction")
+}
+
+// savedVersions records every version of each run a test tried to save (by
+// run and Calls, unique per save) and which of them rolled back.
+type savedVersions struct {
+	mu     sync.Mutex
+	tried  map[string]map[int]*engine.RunState
+	rolled map[string]map[int]bool
+}
+
+func (v *savedVersions) try(r *engine.RunState) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.tried[r.ID] == nil {
+		v.tried[r.ID], v.rolled[r.ID] = map[int]*engine.RunState{}, map[int]bool{}
+	}
+	v.tried[r.ID][r.Calls] = cloneRun(r)
+}
+
+func (v *savedVersions) rollBack(rs ...*engine.RunState) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, r := range rs {
+		v.rolled[r.ID][r.Calls] = true
+	}
+}
+
+// check fails unless got is a version tried and not rolled back (a
+// reader may see a version that then rolls back only by a bug).
+func (v *savedVersions) check(got *engine.RunState) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	want := v.tried[got.ID][got.Calls]
+	if want == nil || !reflect.DeepEqual(want, got) {
+		return fmt.Errorf("run %s read with calls %d: not a version saved", got.ID, got.Calls)
+	}
+	return nil
+}
+
+// Store methods called from many goroutines, in and out of transactions that
+// commit, roll back or panic, with pruning in between: every read is a
+// version saved, none rolled back, and in the end the run cache agrees with
+// the rows, also for a run that every goroutine saved with its own content
+// (which only a correct cache keeps apart). Run it with -race.
+func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := openItems(t)
+	const writers, rounds = 4, 80
+	v := &savedVersions{tried: map[string]map[int]*engine.RunState{}, rolled: map[string]map[int]bool{}}
+	var sharedCalls atomic.Int64
+	last := make([]*engine.RunState, writers)
+	errs := make(chan error, 16)
+	report := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 14))
+			committed := itemsRun(fmt.Sprint("own", g))
+			for round := range rounds {
+				r := cloneRun(committed)
+				switch rng.IntN(4) {
+				case 0, 1:
+					appendStep(r, round)
+				case 2:
+					if len(r.Memo) > 0 {
+						i := rng.IntN(len(r.Memo))
+						r.Memo = slices.Delete(r.Memo, i, i+1)
+					}
+				case 3:
+					if len(r.Steps) > 0 {
+						r.Steps = r.Steps[:rng.IntN(len(r.Steps))]
+					}
+				}
+				r.Calls = 1000 + round
+				r = cloneRun(r)
+				shared := itemsRun("shared")
+				for i := range rng.IntN(6) {
+					appendStep(shared, 100*g+i)
+				}
+				shared.Calls = int(sharedCalls.Add(1))
+				if rng.IntN(3) == 0 {
+					shared.Status, shared.EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+				}
+				v.try(r)
+				v.try(shared)
+				switch rng.IntN(4) {
+				case 0:
+					if err := st.SaveRun(ctx, cloneRun(r)); err != nil {
+						report(err)
+						return
+					}
+					if err := st.SaveRun(ctx, cloneRun(shared)); err != nil {
+						report(err)
+						return
+					}
+				case 1:
+					if err := st.Tx(ctx, func(s engine.Store) error {
+						if err := s.SaveRun(ctx, cloneRun(shared)); err != nil {
+							return err
+						}
+						return s.SaveRun(ctx, cloneRun(r))
+					}); err != nil {
+						report(err)
+						return
+					}
+				case 2:
+					err := st.Tx(ctx, func(s engine.Store) error {
+						if err := s.SaveRun(ctx, cloneRun(r)); err != nil {
+							return err
+						}
+						if err := s.SaveRun(ctx, cloneRun(shared)); err != nil {
+							return err
+						}
+						return errors.New("roll back")
+					})
+					v.rollBack(r, shared)
+					if err == nil {
+						report(errors.New("a failed transaction committed"))
+						return
+					}
+					continue
+				case 3:
+					func() {
+						defer func() { _ = recover() }()
+						_ = st.Tx(ctx, func(s engine.Store) error {
+							_ = s.SaveRun(ctx, cloneRun(shared))
+							_ = s.SaveRun(ctx, cloneRun(r))
+							panic("boom")
+						})
+					}()
+					v.rollBack(r, shared)
+					continue
+				}
+				committed = r
+			}
+			last[g] = committed
+		}()
+	}
+	stop := make(chan struct{})
+	var bg sync.WaitGroup
+	bg.Add(1)
+	go func() { // prunes the shared run whenever it is saved finished
+		defer bg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var err error
+			if i%2 == 0 {
+				_, err = st.PruneRuns(ctx, itemsT0.Add(time.Hour))
+			} else {
+				err = st.Tx(ctx, func(s engine.Store) error {
+					_, err := s.(engine.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
+					return err
+				})
+			}
+			if err != nil {
+				report(err)
+				return
+			}
+		}
+	}()
+	for range 2 {
+		bg.Add(1)
+		go func() { // reads every run, in and out of transactions
+			defer bg.Done()
+			ids := []string{"shared", "own0", "own1", "own2", "own3"}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				read := func(s engine.Store) error {
+					for _, id := range ids {
+						got, err := s.Run(ctx, id)
+						if errors.Is(err, engine.ErrNotFound) {
+							continue
+						}
+						if err != nil {
+							return err
+						}
+						if err := v.check(got); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+				var err error
+				if i%4 == 3 {
+					err = st.Tx(ctx, func(s engine.Store) error { return read(s) })
+				} else {
+					err = read(st)
+				}
+				if err != nil {
+					report(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	bg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, r := range last {
+		if r != nil {
+			requireStored(t, st, r, r.ID)
+		}
+	}
+	got, err := st.Run(ctx, "shared")
+	if errors.Is(err, engine.ErrNotFound) {
+		return
+	}
+	require.NoError(t, err)
+	require.NoError(t, v.check(got))
+	requireStored(t, st, got, "the run every goroutine saved")
+}
