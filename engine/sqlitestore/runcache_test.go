@@ -283,3 +283,40 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 	require.NoError(t, v.check(got))
 	requireStored(t, st, got, "the run every goroutine saved")
 }
+
+// A read-only store kept open on a file another store writes has no run
+// cache: it reads every save, never a run as it was when first read.
+func TestAReadOnlyStoreSeesEverySave(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, path := openItems(t)
+	r := itemsRun("r1")
+	require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
+	ro, err := OpenOptions(path, Options{ReadOnly: true})
+	require.NoError(t, err)
+	defer ro.Close()
+	for i := range 20 {
+		switch i % 4 {
+		case 0, 1:
+			appendStep(r, i)
+		case 2:
+			r.Memo = r.Memo[1:]
+		case 3:
+			r.Steps = r.Steps[:len(r.Steps)-1]
+		}
+		r = cloneRun(r)
+		if i%2 == 0 {
+			require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
+		} else {
+			require.NoError(t, st.Tx(ctx, func(s engine.Store) error { return s.SaveRun(ctx, cloneRun(r)) }))
+		}
+		for range 2 { // the second read would be the one a cache served
+			got, err := ro.Run(ctx, "r1")
+			require.NoError(t, err)
+			require.Equal(t, r, got, "save %d", i)
+		}
+		all, err := ro.Runs(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []*engine.RunState{r}, all, "save %d", i)
+	}
+}
