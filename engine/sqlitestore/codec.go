@@ -233,9 +233,22 @@ func (d *dec) time() time.Time {
 		return time.Time{}
 	}
 	var t time.Time
+	// Nanoseconds past a second are no time's (Time.UnmarshalBinary takes
+	// them, and would not write them back).
+	if binary.BigEndian.Uint32(d.b[9:13]) >= 1e9 {
+		d.fail()
+		return time.Time{}
+	}
 	if err := t.UnmarshalBinary(d.b[:size]); err != nil {
 		d.fail()
 		return time.Time{}
+	}
+	if size == 16 && int8(d.b[15]) < 0 {
+		// The seconds of a negative offset (a local mean time west of
+		// Greenwich) are written as a signed byte and read back unsigned,
+		// 256 seconds east: the instant is right, the zone is not.
+		_, off := t.Zone()
+		t = t.In(time.FixedZone("", off-256))
 	}
 	d.b = d.b[size:]
 	return t

@@ -440,9 +440,31 @@ func FuzzDecodeRunEncodings(f *testing.F) {
 	f.Add(encodeStep(nil, &r.Steps[0], nil))
 	f.Add(encodeHistory(nil, &r.History[0]))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = decodeHeader(b)
-		_, _, _ = decodeStep("id", b)
-		_, _ = decodeHistory("id", b)
+		// Whatever decodes encodes to what decodes the same.
+		if h, err := decodeHeader(b); err == nil {
+			again, err := decodeHeader(encodeHeader(nil, h))
+			require.NoError(t, err)
+			require.Equal(t, h, again)
+		}
+		if s, fromMemo, err := decodeStep("id", b); err == nil {
+			var memo json.RawMessage
+			if fromMemo {
+				memo = json.RawMessage(`"memo"`)
+				s.Result = memo
+			}
+			again, againFromMemo, err := decodeStep("id", encodeStep(nil, &s, memo))
+			require.NoError(t, err)
+			require.Equal(t, fromMemo, againFromMemo)
+			if fromMemo {
+				again.Result = memo
+			}
+			require.Equal(t, s, again)
+		}
+		if h, err := decodeHistory("id", b); err == nil {
+			again, err := decodeHistory("id", encodeHistory(nil, &h))
+			require.NoError(t, err)
+			require.True(t, historyEqual(&h, &again), "%v != %v", h, again)
+		}
 	})
 }
 
