@@ -37,23 +37,40 @@ type stmtCache struct {
 	// that runs it).
 	prep func(ctx context.Context, query string) (*sql.Stmt, error)
 	n    *counters
+	// closed is set by close: nothing is cached after.
+	closed bool
 }
 
 // get returns the prepared statement of query, preparing it on first use; nil
 // (and no error) when the cache is full.
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.m[query]; ok {
+	st, ok := c.m[query]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.Unlock()
+	if ok {
 		return st, nil
 	}
 	c.n.prepares.Add(1)
-	if len(c.m) >= maxCachedStmts {
+	if full {
 		return nil, nil
 	}
+	// Prepared without holding mu, so that using a cached statement never
+	// waits for another one's preparation (on the reader pool, preparing
+	// waits for a free connection).
 	st, err := c.prep(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[query]; ok { // a concurrent first use prepared it too
+		_ = st.Close()
+		return old, nil
+	}
+	if c.closed || len(c.m) >= maxCachedStmts {
+		_ = st.Close()
+		return nil, nil
 	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
@@ -66,6 +83,7 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 func (c *stmtCache) close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.closed = true
 	var errs []error
 	for q, st := range c.m {
 		errs = append(errs, st.Close())

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
@@ -142,4 +144,28 @@ func TestStatementsPastTheCacheBound(t *testing.T) {
 	require.Len(t, s.w.stmts.m, maxCachedStmts)
 	require.Len(t, s.rp.stmts.m, maxCachedStmts)
 	require.Equal(t, 2*maxCachedStmts+1, eventCount(t, s))
+}
+
+// Goroutines that use a statement for the first time at once all get it
+// run; one prepared statement is kept.
+func TestReadersPrepareConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(filepath.Join(t.TempDir(), "engine.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	for i := range 3 {
+		_, err := s.SaveEvent(ctx, engine.EventRecord{ID: fmt.Sprint("e", i), Name: "x"})
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 * maxReaders {
+		wg.Go(func() {
+			ev, err := s.Event(ctx, fmt.Sprint("e", g%3))
+			assert.NoError(t, err)
+			assert.Equal(t, "x", ev.Name)
+		})
+	}
+	wg.Wait()
+	require.Len(t, s.rp.stmts.m, 1)
 }
