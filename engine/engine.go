@@ -52,7 +52,11 @@ type Engine struct {
 	// changedWatched reports whether a waiter holds changed.
 	changedWatched bool
 	wake           chan struct{}
-	closed         bool
+	// callJobs hands a call to an idle call worker (callworkers.go);
+	// callWorkers counts the workers started.
+	callJobs    chan *callJob
+	callWorkers int
+	closed      bool
 	// reaccepted holds, for event ids accepted again after the deduplication
 	// window (eventDedupWindow), when that happened.
 	reaccepted map[string]time.Time
@@ -97,6 +101,7 @@ func New(opts Options) (*Engine, error) {
 		fetched:  map[string]json.RawMessage{},
 		changed:  make(chan struct{}),
 		wake:     make(chan struct{}, 1),
+		callJobs: make(chan *callJob),
 	}
 	if err := e.restore(); err != nil {
 		cancel()

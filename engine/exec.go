@@ -151,7 +151,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 			e.calls[t.JobID] = job
 		}
 		e.wg.Add(1)
-		go e.runCall(job)
+		e.dispatchCallLocked(job)
 	})
 }
 

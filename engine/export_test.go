@@ -17,3 +17,10 @@ func EventDecodesForTest() int64 { return eventDecodes.Load() }
 // The engine's tests check that no run the MemoryStore holds is modified
 // after it was stored (see checkRunAliasing).
 func init() { checkRunAliasing = true }
+
+// CallWorkersForTest is how many call workers e started.
+func CallWorkersForTest(e *Engine) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.callWorkers
+}

@@ -34,6 +34,7 @@ var (
 	flagRuns    = flag.Int("load.runs", envInt("LOAD_RUNS", 0), "runs per scenario (env LOAD_RUNS; default 3000, 500 with -short)")
 	flagSenders = flag.Int("load.senders", envInt("LOAD_SENDERS", 64), "concurrent senders, each sending one event and waiting for its run (env LOAD_SENDERS)")
 	flagOnly    = flag.String("load.only", os.Getenv("LOAD_ONLY"), "run only the scenarios whose name contains this (env LOAD_ONLY)")
+	flagPaced   = flag.Float64("load.paced", 0, "rate (runs/s) of the open loop that measures latency; 0: half the closed loop's rate")
 )
 
 type runData struct {
@@ -347,7 +348,11 @@ func TestLoadRuns(t *testing.T) {
 				rate := float64(n) / elapsed.Seconds()
 
 				half := max(n/2, 1)
-				paced := r.paced(t, sc, int64(n), half, rate/2)
+				pacedRate := rate / 2
+				if *flagPaced > 0 {
+					pacedRate = *flagPaced
+				}
+				paced := r.paced(t, sc, int64(n), half, pacedRate)
 				r.waitAllDone(t, n+half)
 				heapEnd := heapInUse()
 				r.close()
@@ -358,7 +363,7 @@ func TestLoadRuns(t *testing.T) {
 					name, n, elapsed.Round(time.Millisecond), rate, float64(calls)/elapsed.Seconds(), float64(calls)/float64(n), conns,
 					float64(cpu.Microseconds())/float64(n), float64(n)/cpu.Seconds(),
 					pct(lat, 0.50).Round(10*time.Microsecond), pct(lat, 0.99).Round(10*time.Microsecond),
-					rate/2, pct(paced, 0.50).Round(10*time.Microsecond), pct(paced, 0.99).Round(10*time.Microsecond),
+					pacedRate, pct(paced, 0.50).Round(10*time.Microsecond), pct(paced, 0.99).Round(10*time.Microsecond),
 					mb(heapEnd), float64(heapEnd-min(heapBefore, heapEnd))/float64(n+half),
 					goroutinesBefore, goroutinesAfter)
 				require.LessOrEqual(t, goroutinesAfter, goroutinesBefore, "goroutine leak")
