@@ -205,13 +205,20 @@ func (d *dec) bytes() []byte {
 
 func (d *dec) raw() json.RawMessage { return json.RawMessage(d.bytes()) }
 
-// count reads what enc.count wrote: the length, or -1 for nil.
-func (d *dec) count() int {
+// count reads what enc.count wrote: the length, or -1 for nil. Each element
+// takes at least size bytes: a count that the bytes left cannot hold fails
+// before anything is allocated for it, so that what corrupt input makes the
+// decoder allocate stays within a small multiple of its length.
+func (d *dec) count(size int) int {
 	v := d.uint()
 	if v == 0 {
 		return -1
 	}
-	return d.n(v - 1)
+	if v-1 > uint64(len(d.b)/size) {
+		d.fail()
+		return 0
+	}
+	return int(v - 1)
 }
 
 func (d *dec) time() time.Time {
@@ -338,13 +345,13 @@ func decodeHeader(b []byte) (*engine.RunState, error) {
 	if d.bool() {
 		r.Error = &engine.RunError{Name: d.str(), Message: d.str(), NoRetry: d.bool()}
 	}
-	if n := d.count(); n >= 0 {
+	if n := d.count(1); n >= 0 { // a string: its length
 		r.EventIDs = make([]string, n)
 		for i := range r.EventIDs {
 			r.EventIDs[i] = d.str()
 		}
 	}
-	if n := d.count(); n >= 0 {
+	if n := d.count(1); n >= 0 { // raw bytes: their length
 		r.Events = make([]json.RawMessage, n)
 		for i := range r.Events {
 			r.Events[i] = d.raw()
@@ -356,7 +363,7 @@ func decodeHeader(b []byte) (*engine.RunState, error) {
 	r.Attempts = int(d.int())
 	r.MaxAttempts = int(d.int())
 	r.ParentRunID = d.str()
-	if n := d.count(); n >= 0 {
+	if n := d.count(5); n >= 0 { // four strings and a time
 		r.Waits = make([]engine.WaitInfo, n)
 		for i := range r.Waits {
 			r.Waits[i] = engine.WaitInfo{StepID: d.str(), Event: d.str(), Signal: d.str(), If: d.str(), Expires: d.time()}
@@ -370,8 +377,9 @@ func decodeHeader(b []byte) (*engine.RunState, error) {
 	r.Attempt = int(d.int())
 	r.CorrelationID = d.str()
 	r.Priority = d.int()
-	if n := d.count(); n >= 0 {
-		r.Keys = make(map[string]string, n)
+	if n := d.count(2); n >= 0 { // two strings
+		// Presized for a few: a map costs more per entry than a list.
+		r.Keys = make(map[string]string, min(n, 8))
 		for range n {
 			k := d.str()
 			r.Keys[k] = d.str()
