@@ -42,8 +42,22 @@ func (e *Engine) saveRunLocked(r *RunState) {
 	e.notifyLocked()
 }
 
+// historyLocked appends an entry to r's History, dropping the oldest entry
+// after the first HistoryHead when MaxHistory are kept already. It never
+// writes into History's backing array but past its length (a stored copy of
+// the run may share it).
 func (e *Engine) historyLocked(r *RunState, kind, stepID string, status int, detail string) {
-	r.History = append(r.History, HistoryItem{Time: e.clock.Now(), Kind: kind, StepID: stepID, Status: status, Detail: detail})
+	item := HistoryItem{Time: e.clock.Now(), Kind: kind, StepID: stepID, Status: status, Detail: detail}
+	if len(r.History) < MaxHistory {
+		r.History = append(r.History, item)
+		return
+	}
+	drop := len(r.History) - MaxHistory + 1
+	h := make([]HistoryItem, 0, MaxHistory)
+	h = append(h, r.History[:HistoryHead]...)
+	h = append(h, r.History[HistoryHead+drop:]...)
+	r.History = append(h, item)
+	r.HistoryDropped += drop
 }
 
 // newCallLocked schedules a fresh call job (attempt 0, generation 1).

@@ -46,8 +46,14 @@ type Run struct {
 	StartedAt, EndedAt time.Time
 	// Steps lists every step the engine saw, in the order results were stored.
 	Steps []StepRecord
-	// History is the run's timeline: calls and their outcomes.
+	// History is the run's timeline: calls and their outcomes. It is
+	// bounded: a run keeps its first HistoryHead entries and its latest
+	// ones, MaxHistory in all; the entries dropped in between (the oldest
+	// after the first HistoryHead go first) are counted in HistoryDropped.
 	History []HistoryItem
+	// HistoryDropped is how many History entries were dropped after the
+	// first HistoryHead to keep at most MaxHistory.
+	HistoryDropped int
 	// Calls is the number of HTTP calls made to the app for this run.
 	Calls int
 	// Attempts is the highest attempt number reached by the run's calls (1 + the
@@ -121,6 +127,15 @@ type StepError struct {
 	Stack   string          `json:"stack,omitempty"`
 	Data    json.RawMessage `json:"data,omitempty"`
 }
+
+// Bounds of Run.History.
+const (
+	// MaxHistory is the most History entries a run keeps.
+	MaxHistory = 500
+	// HistoryHead is how many of a run's first History entries are always
+	// kept; beyond MaxHistory, the oldest entry after them is dropped.
+	HistoryHead = 20
+)
 
 // HistoryItem is one entry of a run's timeline.
 type HistoryItem struct {

@@ -203,7 +203,8 @@ func (r Run) String() string {
 	}
 	hist := r.Engine.History
 	if len(hist) > maxHistory {
-		fmt.Fprintf(&b, "    … %d earlier history entries\n", len(hist)-maxHistory)
+		// The engine itself may have dropped some (engine.MaxHistory).
+		fmt.Fprintf(&b, "    … %d earlier history entries\n", len(hist)-maxHistory+r.Engine.HistoryDropped)
 		hist = hist[len(hist)-maxHistory:]
 	}
 	for _, h := range hist {

@@ -3,6 +3,7 @@ package devui
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -233,6 +234,28 @@ type historyView struct {
 	Status                   int
 }
 
+// historyRows lists a run's timeline entries, with a row saying how many
+// were dropped after the first engine.HistoryHead when the run outgrew
+// engine.MaxHistory.
+func historyRows(run engine.Run) []historyView {
+	out := make([]historyView, 0, len(run.History)+1)
+	for i, h := range run.History {
+		if i == engine.HistoryHead && run.HistoryDropped > 0 {
+			out = append(out, droppedRow(run.HistoryDropped))
+		}
+		out = append(out, historyView{Time: when(h.Time), Kind: h.Kind, Step: h.StepID, Status: h.Status, Detail: h.Detail})
+	}
+	if len(run.History) <= engine.HistoryHead && run.HistoryDropped > 0 {
+		out = append(out, droppedRow(run.HistoryDropped))
+	}
+	return out
+}
+
+func droppedRow(n int) historyView {
+	return historyView{Kind: "dropped", Detail: fmt.Sprintf("%d entries not kept (a run keeps its first %d and its latest, %d in all)",
+		n, engine.HistoryHead, engine.MaxHistory)}
+}
+
 type runData struct {
 	Run      engine.Run
 	Row      runRow
@@ -255,8 +278,8 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 	due := map[string]string{}
 	invoked := map[string]string{} // step → invoked function
 	childOf := map[string]string{} // step → child run, once it ended
+	d.History = historyRows(run)
 	for _, h := range run.History {
-		d.History = append(d.History, historyView{Time: when(h.Time), Kind: h.Kind, Step: h.StepID, Status: h.Status, Detail: h.Detail})
 		switch h.Kind {
 		case "sleep":
 			if dur, err := time.ParseDuration(h.Detail); err == nil {

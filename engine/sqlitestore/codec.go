@@ -329,6 +329,7 @@ func encodeHeader(buf []byte, r *engine.RunState) []byte {
 	}
 	e.str(r.Cron)
 	e.int(int64(r.StackCurrent))
+	e.int(int64(r.HistoryDropped))
 	return e.b
 }
 
@@ -387,6 +388,9 @@ func decodeHeader(b []byte) (*engine.RunState, error) {
 	}
 	r.Cron = d.str()
 	r.StackCurrent = int(d.int())
+	if len(d.b) > 0 { // absent from headers written before it was added
+		r.HistoryDropped = int(d.int())
+	}
 	if err := d.done(); err != nil {
 		return nil, err
 	}

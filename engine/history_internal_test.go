@@ -1,0 +1,42 @@
+package engine
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A 5,000-step run (one history entry per step) keeps MaxHistory entries:
+// the first HistoryHead and the latest, counting the others as dropped; the
+// entries a stored copy of the run shares are never overwritten.
+func TestHistoryBound5000(t *testing.T) {
+	t.Parallel()
+	e := &Engine{clock: NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
+	r := &RunState{}
+	var stored []HistoryItem
+	var storedCopy []HistoryItem
+	const steps = 5000
+	for i := range steps {
+		e.historyLocked(r, "step", "s"+strconv.Itoa(i), 0, "")
+		if i%97 == 0 {
+			// What the MemoryStore keeps when the engine saves: the same
+			// backing array, clipped.
+			stored = slices.Clip(r.History)
+			storedCopy = slices.Clone(stored)
+			r.History = stored
+		}
+		require.LessOrEqual(t, len(r.History), MaxHistory)
+		require.Equal(t, storedCopy, stored, "a stored history was overwritten at step %d", i)
+	}
+	require.Len(t, r.History, MaxHistory)
+	require.Equal(t, steps-MaxHistory, r.HistoryDropped)
+	for i, it := range r.History[:HistoryHead] {
+		require.Equal(t, "s"+strconv.Itoa(i), it.StepID)
+	}
+	for i, it := range r.History[HistoryHead:] {
+		require.Equal(t, "s"+strconv.Itoa(steps-MaxHistory+HistoryHead+i), it.StepID)
+	}
+}

@@ -1,0 +1,53 @@
+package engine_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+)
+
+// A run of more checkpointed steps than MaxHistory (one history entry each)
+// keeps MaxHistory entries: its first HistoryHead and its latest, with the
+// count of those dropped in between. (TestHistoryBound5000 runs 5,000
+// entries through the same code without HTTP.)
+func TestHistoryBounded(t *testing.T) {
+	t.Parallel()
+	const steps = engine.MaxHistory + 200
+	var h *harness
+	h = newHarness(t, engine.Options{}, func(c call) reply {
+		run := c.ctx()["run_id"].(string)
+		for i := range steps {
+			id := "s" + strconv.Itoa(i)
+			body := `{"run_id":"` + run + `","fn_id":"x","qi_id":"y","steps":[{"op":"StepRun","id":"` + wire.HashID(id, 0) + `","name":"` + id + `","data":` + strconv.Itoa(i) + `}]}`
+			status, _ := h.post("/v1/checkpoint/"+run+"/async", []byte(body), nil)
+			require.Equal(t, http.StatusOK, status)
+		}
+		return ok(`"done"`)
+	})
+	h.mustRegister(h.fn("long", nil))
+	id := h.send("test/long", map[string]any{})
+	run := h.waitRuns(id, 1)[0]
+	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Len(t, run.Steps, steps)
+
+	kept := run.History
+	require.Len(t, kept, engine.MaxHistory)
+	require.Equal(t, "queued", kept[0].Kind, "the first entries are kept")
+	require.Equal(t, "call", kept[1].Kind)
+	require.Equal(t, "Completed", kept[len(kept)-1].Kind, "the latest entries are kept")
+	checkpoints := 0
+	for _, it := range kept {
+		if it.Kind == "checkpoint" {
+			checkpoints++
+		}
+	}
+	require.Equal(t, steps, checkpoints+run.HistoryDropped, "every dropped entry is counted")
+	require.Equal(t, "StepRun(s"+strconv.Itoa(steps-1)+")", kept[len(kept)-3].Detail, "the last checkpoint is kept")
+	require.Equal(t, "StepRun(s"+strconv.Itoa(run.HistoryDropped+engine.HistoryHead-2)+")", kept[engine.HistoryHead].Detail,
+		"the entries dropped are the oldest after the first HistoryHead")
+}
