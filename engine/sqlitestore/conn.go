@@ -223,6 +223,11 @@ func (w *writer) tx(ctx context.Context, fn func(q querier) error) (err error) {
 	if err := fn(q); err != nil {
 		return err
 	}
+	if q.failed != nil {
+		// fn went on after a failed statement: what ran before it may be
+		// rolled back already, and the rest must not commit without it.
+		return q.failed
+	}
 	if _, err := w.run(ctx, "COMMIT"); err != nil {
 		return err
 	}
@@ -259,37 +264,77 @@ func (l lockedWriter) QueryRowContext(ctx context.Context, _ string, _ ...any) *
 }
 
 // txConn is the querier of one transaction: the writer's connection, whose
-// lock the transaction holds. It fails once the transaction has ended.
+// lock the transaction holds. It fails once the transaction has ended, and
+// after one of its statements failed.
 type txConn struct {
 	w    *writer
 	done atomic.Bool
+	// failed is the error of the first statement that failed. SQLite may
+	// have rolled the whole transaction back on it (SQLITE_FULL,
+	// SQLITE_IOERR, SQLITE_NOMEM, SQLITE_BUSY, a constraint resolved by
+	// ROLLBACK); each later statement would then commit on its own. So no
+	// later statement runs, and the transaction does not commit. (Only fn's
+	// goroutine uses it.)
+	failed error
+}
+
+// errTxFailed wraps the error of a transaction's failed statement for the
+// statements after it.
+type errTxFailed struct{ err error }
+
+func (e errTxFailed) Error() string {
+	return "inngest: sqlitestore: an earlier statement of the transaction failed: " + e.err.Error()
+}
+
+func (e errTxFailed) Unwrap() error { return e.err }
+
+// check returns why no statement may run, or nil.
+func (t *txConn) check() error {
+	if t.done.Load() {
+		return errTxDone
+	}
+	if t.failed != nil {
+		return errTxFailed{t.failed}
+	}
+	return nil
+}
+
+// note records err as the transaction's failure.
+func (t *txConn) note(err error) error {
+	if err != nil && t.failed == nil {
+		t.failed = err
+	}
+	return err
 }
 
 func (t *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if t.done.Load() {
-		return nil, errTxDone
+	if err := t.check(); err != nil {
+		return nil, err
 	}
-	return t.w.exec(context.WithoutCancel(ctx), query, args...)
+	res, err := t.w.exec(context.WithoutCancel(ctx), query, args...)
+	return res, t.note(err)
 }
 
 func (t *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if t.done.Load() {
-		return nil, errTxDone
+	if err := t.check(); err != nil {
+		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)
 	t.w.stmts.n.writes.Add(1)
 	st, err := t.w.stmts.get(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, t.note(err)
 	}
 	if st == nil {
-		return t.w.conn.QueryContext(ctx, query, args...)
+		rows, err := t.w.conn.QueryContext(ctx, query, args...)
+		return rows, t.note(err)
 	}
-	return st.QueryContext(ctx, args...)
+	rows, err := st.QueryContext(ctx, args...)
+	return rows, t.note(err)
 }
 
 func (t *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if t.done.Load() {
+	if t.check() != nil {
 		return t.w.closed.QueryRowContext(ctx)
 	}
 	ctx = context.WithoutCancel(ctx)
