@@ -21,7 +21,8 @@
 // returns. The store is an engine.TxStore: the engine runs each of its steps
 // that writes several records (accepting an event, handling a call's result,
 // firing a timer) through Store.Tx, one transaction, so a crash never leaves a
-// step half stored. The database runs in WAL mode with synchronous=NORMAL by default: a
+// step half stored; nor does a failed statement: after one, no statement of
+// the transaction runs and it rolls back. The database runs in WAL mode with synchronous=NORMAL by default: a
 // committed transaction is in the write-ahead log (at least in the operating
 // system's page cache) when the method returns, so it survives the process
 // being killed at any point, SIGKILL included. Only an operating-system crash
