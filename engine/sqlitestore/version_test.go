@@ -78,6 +78,17 @@ func TestUpgradeReadsAVersion1File(t *testing.T) {
 	require.NoError(t, st.rdb.QueryRow("SELECT format FROM runs WHERE id = 'r1'").Scan(&format))
 	require.Equal(t, SchemaVersion, v)
 	require.Equal(t, runFormat, format)
+	requireStored(t, st, run, "rewritten")
+	// Its next step is one more row; a store that reopens the file reads
+	// it whole.
+	appendStep(run, 1)
+	require.NoError(t, st.SaveRun(ctx, cloneRun(run)))
+	requireStored(t, st, run, "a step more")
+	require.NoError(t, st.Close())
+	st2, err := Open(path)
+	require.NoError(t, err)
+	defer st2.Close()
+	requireStored(t, st2, run, "reopened")
 }
 
 func TestARunOfAnUnknownEncodingIsRefused(t *testing.T) {
