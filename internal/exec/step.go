@@ -246,6 +246,9 @@ func (s *Step) Done(op wire.Op) {
 	}
 	r.ranSteps++
 	first := len(r.buffered) == 0
+	if cap(r.buffered) == 0 {
+		r.buffered = make([]wire.Op, 0, 4) // one allocation for the usual few steps
+	}
 	r.buffered = append(r.buffered, op)
 	n := len(r.buffered)
 	r.mu.Unlock()
