@@ -18,10 +18,15 @@ func (s *queries) PruneRuns(ctx context.Context, endedBefore time.Time) (int, er
 		p = s.cache.begin()
 	}
 	err := s.tx(ctx, func(tx querier) error {
-		// The run cache must not claim rows of a deleted run.
-		p.forgetAll()
 		const done = `status IN ('Completed', 'Failed', 'Cancelled') AND ended_at IS NOT NULL AND ended_at < ?`
 		at := encodeTime(endedBefore)
+		// The run cache must not claim rows of a deleted run; it keeps the
+		// others.
+		ids, err := prunedRuns(ctx, tx, `SELECT id FROM runs WHERE `+done, at)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		p.forget(ids)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE `+done+`)`, at); err != nil {
 			return err
 		}
@@ -40,6 +45,24 @@ func (s *queries) PruneRuns(ctx context.Context, endedBefore time.Time) (int, er
 		return 0, wrap(err)
 	}
 	return n, nil
+}
+
+// prunedRuns returns the IDs of the runs query selects.
+func prunedRuns(ctx context.Context, tx querier, query string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // PruneEvents implements engine.Pruner.

@@ -110,19 +110,28 @@ func (p *pending) set(runID string, it *storedItems) {
 	p.runs[runID] = it
 }
 
-// forgetAll drops every entry of the cache and of this transaction: rows
-// were deleted (pruning) and the entries may claim rows that are gone.
-func (p *pending) forgetAll() {
+// forget drops the entries of runs whose rows were deleted (pruned), from
+// the cache and from this transaction, with any transaction's mark (whose
+// entry is then not put back).
+func (p *pending) forget(ids []string) {
 	if p == nil {
 		return
 	}
-	for id := range p.runs {
-		p.runs[id] = nil
+	for _, id := range ids {
+		if _, ok := p.runs[id]; ok {
+			p.runs[id] = nil
+		}
 	}
 	p.c.mu.Lock()
-	clear(p.c.slots)
-	p.c.bytes = 0
-	p.c.mu.Unlock()
+	defer p.c.mu.Unlock()
+	for _, id := range ids {
+		if slot, ok := p.c.slots[id]; ok {
+			if slot.items != nil {
+				p.c.bytes -= slot.items.size
+			}
+			delete(p.c.slots, id)
+		}
+	}
 }
 
 // finish ends the transaction: when it committed, its entries replace its

@@ -320,3 +320,42 @@ func TestAReadOnlyStoreSeesEverySave(t *testing.T) {
 		require.Equal(t, []*engine.RunState{r}, all, "save %d", i)
 	}
 }
+
+// Pruning drops from the run cache the runs it deletes, and only those: the
+// others are still read from memory (no query), in and out of transactions.
+func TestPruningKeepsTheRunsItDoesNotDeleteInTheCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := openItems(t)
+	running, ended := itemsRun("running"), itemsRun("ended")
+	appendStep(running, 0)
+	appendStep(ended, 0)
+	ended.Status, ended.EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+	for _, r := range []*engine.RunState{running, ended} {
+		require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
+	}
+	requireCached := func(msg string) {
+		t.Helper()
+		reads := st.Counts().Reads
+		got, err := st.Run(ctx, "running")
+		require.NoError(t, err)
+		require.Equal(t, running, got, msg)
+		require.Equal(t, reads, st.Counts().Reads, "%s: read from memory", msg)
+	}
+	requireCached("saved")
+	n, err := st.PruneRuns(ctx, itemsT0) // deletes nothing
+	require.NoError(t, err)
+	require.Zero(t, n)
+	requireCached("nothing pruned")
+	require.NoError(t, st.Tx(ctx, func(s engine.Store) error {
+		n, err := s.(engine.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
+		require.Equal(t, 1, n)
+		return err
+	}))
+	requireCached("another run pruned")
+	_, err = st.Run(ctx, "ended")
+	require.ErrorIs(t, err, engine.ErrNotFound)
+	// The pruned run saved again is stored whole.
+	require.NoError(t, st.SaveRun(ctx, cloneRun(ended)))
+	requireStored(t, st, ended, "saved after the prune")
+}
