@@ -232,6 +232,9 @@ func (w *writer) tx(ctx context.Context, fn func(q querier) error) (err error) {
 		return err
 	}
 	committed = true
+	for _, f := range q.hooks {
+		f() // still under mu
+	}
 	return nil
 }
 
@@ -276,6 +279,9 @@ type txConn struct {
 	// later statement runs, and the transaction does not commit. (Only fn's
 	// goroutine uses it.)
 	failed error
+	// hooks run once the transaction has committed, before the writer's
+	// lock is released.
+	hooks []func()
 }
 
 // errTxFailed wraps the error of a transaction's failed statement for the
@@ -306,6 +312,10 @@ func (t *txConn) note(err error) error {
 	}
 	return err
 }
+
+// afterCommit registers f to run once the transaction commits (never if it
+// rolls back).
+func (t *txConn) afterCommit(f func()) { t.hooks = append(t.hooks, f) }
 
 func (t *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := t.check(); err != nil {

@@ -92,8 +92,11 @@ func TestTxStoreFailsAfterTx(t *testing.T) {
 	var kept engine.Store
 	require.NoError(t, s.Tx(ctx, func(st engine.Store) error {
 		kept = st
-		_, err := st.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "x"})
-		return err
+		if _, err := st.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "x"}); err != nil {
+			return err
+		}
+		// A pause, so that pause lookups query.
+		return st.SavePause(ctx, engine.Pause{ID: "p1", RunID: "r1", Event: "x"})
 	}))
 	_, err = kept.SaveEvent(ctx, engine.EventRecord{ID: "e2", Name: "x"})
 	require.ErrorIs(t, err, errTxDone)

@@ -37,8 +37,8 @@ func TestThreeStepRunCost(t *testing.T) {
 		checkpoint          bool
 		txs, writes, frames float64 // per run, at most
 	}{
-		{checkpoint: true, txs: 4, writes: 15, frames: 19},
-		{checkpoint: false, txs: 9, writes: 31, frames: 33},
+		{checkpoint: true, txs: 4, writes: 14, frames: 19},
+		{checkpoint: false, txs: 9, writes: 30, frames: 33},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("checkpoint=", tt.checkpoint), func(t *testing.T) {

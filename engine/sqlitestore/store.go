@@ -97,6 +97,9 @@ type queries struct {
 	// timerSeq numbers the timers saved (timers.seq), from the largest
 	// stored at Open: this Store is the file's only writer.
 	timerSeq *atomic.Int64
+	// pauses lets pause lookups skip their query while there is no pause
+	// (nil when read-only).
+	pauses *pauseGate
 }
 
 // txStore is the engine.Store handed to a Tx callback.
@@ -215,9 +218,18 @@ func newStore(path string, w, r *sql.DB, cache *runCache) (*Store, error) {
 		return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
 	}
 	s.seq.Store(seq)
+	var pauses *pauseGate
+	if cache != nil { // read-write
+		if pauses, err = newPauseGate(context.Background(), wr.conn); err != nil {
+			_ = wr.close()
+			_ = r.Close()
+			_ = w.Close()
+			return nil, fmt.Errorf("inngest: sqlitestore: open %s: %w", path, err)
+		}
+	}
 	s.queries = queries{path: path, w: lockedWriter{wr}, r: s.rp, tx: func(ctx context.Context, fn func(q querier) error) error {
 		return wrap(wr.tx(ctx, fn))
-	}, cache: cache, timerSeq: &s.seq}
+	}, cache: cache, timerSeq: &s.seq, pauses: pauses}
 	return s, nil
 }
 
@@ -291,7 +303,7 @@ func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
 	err := s.w.tx(ctx, func(q querier) error {
 		ts := &txStore{queries{path: s.path, w: q, r: q, tx: func(_ context.Context, fn func(q querier) error) error {
 			return wrap(fn(q))
-		}, cache: s.cache, pend: p, timerSeq: &s.seq}}
+		}, cache: s.cache, pend: p, timerSeq: &s.seq, pauses: s.pauses}}
 		fnErr = fn(ts)
 		return fnErr
 	})
