@@ -18,7 +18,10 @@ var ErrNotFound = errors.New("inngest: not found")
 // The engine calls a Store from one goroutine at a time (it holds its own lock
 // around every call), passes values it will not modify afterwards, and expects
 // returned values to be copies it may modify. Implementations must therefore
-// copy on the way in or out. MemoryStore is the default.
+// copy on the way in or out, but for the bytes of raw JSON values
+// (json.RawMessage), which neither the engine nor a store ever edits in
+// place: stores share them (MemoryStore and sqlitestore do). MemoryStore is
+// the default.
 //
 // Flow-control state that decides whether an accepted event becomes a run
 // (debounce and batch buffers, rate-limit, throttle and idempotency keys) is
