@@ -386,6 +386,10 @@ func (r *RunState) snapshot() Run {
 	c.EventIDs = slices.Clone(r.EventIDs)
 	c.Events = slices.Clone(r.Events)
 	c.Steps = slices.Clone(r.Steps)
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		s.Error, s.LastError = cloneStepError(s.Error), cloneStepError(s.LastError)
+	}
 	c.History = slices.Clone(r.History)
 	c.Waits = slices.Clone(r.Waits)
 	if r.Error != nil {
@@ -393,4 +397,13 @@ func (r *RunState) snapshot() Run {
 		c.Error = &e
 	}
 	return c
+}
+
+// cloneStepError copies a step's error (nil stays nil).
+func cloneStepError(e *StepError) *StepError {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
 }

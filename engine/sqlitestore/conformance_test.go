@@ -393,6 +393,7 @@ var behaviours = []behaviour{
 			r.EventIDs[0] = "changed"
 			r.Keys["c0"] = "changed"
 			r.Error.Message = "changed"
+			r.Steps[1].Error.Message = "changed"
 			// Nor does mutating what was read.
 			got, err := st.Run(ctx, "r1")
 			require.NoError(t, err)
@@ -403,6 +404,7 @@ var behaviours = []behaviour{
 			all, err := st.Runs(ctx)
 			require.NoError(t, err)
 			all[0].Steps[1].Attempts = 99
+			got.Steps[1].LastError.Message = "changed"
 			byEv, err := st.RunsForEvent(ctx, "e1")
 			require.NoError(t, err)
 			byEv[0].Events[0] = json.RawMessage(`{}`)
