@@ -291,10 +291,12 @@ func (s *Store) Close() error {
 // Tx implements engine.TxStore: fn's reads and writes all go through one SQL
 // transaction (BEGIN IMMEDIATE) on the writing connection, so fn sees its own
 // writes, and the transaction commits when fn returns nil; it rolls back when
-// fn returns an error or panics. ctx gates the start only: a transaction that
-// began runs to its commit or rollback. The Store handed to fn is valid only
-// until Tx returns (its calls fail after). fn must use it, never s: s would
-// wait for the connection the transaction holds.
+// fn returns an error or panics, and when one of its statements failed even
+// if fn went on and returned nil (Tx then returns that statement's error;
+// the statements after it fail). ctx gates the start only: a transaction
+// that began runs to its commit or rollback. The Store handed to fn is valid
+// only until Tx returns (its calls fail after). fn must use it, never s: s
+// would wait for the connection the transaction holds.
 func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
 	p := s.cache.begin()
 	committed := false
