@@ -3,18 +3,21 @@ package engine_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
 // Finished runs are deleted once Options.Retention has passed since they
 // ended, events once it (and at least a day) has passed since receipt; a run
-// still sleeping is kept. A negative retention keeps everything.
+// still sleeping is kept. A negative retention keeps everything. The same
+// with SQLite, whose run cache must drop what pruning deletes.
 func TestRetention(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -29,61 +32,78 @@ func TestRetention(t *testing.T) {
 		{"short retention, events after a day", 2 * time.Hour, 25 * time.Hour, true},
 		{"negative keeps everything", -1, 30 * 24 * time.Hour, false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			nap := wire.HashID("nap", 0)
-			st := engine.NewMemoryStore()
-			clk := engine.NewVirtualClock(t0)
-			h := newHarness(t, engine.Options{Clock: clk, Store: st, Retention: tt.retention}, func(c call) reply {
-				if c.FnID == "app-sleeper" {
-					return ops(`{"op":"Sleep","id":"` + nap + `","name":"nap","opts":{"duration":"60d"}}`)
-				}
-				return ok(`"done"`)
+	stores := []struct {
+		name string
+		open func(t *testing.T) engine.Store
+	}{
+		{"memory", func(*testing.T) engine.Store { return engine.NewMemoryStore() }},
+		{"sqlite", func(t *testing.T) engine.Store {
+			st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "engine.db"))
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = st.Close() })
+			return st
+		}},
+	}
+	for _, store := range stores {
+		for _, tt := range tests {
+			t.Run(store.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				testRetention(t, store.open(t), tt.retention, tt.after, tt.pruned)
 			})
-			h.mustRegister(h.fn("quick", nil), h.fn("sleeper", nil))
-			ctx, cancel := context.WithTimeout(context.Background(), waitBound)
-			defer cancel()
-			quickEv := h.send("test/quick", nil)
-			done := h.waitRuns(quickEv, 1)[0]
-			sleepEv := h.send("test/sleeper", nil)
-			require.NoError(t, h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
-				return len(runs) == 2 && engine.QuietForTest(h.eng, 0)
-			}))
-			var sleeping engine.Run
-			for _, r := range h.eng.Runs() {
-				if r.FunctionID == "app-sleeper" {
-					sleeping = r
-				}
-			}
-			require.Equal(t, engine.StatusRunning, sleeping.Status)
+		}
+	}
+}
 
-			clk.Advance(tt.after)
-			gone := func() bool {
-				_, found := h.eng.Run(done.ID)
-				return !found
-			}
-			if tt.pruned {
-				require.Eventually(t, gone, waitBound, time.Millisecond)
-				st, _ := h.get("/v1/runs/" + done.ID)
-				require.Equal(t, http.StatusNotFound, st)
-				require.Empty(t, h.eng.RunsForEvent(quickEv))
-			} else {
-				// Pruning runs in the scheduler loop: wait until it went round
-				// after the move (a new event is handled by it), then check.
-				again := h.send("test/quick", nil)
-				h.waitRuns(again, 1)
-				require.False(t, gone())
-			}
-			_, found := h.eng.Run(sleeping.ID)
-			require.True(t, found, "a run that has not finished is never pruned")
-			_, err := st.Event(ctx, sleepEv)
-			eventPruned := tt.after >= 24*time.Hour && tt.retention >= 0
-			if eventPruned {
-				require.ErrorIs(t, err, engine.ErrNotFound)
-			} else {
-				require.NoError(t, err)
-			}
-		})
+func testRetention(t *testing.T, st engine.Store, retention, after time.Duration, pruned bool) {
+	nap := wire.HashID("nap", 0)
+	clk := engine.NewVirtualClock(t0)
+	h := newHarness(t, engine.Options{Clock: clk, Store: st, Retention: retention}, func(c call) reply {
+		if c.FnID == "app-sleeper" {
+			return ops(`{"op":"Sleep","id":"` + nap + `","name":"nap","opts":{"duration":"60d"}}`)
+		}
+		return ok(`"done"`)
+	})
+	h.mustRegister(h.fn("quick", nil), h.fn("sleeper", nil))
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
+	quickEv := h.send("test/quick", nil)
+	done := h.waitRuns(quickEv, 1)[0]
+	sleepEv := h.send("test/sleeper", nil)
+	require.NoError(t, h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
+		return len(runs) == 2 && engine.QuietForTest(h.eng, 0)
+	}))
+	var sleeping engine.Run
+	for _, r := range h.eng.Runs() {
+		if r.FunctionID == "app-sleeper" {
+			sleeping = r
+		}
+	}
+	require.Equal(t, engine.StatusRunning, sleeping.Status)
+
+	clk.Advance(after)
+	gone := func() bool {
+		_, found := h.eng.Run(done.ID)
+		return !found
+	}
+	if pruned {
+		require.Eventually(t, gone, waitBound, time.Millisecond)
+		st, _ := h.get("/v1/runs/" + done.ID)
+		require.Equal(t, http.StatusNotFound, st)
+		require.Empty(t, h.eng.RunsForEvent(quickEv))
+	} else {
+		// Pruning runs in the scheduler loop: wait until it went round
+		// after the move (a new event is handled by it), then check.
+		again := h.send("test/quick", nil)
+		h.waitRuns(again, 1)
+		require.False(t, gone())
+	}
+	_, found := h.eng.Run(sleeping.ID)
+	require.True(t, found, "a run that has not finished is never pruned")
+	_, err := st.Event(ctx, sleepEv)
+	eventPruned := after >= 24*time.Hour && retention >= 0
+	if eventPruned {
+		require.ErrorIs(t, err, engine.ErrNotFound)
+	} else {
+		require.NoError(t, err)
 	}
 }
