@@ -221,8 +221,8 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 				rec.ID = wire.NewULID(now)
 			}
 		}
-		raw, _ := encodeCanonical(eventJSON{Data: rec.dataOrEmpty(), ID: rec.ID, Name: in.Name, TS: rec.ts, User: rec.user, V: in.V})
-		recs[i] = EventRecord{ID: rec.ID, Name: in.Name, Raw: canonical(raw), ReceivedAt: now}
+		raw := canonicalEvent(eventJSON{Data: rec.dataOrEmpty(), ID: rec.ID, Name: in.Name, TS: rec.ts, User: rec.user, V: in.V})
+		recs[i] = EventRecord{ID: rec.ID, Name: in.Name, Raw: raw, ReceivedAt: now}
 	}
 	ids := make([]string, len(recs))
 	err := e.atomicLocked(func() error {

@@ -183,6 +183,17 @@ func (ev eventJSON) encode() json.RawMessage {
 	return append(b, '}')
 }
 
+// canonicalEvent is canonical(encodeCanonical(ev)), the stored form of an
+// accepted event, without the encoder's own pass over Data and User (which
+// need not be compact: the result is canonicalized).
+func canonicalEvent(ev eventJSON) json.RawMessage {
+	if c, err := wire.Canonicalize(ev.encode()); err == nil {
+		return c
+	}
+	raw, _ := encodeCanonical(ev)
+	return canonical(raw)
+}
+
 // plainJSONString reports whether s is written in JSON as it is, between
 // quotes: printable ASCII but '"' and '\\'.
 func plainJSONString(s string) bool {

@@ -39,3 +39,34 @@ func TestMayBeLifecycle(t *testing.T) {
 	}
 	require.False(t, mayBeLifecycle(json.RawMessage(`{"data":{"k":1},"name":"load/run.start"}`)))
 }
+
+// TestCanonicalEvent checks that an accepted event is stored as before
+// (encodeCanonical, then canonical), whitespace, escapes and invalid I-JSON
+// included.
+func TestCanonicalEvent(t *testing.T) {
+	t.Parallel()
+	tests := []eventJSON{
+		{Data: json.RawMessage(` { "b" : 1, "a" : [ 1.50, "x\u0041" ] } `), ID: "01KABC", Name: "app/x", TS: 5, User: json.RawMessage(`{}`)},
+		{Data: json.RawMessage(`{"k":"<&>"}`), ID: `my "id"`, Name: "app/é", TS: 5, User: json.RawMessage(`{ "z": null }`), V: "1"},
+		{Data: json.RawMessage(`{"a":1,"a":2}`), ID: "dup", Name: "app/x", User: json.RawMessage(`{}`)},
+		{Data: json.RawMessage(`{"n":1e400}`), ID: "big", Name: "app/x", User: json.RawMessage(`{}`)},
+	}
+	for _, ev := range tests {
+		raw, _ := encodeCanonical(ev)
+		require.Equal(t, string(canonical(raw)), string(canonicalEvent(ev)), "%s", ev.Data)
+	}
+}
+
+func FuzzCanonicalEvent(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, ` { "b" : [1.5e3, "\u00e9"] } `, `{"a":1,"a":2}`, `{"n":1e400}`, `{}`} {
+		f.Add([]byte(s), "01KABC", "app/x")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, id, name string) {
+		if !json.Valid(data) {
+			return // sendRaw accepts only valid data
+		}
+		ev := eventJSON{Data: data, ID: id, Name: name, TS: 1, User: json.RawMessage(`{}`)}
+		raw, _ := encodeCanonical(ev)
+		require.Equal(t, string(canonical(raw)), string(canonicalEvent(ev)))
+	})
+}
