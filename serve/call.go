@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -56,7 +57,8 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, body []byte) (st
 	return key, true
 }
 
-func (s *Server) call(w http.ResponseWriter, r *http.Request) {
+// call serves POST: a call of a function; q is the request URL's query.
+func (s *Server) call(w http.ResponseWriter, r *http.Request, q url.Values) {
 	started := s.opts.Now()
 	body, ok := readBody(w, r, s.opts.MaxBodyBytes)
 	if !ok {
@@ -65,7 +67,6 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.verify(w, r, body); !ok {
 		return
 	}
-	q := r.URL.Query()
 	fnID := q.Get("fnId")
 	if fnID == "" {
 		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: call request has no fnId query parameter", true)

@@ -114,11 +114,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPut:
 		s.sync(w, r)
 	case http.MethodPost:
-		if r.URL.Query().Get("probe") == "trust" {
+		q := r.URL.Query()
+		if q.Get("probe") == "trust" {
 			s.trustProbe(w, r)
 			return
 		}
-		s.call(w, r)
+		s.call(w, r, q)
 	default:
 		w.Header().Set("Allow", "GET, PUT, POST")
 		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "inngest: method "+r.Method+" not allowed", true)
