@@ -177,6 +177,42 @@ func BenchmarkMatchWithWaits(b *testing.B) {
 	}
 }
 
+// BenchmarkAutoAdvanceDrain starts an engine on an auto-advancing
+// VirtualClock over n waiting runs, and times until every wait has timed out
+// (each timeout fired, its run resumed and ended): an idle engine finds its
+// next timer to jump to without scanning the whole timer heap, so ns/wait
+// should not grow with n.
+func BenchmarkAutoAdvanceDrain(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run("waiting="+strconv.Itoa(n), func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				st := waitingStore(b, n)
+				for i := range n { // one timeout a second: the clock jumps n times
+					id := "run-" + strconv.Itoa(i)
+					require.NoError(b, st.SaveTimer(ctx, engine.TimerItem{ID: id + "/w/timeout", Kind: engine.TimerPauseTimeout,
+						At: t0.Add(24*time.Hour + time.Duration(i)*time.Second), RunID: id, StepID: "w", PauseID: id + "/w"}))
+				}
+				runtime.GC()
+				clk := engine.NewVirtualClock(t0)
+				clk.SetAutoAdvance(true)
+				b.StartTimer()
+				eng, err := engine.New(engine.Options{Store: st, Clock: clk})
+				require.NoError(b, err)
+				waitUntil(b, func() bool {
+					ts, err := st.Timers(ctx)
+					return err == nil && len(ts) == 0 && eng.Idle()
+				})
+				b.StopTimer()
+				require.NoError(b, eng.Close())
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/wait")
+		})
+	}
+}
+
 // BenchmarkConcurrencyBacklog sends a backlog of events to a function with a
 // concurrency limit of 2 on one key and waits for every run (three steps each)
 // to complete; ns/run is the cost per run, which should not grow with the

@@ -325,17 +325,8 @@ func (e *Engine) loop() {
 // timers (which would otherwise advance a virtual clock forever); it is
 // used only to auto-advance a VirtualClock when the engine is idle.
 func (e *Engine) nextAutoLocked() (time.Time, bool) {
-	var best time.Time
-	found := false
-	for _, q := range e.queue {
-		if q.t.Kind == TimerCron {
-			continue
-		}
-		if !found || q.t.At.Before(best) {
-			best, found = q.t.At, true
-		}
-	}
-	return best, found
+	at, ok, _ := earliestNonCron(e.queue)
+	return at, ok
 }
 
 // needsSlot reports whether firing a timer of kind k makes an HTTP call.
