@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/events"
@@ -12,6 +13,12 @@ const ms = time.Millisecond
 // ev is a shorthand for an Event.
 func ev(at time.Duration, name, key string) Event {
 	return Event{At: at, Name: name, Data: Data{Key: key}}
+}
+
+// vev returns an event named name at offset at whose data.v is the JSON v
+// (absent when v is empty).
+func vev(at time.Duration, name, v string) Event {
+	return Event{At: at, Name: name, Data: Data{V: json.RawMessage(v)}}
 }
 
 // times returns n events named name with key, all at the same offset.
@@ -260,6 +267,24 @@ func flowScenarios() []*Scenario {
 			},
 			Events: []Event{
 				ev(0, "rs/cancelon.go", "a"), ev(300*ms, "rs/cancelon.go", "b"), ev(1500*ms, "rs/cancelon.stop", "a"),
+			},
+			Settle: 5 * time.Second,
+			Strict: true,
+		},
+		{
+			Name: "cancelon-types",
+			About: "cancelOn async.data.v == event.data.v across JSON types: runs sleeping 4 s started with v = 1, \"1\", 1.5, " +
+				"true, null and {\"a\":1}; cancel events with v = 1.0 at 1 s, \"1\" at 1.5 s, null at 2 s, {\"a\":1.0} at 2.5 s",
+			Functions: []Fn{
+				{Opts: inngest.FunctionOpts{ID: "typed", CancelOn: []inngest.CancelOn{{Event: events.Name("rs/cancelon-types.stop"),
+					If: "async.data.v == event.data.v"}}}, On: "rs/cancelon-types.go", Sleep: 4 * time.Second},
+			},
+			Events: []Event{
+				vev(0, "rs/cancelon-types.go", `1`), vev(0, "rs/cancelon-types.go", `"1"`), vev(0, "rs/cancelon-types.go", `1.5`),
+				vev(0, "rs/cancelon-types.go", `true`), vev(0, "rs/cancelon-types.go", `null`),
+				vev(0, "rs/cancelon-types.go", `{"a":1}`),
+				vev(time.Second, "rs/cancelon-types.stop", `1.0`), vev(1500*ms, "rs/cancelon-types.stop", `"1"`),
+				vev(2*time.Second, "rs/cancelon-types.stop", `null`), vev(2500*ms, "rs/cancelon-types.stop", `{"a":1.0}`),
 			},
 			Settle: 5 * time.Second,
 			Strict: true,

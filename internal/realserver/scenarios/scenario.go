@@ -18,6 +18,9 @@ type Data struct {
 	Key string `json:"key,omitempty"`
 	// Prio feeds priority expressions.
 	Prio int `json:"prio,omitempty"`
+	// V is any JSON value, for expressions comparing values of different
+	// types.
+	V json.RawMessage `json:"v,omitempty"`
 
 	// FunctionID, RunID, Inngest, Error and Result are read from the lifecycle
 	// events the server emits (inngest/function.finished, .failed, .cancelled);
