@@ -279,3 +279,43 @@ func BenchmarkEventTriggers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCallBacklog sends a backlog of events (in sends of 100) to a
+// one-call function with MaxConcurrentCalls 2 and waits for every run to
+// complete; ns/run is the cost per run, which should not grow with the
+// backlog of calls waiting for a slot (a scheduler pass with every slot taken
+// leaves them alone, and a freed slot starts the next one).
+func BenchmarkCallBacklog(b *testing.B) {
+	for _, backlog := range []int{100, 5000} {
+		b.Run("backlog="+strconv.Itoa(backlog), func(b *testing.B) {
+			h := newHarness(b, engine.Options{MaxConcurrentCalls: 2}, func(c call) reply { return ok(`"done"`) })
+			h.mustRegister(h.fn("backlog", nil))
+			ctx := context.Background()
+			var body []byte
+			for i := range 100 {
+				if i > 0 {
+					body = append(body, ',')
+				}
+				body = append(body, `{"name":"test/backlog","data":{}}`...)
+			}
+			body = append(append([]byte{'['}, body...), ']')
+			b.ReportAllocs()
+			for b.Loop() {
+				ids := make([]string, 0, backlog)
+				for range backlog / 100 {
+					got, err := h.eng.SendJSON(ctx, body)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ids = append(ids, got...)
+				}
+				for _, id := range ids {
+					if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
+						b.Fatal(err, runs)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*backlog), "ns/run")
+		})
+	}
+}

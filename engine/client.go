@@ -214,5 +214,5 @@ func (e *Engine) Idle() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
-	return e.inflight == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+	return e.idleLocked(now)
 }

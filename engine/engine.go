@@ -74,6 +74,11 @@ type Engine struct {
 	// trigIdx indexes functions by trigger name; nil after a sync changed
 	// them (see triggerIndexLocked).
 	trigIdx *triggerIndex
+	// waiting holds the due calls that found every call slot taken, in
+	// queue order; a freed slot starts the first (see fireDueLocked).
+	waiting timerHeap
+	// heapOps counts pushes and pops on the timer queue (read by tests).
+	heapOps uint64
 }
 
 // New returns a started engine. Call Close to stop it.
@@ -213,6 +218,8 @@ func (e *Engine) enqueue(t TimerItem) {
 
 // pushQueued adds an entry to the queue and its indexes.
 func (e *Engine) pushQueued(q *queued) {
+	e.heapOps++
+	q.waiting = false
 	heap.Push(&e.queue, q)
 	e.index[q.t.ID] = q
 	if q.t.RunID != "" {
@@ -225,11 +232,15 @@ func (e *Engine) pushQueued(q *queued) {
 	}
 }
 
-// removeQueued removes an entry that is in the queue (or set aside by
-// fireDueLocked, idx < 0).
+// removeQueued removes an entry that is in the queue or waiting for a call
+// slot.
 func (e *Engine) removeQueued(q *queued) {
 	if q.idx >= 0 {
-		heap.Remove(&e.queue, q.idx)
+		if q.waiting {
+			heap.Remove(&e.waiting, q.idx)
+		} else {
+			heap.Remove(&e.queue, q.idx)
+		}
 		q.idx = -2
 	}
 	e.dropTimerIndex(q.t)
@@ -289,7 +300,7 @@ func (e *Engine) loop() {
 		now := e.clock.Now()
 		next, hasNext := e.fireDueLocked(now)
 		e.pruneLocked(now) // what it schedules pokes the loop
-		idle := e.inflight == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+		idle := e.idleLocked(now)
 		if vc != nil && idle && vc.AutoAdvance() {
 			autoNext, hasAuto := e.nextAutoLocked()
 			e.mu.Unlock()
@@ -335,37 +346,49 @@ func needsSlot(k TimerKind) bool { return k == TimerCall || k == TimerGateway }
 // slotsFullLocked reports whether MaxConcurrentCalls calls are in flight.
 func (e *Engine) slotsFullLocked() bool { return e.inflight >= e.opts.MaxConcurrentCalls }
 
-// fireDueLocked runs every timer due at now. Calls that find every slot taken
-// are set aside, so that sleeps, timeouts and cron ticks behind them still
-// fire; they go back to the queue afterwards and start when a slot frees
-// (which wakes the loop). It returns when the loop must next wake: the
-// earliest timer other than those set-aside calls, read off the heap's top
-// (no scan of the queue).
+// idleLocked reports whether no call is in flight and nothing is due at now
+// (calls waiting for a slot are due).
+func (e *Engine) idleLocked(now time.Time) bool {
+	return e.inflight == 0 && e.waiting.Len() == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+}
+
+// fireDueLocked runs every timer due at now, in queue order. A due call that
+// finds every slot taken moves to e.waiting (once: later passes leave it
+// there, so a pass with every slot taken costs nothing per waiting call), so
+// that sleeps, timeouts and cron ticks behind it still fire. While a slot is
+// free, the next timer is the first of e.waiting and the due part of the
+// queue by the queue's order: calls start in the order one queue would give.
+// It returns when the loop must next wake: the earliest timer in the queue,
+// read off the heap's top (no scan); a freed slot wakes the loop for the
+// waiting calls.
 func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
-	var held []*queued
-	defer func() {
-		if e.queue.Len() > 0 {
-			next, ok = e.queue[0].t.At, true
-		}
-		for _, q := range held {
-			// Still the queued entry for its ID and not re-queued meanwhile.
-			if e.index[q.t.ID] == q && q.idx < 0 {
-				heap.Push(&e.queue, q)
-			}
-		}
-	}()
-	for e.queue.Len() > 0 {
-		top := e.queue[0]
-		if top.t.At.After(now) {
-			return next, ok
-		}
-		if needsSlot(top.t.Kind) && e.slotsFullLocked() {
+	for {
+		due := e.queue.Len() > 0 && !e.queue[0].t.At.After(now)
+		full := e.slotsFullLocked()
+		var top *queued
+		switch {
+		case !full && e.waiting.Len() > 0 && (!due || queueLess(e.waiting[0], e.queue[0])):
+			top = e.waiting[0]
+			e.heapOps++
+			heap.Pop(&e.waiting)
+		case due && full && needsSlot(e.queue[0].t.Kind):
+			top = e.queue[0]
+			e.heapOps += 2
 			heap.Pop(&e.queue)
-			top.idx = -1
-			held = append(held, top)
+			top.waiting = true
+			heap.Push(&e.waiting, top)
 			continue
+		case due:
+			top = e.queue[0]
+			e.heapOps++
+			heap.Pop(&e.queue)
+		default:
+			if e.queue.Len() > 0 {
+				return e.queue[0].t.At, true
+			}
+			return time.Time{}, false
 		}
-		heap.Pop(&e.queue)
+		top.idx = -1
 		e.dropTimerIndex(top.t)
 		err := e.atomicLocked(func() error {
 			e.fireLocked(top.t, now)
@@ -378,7 +401,6 @@ func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 			e.enqueue(t)
 		}
 	}
-	return next, ok
 }
 
 // retryAfterRollback is how long the engine waits before redoing a timer or
@@ -417,14 +439,19 @@ var errClosed = errors.New("inngest: engine closed")
 type queued struct {
 	t   TimerItem
 	seq uint64
-	idx int
+	idx int // in its heap; < 0 once out
+	// waiting reports that the entry is in Engine.waiting, not the queue.
+	waiting bool
 }
 
 type timerHeap []*queued
 
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	a, b := h[i], h[j]
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return queueLess(h[i], h[j]) }
+
+// queueLess orders timers: earlier first, then higher priority, then first
+// queued.
+func queueLess(a, b *queued) bool {
 	if !a.t.At.Equal(b.t.At) {
 		return a.t.At.Before(b.t.At)
 	}

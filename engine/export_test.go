@@ -7,7 +7,7 @@ func QuietForTest(e *Engine, holding int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
-	return e.inflight == holding && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+	return e.inflight == holding && e.waiting.Len() == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
 }
 
 // EventDecodesForTest is how many events the engine decoded into expression
@@ -23,4 +23,14 @@ func CallWorkersForTest(e *Engine) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.callWorkers
+}
+
+// SchedulerPassForTest runs one scheduler pass (fireDueLocked) at e's clock's
+// now and returns how many pushes and pops on the timer queue it made.
+func SchedulerPassForTest(e *Engine) uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	before := e.heapOps
+	e.fireDueLocked(e.clock.Now())
+	return e.heapOps - before
 }

@@ -14,6 +14,9 @@ func (e *Engine) Quiet(holding int) bool {
 		return false
 	}
 	full := e.slotsFullLocked()
+	if !full && e.waiting.Len() > 0 {
+		return false
+	}
 	for _, q := range e.queue {
 		// A due call that finds every call slot taken waits too.
 		if !q.t.At.After(now) && !(full && needsSlot(q.t.Kind)) {
