@@ -18,6 +18,17 @@ func EventDecodesForTest() int64 { return eventDecodes.Load() }
 // after it was stored (see checkRunAliasing).
 func init() { checkRunAliasing = true }
 
+// NewMemoryStoreWithoutAliasCheckForTest returns a MemoryStore that skips the
+// aliasing check: the check encodes the whole run on every read and save, so
+// a run of hundreds of steps costs time quadratic in its steps (a 700-step
+// run took a minute under -race on a loaded machine). The check still covers
+// every other test; TestHistoryBound5000 covers the history bound's.
+func NewMemoryStoreWithoutAliasCheckForTest() *MemoryStore {
+	m := NewMemoryStore()
+	m.uncheckedAliasing = true
+	return m
+}
+
 // CallWorkersForTest is how many call workers e started.
 func CallWorkersForTest(e *Engine) int {
 	e.mu.Lock()

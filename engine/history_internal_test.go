@@ -29,7 +29,9 @@ func TestHistoryBound5000(t *testing.T) {
 			r.History = stored
 		}
 		require.LessOrEqual(t, len(r.History), MaxHistory)
-		require.Equal(t, storedCopy, stored, "a stored history was overwritten at step %d", i)
+		if !slices.Equal(storedCopy, stored) { // require.Equal's reflection per step took 11 s under -race
+			require.Equal(t, storedCopy, stored, "a stored history was overwritten at step %d", i)
+		}
 	}
 	require.Len(t, r.History, MaxHistory)
 	require.Equal(t, steps-MaxHistory, r.HistoryDropped)

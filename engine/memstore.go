@@ -26,8 +26,11 @@ type MemoryStore struct {
 	flowSeq                    map[flowID]uint64
 	seq                        uint64
 	// prints holds an encoding of each stored run while checkRunAliasing
-	// is set.
+	// is set and uncheckedAliasing is not.
 	prints map[string]string
+	// uncheckedAliasing exempts this store from checkRunAliasing (a test's
+	// store whose runs are too large to re-encode on every read and save).
+	uncheckedAliasing bool
 }
 
 // flowID identifies a FlowRecord.
