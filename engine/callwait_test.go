@@ -15,10 +15,16 @@ import (
 // (released at cleanup or by calling release).
 func slotsTaken(t *testing.T) (h *harness, app *blockingApp, release func()) {
 	t.Helper()
+	return slotsTakenWith(t, nil)
+}
+
+// slotsTakenWith is slotsTaken on store st (nil: a MemoryStore).
+func slotsTakenWith(t *testing.T, st engine.Store) (h *harness, app *blockingApp, release func()) {
+	t.Helper()
 	app = &blockingApp{release: make(chan struct{})}
 	var once sync.Once
 	release = func() { once.Do(func() { close(app.release) }) }
-	h = newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0), MaxConcurrentCalls: 1}, app.handle)
+	h = newHarness(t, engine.Options{Clock: engine.NewVirtualClock(t0), MaxConcurrentCalls: 1, Store: st}, app.handle)
 	t.Cleanup(release) // before the harness's cleanup, which waits for calls
 	h.mustRegister(h.fn("work", map[string]any{"priority": map[string]any{"run": "event.data.p"}}))
 	h.send("test/work", map[string]any{"name": "first", "block": true})
@@ -97,4 +103,21 @@ func TestCancelledWaitingCallDropped(t *testing.T) {
 	require.Equal(t, engine.StatusCompleted, h.waitRuns(after, 1)[0].Status)
 	require.Equal(t, engine.StatusCancelled, h.waitRuns(victim, 1)[0].Status)
 	require.False(t, app.started("victim")(), "the cancelled run's waiting call was made")
+}
+
+// A cancellation of a run whose call waits for a slot that rolls back leaves
+// the call waiting: it is made once the slot frees.
+func TestRolledBackCancelKeepsWaitingCall(t *testing.T) {
+	t.Parallel()
+	st := newFlakyTxStore(t)
+	h, app, release := slotsTakenWith(t, st)
+	victim := h.send("test/work", map[string]any{"name": "victim"})
+	waitUntil(t, func() bool { return len(h.eng.RunsForEvent(victim)) == 1 && h.eng.Quiet(1) })
+	st.failRuns.Store(1)
+	require.Error(t, h.eng.CancelRun(context.Background(), h.eng.RunsForEvent(victim)[0].ID))
+	waitUntil(t, func() bool { return h.eng.Quiet(1) })
+	require.False(t, engine.QuietForTest(h.eng, 1), "the call is due again, waiting for the slot")
+	release()
+	require.Equal(t, engine.StatusCompleted, h.waitRuns(victim, 1)[0].Status)
+	require.True(t, app.started("victim")())
 }
