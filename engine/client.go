@@ -183,9 +183,10 @@ func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([
 }
 
 // WaitFor blocks until pred, called with a snapshot of all runs after every
-// change, returns true. pred runs without the engine's lock held, so it may
-// call back into the engine (Runs, Send, ...); a change it causes is seen by
-// the next call.
+// change, returns true. A change is a run's, a call ending or a timer firing,
+// so pred may also check Idle. pred runs without the engine's lock held, so
+// it may call back into the engine (Runs, Send, ...); a change it causes is
+// seen by the next call.
 func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error {
 	for {
 		e.mu.Lock()

@@ -169,8 +169,12 @@ func (e *Engine) poke() {
 	}
 }
 
-// notifyLocked tells waiters (WaitForRun, ...) that run state changed.
-// A change nobody has waited for since the last one costs nothing.
+// notifyLocked tells waiters (WaitForRun, WaitFor, ...) that run state
+// changed or that the engine may have gone idle (a call ended, a timer left
+// the queue). A change nobody has waited for since the last one costs
+// nothing. A waiter takes the channel (watchChangesLocked) under e.mu in the
+// same critical section as the state it checks, so no change falls between
+// its check and its wait.
 func (e *Engine) notifyLocked() {
 	if !e.changedWatched {
 		return
@@ -390,6 +394,9 @@ func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 		}
 		top.idx = -1
 		e.dropTimerIndex(top.t)
+		// Idle may hold once the timer is off the queue even when firing it
+		// changes no run (a call for a run that ended, a stale timeout).
+		e.notifyLocked()
 		err := e.atomicLocked(func() error {
 			e.fireLocked(top.t, now)
 			return nil

@@ -174,6 +174,7 @@ func (e *Engine) runCall(job *callJob) {
 	res := e.doCall(e.ctx, job)
 	e.mu.Lock()
 	e.inflight--
+	e.notifyLocked() // Idle may hold now even when the result changes no run
 	if e.calls[job.t.JobID] == job {
 		delete(e.calls, job.t.JobID)
 	}

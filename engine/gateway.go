@@ -76,6 +76,7 @@ func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 	val, retryable := e.doGateway(e.ctx, opts)
 	e.mu.Lock()
 	e.inflight--
+	e.notifyLocked() // Idle may hold now even when the result changes no run
 	if e.ctx.Err() == nil {
 		if retryable && e.retryGatewayLocked(t) {
 			e.mu.Unlock()
