@@ -59,6 +59,7 @@ type faultApp struct {
 
 	mu       sync.Mutex
 	srv      *http.Server
+	ln       net.Listener // srv's
 	serving  sync.WaitGroup
 	down     bool
 	refused  int  // failed calls seen while down
@@ -80,7 +81,7 @@ func (a *faultApp) URL() string { return "http://" + a.addr + "/api/inngest" }
 
 func (a *faultApp) startLocked(ln net.Listener) {
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second}
-	a.srv = srv
+	a.srv, a.ln = srv, ln
 	a.serving.Go(func() { _ = srv.Serve(ln) })
 }
 
@@ -117,12 +118,16 @@ func (a *faultApp) GoDown() {
 	}
 	a.down = true
 	a.refused = 0
-	srv, crash := a.srv, a.crash
+	srv, ln, crash := a.srv, a.ln, a.crash
 	a.mu.Unlock()
 	if crash {
 		_ = srv.Close()
 		return
 	}
+	// The port is free when GoDown returns: noteFailure may reopen it
+	// before the goroutine below has run (it did under load: "bind: address
+	// already in use"). Shutdown then lets the calls in flight finish.
+	_ = ln.Close()
 	a.serving.Go(func() { _ = srv.Shutdown(context.Background()) })
 }
 
@@ -555,5 +560,25 @@ func TestCloseWithCallsInFlight(t *testing.T) {
 	}
 	for _, r := range fe.eng.Runs() {
 		require.False(t, r.Status.Done())
+	}
+}
+
+// The fault app reopens its port as soon as the engine has seen downFor
+// failed calls, which can be right after GoDown returns: GoDown must have
+// freed the port by then (it closed the listener in a goroutine, and the
+// reopen failed with "address already in use" under load).
+func TestFaultAppReopensRightAfterGoingDown(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		a := newFaultApp(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+		a.GoDown()
+		for range a.downFor {
+			a.noteFailure()
+		}
+		resp, err := http.Get(a.URL())
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNoContent, resp.StatusCode)
+		a.Close()
 	}
 }
