@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/internal/cputime"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -98,11 +99,11 @@ func memoizedSteps(k int) map[string]any {
 // so ratios are taken on both.
 type cpuMeter struct{ start time.Duration }
 
-func startCPU() cpuMeter { return cpuMeter{start: cpuTime()} }
+func startCPU() cpuMeter { return cpuMeter{start: cputime.Process()} }
 
 func (m cpuMeter) report(b *testing.B) {
 	if b.N > 0 {
-		b.ReportMetric(float64(cpuTime()-m.start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-m.start)/float64(b.N), "cpu-ns/op")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/internal/cputime"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -114,13 +115,13 @@ func BenchmarkEventWithWaits(b *testing.B) {
 				// time the GC of the 10,000 runs just built (see bench/README.md).
 				runtime.GC()
 				b.ReportAllocs()
-				cpu := cpuTime()
+				cpu := cputime.Process()
 				for b.Loop() {
 					if _, err := eng.SendJSON(ctx, body); err != nil {
 						b.Fatal(err)
 					}
 				}
-				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 				if name == "same" && n > 0 {
 					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/wait")
 				}
@@ -160,13 +161,13 @@ func BenchmarkMatchWithWaits(b *testing.B) {
 				id := h.send("test/matcher", json.RawMessage(`{"k":`+k+`}`))
 				waitUntil(b, func() bool { return len(h.app.Calls()) == calls+1 && h.eng.Idle() })
 				body := []byte(`{"name":"test/resume","data":{"k":` + k + `}}`)
-				start := cpuTime()
+				start := cputime.Process()
 				b.StartTimer()
 				if _, err := h.eng.SendJSON(ctx, body); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				cpu += cpuTime() - start
+				cpu += cputime.Process() - start
 				if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
 					b.Fatal(err, runs)
 				}
@@ -222,25 +223,7 @@ func BenchmarkConcurrencyBacklog(b *testing.B) {
 		b.Run("backlog="+strconv.Itoa(backlog), func(b *testing.B) {
 			h := newHarness(b, engine.Options{}, threeSteps)
 			h.mustRegister(h.fn("backlog", map[string]any{"concurrency": []any{map[string]any{"limit": 2, "key": "event.data.k"}}}))
-			ctx := context.Background()
-			body := []byte(`{"name":"test/backlog","data":{"k":"one"}}`)
-			b.ReportAllocs()
-			for b.Loop() {
-				ids := make([]string, 0, backlog)
-				for range backlog {
-					got, err := h.eng.SendJSON(ctx, body)
-					if err != nil {
-						b.Fatal(err)
-					}
-					ids = append(ids, got...)
-				}
-				for _, id := range ids {
-					if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
-						b.Fatal(err, runs)
-					}
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*backlog), "ns/run")
+			runBacklog(b, h, []byte(`{"name":"test/backlog","data":{"k":"one"}}`), backlog, backlog)
 		})
 	}
 }
@@ -269,13 +252,13 @@ func BenchmarkEventTriggers(b *testing.B) {
 			body := []byte(`{"name":"test/nothing","data":{}}`)
 			runtime.GC()
 			b.ReportAllocs()
-			cpu := cpuTime()
+			cpu := cputime.Process()
 			for b.Loop() {
 				if _, err := h.eng.SendJSON(ctx, body); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -290,7 +273,6 @@ func BenchmarkCallBacklog(b *testing.B) {
 		b.Run("backlog="+strconv.Itoa(backlog), func(b *testing.B) {
 			h := newHarness(b, engine.Options{MaxConcurrentCalls: 2}, func(c call) reply { return ok(`"done"`) })
 			h.mustRegister(h.fn("backlog", nil))
-			ctx := context.Background()
 			var body []byte
 			for i := range 100 {
 				if i > 0 {
@@ -299,23 +281,31 @@ func BenchmarkCallBacklog(b *testing.B) {
 				body = append(body, `{"name":"test/backlog","data":{}}`...)
 			}
 			body = append(append([]byte{'['}, body...), ']')
-			b.ReportAllocs()
-			for b.Loop() {
-				ids := make([]string, 0, backlog)
-				for range backlog / 100 {
-					got, err := h.eng.SendJSON(ctx, body)
-					if err != nil {
-						b.Fatal(err)
-					}
-					ids = append(ids, got...)
-				}
-				for _, id := range ids {
-					if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
-						b.Fatal(err, runs)
-					}
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*backlog), "ns/run")
+			runBacklog(b, h, body, backlog/100, backlog)
 		})
 	}
+}
+
+// runBacklog times sending body sends times (backlog runs in all) and waiting
+// for every run to complete, and reports ns/run.
+func runBacklog(b *testing.B, h *harness, body []byte, sends, backlog int) {
+	b.Helper()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		ids := make([]string, 0, backlog)
+		for range sends {
+			got, err := h.eng.SendJSON(ctx, body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, got...)
+		}
+		for _, id := range ids {
+			if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
+				b.Fatal(err, runs)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*backlog), "ns/run")
 }

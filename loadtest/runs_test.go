@@ -26,6 +26,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/cputime"
 	"github.com/seed-b02f2472/inngest-go/serve"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
@@ -340,10 +341,10 @@ func TestLoadRuns(t *testing.T) {
 				heapBefore := heapInUse()
 				r := newRig(t, sc, store == "sqlite")
 
-				start, cpu0 := time.Now(), cpuTime()
+				start, cpu0 := time.Now(), cputime.Process()
 				lat := r.closedLoop(t, sc, 0, n, *flagSenders)
 				r.waitAllDone(t, n)
-				elapsed, cpu := time.Since(start), cpuTime()-cpu0
+				elapsed, cpu := time.Since(start), cputime.Process()-cpu0
 				calls, conns := r.calls.Load(), r.conns.Load()
 				rate := float64(n) / elapsed.Seconds()
 

@@ -1,15 +1,16 @@
 //go:build unix
 
-package bench
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the CPU time (user + system) this process used so far, across
-// all its threads: the benchmark's own goroutines, the GC and any loopback server.
-func cpuTime() time.Duration {
+// Process returns the CPU time (user + system) this process used so far, all
+// threads included (GC and background goroutines too), or 0 if it cannot be
+// read.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
