@@ -25,8 +25,9 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 	if !inserted && !e.dedupExpiredLocked(rec.ID, now) {
 		return false, nil
 	}
-	e.matchPausesLocked(rec, now)
-	e.triggerAllLocked(rec, now, nil)
+	vars := &lazyVars{raw: rec.Raw}
+	e.matchPausesLocked(rec, now, vars)
+	e.triggerAllLocked(rec, now, nil, vars)
 	e.notifyLocked()
 	return true, nil
 }
@@ -36,20 +37,22 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 // resumes waits and cancels runs, and starts only the functions that have no
 // run for that id yet (the server's deduplication is per function).
 func (e *Engine) redeliverLocked(rec EventRecord, now time.Time) {
-	e.matchPausesLocked(rec, now)
+	vars := &lazyVars{raw: rec.Raw}
+	e.matchPausesLocked(rec, now, vars)
 	ran := map[string]bool{}
 	if rs, err := e.store.RunsForEvent(e.ctx, rec.ID); err == nil {
 		for _, r := range rs {
 			ran[r.FunctionID] = true
 		}
 	}
-	e.triggerAllLocked(rec, now, ran)
+	e.triggerAllLocked(rec, now, ran, vars)
 	e.notifyLocked()
 }
 
 // triggerAllLocked starts every function rec triggers, except those in skip,
-// in composite-ID order; it looks functions up in the trigger index.
-func (e *Engine) triggerAllLocked(rec EventRecord, now time.Time, skip map[string]bool) {
+// in composite-ID order; it looks functions up in the trigger index. vars
+// is rec decoded on first use, shared by every function's expressions.
+func (e *Engine) triggerAllLocked(rec EventRecord, now time.Time, skip map[string]bool, vars *lazyVars) {
 	for _, fn := range e.triggerIndexLocked().candidates(rec.Name) {
 		if skip[fn.id] {
 			continue
@@ -58,10 +61,10 @@ func (e *Engine) triggerAllLocked(rec EventRecord, now time.Time, skip map[strin
 			if tr.event == "" || !nameMatches(tr.event, rec.Name) {
 				continue
 			}
-			if tr.cond != nil && !evalBool(tr.cond, exprVars(rec.Raw, nil)) {
+			if tr.cond != nil && !evalBool(tr.cond, vars.get()) {
 				continue
 			}
-			e.triggerFnLocked(fn, rec, now, "")
+			e.triggerFnLocked(fn, rec, now, "", vars)
 			break
 		}
 	}
@@ -121,8 +124,8 @@ func nameMatches(pattern, name string) bool {
 // expression compares fields for equality is found by a lookup of the
 // event's values (a non-matching one costs nothing), any other by evaluating
 // its expression over the run's cached trigger.
-func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time) {
-	ps, err := e.matchingPausesLocked(rec, now)
+func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time, vars *lazyVars) {
+	ps, err := e.matchingPausesLocked(rec, now, vars)
 	if err != nil || len(ps) == 0 {
 		return
 	}
@@ -160,9 +163,9 @@ func (e *Engine) claimPauseLocked(p Pause) (*RunState, bool) {
 
 // triggerFnLocked runs an event through fn's flow control and starts (or
 // buffers) a run. It reports whether the rate limit (or idempotency, which
-// the server implements as a rate limit) dropped the event.
-func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string) (rateLimited bool) {
-	vars := &lazyVars{raw: rec.Raw}
+// the server implements as a rate limit) dropped the event. vars is rec
+// decoded on first use.
+func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string, vars *lazyVars) (rateLimited bool) {
 	if fn.rateLimit != nil {
 		if key, limited := vars.rate(fn.rateKey); limited {
 			save := e.editKeyedLocked(fn, FlowRateLimit, key)

@@ -236,14 +236,14 @@ func (e *Engine) deletePauseLocked(id string) (bool, error) {
 
 // matchingPausesLocked returns, sorted by ID, the pauses on rec's event
 // name that rec resolves at now: keyed pauses by lookup, the others by
-// evaluating their expressions. The event is decoded only when its name has
-// pauses.
-func (e *Engine) matchingPausesLocked(rec EventRecord, now time.Time) ([]Pause, error) {
+// evaluating their expressions. The event (vars, rec decoded on first use)
+// is decoded only when its name has pauses.
+func (e *Engine) matchingPausesLocked(rec EventRecord, now time.Time, vars *lazyVars) ([]Pause, error) {
 	np, err := e.pauseNameLocked(rec.Name)
 	if err != nil || (len(np.shapes) == 0 && len(np.other) == 0) {
 		return nil, err
 	}
-	async := exprVars(nil, rec.Raw).Async
+	async := vars.get().Event
 	var out []Pause
 	var buf []byte
 	for _, sh := range np.shapes {
