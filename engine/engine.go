@@ -245,7 +245,6 @@ func (e *Engine) removeQueued(q *queued) {
 		} else {
 			heap.Remove(&e.queue, q.idx)
 		}
-		q.idx = -2
 	}
 	e.dropTimerIndex(q.t)
 }
@@ -392,7 +391,6 @@ func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 			}
 			return time.Time{}, false
 		}
-		top.idx = -1
 		e.dropTimerIndex(top.t)
 		// Idle may hold once the timer is off the queue even when firing it
 		// changes no run (a call for a run that ended, a stale timeout).
@@ -451,10 +449,12 @@ type queued struct {
 	waiting bool
 }
 
-type timerHeap []*queued
+// timerHeap is the timer queue (and the calls waiting for a slot), in
+// queueLess order.
+type timerHeap = indexHeap[*queued]
 
-func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return queueLess(h[i], h[j]) }
+func (q *queued) before(o *queued) bool { return queueLess(q, o) }
+func (q *queued) setIndex(i int)        { q.idx = i }
 
 // queueLess orders timers: earlier first, then higher priority, then first
 // queued.
@@ -466,22 +466,4 @@ func queueLess(a, b *queued) bool {
 		return a.t.Priority > b.t.Priority
 	}
 	return a.seq < b.seq
-}
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].idx = i
-	h[j].idx = j
-}
-func (h *timerHeap) Push(x any) {
-	q := x.(*queued)
-	q.idx = len(*h)
-	*h = append(*h, q)
-}
-func (h *timerHeap) Pop() any {
-	old := *h
-	n := len(old)
-	q := old[n-1]
-	old[n-1] = nil
-	*h = old[:n-1]
-	return q
 }

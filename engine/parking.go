@@ -24,33 +24,16 @@ type parkedCall struct {
 
 // parkedHeap orders one key's parked calls: highest priority, then first
 // parked.
-type parkedHeap []*parkedCall
+type parkedHeap = indexHeap[*parkedCall]
 
-func (h parkedHeap) Len() int { return len(h) }
-func (h parkedHeap) Less(i, j int) bool {
-	if h[i].t.Priority != h[j].t.Priority {
-		return h[i].t.Priority > h[j].t.Priority
+func (pc *parkedCall) before(o *parkedCall) bool {
+	if pc.t.Priority != o.t.Priority {
+		return pc.t.Priority > o.t.Priority
 	}
-	return h[i].seq < h[j].seq
+	return pc.seq < o.seq
 }
-func (h parkedHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].idx = i
-	h[j].idx = j
-}
-func (h *parkedHeap) Push(x any) {
-	pc := x.(*parkedCall)
-	pc.idx = len(*h)
-	*h = append(*h, pc)
-}
-func (h *parkedHeap) Pop() any {
-	old := *h
-	pc := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	pc.idx = -1
-	return pc
-}
+
+func (pc *parkedCall) setIndex(i int) { pc.idx = i }
 
 // parking holds the calls waiting for a concurrency slot, by the key that
 // was full, so that a released slot wakes one call of its own key; every
