@@ -99,12 +99,8 @@ func Infer[Req, Resp any](ctx context.Context, id string, model AIModel, req Req
 		}
 		return out, err
 	}
-	d, err := s.Decide(exec.KindAsync)
-	if err != nil {
+	if err := s.DecideAsync(); err != nil {
 		return zero, err
-	}
-	if d == exec.Skip {
-		s.Stop(nil)
 	}
 	format := model.Format
 	if format == "" {

@@ -119,12 +119,8 @@ func Fetch(ctx context.Context, id string, req FetchRequest) (FetchResponse, err
 		}
 		return out, nil
 	}
-	d, err := s.Decide(exec.KindAsync)
-	if err != nil {
+	if err := s.DecideAsync(); err != nil {
 		return FetchResponse{}, err
-	}
-	if d == exec.Skip {
-		s.Stop(nil)
 	}
 	method := req.Method
 	if method == "" {

@@ -37,12 +37,8 @@ func Invoke[T, R any](ctx context.Context, id string, fn inngest.FunctionRef[T, 
 	if raw, ok := s.Memo(); ok {
 		return decodeMemo[R](&s, raw)
 	}
-	d, err := s.Decide(exec.KindAsync)
-	if err != nil {
+	if err := s.DecideAsync(); err != nil {
 		return zero, err
-	}
-	if d == exec.Skip {
-		s.Stop(nil)
 	}
 	if hooks, ci, si := s.Hooks(); hooks != nil {
 		if payload, err = hooks.InvokeData(ctx, ci, si, payload); err != nil {

@@ -79,12 +79,8 @@ func WaitForSignal[T any](ctx context.Context, id, signal string, timeout time.D
 		}
 		return out, true, nil
 	}
-	d, err := s.Decide(exec.KindAsync)
-	if err != nil {
+	if err := s.DecideAsync(); err != nil {
 		return zero, false, err
-	}
-	if d == exec.Skip {
-		s.Stop(nil)
 	}
 	conflict := wire.SignalConflictFail
 	if o.OnConflict == SignalConflictReplace {

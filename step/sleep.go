@@ -38,12 +38,8 @@ func sleep(ctx context.Context, id, duration string) error {
 	if _, ok := s.Memo(); ok {
 		return nil
 	}
-	d, err := s.Decide(exec.KindAsync)
-	if err != nil {
+	if err := s.DecideAsync(); err != nil {
 		return err
-	}
-	if d == exec.Skip {
-		s.Stop(nil)
 	}
 	opts, _ := jsoncodec.Marshal(wire.SleepOpts{Duration: duration})
 	s.Stop(&wire.Op{Op: wire.OpSleep, ID: s.Hash, Name: id, DisplayName: id, Opts: opts, Userland: s.Userland()})

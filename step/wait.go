@@ -49,12 +49,8 @@ func WaitForEvent[T any](ctx context.Context, id string, def events.Definition[T
 		}
 		return ev, true, nil
 	}
-	d, err := s.Decide(exec.KindAsync)
-	if err != nil {
+	if err := s.DecideAsync(); err != nil {
 		return zero, false, err
-	}
-	if d == exec.Skip {
-		s.Stop(nil)
 	}
 	b, _ := jsoncodec.Marshal(wire.WaitForEventOpts{Event: def.EventName(), Timeout: timestr.Format(timeout), If: o.If})
 	s.Stop(&wire.Op{Op: wire.OpWaitForEvent, ID: s.Hash, Name: id, DisplayName: id, Opts: b, Userland: s.Userland()})

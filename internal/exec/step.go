@@ -202,6 +202,21 @@ func (s *Step) Userland() *wire.Userland {
 	return &wire.Userland{ID: s.ID, Index: s.Index}
 }
 
+// DecideAsync decides a step that has its own op (sleep, wait, invoke,
+// signal, fetch, inference) and no memo: it returns nil when the caller must
+// report the op (with Stop), ends the goroutine without reporting (Stop(nil))
+// when the call targets another step, and returns Decide's error otherwise.
+func (s *Step) DecideAsync() error {
+	d, err := s.Decide(KindAsync)
+	if err != nil {
+		return err
+	}
+	if d == Skip {
+		s.Stop(nil)
+	}
+	return nil
+}
+
 // Stop reports op (when non-nil) and ends the calling goroutine with runtime.Goexit,
 // which deferred functions and recover() in user code cannot stop. Steps called by
 // deferred functions while it unwinds get ErrRunFinished.
