@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -254,7 +255,7 @@ func (m *MemoryStore) indexedPauses(idx map[string]map[string]struct{}, key stri
 	for id := range set {
 		out = append(out, m.pauses[id])
 	}
-	slices.SortFunc(out, func(a, b Pause) int { return compareStr(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Pause) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -337,16 +338,6 @@ func (m *MemoryStore) PruneFlows(_ context.Context, before time.Time) error {
 		}
 	}
 	return nil
-}
-
-func compareStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // shareClone returns a copy of the run for the engine, which edits Steps and
