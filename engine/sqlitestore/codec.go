@@ -105,8 +105,9 @@ func (e *enc) time(t time.Time) {
 		return
 	}
 	// The binary form is a version byte (never 0) then fixed fields; it
-	// fails only for an offset that is not a whole minute, then t is kept
-	// in UTC.
+	// fails for an offset in (-2 min, -1 min] (its minute count, -1, marks
+	// UTC; e.g. London's local mean time, -0:01:15, before 1847) or out of
+	// range, and then t is kept in UTC: the instant, not the zone.
 	b, err := t.AppendBinary(e.b)
 	if err != nil {
 		b, _ = t.UTC().AppendBinary(e.b)
@@ -256,6 +257,13 @@ func (d *dec) time() time.Time {
 		// 256 seconds east: the instant is right, the zone is not.
 		_, off := t.Zone()
 		t = t.In(time.FixedZone("", off-256))
+	}
+	// The encoder never writes a time whose binary form fails (an offset
+	// in (-2 min, -1 min], which it keeps in UTC): such bytes are corrupt.
+	var buf [16]byte
+	if _, err := t.AppendBinary(buf[:0]); err != nil {
+		d.fail()
+		return time.Time{}
 	}
 	d.b = d.b[size:]
 	return t
