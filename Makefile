@@ -4,11 +4,11 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 NPM ?= npm
 INTEROP_JS := interop/js
 
-.PHONY: test test-short vet lint staticcheck bench demo fuzz interop-deps
+.PHONY: test test-short vet lint staticcheck bench demo fuzz interop-deps check-files
 
 # test is the README's test command: vet, staticcheck and the race-enabled suite
 # (which includes the JavaScript SDK interoperability suite in interop/).
-test: vet staticcheck interop-deps
+test: check-files vet staticcheck interop-deps
 	$(GO) test -race -count=1 ./...
 
 # interop-deps installs the pinned official JavaScript SDK for interop/ when
@@ -21,6 +21,11 @@ interop-deps:
 
 test-short: interop-deps
 	$(GO) test -short -count=1 ./...
+
+# check-files fails when a build output (an executable binary, or a file over 1 MiB
+# outside testdata/) is tracked.
+check-files:
+	bash .ci/check-files
 
 vet:
 	$(GO) vet ./...
