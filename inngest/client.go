@@ -14,6 +14,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/link"
 	"github.com/seed-b02f2472/inngest-go/internal/restapi"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -99,9 +100,14 @@ func newClient(opts ClientOptions, lookup func(string) string) (*Client, error) 
 		middleware: newChain(opts.Middleware, nil)}, nil
 }
 
-// ServeConfig returns the resolved configuration package serve works with (its type
-// is internal to this module). The handler reads it; changing it is unsupported.
-func (c *Client) ServeConfig() *exec.ClientConfig { return &c.cfg }
+// The resolved configuration and the functions' definitions are reachable only from
+// this module's packages (serve, inngest/api), through internal/link: an exported
+// accessor would let any importer read the signing key or change a base URL after
+// NewClient. Config hands out a copy.
+func init() {
+	link.Register(func(c *Client) exec.ClientConfig { return c.cfg },
+		func(f ServableFunction) []*exec.Function { return f.definitions() })
+}
 
 // AppID returns the app id.
 func (c *Client) AppID() string { return c.cfg.AppID }

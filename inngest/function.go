@@ -224,19 +224,19 @@ func (r FunctionRef[T, R]) ID() string { return r.id }
 // apps or languages. T is the data sent, R the result expected.
 func Ref[T, R any](fullID string) FunctionRef[T, R] { return FunctionRef[T, R]{id: fullID} }
 
-// ServableFunction is implemented by *Function; package serve accepts it. Its
-// methods return types internal to this module, so no other type can implement it.
+// ServableFunction is implemented by *Function; package serve accepts it. It has an
+// unexported method, so no type of another package can implement it.
 type ServableFunction interface {
 	// ID returns the full function id.
 	ID() string
-	// Definitions returns what package serve runs: the function, then its failure
-	// handler when it has one.
-	Definitions() []*exec.Function
+	// definitions returns what package serve runs: the function, then its failure
+	// handler when it has one. Package serve reaches it through internal/link.
+	definitions() []*exec.Function
 }
 
-// Definitions returns what package serve runs: the function, then its failure
+// definitions returns what package serve runs: the function, then its failure
 // handler when it has one (see OnFailure).
-func (f *Function[T, R]) Definitions() []*exec.Function {
+func (f *Function[T, R]) definitions() []*exec.Function {
 	if f == nil || f.fn == nil {
 		return nil
 	}

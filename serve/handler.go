@@ -10,6 +10,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/link"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -50,7 +51,7 @@ func New(client *inngest.Client, opts Options, fns ...inngest.ServableFunction) 
 	if client == nil {
 		return nil, fmt.Errorf("%w: nil client", ErrConfig)
 	}
-	cfg := client.ServeConfig()
+	cfg := link.Config(client)
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -63,7 +64,7 @@ func New(client *inngest.Client, opts Options, fns ...inngest.ServableFunction) 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{client: client, cfg: cfg, opts: opts, byID: map[string]*exec.Function{}, logger: cfg.Logger}
+	s := &Server{client: client, cfg: &cfg, opts: opts, byID: map[string]*exec.Function{}, logger: cfg.Logger}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -71,7 +72,7 @@ func New(client *inngest.Client, opts Options, fns ...inngest.ServableFunction) 
 		if f == nil {
 			return nil, fmt.Errorf("%w: nil function", ErrConfig)
 		}
-		defs := f.Definitions()
+		defs := link.Definitions(f)
 		if len(defs) == 0 {
 			return nil, fmt.Errorf("%w: %T is not a defined function", ErrConfig, f)
 		}

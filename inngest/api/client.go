@@ -21,6 +21,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/link"
 	"github.com/seed-b02f2472/inngest-go/internal/restapi"
 )
 
@@ -28,11 +29,11 @@ import (
 // URL, signing keys, environment, HTTP client).
 type Client struct {
 	c   *inngest.Client
-	cfg *exec.ClientConfig
+	cfg exec.ClientConfig // a copy: the client's configuration never changes after NewClient
 }
 
 // New returns a management client for c.
-func New(c *inngest.Client) *Client { return &Client{c: c, cfg: c.ServeConfig()} }
+func New(c *inngest.Client) *Client { return &Client{c: c, cfg: link.Config(c)} }
 
 // RunStatus is a run's status as the API shows it.
 type RunStatus string
@@ -118,7 +119,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any, idempote
 		}
 		raw = b
 	}
-	res, err := restapi.Do(ctx, c.cfg, method, path, raw, idempotent)
+	res, err := restapi.Do(ctx, &c.cfg, method, path, raw, idempotent)
 	if err != nil {
 		return fmt.Errorf("inngest: %s %s: %w", method, path, err)
 	}
