@@ -65,9 +65,12 @@ type ClientOptions struct {
 	// $INNGEST_EVENT_API_BASE_URL (or $INNGEST_EVENT_API_ORIGIN), then BaseURL, then
 	// the dev server in dev mode, then https://inn.gs.
 	EventAPIBaseURL string
-	// ServeOrigin replaces the scheme and host of the URL registered at sync.
-	// Default: $INNGEST_SERVE_ORIGIN (or $INNGEST_SERVE_HOST); else taken from the
-	// request that triggered the sync.
+	// ServeOrigin replaces the scheme and host of the URL registered at sync, e.g.
+	// "https://app.example.com". In cloud mode an unsigned sync (a bare PUT) needs
+	// it, with its scheme, and registers only it (plus ServePath); without it such
+	// a PUT is refused with 401. Default: $INNGEST_SERVE_ORIGIN (or
+	// $INNGEST_SERVE_HOST); else a signed or dev-mode sync takes the URL from the
+	// request.
 	ServeOrigin string
 	// ServePath replaces the path of the registered URL. Default: $INNGEST_SERVE_PATH.
 	ServePath string

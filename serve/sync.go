@@ -14,7 +14,8 @@ import (
 // sync answers the server's PUT: an in-band sync (signed reply carrying the
 // configuration) when asked for and the signature verifies, otherwise an out-of-band
 // sync (POST /fn/register) then {"message", "modified"}. In cloud mode a PUT with a
-// bad signature is refused, and an unsigned one syncs to the app's own URL.
+// bad signature is refused, and an unsigned one syncs only to the configured
+// ServeOrigin (configuredURL) or is refused.
 func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r, s.opts.MaxBodyBytes)
 	if !ok {
@@ -39,15 +40,20 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	trusted := signedOK || s.cfg.Dev
-	if !trusted {
+	var appURL, deployID string
+	if signedOK || s.cfg.Dev {
+		appURL, deployID = s.serveURL(r, sr.URL)
+	} else {
 		// An unsigned PUT in cloud mode (`curl -X PUT .../api/inngest` after a deploy)
 		// still syncs, authenticated towards the server by the signing key, but
-		// nothing it says is trusted: the app is registered at its configured or
-		// request-derived URL, never at a URL or deploy named by the caller.
-		sr.URL = ""
+		// nothing it says is trusted: the app is registered at its configured
+		// ServeOrigin, never at a host, URL or deploy named by the caller.
+		var err error
+		if appURL, err = s.configuredURL(r); err != nil {
+			writeError(w, http.StatusUnauthorized, "Unauthorized", err.Error(), true)
+			return
+		}
 	}
-	appURL, deployID := s.serveURL(r, sr.URL, trusted)
 	if r.Header.Get(wire.HeaderSyncKind) == wire.SyncInBand && signedOK {
 		s.inBandSync(w, r, appURL, matched)
 		return

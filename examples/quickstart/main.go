@@ -93,7 +93,7 @@ func serveApp(addr string) error {
 		}
 		log.Printf("serving on %s; send %s from the dev server", url, UserSignedUp.EventName())
 	} else {
-		log.Printf("serving on %s in cloud mode; sync it with: curl -X PUT %s", url, url)
+		log.Printf("serving on %s in cloud mode; sync it with: curl -X PUT %s (INNGEST_SERVE_ORIGIN must be set to the app's public origin)", url, url)
 	}
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
