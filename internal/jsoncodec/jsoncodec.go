@@ -4,70 +4,76 @@
 // is chosen in one place. Types (json.RawMessage, json.Marshaler, json.Number, the
 // error types) are encoding/json's own, unchanged.
 //
-// The codec is github.com/segmentio/encoding/json, a drop-in replacement for
-// encoding/json that is tested against the standard library's own test suite. It
-// keeps encoding/json's semantics: struct tags, omitempty, json.Marshaler and
-// json.Unmarshaler, HTML escaping, sorted map keys, invalid UTF-8 replaced by
-// U+FFFD, the same error types. It decodes a call's memoized steps about 4× faster
-// than encoding/json with fewer allocations (bench/README.md,
-// BenchmarkCallFloorSDKCodec against BenchmarkCallFloor), in one pass where
-// encoding/json validates the whole input before decoding it.
+// Marshal, Unmarshal, MarshalIndent, Valid, Indent, Encoder and Decoder are
+// encoding/json itself: every user value (event data, step results and their
+// memos, invoke data and results, function input and output, anything a user
+// types) encodes to the bytes encoding/json writes and decodes to the value it
+// gives, with the same errors (types and messages), because it is the same code.
+// TestSameAsEncodingJSON and TestDifferencesOfTheFormerCodec pin it.
 //
-// Differences known to us: error messages can be worded differently; when
-// Unmarshal fails with a json.UnmarshalTypeError, the fields it had not reached are
-// left as they were (encoding/json goes on and fills the rest as best it can), so
-// a value that failed to decode must not be used, as anywhere; and a Decoder does
-// not stream the elements of an array through Token/More (the module reads whole
-// values only). Cost to know: decoding a JSON object into a nil map[string]any (or
-// into an any) makes a map sized for 64 keys, about 5 KiB, where encoding/json
-// grows it from empty; hot paths that decode small objects use Object.
+// UnmarshalWire is the one exception, a faster decoder
+// (github.com/segmentio/encoding/json) for the call request envelope only
+// (internal/wire.DecodeCallRequest), whose Go types are the module's own and whose
+// user parts (the event, the memoized steps) stay json.RawMessage, decoded later by
+// Unmarshal. It is not used for user types because it differs from encoding/json
+// there: it writes a time.Duration as a string ("5s") and reads one back from
+// one, ignores omitzero, encodes a time.Time that encoding/json refuses (year
+// outside [0,9999]), and leaves fields unfilled after a json.UnmarshalTypeError.
+// On the envelope type it gives what encoding/json gives (FuzzDecodeCallRequest in
+// bench/ compares the two), and it is faster: one pass where encoding/json first
+// validates the whole body, then decodes it (bench/README.md).
 package jsoncodec
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 
 	segjson "github.com/segmentio/encoding/json"
 )
 
-// Marshal returns the JSON encoding of v, as encoding/json.Marshal.
-func Marshal(v any) ([]byte, error) { return segjson.Marshal(v) }
+// Marshal returns the JSON encoding of v: encoding/json.Marshal.
+func Marshal(v any) ([]byte, error) { return json.Marshal(v) }
 
-// MarshalIndent is Marshal with each element on its own line, as
+// MarshalIndent is Marshal with each element on its own line:
 // encoding/json.MarshalIndent.
 func MarshalIndent(v any, prefix, indent string) ([]byte, error) {
-	return segjson.MarshalIndent(v, prefix, indent)
+	return json.MarshalIndent(v, prefix, indent)
 }
 
-// Unmarshal decodes data into v, as encoding/json.Unmarshal.
-func Unmarshal(data []byte, v any) error { return segjson.Unmarshal(data, v) }
+// Unmarshal decodes data into v: encoding/json.Unmarshal.
+func Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
-// Valid reports whether data is one valid JSON value, as encoding/json.Valid.
-func Valid(data []byte) bool { return segjson.Valid(data) }
+// UnmarshalWire decodes data into v, a module-owned envelope type whose user values
+// are json.RawMessage fields, with the faster codec (see the package doc). Never
+// pass a user type: decode the user parts with Unmarshal.
+func UnmarshalWire(data []byte, v any) error { return segjson.Unmarshal(data, v) }
 
-// Indent appends to dst an indented form of the JSON value src, as
+// Valid reports whether data is one valid JSON value: encoding/json.Valid.
+func Valid(data []byte) bool { return json.Valid(data) }
+
+// Indent appends to dst an indented form of the JSON value src:
 // encoding/json.Indent.
 func Indent(dst *bytes.Buffer, src []byte, prefix, indent string) error {
-	return segjson.Indent(dst, src, prefix, indent)
+	return json.Indent(dst, src, prefix, indent)
 }
 
-// Encoder writes JSON values to a stream, as encoding/json.Encoder.
-type Encoder = segjson.Encoder
+// Encoder writes JSON values to a stream: encoding/json.Encoder.
+type Encoder = json.Encoder
 
 // NewEncoder returns an Encoder writing to w.
-func NewEncoder(w io.Writer) *Encoder { return segjson.NewEncoder(w) }
+func NewEncoder(w io.Writer) *Encoder { return json.NewEncoder(w) }
 
-// Decoder reads JSON values from a stream, as encoding/json.Decoder (without
-// Token streaming of arrays, see the package doc).
-type Decoder = segjson.Decoder
+// Decoder reads JSON values from a stream: encoding/json.Decoder.
+type Decoder = json.Decoder
 
 // NewDecoder returns a Decoder reading from r.
-func NewDecoder(r io.Reader) *Decoder { return segjson.NewDecoder(r) }
+func NewDecoder(r io.Reader) *Decoder { return json.NewDecoder(r) }
 
-// Object is a JSON object decoded into a map sized for the keys it holds: the
-// codec would make a map for 64 keys (about 5 KiB) for a nil map[string]any. Use it
-// for objects decoded on hot paths that are usually small or empty, such as an
-// event's user object. null decodes to nil, as for a map.
+// Object is a JSON object decoded into a map sized for the keys it holds, as
+// map[string]any decodes. null decodes to nil, as for a map. (It predates the
+// switch to encoding/json, whose maps already grow from empty; it is kept so that
+// the types using it need not change.)
 type Object map[string]any
 
 // UnmarshalJSON implements json.Unmarshaler.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/stretchr/testify/require"
@@ -160,4 +161,31 @@ func TestObject(t *testing.T) {
 		}
 	})
 	require.Less(t, res.AllocedBytesPerOp(), int64(1024))
+}
+
+// TestDifferencesOfTheFormerCodec pins the values on which the codec used before
+// (github.com/segmentio/encoding/json, now UnmarshalWire only) differed from
+// encoding/json: a Duration as a number, omitzero, a time outside [0,9999].
+func TestDifferencesOfTheFormerCodec(t *testing.T) {
+	t.Parallel()
+	type v struct {
+		D   time.Duration  `json:"d"`
+		Any any            `json:"any"`
+		P   *time.Duration `json:"p"`
+		Z   time.Time      `json:"z,omitzero"`
+		N   int            `json:"n,omitzero"`
+	}
+	d := time.Second
+	b, err := jsoncodec.Marshal(v{D: 5 * time.Second, Any: map[int]time.Duration{1: time.Minute}, P: &d})
+	require.NoError(t, err)
+	require.Equal(t, `{"d":5000000000,"any":{"1":60000000000},"p":1000000000}`, string(b))
+
+	_, err = jsoncodec.Marshal(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+	var me *json.MarshalerError
+	require.ErrorAs(t, err, &me)
+
+	var got time.Duration
+	err = jsoncodec.Unmarshal([]byte(`"5s"`), &got)
+	var te *json.UnmarshalTypeError
+	require.ErrorAs(t, err, &te)
 }

@@ -14,7 +14,7 @@ import (
 // still validated, and the result is the one Unmarshal gives.
 func DecodeCallRequest(body []byte, req *CallRequest) error {
 	lazy := lazyCallRequest{CallRequest: req, Steps: rawSteps{req: req}}
-	return jsoncodec.Unmarshal(body, &lazy)
+	return jsoncodec.UnmarshalWire(body, &lazy)
 }
 
 // lazyCallRequest shadows CallRequest.Steps (the shallower field wins for the
