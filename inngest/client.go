@@ -84,7 +84,7 @@ func newClient(opts ClientOptions, lookup func(string) string) (*Client, error) 
 		return nil, fmt.Errorf("%w: cloud mode needs a signing key (set SigningKey or INNGEST_SIGNING_KEY, or use Mode: inngest.ModeDev / INNGEST_DEV=1)", ErrInvalidClient)
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: defaultTransport()}
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: transportFor(http.DefaultTransport)}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -81,7 +81,10 @@ type ClientOptions struct {
 	// client with a 30 s timeout over a transport, shared by every client using
 	// the default, that keeps up to 100 idle connections per host (the standard
 	// library default keeps 2, so concurrent requests would keep opening new
-	// connections). A client of your own should raise MaxIdleConnsPerHost too.
+	// connections): a clone of http.DefaultTransport, or, when the program (a
+	// tracing or test library) replaced http.DefaultTransport with a wrapper that
+	// is not an *http.Transport, that wrapper as is. A client of your own should
+	// raise MaxIdleConnsPerHost too.
 	HTTPClient *http.Client
 	// Logger receives SDK logs. Default: slog.Default().
 	Logger *slog.Logger
