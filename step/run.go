@@ -2,7 +2,6 @@ package step
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -30,12 +29,6 @@ var (
 	// ErrDuplicateID: two parallel branches used the same step id.
 	ErrDuplicateID = exec.ErrDuplicateID
 )
-
-// memo is the memoized shape of Run-like steps: {"data": v} or {"error": {...}}.
-type memo[T any] struct {
-	Data  T               `json:"data"`
-	Error *wire.MemoError `json:"error"`
-}
 
 // Run runs fn once, durably: on later calls of the function it returns fn's recorded
 // result without running fn again. A returned error is retried (with the function's
@@ -150,37 +143,50 @@ func protect[T any](ctx context.Context, fn func(ctx context.Context) (T, error)
 }
 
 func decodeMemo[T any](s *exec.Step, raw []byte) (T, error) {
-	var m memo[T]
-	if string(raw) == "null" {
-		return m.Data, nil
-	}
+	var zero T
 	if hooks, ci, si := s.Hooks(); hooks != nil {
 		return decodeMemoHooked[T](s, hooks, ci, si, raw)
 	}
-	if err := jsoncodec.Unmarshal(raw, &m); err != nil {
-		return m.Data, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
+	if mid, ok := dataOnly(raw); ok {
+		// The common memo, {"data":v} as the server writes it: decoding the
+		// middle as one JSON value proves there is no other key.
+		var v T
+		if jsoncodec.Unmarshal(mid, &v) == nil {
+			return v, nil
+		}
 	}
-	if m.Error != nil {
-		return m.Data, &inngest.StepError{StepID: s.ID, Name: m.Error.Name, Message: m.Error.Message, Data: m.Error.Data}
+	data, merr, err := unwrapMemo(raw)
+	if err != nil {
+		return zero, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
 	}
-	return m.Data, nil
+	if merr != nil {
+		return zero, &inngest.StepError{StepID: s.ID, Name: merr.Name, Message: merr.Message, Data: merr.Data}
+	}
+	if data == nil || string(data) == "null" {
+		return zero, nil
+	}
+	var v T
+	if err := jsoncodec.Unmarshal(data, &v); err != nil {
+		return zero, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
+	}
+	return v, nil
 }
 
 // decodeMemoHooked decodes a memo through the middleware's TransformStepMemo: the
 // "data" value goes through the chain as JSON before it is decoded into T.
 func decodeMemoHooked[T any](s *exec.Step, hooks exec.Hooks, ci exec.CallInfo, si exec.StepInfo, raw []byte) (T, error) {
-	var m memo[json.RawMessage]
 	var zero T
-	if err := jsoncodec.Unmarshal(raw, &m); err != nil {
+	data, merr, err := unwrapMemo(raw)
+	if err != nil {
 		return zero, inngest.NoRetry(fmt.Errorf("inngest: decoding the recorded result of step %q: %w", s.ID, err))
 	}
-	if m.Error != nil {
-		return zero, &inngest.StepError{StepID: s.ID, Name: m.Error.Name, Message: m.Error.Message, Data: m.Error.Data}
+	if merr != nil {
+		return zero, &inngest.StepError{StepID: s.ID, Name: merr.Name, Message: merr.Message, Data: merr.Data}
 	}
-	if m.Data == nil {
+	if data == nil {
 		return zero, nil
 	}
-	data, err := hooks.StepMemo(s.RunContext(), ci, si, m.Data)
+	data, err = hooks.StepMemo(s.RunContext(), ci, si, data)
 	if err != nil {
 		return zero, inngest.NoRetry(err)
 	}

@@ -64,7 +64,7 @@ func WaitForSignal[T any](ctx context.Context, id, signal string, timeout time.D
 		return zero, false, err
 	}
 	if raw, ok := s.Memo(); ok {
-		if string(raw) == "null" {
+		if len(raw) == 0 || string(raw) == "null" {
 			return zero, false, nil
 		}
 		res, err := decodeMemo[wire.SignalResult](&s, raw)

@@ -40,7 +40,8 @@ func WaitForEvent[T any](ctx context.Context, id string, def events.Definition[T
 		return zero, false, err
 	}
 	if raw, ok := s.Memo(); ok {
-		if string(raw) == "null" {
+		raw = strictData(raw)
+		if len(raw) == 0 || string(raw) == "null" {
 			return zero, false, nil
 		}
 		ev, err := def.Decode(raw)
