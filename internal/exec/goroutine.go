@@ -1,9 +1,14 @@
 package exec
 
-import "runtime"
+import (
+	"reflect"
+	"runtime"
+)
 
-// sdkGoroutineName is the full name of sdkGoroutine, as runtime frames report it.
-const sdkGoroutineName = "github.com/seed-b02f2472/inngest-go/internal/exec.sdkGoroutine"
+// sdkGoroutineName is the full name of sdkGoroutine as runtime frames report it,
+// taken from the function itself so that it is right under any module path (a
+// fork, a vendored or renamed copy).
+var sdkGoroutineName = runtime.FuncForPC(reflect.ValueOf(sdkGoroutine).Pointer()).Name()
 
 // sdkGoroutine runs body. The SDK starts the goroutines that may run steps (a
 // function's body, a Parallel branch) through it, so that a step can tell them
