@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/seed-b02f2472/inngest-go/events"
-	adminevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/admin/events"
-	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/admin/adminevents"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/providers"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
@@ -84,7 +84,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			}
 			var evs []events.Sendable
 			for _, a := range admins {
-				evs = append(evs, notify.EmailRequested.New(notify.EmailRequestedData{
+				evs = append(evs, notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 					UserID: a.ID, To: a.Email, Template: "admin-digest", Ref: in.Event.Data.DigestID,
 					Subject: "Ticket Bounty daily digest", Body: digestText(in.Event.Data),
 				}))

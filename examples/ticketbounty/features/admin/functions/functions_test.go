@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	adminevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/admin/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/admin/adminevents"
 	adminfns "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/admin/functions"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/apptest"

@@ -5,7 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	adminevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/admin/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/admin/adminevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/jsonapi"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 )

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	authevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/auth/events"
-	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/auth/authevents"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/step"
@@ -37,7 +37,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 		inngest.OnEvent(authevents.UserSignedUp),
 		func(ctx context.Context, in inngest.Input[authevents.UserSignedUpData]) (string, error) {
 			u := in.Event.Data
-			_, err := step.SendEvent(ctx, "request-welcome-email", notify.EmailRequested.New(notify.EmailRequestedData{
+			_, err := step.SendEvent(ctx, "request-welcome-email", notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 				UserID: u.UserID, To: u.Email, Template: "welcome",
 				Subject: "Welcome to Ticket Bounty, " + u.Name + "!",
 				Body:    "Post a ticket, set a bounty, and let the community solve it.",
@@ -52,7 +52,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 		inngest.OnEvent(authevents.PasswordResetRequested),
 		func(ctx context.Context, in inngest.Input[authevents.PasswordResetRequestedData]) (string, error) {
 			r := in.Event.Data
-			_, err := step.SendEvent(ctx, "request-reset-email", notify.EmailRequested.New(notify.EmailRequestedData{
+			_, err := step.SendEvent(ctx, "request-reset-email", notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 				UserID: r.UserID, To: r.Email, Template: "password-reset",
 				Subject: "Reset your password",
 				Body:    "Someone asked to reset your password. If it was you, open " + r.ResetURL,
@@ -78,7 +78,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			outcome := store.OnboardingVerified
 			if !ok {
 				outcome = store.OnboardingReminded
-				_, err := step.SendEvent(ctx, "send-verification-reminder", notify.EmailRequested.New(notify.EmailRequestedData{
+				_, err := step.SendEvent(ctx, "send-verification-reminder", notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 					UserID: u.UserID, To: u.Email, Template: "verify-reminder",
 					Subject: "Please verify your e-mail address",
 					Body:    fmt.Sprintf("Hi %s, you signed up %s ago but have not verified your address yet.", u.Name, d.VerificationTimeout),

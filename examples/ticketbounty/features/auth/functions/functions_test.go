@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	authevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/auth/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/auth/authevents"
 	authfns "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/auth/functions"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/apptest"

@@ -7,7 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	authevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/auth/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/auth/authevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/jsonapi"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 )

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/providers"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
@@ -48,8 +48,8 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 		// Performance: a burst of e-mails to one user never has more than
 		// five provider calls in flight; other users are not slowed down.
 		Concurrency: []inngest.Concurrency{{Limit: EmailsPerUser, Key: "event.data.user_id"}},
-	}, inngest.OnEvent(events.EmailRequested),
-		func(ctx context.Context, in inngest.Input[events.EmailRequestedData]) (SendEmailResult, error) {
+	}, inngest.OnEvent(notificationevents.EmailRequested),
+		func(ctx context.Context, in inngest.Input[notificationevents.EmailRequestedData]) (SendEmailResult, error) {
 			e := in.Event.Data
 			id, err := step.Run(ctx, "send", func(ctx context.Context) (string, error) {
 				return d.Email.SendEmail(ctx, providers.Email{To: e.To, UserID: e.UserID, Template: e.Template, Subject: e.Subject, Body: e.Body, Ref: e.Ref})
@@ -69,8 +69,8 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 		// Performance: one run (and one e-mail) per user per window instead
 		// of one per notification.
 		BatchEvents: &inngest.BatchEvents{MaxSize: 100, Timeout: d.DigestWindow, Key: "event.data.user_id"},
-	}, inngest.OnEvent(events.NotificationCreated),
-		func(ctx context.Context, in inngest.Input[events.NotificationCreatedData]) (DigestResult, error) {
+	}, inngest.OnEvent(notificationevents.NotificationCreated),
+		func(ctx context.Context, in inngest.Input[notificationevents.NotificationCreatedData]) (DigestResult, error) {
 			userID := in.Event.Data.UserID
 			user, err := step.Run(ctx, "load-user", func(ctx context.Context) (store.User, error) {
 				return d.Store.User(ctx, userID)
@@ -82,7 +82,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			for _, ev := range in.Events {
 				fmt.Fprintf(&b, "- %s\n", ev.Data.Text)
 			}
-			_, err = step.SendEvent(ctx, "request-digest-email", events.EmailRequested.New(events.EmailRequestedData{
+			_, err = step.SendEvent(ctx, "request-digest-email", notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 				UserID: user.ID, To: user.Email, Template: "notification-digest",
 				Subject: fmt.Sprintf("You have %d new notifications", len(in.Events)), Body: b.String(), Ref: in.RunID,
 			}))

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/events"
-	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
 	notifyfns "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/functions"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/apptest"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
@@ -22,10 +22,10 @@ func TestSendEmailAtMostFivePerUser(t *testing.T) {
 	h := apptest.Start(t, inngesttest.Options{}, app.Config{EmailLatency: 40 * time.Millisecond})
 	var evs []events.Sendable
 	for i := range 12 {
-		evs = append(evs, notify.EmailRequested.New(notify.EmailRequestedData{UserID: "usr_a", To: "a@example.com", Template: "t", Subject: fmt.Sprint(i), Body: "x"}))
+		evs = append(evs, notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{UserID: "usr_a", To: "a@example.com", Template: "t", Subject: fmt.Sprint(i), Body: "x"}))
 	}
 	for i := range 3 {
-		evs = append(evs, notify.EmailRequested.New(notify.EmailRequestedData{UserID: "usr_b", To: "b@example.com", Template: "t", Subject: fmt.Sprint(i), Body: "x"}))
+		evs = append(evs, notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{UserID: "usr_b", To: "b@example.com", Template: "t", Subject: fmt.Sprint(i), Body: "x"}))
 	}
 	h.Env.Send(t, evs...)
 	runs := h.Env.WaitForFunctionRuns(t, "send-email", 15)
@@ -47,10 +47,10 @@ func TestNotificationsAreBatchedPerUserPerHour(t *testing.T) {
 	require.NoError(t, err)
 	start := h.Env.Now()
 	h.Env.Send(t,
-		notify.NotificationCreated.New(notify.NotificationCreatedData{UserID: alice.ID, Text: "one"}),
-		notify.NotificationCreated.New(notify.NotificationCreatedData{UserID: bob.ID, Text: "for bob"}),
-		notify.NotificationCreated.New(notify.NotificationCreatedData{UserID: alice.ID, Text: "two"}),
-		notify.NotificationCreated.New(notify.NotificationCreatedData{UserID: alice.ID, Text: "three"}),
+		notificationevents.NotificationCreated.New(notificationevents.NotificationCreatedData{UserID: alice.ID, Text: "one"}),
+		notificationevents.NotificationCreated.New(notificationevents.NotificationCreatedData{UserID: bob.ID, Text: "for bob"}),
+		notificationevents.NotificationCreated.New(notificationevents.NotificationCreatedData{UserID: alice.ID, Text: "two"}),
+		notificationevents.NotificationCreated.New(notificationevents.NotificationCreatedData{UserID: alice.ID, Text: "three"}),
 	)
 	runs := h.Env.WaitForFunctionRuns(t, "notification-digest", 2)
 	require.Len(t, runs, 2)

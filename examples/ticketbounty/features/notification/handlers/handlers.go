@@ -5,7 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/jsonapi"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 )
@@ -38,7 +38,7 @@ func (d Deps) email(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Error(w, http.StatusBadRequest, "unknown user_id")
 		return
 	}
-	ids, err := d.Events.Send(r.Context(), notify.EmailRequested.New(notify.EmailRequestedData{
+	ids, err := d.Events.Send(r.Context(), notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 		UserID: u.ID, To: u.Email, Template: "transactional", Subject: in.Subject, Body: in.Body,
 	}))
 	if err != nil {

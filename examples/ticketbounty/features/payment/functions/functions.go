@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
-	payevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/paymentevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/providers"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
@@ -46,8 +46,8 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 		//  2. the charge step passes the same id to the provider as its
 		//     idempotency key, so a retried step cannot charge again.
 		Idempotency: "event.data.payment_id",
-	}, inngest.OnEvent(payevents.PaymentRequested),
-		func(ctx context.Context, in inngest.Input[payevents.PaymentRequestedData]) (ChargeResult, error) {
+	}, inngest.OnEvent(paymentevents.PaymentRequested),
+		func(ctx context.Context, in inngest.Input[paymentevents.PaymentRequestedData]) (ChargeResult, error) {
 			p := in.Event.Data
 			c, err := step.Run(ctx, "charge-card", func(ctx context.Context) (store.Charge, error) {
 				return d.Payments.Charge(ctx, providers.ChargeRequest{
@@ -66,7 +66,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			if err != nil {
 				return ChargeResult{}, err
 			}
-			_, err = step.SendEvent(ctx, "send-receipt", notify.EmailRequested.New(notify.EmailRequestedData{
+			_, err = step.SendEvent(ctx, "send-receipt", notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 				UserID: customer.ID, To: customer.Email, Template: "receipt", Ref: p.PaymentID,
 				Subject: "Your receipt",
 				Body:    fmt.Sprintf("We charged $%d.%02d for ticket %s (charge %s).", c.AmountCents/100, c.AmountCents%100, p.TicketID, c.ID),
@@ -81,12 +81,12 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			return ChargeResult{ChargeID: c.ID, AmountCents: c.AmountCents, ProviderAttempts: attempts}, err
 		},
 		// A per-function failure handler: runs once if every attempt failed.
-		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[payevents.PaymentRequestedData]) error {
+		inngest.OnFailure(func(ctx context.Context, in inngest.FailureInput[paymentevents.PaymentRequestedData]) error {
 			u, err := d.Store.User(ctx, in.Event.Data.UserID)
 			if err != nil {
 				return err
 			}
-			_, err = step.SendEvent(ctx, "tell-customer", notify.EmailRequested.New(notify.EmailRequestedData{
+			_, err = step.SendEvent(ctx, "tell-customer", notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 				UserID: u.ID, To: u.Email, Template: "payment-failed", Ref: in.Event.Data.PaymentID,
 				Subject: "Your payment did not go through",
 				Body:    "We could not charge your card: " + in.Error.Message,

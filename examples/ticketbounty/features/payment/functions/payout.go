@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"time"
 
-	payevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/paymentevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/providers"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/step"
@@ -34,8 +34,8 @@ type PayoutResult struct {
 // "approve-payout-<ticket>" signal.
 func newPayout(d Deps) (inngest.ServableFunction, error) {
 	return inngest.NewFunction(d.Client, inngest.FunctionOpts{ID: "pay-bounty", Idempotency: "event.data.ticket_id"},
-		inngest.OnEvent(payevents.PayoutRequested),
-		func(ctx context.Context, in inngest.Input[payevents.PayoutRequestedData]) (PayoutResult, error) {
+		inngest.OnEvent(paymentevents.PayoutRequested),
+		func(ctx context.Context, in inngest.Input[paymentevents.PayoutRequestedData]) (PayoutResult, error) {
 			p := in.Event.Data
 			q := url.Values{"from": {"USD"}, "to": {p.Currency}}
 			rate, _, err := step.FetchJSON[providers.Rate](ctx, "fetch-rate", step.FetchRequest{URL: d.RatesURL + "?" + q.Encode()})
@@ -44,7 +44,7 @@ func newPayout(d Deps) (inngest.ServableFunction, error) {
 			}
 			res := PayoutResult{TicketID: p.TicketID, Currency: p.Currency, Rate: rate.Rate,
 				AmountMinor: int64(math.Round(float64(p.BountyCents) * rate.Rate))}
-			sig, ok, err := step.WaitForSignal[payevents.PayoutApproval](ctx, "wait-for-approval", payevents.PayoutSignal(p.TicketID), PayoutApprovalTimeout)
+			sig, ok, err := step.WaitForSignal[paymentevents.PayoutApproval](ctx, "wait-for-approval", paymentevents.PayoutSignal(p.TicketID), PayoutApprovalTimeout)
 			switch {
 			case err != nil:
 				return PayoutResult{}, err

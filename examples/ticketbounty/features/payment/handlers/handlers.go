@@ -5,7 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	payevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/paymentevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/jsonapi"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 )
@@ -60,9 +60,9 @@ func (d Deps) pay(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Error(w, http.StatusBadRequest, "unknown ticket_id")
 		return
 	}
-	ids, err := d.Events.Send(r.Context(), payevents.PaymentRequested.New(payevents.PaymentRequestedData{
+	ids, err := d.Events.Send(r.Context(), paymentevents.PaymentRequested.New(paymentevents.PaymentRequestedData{
 		PaymentID: key, UserID: in.UserID, TicketID: in.TicketID,
-		Secret: payevents.PaymentSecret{Card: in.Card, AmountCents: in.AmountCents},
+		Secret: paymentevents.PaymentSecret{Card: in.Card, AmountCents: in.AmountCents},
 	}))
 	if err != nil {
 		jsonapi.Error(w, http.StatusBadGateway, err.Error())

@@ -7,7 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	payevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/paymentevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/jsonapi"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 )
@@ -20,7 +20,7 @@ type Signaler interface {
 // requestPayout starts a bounty payout (pay-bounty), which fetches the
 // currency rate and waits for an admin's approval.
 func (d Deps) requestPayout(w http.ResponseWriter, r *http.Request) {
-	var in payevents.PayoutRequestedData
+	var in paymentevents.PayoutRequestedData
 	if err := jsonapi.Decode(r, &in); err != nil {
 		jsonapi.Error(w, http.StatusBadRequest, err.Error())
 		return
@@ -33,7 +33,7 @@ func (d Deps) requestPayout(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Error(w, http.StatusBadRequest, "unknown ticket_id")
 		return
 	}
-	ids, err := d.Events.Send(r.Context(), payevents.PayoutRequested.New(in))
+	ids, err := d.Events.Send(r.Context(), paymentevents.PayoutRequested.New(in))
 	if err != nil {
 		jsonapi.Error(w, http.StatusBadGateway, err.Error())
 		return
@@ -45,12 +45,12 @@ func (d Deps) requestPayout(w http.ResponseWriter, r *http.Request) {
 // waiting pay-bounty run and answers with its run ID, or 404 when no payout
 // of that ticket waits.
 func (d Deps) approvePayout(w http.ResponseWriter, r *http.Request) {
-	var in payevents.PayoutApproval
+	var in paymentevents.PayoutApproval
 	if err := jsonapi.Decode(r, &in); err != nil {
 		jsonapi.Error(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	runID, err := d.Signals.SendSignal(r.Context(), payevents.PayoutSignal(chi.URLParam(r, "ticket")), in)
+	runID, err := d.Signals.SendSignal(r.Context(), paymentevents.PayoutSignal(chi.URLParam(r, "ticket")), in)
 	switch {
 	case errors.Is(err, inngest.ErrNoSignalWait):
 		jsonapi.Error(w, http.StatusNotFound, "no payout of this ticket waits for approval")

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
-	ticketevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/ticketevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/step"
@@ -92,12 +92,12 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			// One step, three events: both e-mails and the assignment event
 			// (which starts the reminder) are sent together, exactly once.
 			_, err = step.SendEvent(ctx, "notify-assignee-and-customer",
-				notify.EmailRequested.New(notify.EmailRequestedData{
+				notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 					UserID: agent.ID, To: agent.Email, Template: "ticket-assigned", Ref: ticket.ID,
 					Subject: "New ticket for you: " + ticket.Title,
 					Body:    fmt.Sprintf("You were assigned %q (bounty %s).", ticket.Title, dollars(ticket.BountyCents)),
 				}),
-				notify.EmailRequested.New(notify.EmailRequestedData{
+				notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 					UserID: customer.ID, To: customer.Email, Template: "ticket-in-progress", Ref: ticket.ID,
 					Subject: "Your ticket is being worked on",
 					Body:    fmt.Sprintf("%s is now working on %q.", agent.Name, ticket.Title),
@@ -133,7 +133,7 @@ func New(d Deps) ([]inngest.ServableFunction, error) {
 			if err != nil {
 				return ReminderResult{}, err
 			}
-			_, err = step.SendEvent(ctx, "send-reminder", notify.EmailRequested.New(notify.EmailRequestedData{
+			_, err = step.SendEvent(ctx, "send-reminder", notificationevents.EmailRequested.New(notificationevents.EmailRequestedData{
 				UserID: agent.ID, To: agent.Email, Template: "ticket-reminder", Ref: t.ID,
 				Subject: "Reminder: " + t.Title,
 				Body:    fmt.Sprintf("%q is still open, with a %s bounty waiting.", t.Title, dollars(t.BountyCents)),

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	ticketevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/events"
 	ticketfns "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/functions"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/ticketevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/apptest"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"

@@ -7,8 +7,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	notify "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/events"
-	ticketevents "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/events"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/notification/notificationevents"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/ticketevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/jsonapi"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 )
@@ -120,7 +120,7 @@ func (d Deps) comment(w http.ResponseWriter, r *http.Request) {
 	}
 	ids := []string{}
 	if recipient != "" {
-		ids, err = d.Events.Send(r.Context(), notify.NotificationCreated.New(notify.NotificationCreatedData{
+		ids, err = d.Events.Send(r.Context(), notificationevents.NotificationCreated.New(notificationevents.NotificationCreatedData{
 			UserID: recipient, Ref: t.ID, Text: author.Name + " commented on " + t.Title + ": " + in.Body,
 		}))
 		if err != nil {

@@ -1,4 +1,4 @@
-package events
+package paymentevents
 
 import "github.com/seed-b02f2472/inngest-go/events"
 

@@ -1,0 +1,2 @@
+// Package adminevents defines the admin domain's events.
+package adminevents

@@ -1,2 +1,0 @@
-// Package events defines the admin domain's events.
-package events

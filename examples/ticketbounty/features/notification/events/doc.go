@@ -1,3 +1,0 @@
-// Package events defines the notification domain's events: e-mail requests
-// (sent by every other domain) and in-app notifications (batched hourly).
-package events

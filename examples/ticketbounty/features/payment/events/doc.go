@@ -1,2 +1,0 @@
-// Package events defines the payment domain's events.
-package events

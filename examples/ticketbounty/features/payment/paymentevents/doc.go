@@ -1,0 +1,2 @@
+// Package paymentevents defines the payment domain's events.
+package paymentevents

@@ -1,2 +1,0 @@
-// Package events defines the ticket domain's events.
-package events

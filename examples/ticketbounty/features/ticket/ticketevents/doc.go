@@ -1,0 +1,2 @@
+// Package ticketevents defines the ticket domain's events.
+package ticketevents
