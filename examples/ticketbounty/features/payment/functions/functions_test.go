@@ -107,6 +107,50 @@ func TestChargeFailingForGoodRunsTheFailureHandlers(t *testing.T) {
 	require.Zero(t, n)
 }
 
+// TestPaymentIsSealedInTheEngine: the card and the amount travel in the
+// event's "encrypted" field, and charge-payment's step results and output
+// are sealed by the encryption middleware, so what the engine stores of the
+// run never holds the card in clear.
+func TestPaymentIsSealedInTheEngine(t *testing.T) {
+	t.Parallel()
+	h, alice, tk := setup(t, app.Config{ReliablePayments: true})
+	const card = "4242 4242 4242 4242"
+	var r struct {
+		EventIDs []string `json:"event_ids"`
+	}
+	h.Post(t, "/api/payments", map[string]any{"user_id": alice.ID, "ticket_id": tk.ID, "amount_cents": 5000, "card": card}, map[string]string{"Idempotency-Key": "pay_sealed"}, &r)
+	run := h.Env.WaitForRun(t, r.EventIDs[0])
+	inngesttest.RequireCompleted(t, run)
+	require.Equal(t, int64(5000), openOutput(t, run).AmountCents, "the function saw the amount in clear")
+
+	stored, err := json.Marshal(run.Engine)
+	require.NoError(t, err)
+	require.NotContains(t, string(stored), card)
+	require.NotContains(t, string(stored), "amount_cents")
+	for _, ev := range run.Events {
+		var e struct {
+			Data struct {
+				Encrypted json.RawMessage `json:"encrypted"`
+			} `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(ev, &e))
+		require.True(t, encryption.IsSealed(e.Data.Encrypted), "the event's card and amount: %s", e.Data.Encrypted)
+	}
+	sealed := 0
+	for _, st := range run.Steps {
+		var m struct {
+			Data json.RawMessage `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(st.Result, &m), "step %s", st.ID)
+		if len(m.Data) == 0 || string(m.Data) == "null" {
+			continue // send-receipt's event ids
+		}
+		require.True(t, encryption.IsSealed(m.Data), "step %s's result: %s", st.ID, m.Data)
+		sealed++
+	}
+	require.GreaterOrEqual(t, sealed, 3, "charge-card, mark-ticket-paid and count-provider-attempts are sealed")
+}
+
 // openOutput opens charge-payment's output, which the encryption middleware
 // sealed before the engine stored it.
 func openOutput(t *testing.T, run inngesttest.Run) payfns.ChargeResult {

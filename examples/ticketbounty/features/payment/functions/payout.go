@@ -28,33 +28,29 @@ type PayoutResult struct {
 	ApprovedBy  string  `json:"approved_by,omitempty"`
 }
 
-// newPayout defines pay-bounty: it fetches the currency rate through
+// payBounty is pay-bounty: it fetches the currency rate through
 // step.FetchJSON (Inngest makes the request and records the answer, so a
 // replay never asks the provider again), then waits for an admin's
 // "approve-payout-<ticket>" signal.
-func newPayout(d Deps) (inngest.ServableFunction, error) {
-	return inngest.NewFunction(d.Client, inngest.FunctionOpts{ID: "pay-bounty", Idempotency: "event.data.ticket_id"},
-		inngest.OnEvent(paymentevents.PayoutRequested),
-		func(ctx context.Context, in inngest.Input[paymentevents.PayoutRequestedData]) (PayoutResult, error) {
-			p := in.Event.Data
-			q := url.Values{"from": {"USD"}, "to": {p.Currency}}
-			rate, _, err := step.FetchJSON[providers.Rate](ctx, "fetch-rate", step.FetchRequest{URL: d.RatesURL + "?" + q.Encode()})
-			if err != nil {
-				return PayoutResult{}, err
-			}
-			res := PayoutResult{TicketID: p.TicketID, Currency: p.Currency, Rate: rate.Rate,
-				AmountMinor: int64(math.Round(float64(p.BountyCents) * rate.Rate))}
-			sig, ok, err := step.WaitForSignal[paymentevents.PayoutApproval](ctx, "wait-for-approval", paymentevents.PayoutSignal(p.TicketID), PayoutApprovalTimeout)
-			switch {
-			case err != nil:
-				return PayoutResult{}, err
-			case !ok:
-				res.Status = "expired"
-			case !sig.Data.Approved:
-				res.Status, res.ApprovedBy = "rejected", sig.Data.ApprovedBy
-			default:
-				res.Status, res.ApprovedBy = "paid", sig.Data.ApprovedBy
-			}
-			return res, nil
-		})
+func (d Deps) payBounty(ctx context.Context, in inngest.Input[paymentevents.PayoutRequestedData]) (PayoutResult, error) {
+	p := in.Event.Data
+	q := url.Values{"from": {"USD"}, "to": {p.Currency}}
+	rate, _, err := step.FetchJSON[providers.Rate](ctx, "fetch-rate", step.FetchRequest{URL: d.RatesURL + "?" + q.Encode()})
+	if err != nil {
+		return PayoutResult{}, err
+	}
+	res := PayoutResult{TicketID: p.TicketID, Currency: p.Currency, Rate: rate.Rate,
+		AmountMinor: int64(math.Round(float64(p.BountyCents) * rate.Rate))}
+	sig, ok, err := step.WaitForSignal[paymentevents.PayoutApproval](ctx, "wait-for-approval", paymentevents.PayoutSignal(p.TicketID), PayoutApprovalTimeout)
+	switch {
+	case err != nil:
+		return PayoutResult{}, err
+	case !ok:
+		res.Status = "expired"
+	case !sig.Data.Approved:
+		res.Status, res.ApprovedBy = "rejected", sig.Data.ApprovedBy
+	default:
+		res.Status, res.ApprovedBy = "paid", sig.Data.ApprovedBy
+	}
+	return res, nil
 }
