@@ -55,6 +55,8 @@ type node struct {
 
 	// numbers
 	minimum, maximum, exclMin, exclMax float64 // NaN when unset
+	// the same bounds held exactly, for a literal equal to one as a float64
+	minD, maxD, exclMinD, exclMaxD decimal
 
 	// enum and const, as canonical keys (see scalarKey, jsonKey)
 	enum        map[string]struct{}
@@ -266,9 +268,10 @@ func (c *compiler) simple(s *jsonschema.Schema) (*node, bool) {
 		n.pattern = re
 	}
 	for _, b := range []struct {
-		num json.Number
-		dst *float64
-	}{{s.Minimum, &n.minimum}, {s.Maximum, &n.maximum}, {s.ExclusiveMinimum, &n.exclMin}, {s.ExclusiveMaximum, &n.exclMax}} {
+		num   json.Number
+		dst   *float64
+		exact *decimal
+	}{{s.Minimum, &n.minimum, &n.minD}, {s.Maximum, &n.maximum, &n.maxD}, {s.ExclusiveMinimum, &n.exclMin, &n.exclMinD}, {s.ExclusiveMaximum, &n.exclMax, &n.exclMaxD}} {
 		if b.num == "" {
 			continue
 		}
@@ -279,6 +282,7 @@ func (c *compiler) simple(s *jsonschema.Schema) (*node, bool) {
 		}
 		has = true
 		*b.dst = f
+		*b.exact = parseDecimal(string(b.num))
 	}
 	values := s.Enum
 	if s.Const != nil {
@@ -340,7 +344,7 @@ func canonicalKey(raw []byte) string {
 	case string:
 		return "s" + x
 	case float64:
-		return numberKey(x)
+		return parseDecimal(strings.TrimSpace(string(raw))).key()
 	case bool, nil:
 		return string(raw)
 	}
@@ -350,5 +354,3 @@ func canonicalKey(raw []byte) string {
 	}
 	return "j" + string(b)
 }
-
-func numberKey(f float64) string { return "n" + strconv.FormatFloat(f, 'g', -1, 64) }

@@ -583,21 +583,22 @@ func (r *run) number(n *node) *verr {
 	if n.enum == nil && math.IsNaN(n.minimum) && math.IsNaN(n.maximum) && math.IsNaN(n.exclMin) && math.IsNaN(n.exclMax) {
 		return nil
 	}
-	f, _ := strconv.ParseFloat(string(r.data[start:r.pos]), 64) // out of range gives ±Inf, which compares fine
+	lit := r.data[start:r.pos]
+	f, _ := strconv.ParseFloat(string(lit), 64) // out of range gives ±Inf, which compares fine
 	switch {
-	case f < n.minimum:
-		return fail("%s is less than minimum %v", r.data[start:r.pos], n.minimum)
-	case f > n.maximum:
-		return fail("%s is greater than maximum %v", r.data[start:r.pos], n.maximum)
-	case f <= n.exclMin:
-		return fail("%s is not greater than exclusiveMinimum %v", r.data[start:r.pos], n.exclMin)
-	case f >= n.exclMax:
-		return fail("%s is not less than exclusiveMaximum %v", r.data[start:r.pos], n.exclMax)
+	case !math.IsNaN(n.minimum) && cmpBound(f, lit, n.minimum, n.minD) < 0:
+		return fail("%s is less than minimum %v", lit, n.minimum)
+	case !math.IsNaN(n.maximum) && cmpBound(f, lit, n.maximum, n.maxD) > 0:
+		return fail("%s is greater than maximum %v", lit, n.maximum)
+	case !math.IsNaN(n.exclMin) && cmpBound(f, lit, n.exclMin, n.exclMinD) <= 0:
+		return fail("%s is not greater than exclusiveMinimum %v", lit, n.exclMin)
+	case !math.IsNaN(n.exclMax) && cmpBound(f, lit, n.exclMax, n.exclMaxD) >= 0:
+		return fail("%s is not less than exclusiveMaximum %v", lit, n.exclMax)
 	}
 	if n.enum == nil {
 		return nil
 	}
-	return r.enum(n, numberKey(f))
+	return r.enum(n, parseDecimal(string(lit)).key())
 }
 
 // accepts reports whether n could accept a value of kind k, judging by type
