@@ -15,6 +15,7 @@ import (
 
 var (
 	timeType          = reflect.TypeFor[time.Time]()
+	numberType        = reflect.TypeFor[json.Number]()
 	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	customSchemaType  = reflect.TypeFor[interface{ JSONSchema() *jsonschema.Schema }]()
@@ -42,7 +43,7 @@ func generateSchema(t reflect.Type) (s *jsonschema.Schema, err error) {
 }
 
 // mapType describes the types that marshal themselves: json.Marshaler as
-// anything, encoding.TextMarshaler as a string. time.Time and types with
+// anything, encoding.TextMarshaler as a string, json.Number as a number. time.Time and types with
 // their own JSONSchema method are left to the reflector.
 func mapType(t reflect.Type) *jsonschema.Schema {
 	if t == timeType || t.Implements(customSchemaType) {
@@ -50,6 +51,8 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 	}
 	pt := reflect.PointerTo(t)
 	switch {
+	case t == numberType: // encoding/json writes a json.Number as the number it holds
+		return &jsonschema.Schema{Type: "number"}
 	case t.Implements(jsonMarshalerType) || pt.Implements(jsonMarshalerType):
 		return &jsonschema.Schema{}
 	case t.Implements(textMarshalerType) || pt.Implements(textMarshalerType):
@@ -97,7 +100,7 @@ func (n *namer) name(t reflect.Type) string {
 //     accept null;
 //   - fields promoted from an embedded pointer to struct vanish when the
 //     pointer is nil, so they are not required;
-//   - fields tagged `json:",string"` are strings;
+//   - fields tagged `json:",string"` are strings (null for a nil pointer);
 //   - maps with signed integer keys may have negative keys.
 type adjuster struct {
 	defs  jsonschema.Definitions
@@ -195,7 +198,7 @@ func (a *adjuster) fields(s *jsonschema.Schema, t reflect.Type, viaPointer bool)
 			s.Required = slices.DeleteFunc(s.Required, func(r string) bool { return r == name })
 		}
 		if hasOption(jsonTags, "string") && isScalar(f.Type) {
-			s.Properties.Set(name, &jsonschema.Schema{Type: "string", Description: prop.Description})
+			s.Properties.Set(name, nullable(&jsonschema.Schema{Type: "string", Description: prop.Description}, f.Type))
 			continue
 		}
 		a.adjust(prop, f.Type)

@@ -9,7 +9,8 @@
 // memos, invoke data and results, function input and output, anything a user
 // types) encodes to the bytes encoding/json writes and decodes to the value it
 // gives, with the same errors (types and messages), because it is the same code.
-// TestSameAsEncodingJSON and TestDifferencesOfTheFormerCodec pin it.
+// FuzzCodecMatchesEncodingJSON holds every function here to that, on values of
+// many shapes built from the fuzz input and on the memo replay path.
 //
 // UnmarshalWire is the one exception, a faster decoder
 // (github.com/segmentio/encoding/json) for the call request envelope only
@@ -20,7 +21,9 @@
 // one, ignores omitzero, encodes a time.Time that encoding/json refuses (year
 // outside [0,9999]), and leaves fields unfilled after a json.UnmarshalTypeError.
 // On the envelope type it gives what encoding/json gives (FuzzDecodeCallRequest in
-// bench/ compares the two), and it is faster: one pass where encoding/json first
+// bench/ and FuzzCodecMatchesEncodingJSON compare the two; only the message of
+// the error for a body that is not valid JSON is worded differently, and serve
+// answers 400 either way), and it is faster: one pass where encoding/json first
 // validates the whole body, then decodes it (bench/README.md).
 package jsoncodec
 
