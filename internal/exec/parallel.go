@@ -47,7 +47,14 @@ func Parallel(ctx context.Context, n int, branch func(ctx context.Context, i int
 		path := make([]int, len(parent.path)+1)
 		copy(path, parent.path)
 		path[len(parent.path)] = i
-		fr := &frame{run: r, path: path, parallel: true, counts: counts}
+		var taken map[string]struct{}
+		if len(parent.taken) > 0 {
+			taken = make(map[string]struct{}, len(parent.taken))
+			for k := range parent.taken {
+				taken[k] = struct{}{}
+			}
+		}
+		fr := &frame{run: r, path: path, parallel: true, counts: counts, taken: taken}
 		frames[i] = fr
 		go sdkGoroutine(func() {
 			defer wg.Done()
@@ -78,6 +85,12 @@ func Parallel(ctx context.Context, n int, branch func(ctx context.Context, i int
 	for _, fr := range frames {
 		for k, v := range fr.counts {
 			parent.counts[k] += v - base[k]
+		}
+		for k := range fr.taken {
+			if parent.taken == nil {
+				parent.taken = make(map[string]struct{}, len(fr.taken))
+			}
+			parent.taken[k] = struct{}{}
 		}
 	}
 	for _, p := range panics {

@@ -89,7 +89,8 @@ type frame struct {
 	inStep   bool
 	stepID   string
 	stepHash string
-	counts   map[string]int
+	counts   map[string]int      // next repeat index of each step id
+	taken    map[string]struct{} // hashed ids used in this execution whose pre-hash id has a colon (nil until one)
 	state    atomic.Int32
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
@@ -49,10 +50,39 @@ func Begin(ctx context.Context, id string) (Step, error) {
 		return Step{}, ErrStray
 	}
 	r.mu.Lock()
-	n := f.counts[id]
-	f.counts[id] = n + 1
+	n, h := f.claim(id)
 	r.mu.Unlock()
-	return Step{f: f, ID: id, Index: n, Hash: wire.HashID(id, n)}, nil
+	return Step{f: f, ID: id, Index: n, Hash: h}, nil
+}
+
+// claim picks the repeat index of id and its hashed id. The n-th use of id
+// hashes id + ":" + n (PROTOCOL §5.1; the spec's rule, and the official Go
+// SDK's), except that an index whose hashed id is already taken in this
+// execution, by a step literally named like it ("charge:1" next to a repeated
+// "charge"), is skipped, as the JavaScript SDK does: every step of an execution
+// gets its own memo. In the common case (no such name) the ids are the same as
+// the spec's.
+func (f *frame) claim(id string) (int, string) {
+	n := f.counts[id]
+	h := wire.HashID(id, n)
+	// Only a pre-hash id with a colon can equal another step's: the one of a
+	// repeat (n > 0) or a developer's id with a colon. Others are not tracked,
+	// so the common case costs nothing.
+	if n > 0 || strings.IndexByte(id, ':') >= 0 {
+		for {
+			if _, taken := f.taken[h]; !taken {
+				break
+			}
+			n++
+			h = wire.HashID(id, n)
+		}
+		if f.taken == nil {
+			f.taken = make(map[string]struct{})
+		}
+		f.taken[h] = struct{}{}
+	}
+	f.counts[id] = n + 1
+	return n, h
 }
 
 // Memo returns the memoized value of the step, if the server sent one. A present key
@@ -180,7 +210,7 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 // with it report ErrNested.
 func (s *Step) StepContext(ctx context.Context) context.Context {
 	f := s.f
-	inner := &frame{run: f.run, path: f.path, parallel: f.parallel, inStep: true, stepID: s.ID, stepHash: s.Hash, counts: f.counts}
+	inner := &frame{run: f.run, path: f.path, parallel: f.parallel, inStep: true, stepID: s.ID, stepHash: s.Hash, counts: f.counts, taken: f.taken}
 	return withFrame(ctx, inner)
 }
 
