@@ -196,7 +196,7 @@ func TestSyncSendsPUT(t *testing.T) {
 		gotBody, _ = io.ReadAll(r.Body)
 		w.WriteHeader(200)
 	})
-	eng, err := engine.New(engine.Options{})
+	eng, err := engine.New(engine.Options{Store: engine.NewCheckedMemoryStoreForTest()})
 	require.NoError(t, err)
 	defer eng.Close()
 	require.NoError(t, eng.Sync(t.Context(), app.srv.URL+"/api/inngest"))
@@ -220,7 +220,7 @@ func (s *failingStore) SaveEvent(ctx context.Context, ev engine.EventRecord) (bo
 
 func TestEventStoreFailureIs500(t *testing.T) {
 	t.Parallel()
-	st := &failingStore{Store: engine.NewMemoryStore()}
+	st := &failingStore{Store: engine.NewCheckedMemoryStoreForTest()}
 	h := newHarness(t, engine.Options{Store: st}, func(c call) reply { return ok(`null`) })
 	h.mustRegister(h.fn("ev", nil))
 	body := []byte(`[{"name":"test/ev"},{"name":"test/ev"}]`)

@@ -73,7 +73,7 @@ func BenchmarkSleepingRunMemory(b *testing.B) {
 // and a trigger whose data.k is i, and the waits' timeout timers.
 func waitingStore(tb testing.TB, n int) *engine.MemoryStore {
 	tb.Helper()
-	st := engine.NewMemoryStore()
+	st := engine.NewCheckedMemoryStoreForTest()
 	ctx := context.Background()
 	for i := range n {
 		id := "run-" + strconv.Itoa(i)

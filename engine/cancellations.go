@@ -130,7 +130,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 				(c.StartedAfter != nil && !run.StartedAt.After(*c.StartedAfter)) {
 				continue
 			}
-			if prog != nil && (len(run.Events) == 0 || !evalBool(prog, exprVars(run.Events[0], nil))) {
+			if prog != nil && (len(run.Events) == 0 || !evalBool(prog, exprVars(&e.eventDecodes, run.Events[0], nil))) {
 				continue
 			}
 			if lr := e.loadRunLocked(run.ID); lr != nil && !lr.Status.Done() {

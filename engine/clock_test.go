@@ -17,7 +17,7 @@ func TestClockSubscriptionsReleased(t *testing.T) {
 	clk := engine.NewVirtualClock(t0)
 	base := engine.ClockSubscribersForTest(clk)
 	for range 5 {
-		eng, err := engine.New(engine.Options{Clock: clk})
+		eng, err := engine.New(engine.Options{Clock: clk, Store: engine.NewCheckedMemoryStoreForTest()})
 		require.NoError(t, err)
 		require.Eventually(t, func() bool { return engine.ClockSubscribersForTest(clk) == base+1 }, waitBound, time.Millisecond)
 		require.NoError(t, eng.Close())

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
@@ -79,6 +80,9 @@ type Engine struct {
 	waiting timerHeap
 	// heapOps counts pushes and pops on the timer queue (read by tests).
 	heapOps uint64
+	// eventDecodes counts the events decoded into expression variables
+	// (read by tests).
+	eventDecodes atomic.Int64
 }
 
 // New returns a started engine. Call Close to stop it.

@@ -14,29 +14,41 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
+// runSharer is a Store that can hand the engine its runs without deep
+// copies: sharedRun returns a copy sharing, with the stored run, the parts
+// the engine only ever appends to (see RunState.shareClone), and keepRun
+// stores the run itself, which the engine then never modifies. The engine
+// uses it when its Store implements it (the MemoryStore does).
+type runSharer interface {
+	sharedRun(id string) (*RunState, error)
+	keepRun(r *RunState) error
+}
+
 // loadRunLocked returns a run, or nil.
-// With the MemoryStore, the run shares the parts the engine only appends to
-// with the stored one (see RunState.shareClone).
 func (e *Engine) loadRunLocked(id string) *RunState {
-	if m, ok := e.store.(*MemoryStore); ok {
-		return m.engineRun(id)
+	var r *RunState
+	var err error
+	if m, ok := e.store.(runSharer); ok {
+		r, err = m.sharedRun(id)
+	} else {
+		r, err = e.store.Run(e.ctx, id)
 	}
-	r, err := e.store.Run(e.ctx, id)
 	if err != nil {
 		return nil
 	}
 	return r
 }
 
-// With the MemoryStore, the store keeps r itself: r must not be modified
-// afterwards (load the run again to change it).
+// saveRunLocked stores r. With a runSharer Store, the store keeps r itself:
+// r must not be modified afterwards (load the run again to change it).
 func (e *Engine) saveRunLocked(r *RunState) {
-	if m, ok := e.store.(*MemoryStore); ok {
-		m.engineSaveRun(r)
-		e.notifyLocked()
-		return
+	var err error
+	if m, ok := e.store.(runSharer); ok {
+		err = m.keepRun(r)
+	} else {
+		err = e.store.SaveRun(e.ctx, r)
 	}
-	if err := e.store.SaveRun(e.ctx, r); err != nil {
+	if err != nil {
 		e.log.Error("inngest: save run", "run", r.ID, "err", err)
 	}
 	e.notifyLocked()

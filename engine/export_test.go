@@ -10,22 +10,20 @@ func QuietForTest(e *Engine, holding int) bool {
 	return e.inflight == holding && e.waiting.Len() == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
 }
 
-// EventDecodesForTest is how many events the engine decoded into expression
-// variables since the process started.
-func EventDecodesForTest() int64 { return eventDecodes.Load() }
+// EventDecodesForTest is how many events e decoded into expression
+// variables.
+func EventDecodesForTest(e *Engine) int64 { return e.eventDecodes.Load() }
 
-// The engine's tests check that no run the MemoryStore holds is modified
-// after it was stored (see checkRunAliasing).
-func init() { checkRunAliasing = true }
-
-// NewMemoryStoreWithoutAliasCheckForTest returns a MemoryStore that skips the
-// aliasing check: the check encodes the whole run on every read and save, so
-// a run of hundreds of steps costs time quadratic in its steps (a 700-step
-// run took a minute under -race on a loaded machine). The check still covers
-// every other test; TestHistoryBound5000 covers the history bound's.
-func NewMemoryStoreWithoutAliasCheckForTest() *MemoryStore {
+// NewCheckedMemoryStoreForTest returns a MemoryStore that proves the engine
+// never modifies a run it holds after it was stored (see
+// MemoryStore.checkAliasing); the engine's tests use it wherever they do not
+// need another store. The check encodes the whole run on every read and
+// save, so a run of hundreds of steps costs time quadratic in its steps (a
+// 700-step run took a minute under -race on a loaded machine): such tests
+// use NewMemoryStore, and TestHistoryBound5000 covers the history bound.
+func NewCheckedMemoryStoreForTest() *MemoryStore {
 	m := NewMemoryStore()
-	m.uncheckedAliasing = true
+	m.checkAliasing = true
 	return m
 }
 

@@ -15,14 +15,12 @@ func compileExpr(kind expr.Kind, src string) (*expr.Program, error) {
 	return expr.Compile(kind, src)
 }
 
-// eventDecodes counts the events exprVars decoded (read by tests).
-var eventDecodes atomic.Int64
-
-// exprVars builds CEL variables from raw event JSON (nil allowed).
-func exprVars(event, async json.RawMessage) expr.Vars {
+// exprVars builds CEL variables from raw event JSON (nil allowed), counting
+// a decoded event in decodes.
+func exprVars(decodes *atomic.Int64, event, async json.RawMessage) expr.Vars {
 	var v expr.Vars
 	if len(event) > 0 {
-		eventDecodes.Add(1)
+		decodes.Add(1)
 		var m map[string]any
 		if jsoncodec.Unmarshal(event, &m) == nil {
 			v.Event = m
@@ -91,14 +89,16 @@ func evalInt(p *expr.Program, v expr.Vars) int64 {
 // have no key or condition to evaluate, and decoding the event is the
 // costliest part of starting a run.
 type lazyVars struct {
-	raw  json.RawMessage
-	v    expr.Vars
-	done bool
+	raw json.RawMessage
+	// decodes counts the decoded events (the engine's eventDecodes).
+	decodes *atomic.Int64
+	v       expr.Vars
+	done    bool
 }
 
 func (l *lazyVars) get() expr.Vars {
 	if !l.done {
-		l.v, l.done = exprVars(l.raw, nil), true
+		l.v, l.done = exprVars(l.decodes, l.raw, nil), true
 	}
 	return l.v
 }

@@ -28,11 +28,11 @@ func TestRunStartDecodesEventOnlyForExpressions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, engine.Options{}, threeSteps)
 			h.mustRegister(h.fn("dec", tc.extra))
-			before := engine.EventDecodesForTest()
+			before := engine.EventDecodesForTest(h.eng)
 			id := h.send("test/dec", map[string]any{"k": 1})
 			runs := h.waitRuns(id, 1)
 			require.Equal(t, engine.StatusCompleted, runs[0].Status)
-			decodes := engine.EventDecodesForTest() - before
+			decodes := engine.EventDecodesForTest(h.eng) - before
 			if tc.decodes {
 				require.Positive(t, decodes)
 			} else {

@@ -247,6 +247,7 @@ func newFaultEnv(t *testing.T, o faultOpts) *faultEnv {
 	engTr := http.DefaultTransport.(*http.Transport).Clone()
 	ft := &faultTransport{base: engTr}
 	eng, err := engine.New(engine.Options{
+		Store:        engine.NewCheckedMemoryStoreForTest(),
 		RetryBackoff: func(int) time.Duration { return 5 * time.Millisecond },
 		CallTimeout:  o.callTimeout,
 		HTTPClient:   &http.Client{Transport: ft},

@@ -57,7 +57,7 @@ func captureBodies(f *testing.F, prefix string) [][]byte {
 // by itself) and its handler; it is closed when the fuzz iteration ends.
 func fuzzEngine(t *testing.T) http.Handler {
 	clk := engine.NewVirtualClock(t0)
-	eng, err := engine.New(engine.Options{Clock: clk, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := engine.New(engine.Options{Clock: clk, Store: engine.NewCheckedMemoryStoreForTest(), Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng.Handler()

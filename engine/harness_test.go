@@ -109,6 +109,9 @@ func newHarness(t testing.TB, opts engine.Options, handler func(c call) reply) *
 	if opts.RetryBackoff == nil {
 		opts.RetryBackoff = func(int) time.Duration { return 34 * time.Second }
 	}
+	if opts.Store == nil {
+		opts.Store = engine.NewCheckedMemoryStoreForTest()
+	}
 	eng, err := engine.New(opts)
 	require.NoError(t, err)
 	h.eng = eng

@@ -23,7 +23,7 @@ func TestHistoryBounded(t *testing.T) {
 	// read and save: over 700 checkpoints that is quadratic and took over
 	// waitBound under -race on a loaded machine. TestHistoryBound5000 checks
 	// that the bound never writes into a stored history.
-	h = newHarness(t, engine.Options{Store: engine.NewMemoryStoreWithoutAliasCheckForTest()}, func(c call) reply {
+	h = newHarness(t, engine.Options{Store: engine.NewMemoryStore()}, func(c call) reply {
 		run := c.ctx()["run_id"].(string)
 		for i := range steps {
 			id := "s" + strconv.Itoa(i)

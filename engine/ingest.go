@@ -25,7 +25,7 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 	if !inserted && !e.dedupExpiredLocked(rec.ID, now) {
 		return false, nil
 	}
-	vars := &lazyVars{raw: rec.Raw}
+	vars := &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}
 	e.matchPausesLocked(rec, now, vars)
 	e.triggerAllLocked(rec, now, nil, vars)
 	e.notifyLocked()
@@ -37,7 +37,7 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 // resumes waits and cancels runs, and starts only the functions that have no
 // run for that id yet (the server's deduplication is per function).
 func (e *Engine) redeliverLocked(rec EventRecord, now time.Time) {
-	vars := &lazyVars{raw: rec.Raw}
+	vars := &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}
 	e.matchPausesLocked(rec, now, vars)
 	ran := map[string]bool{}
 	if rs, err := e.store.RunsForEvent(e.ctx, rec.ID); err == nil {
@@ -296,7 +296,7 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 	if parent, _, ok := strings.Cut(correlation, "."); ok {
 		r.ParentRunID = parent
 	}
-	vars := &lazyVars{raw: events[0]}
+	vars := &lazyVars{raw: events[0], decodes: &e.eventDecodes}
 	for i, c := range fn.conc {
 		k := vars.key(c.key)
 		if c.scope != "fn" {

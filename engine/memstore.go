@@ -26,12 +26,14 @@ type MemoryStore struct {
 	flows                      map[flowID]FlowRecord
 	flowSeq                    map[flowID]uint64
 	seq                        uint64
-	// prints holds an encoding of each stored run while checkRunAliasing
-	// is set and uncheckedAliasing is not.
-	prints map[string]string
-	// uncheckedAliasing exempts this store from checkRunAliasing (a test's
-	// store whose runs are too large to re-encode on every read and save).
-	uncheckedAliasing bool
+	// checkAliasing makes the store remember an encoding of each run it
+	// stores (in prints) and panic when a stored run has changed by the
+	// time it is read or replaced. The store keeps the runs the engine
+	// gives it and shares parts of them with the runs the engine loads
+	// (shareClone); the engine's tests set it to prove that the engine never
+	// modifies either (NewCheckedMemoryStoreForTest). Off otherwise.
+	checkAliasing bool
+	prints        map[string]string
 }
 
 // flowID identifies a FlowRecord.
@@ -57,7 +59,10 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store     = (*MemoryStore)(nil)
+	_ runSharer = (*MemoryStore)(nil)
+)
 
 // SaveApp implements Store.
 func (m *MemoryStore) SaveApp(_ context.Context, app AppRecord) error {
@@ -109,11 +114,12 @@ func (m *MemoryStore) SaveRun(_ context.Context, run *RunState) error {
 	return nil
 }
 
-// engineSaveRun is SaveRun for the engine, which never modifies a run it
-// saved: the store keeps run itself, not a copy (the engine's tests check
-// this, see checkRunAliasing).
-func (m *MemoryStore) engineSaveRun(run *RunState) {
+// keepRun is SaveRun for the engine, which never modifies a run it saved:
+// the store keeps run itself, not a copy (the engine's tests check this, see
+// checkAliasing). It implements runSharer.
+func (m *MemoryStore) keepRun(run *RunState) error {
 	m.saveRun(run)
+	return nil
 }
 
 // saveRun stores run, which nobody modifies afterwards.
@@ -144,18 +150,18 @@ func (m *MemoryStore) Run(_ context.Context, id string) (*RunState, error) {
 	return r.clone(), nil
 }
 
-// engineRun is Run for the engine's own loads: a copy sharing, with the
+// sharedRun is Run for the engine's own loads: a copy sharing, with the
 // stored run, the parts the engine only ever appends to (see
-// RunState.shareClone).
-func (m *MemoryStore) engineRun(id string) *RunState {
+// RunState.shareClone). It implements runSharer.
+func (m *MemoryStore) sharedRun(id string) (*RunState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.runs[id]
 	if !ok {
-		return nil
+		return nil, ErrNotFound
 	}
 	m.checkUnchanged(r)
-	return r.shareClone()
+	return r.shareClone(), nil
 }
 
 // Runs implements Store.
@@ -346,7 +352,7 @@ func (m *MemoryStore) PruneFlows(_ context.Context, before time.Time) error {
 // rather than editing it: those are shared with r, the slices clipped to
 // their length so that an append copies them instead of writing into r's
 // backing array. The engine's tests check that no stored run changes
-// (checkRunAliasing).
+// (checkAliasing).
 func (r *RunState) shareClone() *RunState {
 	c := *r
 	c.EventIDs = slices.Clip(r.EventIDs)

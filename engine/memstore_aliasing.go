@@ -6,16 +6,9 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
-// checkRunAliasing makes every MemoryStore remember an encoding of each run
-// it stores and panic when a stored run has changed by the time it is read
-// or replaced. The MemoryStore keeps the runs it is given and shares parts
-// of them with the runs the engine loads (shareClone); the engine's tests
-// set this to prove that the engine never modifies either. Off otherwise.
-var checkRunAliasing bool
-
 // remember records run's encoding; m.mu is held.
 func (m *MemoryStore) remember(run *RunState) {
-	if !checkRunAliasing || m.uncheckedAliasing {
+	if !m.checkAliasing {
 		return
 	}
 	if m.prints == nil {
@@ -27,7 +20,7 @@ func (m *MemoryStore) remember(run *RunState) {
 // checkUnchanged panics when stored run r differs from its encoding when
 // stored; m.mu is held.
 func (m *MemoryStore) checkUnchanged(r *RunState) {
-	if !checkRunAliasing || m.uncheckedAliasing || r == nil {
+	if !m.checkAliasing || r == nil {
 		return
 	}
 	if was, ok := m.prints[r.ID]; ok && was != runPrint(r) {

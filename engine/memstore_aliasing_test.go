@@ -13,7 +13,6 @@ import (
 // after it was saved makes the next read panic.
 func TestMemoryStoreCatchesModifiedRun(t *testing.T) {
 	t.Parallel()
-	require.True(t, checkRunAliasing, "export_test.go turns the check on")
 	ctx := context.Background()
 	newRun := func() *RunState {
 		return &RunState{Run: Run{ID: "r1", Status: StatusRunning, EventIDs: []string{"e1"},
@@ -36,10 +35,11 @@ func TestMemoryStoreCatchesModifiedRun(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := NewMemoryStore()
+			m := NewCheckedMemoryStoreForTest()
 			saved := newRun()
-			m.engineSaveRun(saved)
-			loaded := m.engineRun("r1")
+			require.NoError(t, m.keepRun(saved))
+			loaded, err := m.sharedRun("r1")
+			require.NoError(t, err)
 			require.NotNil(t, loaded)
 			tc.modify(saved, loaded)
 			read := func() { _, _ = m.Run(ctx, "r1") }

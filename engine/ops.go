@@ -358,7 +358,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	if _, err := e.store.SaveEvent(e.ctx, rec); err != nil {
 		e.log.Error("inngest: save event", "err", err)
 	}
-	if e.triggerFnLocked(target, rec, now, correlation, &lazyVars{raw: rec.Raw}) {
+	if e.triggerFnLocked(target, rec, now, correlation, &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}) {
 		// As the server does, a rate-limited (or idempotency-skipped) invoke
 		// fails the invoking step at once instead of waiting for the timeout.
 		_, _ = e.deletePauseLocked(p.ID)

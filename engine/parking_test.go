@@ -26,7 +26,7 @@ func (s *timerCountingStore) SaveTimer(ctx context.Context, t engine.TimerItem) 
 // of timers per run (a wake-all re-parks the whole backlog at every release).
 func TestReleasedSlotWakesOneParkedCall(t *testing.T) {
 	t.Parallel()
-	st := &timerCountingStore{Store: engine.NewMemoryStore()}
+	st := &timerCountingStore{Store: engine.NewCheckedMemoryStoreForTest()}
 	h := newHarness(t, engine.Options{Store: st}, func(c call) reply { return ok(`"done"`) })
 	h.mustRegister(h.fn("one", map[string]any{"concurrency": []any{map[string]any{"limit": 1, "key": "event.data.k"}}}),
 		h.fn("other", map[string]any{"concurrency": []any{map[string]any{"limit": 1, "key": "event.data.k"}}}))

@@ -16,7 +16,7 @@ import (
 func TestKeyedWaitsNeedNoEvaluation(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	st := NewMemoryStore()
+	st := NewCheckedMemoryStoreForTest()
 	ctx := context.Background()
 	wait := func(id, cond string, k string) {
 		trigger := json.RawMessage(`{"name":"test/start","data":{"k":` + k + `},"id":"ev-` + id + `","ts":1767225600000}`)

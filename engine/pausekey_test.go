@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,14 +20,14 @@ func keyedMatch(t testing.TB, src string, trigger, event []byte) (match, indexed
 	if !ok {
 		return false, false
 	}
-	k, ok, never := pauseKeyFor(eqs, exprVars(trigger, nil).Event)
+	k, ok, never := pauseKeyFor(eqs, exprVars(new(atomic.Int64), trigger, nil).Event)
 	if never {
 		return false, true
 	}
 	if !ok {
 		return false, false
 	}
-	got, ok := eventKey(nil, k.paths, exprVars(nil, event).Async)
+	got, ok := eventKey(nil, k.paths, exprVars(new(atomic.Int64), nil, event).Async)
 	return ok && string(got) == k.key, true
 }
 
@@ -35,7 +36,7 @@ func celMatch(t testing.TB, src string, trigger, event []byte) bool {
 	t.Helper()
 	prog, err := compileExpr(expr.Wait, src)
 	require.NoError(t, err)
-	return evalBool(prog, expr.Vars{Event: exprVars(trigger, nil).Event, Async: exprVars(nil, event).Async})
+	return evalBool(prog, expr.Vars{Event: exprVars(new(atomic.Int64), trigger, nil).Event, Async: exprVars(new(atomic.Int64), nil, event).Async})
 }
 
 // The index's verdict equals CEL's for every type pairing of JSON values.

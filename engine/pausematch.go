@@ -19,7 +19,7 @@ func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) 
 		return nil, false
 	}
 	if len(r.Events) > 0 {
-		trigger = exprVars(r.Events[0], nil).Event
+		trigger = exprVars(&e.eventDecodes, r.Events[0], nil).Event
 	}
 	e.triggers[runID] = trigger
 	return trigger, true
@@ -33,7 +33,7 @@ func (e *Engine) knowTriggerLocked(r *RunState) {
 	}
 	var trigger map[string]any
 	if len(r.Events) > 0 {
-		trigger = exprVars(r.Events[0], nil).Event
+		trigger = exprVars(&e.eventDecodes, r.Events[0], nil).Event
 	}
 	e.triggers[r.ID] = trigger
 	e.onRollbackLocked(func() { delete(e.triggers, r.ID) })

@@ -96,7 +96,7 @@ func replayScenario(t *testing.T, s *scenarios.Scenario) *scenarios.Recording {
 	t.Helper()
 	ctx := context.Background()
 	clk := engine.NewVirtualClock(t0)
-	eng, err := engine.New(engine.Options{Clock: clk})
+	eng, err := engine.New(engine.Options{Clock: clk, Store: engine.NewCheckedMemoryStoreForTest()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	api := httptest.NewServer(eng.Handler())

@@ -36,7 +36,7 @@ func TestRetention(t *testing.T) {
 		name string
 		open func(t *testing.T) engine.Store
 	}{
-		{"memory", func(*testing.T) engine.Store { return engine.NewMemoryStore() }},
+		{"memory", func(*testing.T) engine.Store { return engine.NewCheckedMemoryStoreForTest() }},
 		{"sqlite", func(t *testing.T) engine.Store {
 			st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "engine.db"))
 			require.NoError(t, err)

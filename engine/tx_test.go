@@ -180,7 +180,7 @@ func TestTxGatewayResultRollbackDoesNotStrandTheRun(t *testing.T) {
 
 func TestGatewayInFlightResumesAfterRestart(t *testing.T) {
 	t.Parallel()
-	st := engine.NewMemoryStore()
+	st := engine.NewCheckedMemoryStoreForTest()
 	entered := make(chan struct{}, 4)
 	release := make(chan struct{})
 	var fetches atomic.Int32
