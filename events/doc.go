@@ -65,7 +65,33 @@
 //	inngest: event "app/user.created" data invalid: /email: expected string, got number
 //
 // The validator never panics on hostile input: it refuses nesting deeper
-// than 512 levels and bounds the work anyOf and oneOf may redo.
+// than 512 levels and bounds the work anyOf and oneOf may redo. Bounds and
+// number enum members are compared exactly, not as float64 (1e-400 is
+// greater than 0).
+//
+// Why a validator of its own: it runs on every send and every receipt, and
+// a general validator must first decode the bytes into values. On the same
+// schemas and bytes, ValidateJSON is 19-39 times faster than
+// github.com/santhosh-tekuri/jsonschema/v6 decoding and validating, and
+// allocates 1-10 times instead of 49-23,551 times (go test -bench
+// ValidatorVersusReference -benchmem ./events; 2 cores under a load average
+// of about 10, best of 6 runs):
+//
+//	payload         ours                        santhosh-tekuri (decode + validate)
+//	signup, 48 B    0.24 µs, 8 B, 1 alloc       9.4 µs, 2.8 KB, 49 allocs
+//	user, 871 B     3.1 µs, 8 B, 1 alloc        76 µs, 27 KB, 550 allocs
+//	order, 16 KB    191 µs, 80 B, 10 allocs     3.6 ms, 978 KB, 23,551 allocs
+//
+// Even its validation alone, on a value decoded beforehand, takes 4.5 µs,
+// 51 µs and 2.3 ms.
+//
+// It earns that only if it agrees with a full validator, so FuzzDifferential
+// checks it against santhosh-tekuri/jsonschema (a test-only dependency) on
+// the schemas Define makes for a range of Go types, over instances generated
+// from fuzz bytes, valid and not. The two differences above (integers,
+// case-insensitive keys) are modelled on the reference's side; format is an
+// annotation for both. Its generator found one disagreement (bounds compared
+// as float64), fixed; then 1.8 million instances in 5 minutes found none.
 //
 // Sending also requires data to be a JSON object (nil sends {}), as the
 // server does.
