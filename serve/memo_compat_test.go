@@ -123,6 +123,8 @@ func TestMemoShapesOfOtherSDKs(t *testing.T) {
 		{"run/error-only-error-field", runInt, `{"error":{"error":"timed out"}}`, `{"step_error":"Error: timed out","data":null}`},
 		{"run/error-empty", runInt, `{"error":{}}`, `{"step_error":"Error: Unknown error","data":null}`},
 		{"run/error-string", runInt, `{"error":"boom"}`, `{"step_error":"Error: boom","data":null}`},
+		// The fast path for {"data":…} must not take a memo with an error beside it.
+		{"run/data-null-and-error", runInt, `{"data":null,"error":{"name":"E","message":"x"}}`, `{"step_error":"E: x","data":null}`},
 		{"run/error-odd-fields", runInt, `{"error":{"name":"TypeError","message":"m","stack":["not","a","string"]}}`, `{"step_error":"TypeError: m","data":null}`},
 
 		// SendEvent: inngestgo step.Send records one id (testdata/wire/send-event.jsonl #6),
