@@ -760,6 +760,9 @@ func TestDifferentialFound(t *testing.T) {
 		{order, orderWith(`"total":-0.0`), true},                                     // -0 = 0
 		{order, orderWith(`"version":0.99999999999999999999e0`), false},              // not an integer literal
 		{order, orderWith(`"version":1`), true},                                      // minimum 1
+		// The modelled differences: the reference alone would accept both.
+		{items, `{"a":{"sku":"AB-1","qty":1,"price":1,"SKU":"x"}}`, false}, // SKU fills sku in encoding/json
+		{items, `{"a":{"sku":"AB-1","qty":1e0,"price":1}}`, false},         // encoding/json cannot decode 1e0 into uint16
 	} {
 		err := tc.c.ours([]byte(tc.data))
 		require.Equal(t, tc.valid, err == nil, "%s: %v", tc.data, err)
