@@ -198,7 +198,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.s.closed {
 		return nil, errClosed
 	}
 	now := e.clock.Now()
@@ -414,7 +414,7 @@ func (e *Engine) resetAttemptsLocked(runID, qiID string) {
 		return
 	}
 	jobID, _, _ := strings.Cut(string(raw), "::")
-	if job := e.calls[jobID]; job != nil && job.runID == runID {
+	if job := e.s.calls[jobID]; job != nil && job.runID == runID {
 		job.t.Attempt = 0
 	}
 }
@@ -552,7 +552,7 @@ func (e *Engine) handleCancelRun(w http.ResponseWriter, r *http.Request) {
 
 func (e *Engine) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	runs, err := e.store.RunsForEvent(e.ctx, r.PathValue("id"))
+	runs, err := e.s.store.RunsForEvent(e.ctx, r.PathValue("id"))
 	e.mu.Unlock()
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": err.Error(), "status": 500})

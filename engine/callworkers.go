@@ -13,7 +13,7 @@ func (e *Engine) dispatchCallLocked(job *callJob) {
 	select {
 	case e.callJobs <- job:
 	default:
-		e.callWorkers++
+		e.s.callWorkers++
 		e.wg.Add(1)
 		go e.callWorker(job)
 	}

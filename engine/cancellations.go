@@ -105,9 +105,9 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 	e.mu.Lock()
 	// function_id is the function's full ID (the server's slug, e.g.
 	// "shop-fulfil"); the SDK's short ID is accepted too.
-	fn := e.fns[req.FunctionID]
+	fn := e.s.fns[req.FunctionID]
 	if fn == nil {
-		fn = e.fns[req.AppID+"-"+req.FunctionID]
+		fn = e.s.fns[req.AppID+"-"+req.FunctionID]
 	}
 	if fn == nil {
 		e.mu.Unlock()
@@ -121,7 +121,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 		Kind: "bulk_run", Cause: "api",
 	}
 	err = e.atomicLocked(func() error {
-		rs, err := e.store.Runs(e.ctx)
+		rs, err := e.s.store.Runs(e.ctx)
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 		return nil
 	})
 	if err == nil {
-		e.cancellations = append(e.cancellations, c)
+		e.s.cancellations = append(e.s.cancellations, c)
 	}
 	e.mu.Unlock()
 	if err != nil {
@@ -154,7 +154,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 // handleCancellations is GET /v1/cancellations.
 func (e *Engine) handleCancellations(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	out := append([]Cancellation{}, e.cancellations...)
+	out := append([]Cancellation{}, e.s.cancellations...)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMetaUncached(e.clock.Now())})
 }
@@ -168,9 +168,9 @@ func (e *Engine) handleDeleteCancellation(w http.ResponseWriter, r *http.Request
 	}
 	e.mu.Lock()
 	found := false
-	for i, c := range e.cancellations {
+	for i, c := range e.s.cancellations {
 		if strings.EqualFold(c.ID, id) {
-			e.cancellations = append(e.cancellations[:i], e.cancellations[i+1:]...)
+			e.s.cancellations = append(e.s.cancellations[:i], e.s.cancellations[i+1:]...)
 			found = true
 			break
 		}

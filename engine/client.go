@@ -76,7 +76,7 @@ func (e *Engine) SendJSON(ctx context.Context, body []byte) ([]string, error) {
 func (e *Engine) Runs() []Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rs, _ := e.store.Runs(e.ctx)
+	rs, _ := e.s.store.Runs(e.ctx)
 	out := make([]Run, len(rs))
 	for i, r := range rs {
 		out[i] = r.Run
@@ -100,7 +100,7 @@ func (e *Engine) Run(id string) (Run, bool) {
 func (e *Engine) RunsForEvent(eventID string) []Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rs, _ := e.store.RunsForEvent(e.ctx, eventID)
+	rs, _ := e.s.store.RunsForEvent(e.ctx, eventID)
 	out := make([]Run, len(rs))
 	for i, r := range rs {
 		out[i] = r.Run
@@ -116,7 +116,7 @@ func (e *Engine) waitFor(ctx context.Context, cond func() bool) error {
 			e.mu.Unlock()
 			return nil
 		}
-		if e.closed {
+		if e.s.closed {
 			e.mu.Unlock()
 			return errClosed
 		}
@@ -128,7 +128,7 @@ func (e *Engine) waitFor(ctx context.Context, cond func() bool) error {
 	}
 }
 
-// awaitChange blocks until ch (e.changed, read under the lock) is closed by
+// awaitChange blocks until ch (e.s.changed, read under the lock) is closed by
 // the next change, ctx ends or the engine closes.
 func (e *Engine) awaitChange(ctx context.Context, ch <-chan struct{}) error {
 	select {
@@ -163,7 +163,7 @@ func (e *Engine) WaitForRun(ctx context.Context, runID string) (Run, error) {
 func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
 	var out []Run
 	err := e.waitFor(ctx, func() bool {
-		rs, _ := e.store.RunsForEvent(e.ctx, eventID)
+		rs, _ := e.s.store.RunsForEvent(e.ctx, eventID)
 		if len(rs) < n {
 			return false
 		}
@@ -190,11 +190,11 @@ func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([
 func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error {
 	for {
 		e.mu.Lock()
-		if e.closed {
+		if e.s.closed {
 			e.mu.Unlock()
 			return errClosed
 		}
-		rs, _ := e.store.Runs(e.ctx)
+		rs, _ := e.s.store.Runs(e.ctx)
 		out := make([]Run, len(rs))
 		for i, r := range rs {
 			out[i] = r.Run

@@ -101,13 +101,13 @@ func (e *Engine) devInfoLocked() devInfo {
 		IsSingleNodeService: false, // as `inngest dev` reports
 		Features:            map[string]bool{},
 	}
-	names := make([]string, 0, len(e.apps))
-	for name := range e.apps {
+	names := make([]string, 0, len(e.s.apps))
+	for name := range e.s.apps {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		app := e.apps[name]
+		app := e.s.apps[name]
 		info.StartOpts.URLs = append(info.StartOpts.URLs, app.rec.URL)
 		h := devHandler{FunctionIDs: []string{}, SDK: app.rec.Config}
 		for _, fn := range app.fns {

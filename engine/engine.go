@@ -21,11 +21,8 @@ import (
 type Engine struct {
 	opts  Options
 	clock Clock
-	// base is the configured Store; store is the one to use now: base, or
-	// inside a transaction (see atomicLocked) the transaction's Store.
+	// base is the configured Store (s.store is the one to use now).
 	base   Store
-	store  Store
-	tx     *txState
 	log    *slog.Logger
 	client *http.Client
 
@@ -33,7 +30,28 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
+	// wake pokes the scheduler loop.
+	wake chan struct{}
+	// callJobs hands a call to an idle call worker (callworkers.go).
+	callJobs chan *callJob
+	// eventDecodes counts the events decoded into expression variables
+	// (read by tests).
+	eventDecodes atomic.Int64
+
+	// mu guards s: every piece of engine state that changes after New is a
+	// field of s and is read or written only with mu held (in the methods
+	// named …Locked, or between mu.Lock and mu.Unlock).
+	mu sync.Mutex
+	s  guarded
+}
+
+// guarded is the engine's state guarded by Engine.mu (see Engine.s),
+// including everything the apps, functions and runs it holds point to.
+type guarded struct {
+	// store is the Store to use now: Engine.base, or inside a transaction
+	// (see atomicLocked) the transaction's Store; tx is that transaction.
+	store    Store
+	tx       *txState
 	apps     map[string]*appState // by app name
 	fns      map[string]*fnState  // by composite ID
 	queue    timerHeap
@@ -52,10 +70,7 @@ type Engine struct {
 	changed       chan struct{}
 	// changedWatched reports whether a waiter holds changed.
 	changedWatched bool
-	wake           chan struct{}
-	// callJobs hands a call to an idle call worker (callworkers.go);
-	// callWorkers counts the workers started.
-	callJobs    chan *callJob
+	// callWorkers counts the call workers started.
 	callWorkers int
 	closed      bool
 	// reaccepted holds, for event ids accepted again after the deduplication
@@ -80,9 +95,6 @@ type Engine struct {
 	waiting timerHeap
 	// heapOps counts pushes and pops on the timer queue (read by tests).
 	heapOps uint64
-	// eventDecodes counts the events decoded into expression variables
-	// (read by tests).
-	eventDecodes atomic.Int64
 }
 
 // New returns a started engine. Call Close to stop it.
@@ -93,24 +105,26 @@ func New(opts Options) (*Engine, error) {
 		opts:     opts,
 		clock:    opts.Clock,
 		base:     opts.Store,
-		store:    opts.Store,
 		log:      opts.Logger,
 		client:   opts.HTTPClient,
 		ctx:      ctx,
 		cancel:   cancel,
-		apps:     map[string]*appState{},
-		fns:      map[string]*fnState{},
-		index:    map[string]*queued{},
-		calls:    map[string]*callJob{},
-		runTimer: map[string]map[string]struct{}{},
-		shared:   map[string]*flow.Concurrency{},
-		singles:  map[string]*flow.Singleton{},
-		triggers: map[string]map[string]any{},
-		woken:    map[string]slotKey{},
-		fetched:  map[string]json.RawMessage{},
-		changed:  make(chan struct{}),
 		wake:     make(chan struct{}, 1),
 		callJobs: make(chan *callJob),
+		s: guarded{
+			store:    opts.Store,
+			apps:     map[string]*appState{},
+			fns:      map[string]*fnState{},
+			index:    map[string]*queued{},
+			calls:    map[string]*callJob{},
+			runTimer: map[string]map[string]struct{}{},
+			shared:   map[string]*flow.Concurrency{},
+			singles:  map[string]*flow.Singleton{},
+			triggers: map[string]map[string]any{},
+			woken:    map[string]slotKey{},
+			fetched:  map[string]json.RawMessage{},
+			changed:  make(chan struct{}),
+		},
 	}
 	if err := e.restore(); err != nil {
 		cancel()
@@ -125,7 +139,7 @@ func New(opts Options) (*Engine, error) {
 func (e *Engine) restore() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	apps, err := e.store.Apps(e.ctx)
+	apps, err := e.s.store.Apps(e.ctx)
 	if err != nil {
 		return err
 	}
@@ -137,7 +151,7 @@ func (e *Engine) restore() error {
 	if err := e.restoreFlowsLocked(e.clock.Now()); err != nil {
 		return err
 	}
-	timers, err := e.store.Timers(e.ctx)
+	timers, err := e.s.store.Timers(e.ctx)
 	if err != nil {
 		return err
 	}
@@ -151,11 +165,11 @@ func (e *Engine) restore() error {
 // and Close waits for every goroutine to end. It is safe to call twice.
 func (e *Engine) Close() error {
 	e.mu.Lock()
-	if e.closed {
+	if e.s.closed {
 		e.mu.Unlock()
 		return nil
 	}
-	e.closed = true
+	e.s.closed = true
 	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
@@ -180,26 +194,26 @@ func (e *Engine) poke() {
 // same critical section as the state it checks, so no change falls between
 // its check and its wait.
 func (e *Engine) notifyLocked() {
-	if !e.changedWatched {
+	if !e.s.changedWatched {
 		return
 	}
-	close(e.changed)
-	e.changed, e.changedWatched = make(chan struct{}), false
+	close(e.s.changed)
+	e.s.changed, e.s.changedWatched = make(chan struct{}), false
 }
 
 // watchChangesLocked returns the channel the next change closes.
 func (e *Engine) watchChangesLocked() <-chan struct{} {
-	e.changedWatched = true
-	return e.changed
+	e.s.changedWatched = true
+	return e.s.changed
 }
 
 // schedule stores and enqueues a timer; it assigns an ID when empty.
 func (e *Engine) scheduleLocked(t TimerItem) TimerItem {
 	if t.ID == "" {
-		e.seq++
-		t.ID = "t" + strconv.FormatUint(e.seq, 36) + "-" + newJobID()
+		e.s.seq++
+		t.ID = "t" + strconv.FormatUint(e.s.seq, 36) + "-" + newJobID()
 	}
-	if err := e.store.SaveTimer(e.ctx, t); err != nil {
+	if err := e.s.store.SaveTimer(e.ctx, t); err != nil {
 		e.log.Error("inngest: save timer", "err", err)
 	}
 	e.enqueue(t)
@@ -209,9 +223,9 @@ func (e *Engine) scheduleLocked(t TimerItem) TimerItem {
 
 // enqueue puts a timer in the queue, replacing one with the same ID.
 func (e *Engine) enqueue(t TimerItem) {
-	e.seq++
-	q := &queued{t: t, seq: e.seq}
-	old := e.index[t.ID]
+	e.s.seq++
+	q := &queued{t: t, seq: e.s.seq}
+	old := e.s.index[t.ID]
 	if old != nil {
 		e.removeQueued(old)
 	}
@@ -226,15 +240,15 @@ func (e *Engine) enqueue(t TimerItem) {
 
 // pushQueued adds an entry to the queue and its indexes.
 func (e *Engine) pushQueued(q *queued) {
-	e.heapOps++
+	e.s.heapOps++
 	q.waiting = false
-	heap.Push(&e.queue, q)
-	e.index[q.t.ID] = q
+	heap.Push(&e.s.queue, q)
+	e.s.index[q.t.ID] = q
 	if q.t.RunID != "" {
-		m := e.runTimer[q.t.RunID]
+		m := e.s.runTimer[q.t.RunID]
 		if m == nil {
 			m = map[string]struct{}{}
-			e.runTimer[q.t.RunID] = m
+			e.s.runTimer[q.t.RunID] = m
 		}
 		m[q.t.ID] = struct{}{}
 	}
@@ -245,9 +259,9 @@ func (e *Engine) pushQueued(q *queued) {
 func (e *Engine) removeQueued(q *queued) {
 	if q.idx >= 0 {
 		if q.waiting {
-			heap.Remove(&e.waiting, q.idx)
+			heap.Remove(&e.s.waiting, q.idx)
 		} else {
-			heap.Remove(&e.queue, q.idx)
+			heap.Remove(&e.s.queue, q.idx)
 		}
 	}
 	e.dropTimerIndex(q.t)
@@ -258,32 +272,32 @@ func (e *Engine) cancelTimerLocked(id string) {
 	if k, ok := e.takeWokenLocked(id); ok {
 		e.wakeLocked(k) // the slot it was woken for is still free
 	}
-	if q, ok := e.index[id]; ok {
+	if q, ok := e.s.index[id]; ok {
 		e.removeQueued(q)
 		e.onRollbackLocked(func() { e.pushQueued(q) })
 	}
-	_ = e.store.DeleteTimer(e.ctx, id)
+	_ = e.s.store.DeleteTimer(e.ctx, id)
 }
 
 func (e *Engine) dropTimerIndex(t TimerItem) {
-	delete(e.index, t.ID)
-	if m := e.runTimer[t.RunID]; m != nil {
+	delete(e.s.index, t.ID)
+	if m := e.s.runTimer[t.RunID]; m != nil {
 		delete(m, t.ID)
 		if len(m) == 0 {
-			delete(e.runTimer, t.RunID)
+			delete(e.s.runTimer, t.RunID)
 		}
 	}
 }
 
 // cancelRunTimersLocked removes every timer of a run.
 func (e *Engine) cancelRunTimersLocked(runID string) {
-	for id := range e.runTimer[runID] {
+	for id := range e.s.runTimer[runID] {
 		e.cancelTimerLocked(id)
 	}
-	delete(e.runTimer, runID)
-	for _, pc := range e.parked.removeRun(runID) {
-		e.onRollbackLocked(func() { e.parked.insert(pc) })
-		_ = e.store.DeleteTimer(e.ctx, pc.t.ID)
+	delete(e.s.runTimer, runID)
+	for _, pc := range e.s.parked.removeRun(runID) {
+		e.onRollbackLocked(func() { e.s.parked.insert(pc) })
+		_ = e.s.store.DeleteTimer(e.ctx, pc.t.ID)
 	}
 }
 
@@ -300,7 +314,7 @@ func (e *Engine) loop() {
 	}
 	for {
 		e.mu.Lock()
-		if e.closed {
+		if e.s.closed {
 			e.mu.Unlock()
 			return
 		}
@@ -343,7 +357,7 @@ func (e *Engine) loop() {
 // timers (which would otherwise advance a virtual clock forever); it is
 // used only to auto-advance a VirtualClock when the engine is idle.
 func (e *Engine) nextAutoLocked() (time.Time, bool) {
-	at, ok, _ := earliestNonCron(e.queue)
+	at, ok, _ := earliestNonCron(e.s.queue)
 	return at, ok
 }
 
@@ -351,47 +365,47 @@ func (e *Engine) nextAutoLocked() (time.Time, bool) {
 func needsSlot(k TimerKind) bool { return k == TimerCall || k == TimerGateway }
 
 // slotsFullLocked reports whether MaxConcurrentCalls calls are in flight.
-func (e *Engine) slotsFullLocked() bool { return e.inflight >= e.opts.MaxConcurrentCalls }
+func (e *Engine) slotsFullLocked() bool { return e.s.inflight >= e.opts.MaxConcurrentCalls }
 
 // idleLocked reports whether no call is in flight and nothing is due at now
 // (calls waiting for a slot are due).
 func (e *Engine) idleLocked(now time.Time) bool {
-	return e.inflight == 0 && e.waiting.Len() == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+	return e.s.inflight == 0 && e.s.waiting.Len() == 0 && (e.s.queue.Len() == 0 || e.s.queue[0].t.At.After(now))
 }
 
 // fireDueLocked runs every timer due at now, in queue order. A due call that
-// finds every slot taken moves to e.waiting (once: later passes leave it
+// finds every slot taken moves to e.s.waiting (once: later passes leave it
 // there, so a pass with every slot taken costs nothing per waiting call), so
 // that sleeps, timeouts and cron ticks behind it still fire. While a slot is
-// free, the next timer is the first of e.waiting and the due part of the
+// free, the next timer is the first of e.s.waiting and the due part of the
 // queue by the queue's order: calls start in the order one queue would give.
 // It returns when the loop must next wake: the earliest timer in the queue,
 // read off the heap's top (no scan); a freed slot wakes the loop for the
 // waiting calls.
 func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 	for {
-		due := e.queue.Len() > 0 && !e.queue[0].t.At.After(now)
+		due := e.s.queue.Len() > 0 && !e.s.queue[0].t.At.After(now)
 		full := e.slotsFullLocked()
 		var top *queued
 		switch {
-		case !full && e.waiting.Len() > 0 && (!due || queueLess(e.waiting[0], e.queue[0])):
-			top = e.waiting[0]
-			e.heapOps++
-			heap.Pop(&e.waiting)
-		case due && full && needsSlot(e.queue[0].t.Kind):
-			top = e.queue[0]
-			e.heapOps += 2
-			heap.Pop(&e.queue)
+		case !full && e.s.waiting.Len() > 0 && (!due || queueLess(e.s.waiting[0], e.s.queue[0])):
+			top = e.s.waiting[0]
+			e.s.heapOps++
+			heap.Pop(&e.s.waiting)
+		case due && full && needsSlot(e.s.queue[0].t.Kind):
+			top = e.s.queue[0]
+			e.s.heapOps += 2
+			heap.Pop(&e.s.queue)
 			top.waiting = true
-			heap.Push(&e.waiting, top)
+			heap.Push(&e.s.waiting, top)
 			continue
 		case due:
-			top = e.queue[0]
-			e.heapOps++
-			heap.Pop(&e.queue)
+			top = e.s.queue[0]
+			e.s.heapOps++
+			heap.Pop(&e.s.queue)
 		default:
-			if e.queue.Len() > 0 {
-				return e.queue[0].t.At, true
+			if e.s.queue.Len() > 0 {
+				return e.s.queue[0].t.At, true
 			}
 			return time.Time{}, false
 		}
@@ -418,7 +432,7 @@ const retryAfterRollback = time.Second
 
 func (e *Engine) fireLocked(t TimerItem, now time.Time) {
 	if t.Kind != TimerCall && t.Kind != TimerGateway {
-		_ = e.store.DeleteTimer(e.ctx, t.ID)
+		_ = e.s.store.DeleteTimer(e.ctx, t.ID)
 	}
 	switch t.Kind {
 	case TimerCall:

@@ -28,10 +28,10 @@ type runSharer interface {
 func (e *Engine) loadRunLocked(id string) *RunState {
 	var r *RunState
 	var err error
-	if m, ok := e.store.(runSharer); ok {
+	if m, ok := e.s.store.(runSharer); ok {
 		r, err = m.sharedRun(id)
 	} else {
-		r, err = e.store.Run(e.ctx, id)
+		r, err = e.s.store.Run(e.ctx, id)
 	}
 	if err != nil {
 		return nil
@@ -43,10 +43,10 @@ func (e *Engine) loadRunLocked(id string) *RunState {
 // r must not be modified afterwards (load the run again to change it).
 func (e *Engine) saveRunLocked(r *RunState) {
 	var err error
-	if m, ok := e.store.(runSharer); ok {
+	if m, ok := e.s.store.(runSharer); ok {
 		err = m.keepRun(r)
 	} else {
-		err = e.store.SaveRun(e.ctx, r)
+		err = e.s.store.SaveRun(e.ctx, r)
 	}
 	if err != nil {
 		e.log.Error("inngest: save run", "run", r.ID, "err", err)
@@ -86,10 +86,10 @@ func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldS
 		sem := c.sem
 		if sem == nil {
 			name := c.scope + ":" + fmt.Sprint(c.limit)
-			sem = e.shared[name]
+			sem = e.s.shared[name]
 			if sem == nil {
 				sem = flow.NewConcurrency(c.limit)
-				e.shared[name] = sem
+				e.s.shared[name] = sem
 			}
 		}
 		if !sem.TryAcquire(key, holder) {
@@ -109,7 +109,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	wokenFor, woken := e.takeWokenLocked(t.ID)
 	defer func() {
 		if !started {
-			_ = e.store.DeleteTimer(e.ctx, t.ID)
+			_ = e.s.store.DeleteTimer(e.ctx, t.ID)
 			if woken {
 				e.wakeLocked(wokenFor) // the slot it was woken for is still free
 			}
@@ -119,7 +119,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	if r == nil || r.Status.Done() {
 		return
 	}
-	fn := e.fns[r.FunctionID]
+	fn := e.s.fns[r.FunctionID]
 	if fn == nil {
 		e.finishLocked(r, StatusFailed, json.RawMessage(`{"message":"function not found"}`), &RunError{Name: "Error", Message: "function " + r.FunctionID + " is not synced", NoRetry: true})
 		return
@@ -132,7 +132,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 			e.wakeLocked(wokenFor) // it took and gave back that slot
 		}
 		started = true
-		_ = e.store.SaveTimer(e.ctx, t)
+		_ = e.s.store.SaveTimer(e.ctx, t)
 		return
 	}
 	body, url, err := e.buildCallLocked(r, fn, t, requestID)
@@ -146,8 +146,8 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	if !r.Started {
 		r.Started = true
 		r.Status = StatusRunning
-		for id := range e.runTimer[r.ID] {
-			if q := e.index[id]; q != nil && q.t.Kind == TimerStartTimeout {
+		for id := range e.s.runTimer[r.ID] {
+			if q := e.s.index[id]; q != nil && q.t.Kind == TimerStartTimeout {
 				e.cancelTimerLocked(id)
 			}
 		}
@@ -172,9 +172,9 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 		}
 	})
 	e.afterCommitLocked(func() {
-		e.inflight++
+		e.s.inflight++
 		if t.JobID != "" {
-			e.calls[t.JobID] = job
+			e.s.calls[t.JobID] = job
 		}
 		e.wg.Add(1)
 		e.dispatchCallLocked(job)
@@ -185,10 +185,10 @@ func (e *Engine) runCall(job *callJob) {
 	defer e.wg.Done()
 	res := e.doCall(e.ctx, job)
 	e.mu.Lock()
-	e.inflight--
+	e.s.inflight--
 	e.notifyLocked() // Idle may hold now even when the result changes no run
-	if e.calls[job.t.JobID] == job {
-		delete(e.calls, job.t.JobID)
+	if e.s.calls[job.t.JobID] == job {
+		delete(e.s.calls, job.t.JobID)
 	}
 	for _, h := range job.held {
 		h.sem.Release(h.key, job.requestID)
@@ -197,7 +197,7 @@ func (e *Engine) runCall(job *callJob) {
 	if e.ctx.Err() == nil {
 		err := e.atomicLocked(func() error {
 			e.handleResultLocked(job, res)
-			return e.store.DeleteTimer(e.ctx, job.t.ID)
+			return e.s.store.DeleteTimer(e.ctx, job.t.ID)
 		})
 		if err != nil {
 			// Rolled back: the result is lost but the call's timer is still

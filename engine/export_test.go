@@ -7,7 +7,7 @@ func QuietForTest(e *Engine, holding int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
-	return e.inflight == holding && e.waiting.Len() == 0 && (e.queue.Len() == 0 || e.queue[0].t.At.After(now))
+	return e.s.inflight == holding && e.s.waiting.Len() == 0 && (e.s.queue.Len() == 0 || e.s.queue[0].t.At.After(now))
 }
 
 // EventDecodesForTest is how many events e decoded into expression
@@ -31,7 +31,7 @@ func NewCheckedMemoryStoreForTest() *MemoryStore {
 func CallWorkersForTest(e *Engine) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.callWorkers
+	return e.s.callWorkers
 }
 
 // SchedulerPassForTest runs one scheduler pass (fireDueLocked) at e's clock's
@@ -39,7 +39,7 @@ func CallWorkersForTest(e *Engine) int {
 func SchedulerPassForTest(e *Engine) uint64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	before := e.heapOps
+	before := e.s.heapOps
 	e.fireDueLocked(e.clock.Now())
-	return e.heapOps - before
+	return e.s.heapOps - before
 }

@@ -71,13 +71,13 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 	r.Waits = nil
 	e.historyLocked(r, string(status), "", 0, errMessage(re))
 	e.cancelRunTimersLocked(r.ID)
-	delete(e.triggers, r.ID)
-	if ps, err := e.store.PausesForRun(e.ctx, r.ID); err == nil {
+	delete(e.s.triggers, r.ID)
+	if ps, err := e.s.store.PausesForRun(e.ctx, r.ID); err == nil {
 		for _, p := range ps {
 			_, _ = e.deletePauseLocked(p.ID)
 		}
 	}
-	if fn := e.fns[r.FunctionID]; fn != nil && fn.singleton != nil {
+	if fn := e.s.fns[r.FunctionID]; fn != nil && fn.singleton != nil {
 		e.singletonDoneLocked(fn.singleton, r.Keys["singleton"], r.ID)
 	}
 	e.saveRunLocked(r)

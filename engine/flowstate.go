@@ -88,7 +88,7 @@ func (e *Engine) editKeyedLocked(fn *fnState, kind FlowKind, key string) (save f
 	return func() {
 		state := k.KeyState(key)
 		if len(state) == 0 {
-			_ = e.store.DeleteFlow(e.ctx, fn.id, kind, key)
+			_ = e.s.store.DeleteFlow(e.ctx, fn.id, kind, key)
 			return
 		}
 		data, _ := jsoncodec.Marshal(state)
@@ -124,7 +124,7 @@ func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		s, ok := d.Series(key)
 		if !ok {
-			_ = e.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, key)
+			_ = e.s.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, key)
 			return
 		}
 		data, _ := jsoncodec.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
@@ -146,7 +146,7 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		p, ok := b.Pending(key)
 		if !ok {
-			_ = e.store.DeleteFlow(e.ctx, fn.id, FlowBatch, key)
+			_ = e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, key)
 			return
 		}
 		data, _ := jsoncodec.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
@@ -156,12 +156,12 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 
 // saveFlowLocked stores a flow record, pruning expired ones now and then.
 func (e *Engine) saveFlowLocked(rec FlowRecord) {
-	if err := e.store.SaveFlow(e.ctx, rec); err != nil {
+	if err := e.s.store.SaveFlow(e.ctx, rec); err != nil {
 		e.log.Error("inngest: save flow-control state", "fn", rec.FunctionID, "kind", rec.Kind, "err", err)
 	}
-	e.flowSaves++
-	if e.flowSaves%flowPruneEvery == 0 {
-		_ = e.store.PruneFlows(e.ctx, e.clock.Now())
+	e.s.flowSaves++
+	if e.s.flowSaves%flowPruneEvery == 0 {
+		_ = e.s.store.PruneFlows(e.ctx, e.clock.Now())
 	}
 }
 
@@ -184,14 +184,14 @@ func (e *Engine) singletonDoneLocked(s *flow.Singleton, key, runID string) {
 // configuration changed, and rebuilds singleton holders from the runs that
 // are not done.
 func (e *Engine) restoreFlowsLocked(now time.Time) error {
-	recs, err := e.store.Flows(e.ctx)
+	recs, err := e.s.store.Flows(e.ctx)
 	if err != nil {
 		return err
 	}
 	for _, rec := range recs {
-		fn := e.fns[rec.FunctionID]
+		fn := e.s.fns[rec.FunctionID]
 		if fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
-			if err := e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key); err != nil {
+			if err := e.s.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key); err != nil {
 				return err
 			}
 			continue
@@ -217,10 +217,10 @@ func (e *Engine) restoreFlowsLocked(now time.Time) error {
 			}
 		}
 	}
-	if err := e.store.PruneFlows(e.ctx, now); err != nil {
+	if err := e.s.store.PruneFlows(e.ctx, now); err != nil {
 		return err
 	}
-	for _, fn := range e.fns {
+	for _, fn := range e.s.fns {
 		if fn.debounce != nil {
 			e.rescheduleFlowLocked(fn, TimerDebounce)
 		}
@@ -237,12 +237,12 @@ func (e *Engine) restoreSingletonsLocked() error {
 	if !slices.ContainsFunc(e.fnOrderLocked(), func(fn *fnState) bool { return fn.singleton != nil }) {
 		return nil
 	}
-	runs, err := e.store.Runs(e.ctx)
+	runs, err := e.s.store.Runs(e.ctx)
 	if err != nil {
 		return err
 	}
 	for _, r := range runs {
-		fn := e.fns[r.FunctionID]
+		fn := e.s.fns[r.FunctionID]
 		key, ok := r.Keys["singleton"]
 		if fn == nil || fn.singleton == nil || !ok || r.Status.Done() {
 			continue
@@ -255,14 +255,14 @@ func (e *Engine) restoreSingletonsLocked() error {
 // dropStaleFlowsLocked deletes the stored flow-control state of functions
 // that are gone or whose configuration changed (after a sync).
 func (e *Engine) dropStaleFlowsLocked() {
-	recs, err := e.store.Flows(e.ctx)
+	recs, err := e.s.store.Flows(e.ctx)
 	if err != nil {
 		e.log.Error("inngest: list flow-control state", "err", err)
 		return
 	}
 	for _, rec := range recs {
-		if fn := e.fns[rec.FunctionID]; fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
-			_ = e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key)
+		if fn := e.s.fns[rec.FunctionID]; fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
+			_ = e.s.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key)
 		}
 	}
 }

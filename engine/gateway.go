@@ -43,18 +43,18 @@ func (e *Engine) gatewayLocked(r *RunState, op wire.Op) {
 func (e *Engine) startGatewayLocked(t TimerItem) {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() {
-		_ = e.store.DeleteTimer(e.ctx, t.ID)
-		e.afterCommitLocked(func() { delete(e.fetched, t.ID) })
+		_ = e.s.store.DeleteTimer(e.ctx, t.ID)
+		e.afterCommitLocked(func() { delete(e.s.fetched, t.ID) })
 		return
 	}
-	if val, ok := e.fetched[t.ID]; ok {
+	if val, ok := e.s.fetched[t.ID]; ok {
 		e.finishGatewayLocked(t, val)
 		return
 	}
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(t.Data, &opts)
 	e.afterCommitLocked(func() {
-		e.inflight++
+		e.s.inflight++
 		e.wg.Add(1)
 		go e.runGateway(t, opts)
 	})
@@ -66,8 +66,8 @@ func (e *Engine) finishGatewayLocked(t TimerItem, val json.RawMessage) {
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(t.Data, &opts)
 	e.resumeLocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL)
-	_ = e.store.DeleteTimer(e.ctx, t.ID)
-	e.afterCommitLocked(func() { delete(e.fetched, t.ID) })
+	_ = e.s.store.DeleteTimer(e.ctx, t.ID)
+	e.afterCommitLocked(func() { delete(e.s.fetched, t.ID) })
 }
 
 // runGateway performs a step.fetch request and resumes the run with it.
@@ -75,7 +75,7 @@ func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 	defer e.wg.Done()
 	val, retryable := e.doGateway(e.ctx, opts)
 	e.mu.Lock()
-	e.inflight--
+	e.s.inflight--
 	e.notifyLocked() // Idle may hold now even when the result changes no run
 	if e.ctx.Err() == nil {
 		if retryable && e.retryGatewayLocked(t) {
@@ -83,7 +83,7 @@ func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
 			e.poke()
 			return
 		}
-		e.fetched[t.ID] = val
+		e.s.fetched[t.ID] = val
 		err := e.atomicLocked(func() error {
 			e.finishGatewayLocked(t, val)
 			return nil

@@ -17,7 +17,7 @@ import (
 // redeliverLocked for ids the sender chose), and the Store's
 // error when the event could not be saved (then nothing else was done).
 func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
-	inserted, err := e.store.SaveEvent(e.ctx, rec)
+	inserted, err := e.s.store.SaveEvent(e.ctx, rec)
 	if err != nil {
 		e.log.Error("inngest: save event", "event", rec.ID, "err", err)
 		return false, &storeError{err: err}
@@ -40,7 +40,7 @@ func (e *Engine) redeliverLocked(rec EventRecord, now time.Time) {
 	vars := &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}
 	e.matchPausesLocked(rec, now, vars)
 	ran := map[string]bool{}
-	if rs, err := e.store.RunsForEvent(e.ctx, rec.ID); err == nil {
+	if rs, err := e.s.store.RunsForEvent(e.ctx, rec.ID); err == nil {
 		for _, r := range rs {
 			ran[r.FunctionID] = true
 		}
@@ -78,9 +78,9 @@ const eventDedupWindow = 24 * time.Hour
 // dedupExpiredLocked reports whether an event id already stored was last
 // accepted at least eventDedupWindow ago, and if so accepts it again now.
 func (e *Engine) dedupExpiredLocked(id string, now time.Time) bool {
-	last, ok := e.reaccepted[id]
+	last, ok := e.s.reaccepted[id]
 	if !ok {
-		old, err := e.store.Event(e.ctx, id)
+		old, err := e.s.store.Event(e.ctx, id)
 		if err != nil {
 			return false
 		}
@@ -89,17 +89,17 @@ func (e *Engine) dedupExpiredLocked(id string, now time.Time) bool {
 	if now.Sub(last) < eventDedupWindow {
 		return false
 	}
-	if e.reaccepted == nil {
-		e.reaccepted = map[string]time.Time{}
+	if e.s.reaccepted == nil {
+		e.s.reaccepted = map[string]time.Time{}
 	}
-	if len(e.reaccepted) >= 1024 {
-		for k, t := range e.reaccepted {
+	if len(e.s.reaccepted) >= 1024 {
+		for k, t := range e.s.reaccepted {
 			if now.Sub(t) >= eventDedupWindow {
-				delete(e.reaccepted, k) // expired: the stored, older time says the same
+				delete(e.s.reaccepted, k) // expired: the stored, older time says the same
 			}
 		}
 	}
-	e.reaccepted[id] = now
+	e.s.reaccepted[id] = now
 	return true
 }
 
@@ -236,7 +236,7 @@ func (e *Engine) rescheduleFlowLocked(fn *fnState, kind TimerKind) {
 }
 
 func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
-	fn := e.fns[fnID]
+	fn := e.s.fns[fnID]
 	if fn == nil || fn.debounce == nil {
 		return
 	}
@@ -253,7 +253,7 @@ func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
 }
 
 func (e *Engine) batchDueLocked(fnID string, now time.Time) {
-	fn := e.fns[fnID]
+	fn := e.s.fns[fnID]
 	if fn == nil || fn.batch == nil {
 		return
 	}
@@ -261,7 +261,7 @@ func (e *Engine) batchDueLocked(fnID string, now time.Time) {
 		e.onRollbackLocked(func() {
 			fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: f.Key, Events: f.Events, Deadline: f.FireAt})
 		})
-		_ = e.store.DeleteFlow(e.ctx, fn.id, FlowBatch, f.Key)
+		_ = e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, f.Key)
 		e.createRunLocked(fn, f.Events, now, "", "")
 	}
 	e.rescheduleFlowLocked(fn, TimerBatch)
@@ -356,7 +356,7 @@ func (e *Engine) startRunLocked(runID string, now time.Time) {
 // cronFireLocked starts a cron run and schedules the next tick from
 // max(this tick, now), so at most one overdue tick fires.
 func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
-	fn := e.fns[t.FunctionID]
+	fn := e.s.fns[t.FunctionID]
 	if fn == nil {
 		return
 	}
@@ -368,7 +368,7 @@ func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
 		stamp := at.Format(time.RFC3339)
 		data, _ := encodeCanonical(map[string]string{"cron": tr.cron, "fireAt": stamp, "scheduledAt": stamp})
 		raw, _ := encodeCanonical(eventJSON{Data: data, ID: stamp, Name: wire.EventScheduledTimer, TS: at.UnixMilli(), User: json.RawMessage("{}")})
-		_, _ = e.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
+		_, _ = e.s.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
 		e.createRunLocked(fn, []json.RawMessage{raw}, now, "", tr.cron)
 		// Like the server, missed ticks are not backfilled: after a clock
 		// jump (or downtime) the overdue tick fires once and the schedule

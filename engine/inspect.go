@@ -46,13 +46,13 @@ func (e *Engine) Events(limit int) []EventRecord {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if l, ok := e.store.(EventLister); ok {
+	if l, ok := e.s.store.(EventLister); ok {
 		evs, err := l.RecentEvents(e.ctx, limit)
 		if err == nil {
 			return evs
 		}
 	}
-	rs, _ := e.store.Runs(e.ctx)
+	rs, _ := e.s.store.Runs(e.ctx)
 	seen := map[string]bool{}
 	var out []EventRecord
 	for _, r := range rs {
@@ -61,7 +61,7 @@ func (e *Engine) Events(limit int) []EventRecord {
 				continue
 			}
 			seen[id] = true
-			if ev, err := e.store.Event(e.ctx, id); err == nil && !ev.Internal {
+			if ev, err := e.s.store.Event(e.ctx, id); err == nil && !ev.Internal {
 				out = append(out, ev)
 			}
 		}
@@ -77,7 +77,7 @@ func (e *Engine) Events(limit int) []EventRecord {
 func (e *Engine) Event(id string) (EventRecord, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev, err := e.store.Event(e.ctx, id)
+	ev, err := e.s.store.Event(e.ctx, id)
 	return ev, err == nil
 }
 
@@ -115,11 +115,11 @@ type TriggerInfo struct {
 func (e *Engine) Apps() []AppInfo {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	names := make([]string, 0, len(e.apps))
-	for n := range e.apps {
+	names := make([]string, 0, len(e.s.apps))
+	for n := range e.s.apps {
 		names = append(names, n)
 	}
-	recs, _ := e.store.Apps(e.ctx)
+	recs, _ := e.s.store.Apps(e.ctx)
 	order := map[string]int{}
 	for i, r := range recs {
 		order[r.Name] = i
@@ -137,8 +137,8 @@ func (e *Engine) Apps() []AppInfo {
 	})
 	out := make([]AppInfo, 0, len(names))
 	for _, n := range names {
-		a := e.apps[n]
-		info := AppInfo{Name: n, URL: a.rec.URL, SyncedAt: e.syncedAt[n]}
+		a := e.s.apps[n]
+		info := AppInfo{Name: n, URL: a.rec.URL, SyncedAt: e.s.syncedAt[n]}
 		for _, f := range a.fns {
 			info.Functions = append(info.Functions, functionInfo(f))
 		}
@@ -165,10 +165,10 @@ func functionInfo(f *fnState) FunctionInfo {
 
 // noteSyncLocked records when an app last asked to sync.
 func (e *Engine) noteSyncLocked(app string) {
-	if e.syncedAt == nil {
-		e.syncedAt = map[string]time.Time{}
+	if e.s.syncedAt == nil {
+		e.s.syncedAt = map[string]time.Time{}
 	}
-	e.syncedAt[app] = e.clock.Now()
+	e.s.syncedAt[app] = e.clock.Now()
 }
 
 // CancelRun cancels a run as DELETE /v1/runs/{id} does; a run that already
@@ -205,7 +205,7 @@ func (e *Engine) Rerun(ctx context.Context, id string) (Run, error) {
 	if old == nil {
 		return Run{}, fmt.Errorf("%w: %s", ErrRunNotFound, id)
 	}
-	fn := e.fns[old.FunctionID]
+	fn := e.s.fns[old.FunctionID]
 	if fn == nil {
 		return Run{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, old.FunctionID)
 	}

@@ -317,7 +317,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	if !ok {
 		return false, true
 	}
-	target := e.fns[opts.FunctionID]
+	target := e.s.fns[opts.FunctionID]
 	if target == nil {
 		return fail("could not find function with ID: " + opts.FunctionID)
 	}
@@ -328,7 +328,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 			data = map[string]any{}
 		}
 	}
-	src := e.fns[r.FunctionID]
+	src := e.s.fns[r.FunctionID]
 	meta := map[string]any{
 		"correlation_id": correlation,
 		"expire":         expire.UnixMilli(),
@@ -355,7 +355,7 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	p.TimerID = tm.ID
 	_ = e.savePauseLocked(r, p)
 	e.historyLocked(r, "invoke", op.ID, 0, "invoking "+opts.FunctionID)
-	if _, err := e.store.SaveEvent(e.ctx, rec); err != nil {
+	if _, err := e.s.store.SaveEvent(e.ctx, rec); err != nil {
 		e.log.Error("inngest: save event", "err", err)
 	}
 	if e.triggerFnLocked(target, rec, now, correlation, &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}) {
@@ -386,8 +386,8 @@ func (e *Engine) resolveInvokeLocked(child *RunState, finished json.RawMessage) 
 	if deleted, _ := e.deletePauseLocked(pid); !deleted {
 		return
 	}
-	for id := range e.runTimer[parentID] {
-		if q := e.index[id]; q != nil && q.t.PauseID == pid {
+	for id := range e.s.runTimer[parentID] {
+		if q := e.s.index[id]; q != nil && q.t.PauseID == pid {
 			e.cancelTimerLocked(id)
 		}
 	}

@@ -120,19 +120,19 @@ func (p *parking) removeRun(runID string) []*parkedCall {
 
 // parkLocked parks a call that found on full.
 func (e *Engine) parkLocked(t TimerItem, on slotKey) {
-	pc := e.parked.add(t, on)
-	e.onRollbackLocked(func() { e.parked.remove(pc) })
+	pc := e.s.parked.add(t, on)
+	e.onRollbackLocked(func() { e.s.parked.remove(pc) })
 }
 
 // wakeLocked queues the next call parked on k (one slot of k was freed) and
 // remembers it was woken for k: if it then leaves without taking the slot
 // (its run ended, it was cancelled), the next one is woken instead.
 func (e *Engine) wakeLocked(k slotKey) {
-	pc, ok := e.parked.next(k)
+	pc, ok := e.s.parked.next(k)
 	if !ok {
 		return
 	}
-	e.onRollbackLocked(func() { e.parked.insert(pc) })
+	e.onRollbackLocked(func() { e.s.parked.insert(pc) })
 	t := pc.t
 	t.At = e.clock.Now()
 	e.setWokenLocked(t.ID, k)
@@ -141,17 +141,17 @@ func (e *Engine) wakeLocked(k slotKey) {
 }
 
 func (e *Engine) setWokenLocked(id string, k slotKey) {
-	e.woken[id] = k
-	e.onRollbackLocked(func() { delete(e.woken, id) })
+	e.s.woken[id] = k
+	e.onRollbackLocked(func() { delete(e.s.woken, id) })
 }
 
 // takeWokenLocked forgets that call timer id was woken and returns the key
 // it was woken for.
 func (e *Engine) takeWokenLocked(id string) (slotKey, bool) {
-	k, ok := e.woken[id]
+	k, ok := e.s.woken[id]
 	if ok {
-		delete(e.woken, id)
-		e.onRollbackLocked(func() { e.woken[id] = k })
+		delete(e.s.woken, id)
+		e.onRollbackLocked(func() { e.s.woken[id] = k })
 	}
 	return k, ok
 }

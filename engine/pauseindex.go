@@ -62,19 +62,19 @@ func matchable(p Pause) bool {
 // pauseNameLocked returns the index of name, reading the name's pauses from
 // the Store the first time.
 func (e *Engine) pauseNameLocked(name string) (*namePauses, error) {
-	if np := e.pidx.names[name]; np != nil {
+	if np := e.s.pidx.names[name]; np != nil {
 		return np, nil
 	}
-	ps, err := e.store.PausesForEvent(e.ctx, name)
+	ps, err := e.s.store.PausesForEvent(e.ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	if e.pidx.names == nil {
-		e.pidx.names = map[string]*namePauses{}
-		e.pidx.byID = map[string]*indexedPause{}
+	if e.s.pidx.names == nil {
+		e.s.pidx.names = map[string]*namePauses{}
+		e.s.pidx.byID = map[string]*indexedPause{}
 	}
 	np := &namePauses{shapes: map[string]*pauseShape{}, other: map[string]*indexedPause{}}
-	e.pidx.names[name] = np
+	e.s.pidx.names[name] = np
 	// What was read inside a transaction may be rolled back: read it again.
 	e.onRollbackLocked(func() { e.forgetPauseNameLocked(name) })
 	for _, p := range ps {
@@ -83,11 +83,11 @@ func (e *Engine) pauseNameLocked(name string) (*namePauses, error) {
 		}
 	}
 	if len(np.shapes) == 0 && len(np.other) == 0 {
-		if e.pidx.emptyLoads++; e.pidx.emptyLoads > maxEmptyNames {
-			e.pidx.emptyLoads = 0
-			for n, o := range e.pidx.names {
+		if e.s.pidx.emptyLoads++; e.s.pidx.emptyLoads > maxEmptyNames {
+			e.s.pidx.emptyLoads = 0
+			for n, o := range e.s.pidx.names {
 				if n != name && len(o.shapes) == 0 && len(o.other) == 0 {
-					delete(e.pidx.names, n)
+					delete(e.s.pidx.names, n)
 				}
 			}
 		}
@@ -97,14 +97,14 @@ func (e *Engine) pauseNameLocked(name string) (*namePauses, error) {
 
 // forgetPauseNameLocked drops name from the index.
 func (e *Engine) forgetPauseNameLocked(name string) {
-	np := e.pidx.names[name]
+	np := e.s.pidx.names[name]
 	if np == nil {
 		return
 	}
-	delete(e.pidx.names, name)
-	for id, ip := range e.pidx.byID {
+	delete(e.s.pidx.names, name)
+	for id, ip := range e.s.pidx.byID {
 		if ip.p.Event == name {
-			delete(e.pidx.byID, id)
+			delete(e.s.pidx.byID, id)
 		}
 	}
 }
@@ -112,7 +112,7 @@ func (e *Engine) forgetPauseNameLocked(name string) {
 // indexPauseLocked adds p to np (p is matchable and not indexed).
 func (e *Engine) indexPauseLocked(np *namePauses, p Pause) {
 	ip := &indexedPause{p: p}
-	e.pidx.byID[p.ID] = ip
+	e.s.pidx.byID[p.ID] = ip
 	if p.If == "" {
 		ip.evaluate = true
 		np.other[p.ID] = ip
@@ -162,12 +162,12 @@ func (e *Engine) indexPauseLocked(np *namePauses, p Pause) {
 // unindexPauseLocked removes the pause with this ID from the index and
 // returns what it held.
 func (e *Engine) unindexPauseLocked(id string) (Pause, bool) {
-	ip := e.pidx.byID[id]
+	ip := e.s.pidx.byID[id]
 	if ip == nil {
 		return Pause{}, false
 	}
-	delete(e.pidx.byID, id)
-	np := e.pidx.names[ip.p.Event]
+	delete(e.s.pidx.byID, id)
+	np := e.s.pidx.names[ip.p.Event]
 	switch {
 	case np == nil:
 	case ip.evaluate:
@@ -190,13 +190,13 @@ func (e *Engine) unindexPauseLocked(id string) (Pause, bool) {
 // savePauseLocked saves p, a pause of run r (nil when the caller does not
 // hold it), and keeps the index in step.
 func (e *Engine) savePauseLocked(r *RunState, p Pause) error {
-	if err := e.store.SavePause(e.ctx, p); err != nil {
+	if err := e.s.store.SavePause(e.ctx, p); err != nil {
 		return err
 	}
 	old, had := e.unindexPauseLocked(p.ID)
 	added := false
 	if matchable(p) {
-		if np := e.pidx.names[p.Event]; np != nil {
+		if np := e.s.pidx.names[p.Event]; np != nil {
 			if r != nil && r.ID == p.RunID {
 				e.knowTriggerLocked(r)
 			}
@@ -208,7 +208,7 @@ func (e *Engine) savePauseLocked(r *RunState, p Pause) error {
 		e.onRollbackLocked(func() {
 			e.unindexPauseLocked(p.ID)
 			if had {
-				if np := e.pidx.names[old.Event]; np != nil {
+				if np := e.s.pidx.names[old.Event]; np != nil {
 					e.indexPauseLocked(np, old)
 				}
 			}
@@ -220,13 +220,13 @@ func (e *Engine) savePauseLocked(r *RunState, p Pause) error {
 // deletePauseLocked deletes a pause (see Store.DeletePause) and keeps the
 // index in step.
 func (e *Engine) deletePauseLocked(id string) (bool, error) {
-	ok, err := e.store.DeletePause(e.ctx, id)
+	ok, err := e.s.store.DeletePause(e.ctx, id)
 	if err != nil {
 		return ok, err
 	}
 	if old, had := e.unindexPauseLocked(id); had {
 		e.onRollbackLocked(func() {
-			if np := e.pidx.names[old.Event]; np != nil && e.pidx.byID[id] == nil {
+			if np := e.s.pidx.names[old.Event]; np != nil && e.s.pidx.byID[id] == nil {
 				e.indexPauseLocked(np, old)
 			}
 		})

@@ -38,7 +38,7 @@ func TestKeyedWaitsNeedNoEvaluation(t *testing.T) {
 	evaluated := func() uint64 {
 		eng.mu.Lock()
 		defer eng.mu.Unlock()
-		return eng.pidx.evaluated
+		return eng.s.pidx.evaluated
 	}
 	for _, body := range []string{
 		`{"name":"test/resume","data":{"k":-1}}`,
@@ -76,5 +76,5 @@ func TestPauseIndexForgetsEmptyNames(t *testing.T) {
 	}
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
-	require.LessOrEqual(t, len(eng.pidx.names), maxEmptyNames+1)
+	require.LessOrEqual(t, len(eng.s.pidx.names), maxEmptyNames+1)
 }

@@ -11,7 +11,7 @@ import (
 // first call per run loads it once; finishLocked forgets it. ok is false
 // when the run is gone or has ended.
 func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) {
-	if t, ok := e.triggers[runID]; ok {
+	if t, ok := e.s.triggers[runID]; ok {
 		return t, true
 	}
 	r := e.loadRunLocked(runID)
@@ -21,22 +21,22 @@ func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) 
 	if len(r.Events) > 0 {
 		trigger = exprVars(&e.eventDecodes, r.Events[0], nil).Event
 	}
-	e.triggers[runID] = trigger
+	e.s.triggers[runID] = trigger
 	return trigger, true
 }
 
 // knowTriggerLocked caches the decoded trigger of r, a run the caller holds,
 // so that waitingTrigger need not load it.
 func (e *Engine) knowTriggerLocked(r *RunState) {
-	if _, ok := e.triggers[r.ID]; ok || r.Status.Done() {
+	if _, ok := e.s.triggers[r.ID]; ok || r.Status.Done() {
 		return
 	}
 	var trigger map[string]any
 	if len(r.Events) > 0 {
 		trigger = exprVars(&e.eventDecodes, r.Events[0], nil).Event
 	}
-	e.triggers[r.ID] = trigger
-	e.onRollbackLocked(func() { delete(e.triggers, r.ID) })
+	e.s.triggers[r.ID] = trigger
+	e.onRollbackLocked(func() { delete(e.s.triggers, r.ID) })
 }
 
 // pauseMatches reports whether pause p accepts the event whose decoded form
@@ -61,6 +61,6 @@ func (e *Engine) pauseMatches(p Pause, async map[string]any, now time.Time) bool
 	if !ok {
 		return false
 	}
-	e.pidx.evaluated++
+	e.s.pidx.evaluated++
 	return evalBool(prog, expr.Vars{Event: trigger, Async: async})
 }

@@ -10,14 +10,14 @@ func (e *Engine) Quiet(holding int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
-	if e.inflight != holding {
+	if e.s.inflight != holding {
 		return false
 	}
 	full := e.slotsFullLocked()
-	if !full && e.waiting.Len() > 0 {
+	if !full && e.s.waiting.Len() > 0 {
 		return false
 	}
-	for _, q := range e.queue {
+	for _, q := range e.s.queue {
 		// A due call that finds every call slot taken waits too.
 		if !q.t.At.After(now) && !(full && needsSlot(q.t.Kind)) {
 			return false

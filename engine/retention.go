@@ -42,13 +42,13 @@ func (e *Engine) pruneLocked(now time.Time) {
 		return
 	}
 	p, ok := e.base.(Pruner)
-	if !ok || e.tx != nil {
+	if !ok || e.s.tx != nil {
 		return
 	}
-	if !e.lastPrune.IsZero() && now.Sub(e.lastPrune) < pruneEvery(e.opts.Retention) {
+	if !e.s.lastPrune.IsZero() && now.Sub(e.s.lastPrune) < pruneEvery(e.opts.Retention) {
 		return
 	}
-	e.lastPrune = now
+	e.s.lastPrune = now
 	runs, err := p.PruneRuns(e.ctx, now.Add(-e.opts.Retention))
 	if err != nil {
 		e.log.Error("inngest: prune runs", "err", err)

@@ -43,7 +43,7 @@ func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op w
 		return false, true
 	}
 	id := "signal:" + r.ID + "/" + op.ID
-	owners, _ := e.store.PausesForEvent(e.ctx, opts.Signal)
+	owners, _ := e.s.store.PausesForEvent(e.ctx, opts.Signal)
 	for _, o := range owners {
 		if o.Kind != PauseSignal || o.ID == id {
 			continue
@@ -69,7 +69,7 @@ func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op w
 // resumeSignalLocked hands data to the wait that owns the signal named name
 // and returns its run's ID, or ErrNoSignalWait.
 func (e *Engine) resumeSignalLocked(name string, data json.RawMessage) (string, error) {
-	ps, err := e.store.PausesForEvent(e.ctx, name)
+	ps, err := e.s.store.PausesForEvent(e.ctx, name)
 	if err != nil {
 		return "", err
 	}

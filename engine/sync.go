@@ -47,7 +47,7 @@ func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	canon := canonical(fnJSON)
 	sum := sha256.Sum256(append([]byte(req.URL+"\x00"), canon...))
 	rec := AppRecord{ID: appUUID(req.AppName), Name: req.AppName, URL: req.URL, Checksum: hex.EncodeToString(sum[:]), SyncID: randomUUID(), Config: body}
-	old, had := e.apps[req.AppName]
+	old, had := e.s.apps[req.AppName]
 	modified := !had || old.rec.Checksum != rec.Checksum
 	if !modified {
 		return syncResult{modified: false, syncID: old.rec.SyncID, appID: old.rec.ID}, nil
@@ -55,7 +55,7 @@ func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	if _, err := e.installApp(rec, true); err != nil {
 		return syncResult{}, &syncError{msg: "At least one function is invalid", details: []string{err.Error()}}
 	}
-	if err := e.store.SaveApp(e.ctx, rec); err != nil {
+	if err := e.s.store.SaveApp(e.ctx, rec); err != nil {
 		return syncResult{}, err
 	}
 	e.dropStaleFlowsLocked()
@@ -96,7 +96,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 	}
 	kept := map[string]bool{}
 	changed := map[string]*fnState{} // the previous version of changed functions
-	if old := e.apps[rec.Name]; old != nil {
+	if old := e.s.apps[rec.Name]; old != nil {
 		for i, fs := range app.fns {
 			for _, o := range old.fns {
 				if o.id != fs.id {
@@ -117,7 +117,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 			if kept[fn.id] {
 				continue
 			}
-			delete(e.fns, fn.id)
+			delete(e.s.fns, fn.id)
 			e.invalidateTriggersLocked()
 			for _, tr := range fn.triggers {
 				if tr.sched != nil {
@@ -128,11 +128,11 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 			e.cancelTimerLocked(string(TimerBatch) + ":" + fn.id)
 		}
 	}
-	e.apps[rec.Name] = app
+	e.s.apps[rec.Name] = app
 	now := e.clock.Now()
 	e.invalidateTriggersLocked()
 	for _, fn := range app.fns {
-		e.fns[fn.id] = fn
+		e.s.fns[fn.id] = fn
 		if o := changed[fn.id]; o != nil {
 			e.carryBuffersLocked(o, fn, now)
 		}
@@ -152,8 +152,8 @@ func cronTimerID(fnID, cron string) string { return "cron:" + fnID + ":" + cron 
 
 // fnOrderLocked lists functions sorted by composite ID.
 func (e *Engine) fnOrderLocked() []*fnState {
-	out := make([]*fnState, 0, len(e.fns))
-	for _, fn := range e.fns {
+	out := make([]*fnState, 0, len(e.s.fns))
+	for _, fn := range e.s.fns {
 		out = append(out, fn)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })

@@ -21,8 +21,8 @@ type triggerIndex struct {
 // triggerIndexLocked returns the index, building it after a sync changed
 // the functions.
 func (e *Engine) triggerIndexLocked() *triggerIndex {
-	if e.trigIdx != nil {
-		return e.trigIdx
+	if e.s.trigIdx != nil {
+		return e.s.trigIdx
 	}
 	idx := &triggerIndex{byName: map[string][]*fnState{}, byPrefix: map[string][]*fnState{}}
 	add := func(m map[string][]*fnState, key string, fn *fnState) {
@@ -46,14 +46,14 @@ func (e *Engine) triggerIndexLocked() *triggerIndex {
 		}
 	}
 	slices.Sort(idx.prefixLens)
-	e.trigIdx = idx
+	e.s.trigIdx = idx
 	return idx
 }
 
 // invalidateTriggersLocked drops the index after the functions changed.
 func (e *Engine) invalidateTriggersLocked() {
-	e.trigIdx = nil
-	e.onRollbackLocked(func() { e.trigIdx = nil })
+	e.s.trigIdx = nil
+	e.onRollbackLocked(func() { e.s.trigIdx = nil })
 }
 
 // candidates lists the functions with a trigger that matches name (an exact

@@ -11,13 +11,13 @@ import (
 // at every wildcard function; the candidates match nameMatches exactly.
 func TestWildcardCandidatesByPrefix(t *testing.T) {
 	t.Parallel()
-	e := &Engine{fns: map[string]*fnState{}}
+	e := &Engine{s: guarded{fns: map[string]*fnState{}}}
 	add := func(id string, events ...string) {
 		fn := &fnState{id: id}
 		for _, ev := range events {
 			fn.triggers = append(fn.triggers, trigger{event: ev})
 		}
-		e.fns[id] = fn
+		e.s.fns[id] = fn
 	}
 	for i := range 100 {
 		add("w"+strconv.Itoa(i), "w"+strconv.Itoa(i)+"/*")

@@ -26,16 +26,16 @@ type txState struct {
 // runs inside the outer transaction.
 func (e *Engine) atomicLocked(fn func() error) error {
 	ts, ok := e.base.(TxStore)
-	if !ok || e.tx != nil {
+	if !ok || e.s.tx != nil {
 		return fn()
 	}
 	st := &txState{}
 	err := ts.Tx(e.ctx, func(s Store) error {
-		e.tx = st
-		e.store = txTracker{Store: s, st: st}
+		e.s.tx = st
+		e.s.store = txTracker{Store: s, st: st}
 		defer func() {
-			e.tx = nil
-			e.store = e.base
+			e.s.tx = nil
+			e.s.store = e.base
 		}()
 		if err := fn(); err != nil {
 			return err
@@ -59,16 +59,16 @@ func (e *Engine) atomicLocked(fn func() error) error {
 // onRollbackLocked registers how to undo an in-memory change made inside a
 // transaction (a no-op outside one).
 func (e *Engine) onRollbackLocked(undo func()) {
-	if e.tx != nil {
-		e.tx.undo = append(e.tx.undo, undo)
+	if e.s.tx != nil {
+		e.s.tx.undo = append(e.s.tx.undo, undo)
 	}
 }
 
 // afterCommitLocked runs f once the current transaction commits (at once
 // outside a transaction); f is dropped on rollback.
 func (e *Engine) afterCommitLocked(f func()) {
-	if e.tx != nil {
-		e.tx.post = append(e.tx.post, f)
+	if e.s.tx != nil {
+		e.s.tx.post = append(e.s.tx.post, f)
 		return
 	}
 	f()
