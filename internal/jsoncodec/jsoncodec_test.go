@@ -135,8 +135,8 @@ func TestSameAsEncodingJSON(t *testing.T) {
 }
 
 // TestObject checks Object decodes as a map[string]any does, and that an empty
-// object costs a small map, not one sized for 64 keys. Not parallel: it measures
-// the heap.
+// object costs a small map (the former codec sized one for 64 keys). Not parallel:
+// it measures the heap.
 func TestObject(t *testing.T) {
 	for _, in := range []string{`{}`, `null`, `{"a":{"b":[1,"x",null]},"c":true}`, `"x"`, `[1]`, `{"a":`} {
 		var want map[string]any
