@@ -35,9 +35,10 @@
 //     writes such fields, so this only bites on receipt, where it catches a
 //     producer that left a field out.
 //   - Additional properties are allowed. Go drops unknown keys when it
-//     decodes, a producer may add fields before its consumers know them, and
-//     events run through "inngest/function.invoked" carry an extra "_inngest"
-//     key.
+//     decodes, and a producer may add fields before its consumers know them.
+//     (The "_inngest" object the server adds to the data of an
+//     "inngest/function.invoked" event is removed before a function validates
+//     and decodes it, so a map of scalars works as invoked data too.)
 //   - Values encoding/json may write as null (nil pointers, slices and maps)
 //     also accept null; fields promoted from an embedded pointer are not
 //     required; `json:",string"` fields are strings; types with their own

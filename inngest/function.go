@@ -137,7 +137,7 @@ func (f *Function[T, R]) Config() json.RawMessage {
 // erased decodes the input once into T, runs the typed handler and marshals R.
 func (f *Function[T, R]) erased(ctx context.Context, in *exec.Input) ([]byte, error) {
 	input := Input[T]{RunID: in.RunID, Attempt: in.Attempt}
-	decode := f.trigger.decoder(in.Started)
+	decode := withoutInvokeMeta(f.trigger.decoder(in.Started))
 	if f.mw != nil {
 		decode = f.mwDecoder(ctx, decode)
 	}
