@@ -114,7 +114,7 @@ func (e *Engine) retryGatewayLocked(t TimerItem) bool {
 		return false
 	}
 	err := e.atomicLocked(func() error {
-		_ = e.s.store.DeleteTimer(e.ctx, t.ID)
+		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
 		delay := e.opts.RetryBackoff(t.Attempt + 1)
 		n := t
 		n.ID = ""

@@ -276,7 +276,7 @@ func (e *Engine) cancelTimerLocked(id string) {
 		e.removeQueued(q)
 		e.onRollbackLocked(func() { e.pushQueued(q) })
 	}
-	_ = e.s.store.DeleteTimer(e.ctx, id)
+	e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, id))
 }
 
 func (e *Engine) dropTimerIndex(t TimerItem) {
@@ -297,7 +297,7 @@ func (e *Engine) cancelRunTimersLocked(runID string) {
 	delete(e.s.runTimer, runID)
 	for _, pc := range e.s.parked.removeRun(runID) {
 		e.onRollbackLocked(func() { e.s.parked.insert(pc) })
-		_ = e.s.store.DeleteTimer(e.ctx, pc.t.ID)
+		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, pc.t.ID))
 	}
 }
 
@@ -432,7 +432,7 @@ const retryAfterRollback = time.Second
 
 func (e *Engine) fireLocked(t TimerItem, now time.Time) {
 	if t.Kind != TimerCall && t.Kind != TimerGateway {
-		_ = e.s.store.DeleteTimer(e.ctx, t.ID)
+		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
 	}
 	switch t.Kind {
 	case TimerCall:

@@ -109,7 +109,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	wokenFor, woken := e.takeWokenLocked(t.ID)
 	defer func() {
 		if !started {
-			_ = e.s.store.DeleteTimer(e.ctx, t.ID)
+			e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
 			if woken {
 				e.wakeLocked(wokenFor) // the slot it was woken for is still free
 			}
@@ -132,7 +132,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 			e.wakeLocked(wokenFor) // it took and gave back that slot
 		}
 		started = true
-		_ = e.s.store.SaveTimer(e.ctx, t)
+		e.logStoreErr("SaveTimer", e.s.store.SaveTimer(e.ctx, t))
 		return
 	}
 	body, url, err := e.buildCallLocked(r, fn, t, requestID)

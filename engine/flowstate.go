@@ -88,7 +88,7 @@ func (e *Engine) editKeyedLocked(fn *fnState, kind FlowKind, key string) (save f
 	return func() {
 		state := k.KeyState(key)
 		if len(state) == 0 {
-			_ = e.s.store.DeleteFlow(e.ctx, fn.id, kind, key)
+			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, kind, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(state)
@@ -124,7 +124,7 @@ func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		s, ok := d.Series(key)
 		if !ok {
-			_ = e.s.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, key)
+			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
@@ -146,7 +146,7 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		p, ok := b.Pending(key)
 		if !ok {
-			_ = e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, key)
+			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
@@ -161,7 +161,7 @@ func (e *Engine) saveFlowLocked(rec FlowRecord) {
 	}
 	e.s.flowSaves++
 	if e.s.flowSaves%flowPruneEvery == 0 {
-		_ = e.s.store.PruneFlows(e.ctx, e.clock.Now())
+		e.logStoreErr("PruneFlows", e.s.store.PruneFlows(e.ctx, e.clock.Now()))
 	}
 }
 
@@ -262,7 +262,7 @@ func (e *Engine) dropStaleFlowsLocked() {
 	}
 	for _, rec := range recs {
 		if fn := e.s.fns[rec.FunctionID]; fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
-			_ = e.s.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key)
+			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key))
 		}
 	}
 }

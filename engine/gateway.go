@@ -43,7 +43,7 @@ func (e *Engine) gatewayLocked(r *RunState, op wire.Op) {
 func (e *Engine) startGatewayLocked(t TimerItem) {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() {
-		_ = e.s.store.DeleteTimer(e.ctx, t.ID)
+		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
 		e.afterCommitLocked(func() { delete(e.s.fetched, t.ID) })
 		return
 	}
@@ -66,7 +66,7 @@ func (e *Engine) finishGatewayLocked(t TimerItem, val json.RawMessage) {
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(t.Data, &opts)
 	e.resumeLocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL)
-	_ = e.s.store.DeleteTimer(e.ctx, t.ID)
+	e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
 	e.afterCommitLocked(func() { delete(e.s.fetched, t.ID) })
 }
 

@@ -261,7 +261,7 @@ func (e *Engine) batchDueLocked(fnID string, now time.Time) {
 		e.onRollbackLocked(func() {
 			fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: f.Key, Events: f.Events, Deadline: f.FireAt})
 		})
-		_ = e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, f.Key)
+		e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, f.Key))
 		e.createRunLocked(fn, f.Events, now, "", "")
 	}
 	e.rescheduleFlowLocked(fn, TimerBatch)
@@ -368,7 +368,8 @@ func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
 		stamp := at.Format(time.RFC3339)
 		data, _ := encodeCanonical(map[string]string{"cron": tr.cron, "fireAt": stamp, "scheduledAt": stamp})
 		raw, _ := encodeCanonical(eventJSON{Data: data, ID: stamp, Name: wire.EventScheduledTimer, TS: at.UnixMilli(), User: json.RawMessage("{}")})
-		_, _ = e.s.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
+		_, err := e.s.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
+		e.logStoreErr("SaveEvent", err)
 		e.createRunLocked(fn, []json.RawMessage{raw}, now, "", tr.cron)
 		// Like the server, missed ticks are not backfilled: after a clock
 		// jump (or downtime) the overdue tick fires once and the schedule

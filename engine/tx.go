@@ -175,3 +175,13 @@ func (t txTracker) Flows(ctx context.Context) ([]FlowRecord, error) {
 func (t txTracker) PruneFlows(ctx context.Context, before time.Time) error {
 	return t.note(t.Store.PruneFlows(ctx, before))
 }
+
+// logStoreErr logs err, a failed Store write after which the engine goes on
+// (it used to drop these errors silently); ErrNotFound is not logged. Inside
+// a transaction the txTracker has also recorded it, so the section rolls
+// back and is retried.
+func (e *Engine) logStoreErr(op string, err error) {
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		e.log.Error("inngest: store "+op, "err", err)
+	}
+}
