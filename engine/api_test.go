@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -203,6 +204,16 @@ func TestSyncSendsPUT(t *testing.T) {
 	require.Equal(t, http.MethodPut, got.Method)
 	require.Equal(t, "dev", got.Header.Get("X-Inngest-Server-Kind"))
 	require.JSONEq(t, `{"url":"`+app.srv.URL+`/api/inngest"}`, string(gotBody))
+	require.Empty(t, got.Header.Get("X-Inngest-Signature"), "no key, no signature")
+
+	// With a signing key the PUT is signed over its body, as the server signs its own.
+	const key = "signkey-test-12345678"
+	signed, err := engine.New(engine.Options{SigningKey: key})
+	require.NoError(t, err)
+	defer signed.Close()
+	require.NoError(t, signed.Sync(t.Context(), app.srv.URL+"/api/inngest"))
+	_, err = wire.VerifySignature(got.Header.Get("X-Inngest-Signature"), gotBody, time.Now(), key, "")
+	require.NoError(t, err)
 }
 
 // failingStore is a Store whose SaveEvent fails while failEvents is set.
