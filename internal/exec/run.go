@@ -71,6 +71,9 @@ type Run struct {
 
 	replaying atomic.Bool
 	finished  atomic.Bool
+	// abandoned is set when a step was not started because the call's context
+	// was cancelled (the server closed the connection).
+	abandoned atomic.Bool
 	logger    atomic.Pointer[slog.Logger]
 }
 
@@ -204,6 +207,15 @@ func (r *Run) sdkLogger() *slog.Logger {
 	return base.With("run_id", r.call.Req.Ctx.RunID, "function_id", r.call.Fn.Config.ID)
 }
 
+// abandon records that the call's context was cancelled before a step started;
+// it logs once.
+func (r *Run) abandon() {
+	if r.abandoned.CompareAndSwap(false, true) {
+		r.sdkLogger().Warn("inngest: the call was cancelled (the server closed the connection or gave up on it); no further step starts in it, the server's retry runs them",
+			"error", context.Cause(r.ctx))
+	}
+}
+
 // report records an op for the response.
 func (r *Run) report(f *frame, op wire.Op) {
 	r.mu.Lock()
@@ -305,6 +317,11 @@ func (r *Run) finish(o outcome) Response {
 	if o.stopped || !flushed {
 		ops = append(pending, ops...)
 		if len(ops) == 0 {
+			if r.abandoned.Load() {
+				// Nobody reads it: the connection is gone (a retriable error, should a
+				// proxy still deliver it).
+				return ErrorResponse(500, "CallCancelled", "inngest: the call was cancelled before its next step started; the server retries it", "", false, time.Time{})
+			}
 			msg := "the function stopped without reporting a step"
 			if r.target != "" {
 				msg = "could not find step " + r.target + " to run"

@@ -165,6 +165,15 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 		return Skip, ErrStray
 	}
 	r.replaying.Store(false)
+	if r.ctx.Err() != nil {
+		// The server gave up on the call (it closed the connection, or it
+		// restarted) and will retry it: a step started now would run again on the
+		// retry, and nothing reported now can reach the server. Stop without
+		// starting it; what the call completed is still persisted (finish).
+		r.abandon()
+		f.release()
+		return Skip, nil
+	}
 	if f.parallel {
 		r.mu.Lock()
 		if r.claimed == nil {
