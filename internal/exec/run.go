@@ -63,6 +63,11 @@ type Run struct {
 	retryAfter   time.Time
 	checkpointOK bool
 	timer        *time.Timer // batch-interval flush
+	// inflight is how many of the first buffered steps a checkpoint request is
+	// sending; waitingSince is when the oldest buffered step not in it was
+	// buffered (the interval timer is due BatchInterval after it).
+	inflight     int
+	waitingSince time.Time
 
 	// flushMu serialises checkpoint requests (timer and function goroutine) and
 	// guards closed.
@@ -246,6 +251,9 @@ func (r *Run) flush() bool {
 func (r *Run) flushLocked() bool {
 	r.mu.Lock()
 	buf, ok := r.buffered, r.checkpointOK
+	if ok {
+		r.inflight = len(buf)
+	}
 	r.mu.Unlock()
 	if len(buf) == 0 {
 		return true
@@ -257,12 +265,22 @@ func (r *Run) flushLocked() bool {
 		r.sdkLogger().Warn("inngest: checkpoint failed; the buffered steps go out in the call's response instead", "error", err, "steps", len(buf))
 		r.mu.Lock()
 		r.checkpointOK = false
+		r.inflight = 0
 		r.mu.Unlock()
 		return false
 	}
 	r.mu.Lock()
 	r.buffered = r.buffered[len(buf):]
+	r.inflight = 0
+	// Steps buffered while the request was in flight did not arm the timer (it
+	// was this flush's): arm it for the oldest of them, so that it still goes out
+	// BatchInterval after it was buffered.
+	rearm := len(r.buffered) > 0 && !r.closed
+	since := r.waitingSince
 	r.mu.Unlock()
+	if d := r.call.Fn.Checkpoint.BatchInterval; rearm && d > 0 {
+		r.armTimer(max(d-r.now().Sub(since), 0))
+	}
 	return true
 }
 

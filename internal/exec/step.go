@@ -299,7 +299,13 @@ func (s *Step) Done(op wire.Op) {
 		s.Stop(&op)
 	}
 	r.ranSteps++
-	first := len(r.buffered) == 0
+	// first: no other buffered step waits for the timer. While a checkpoint
+	// request is in flight the timer is re-armed by that flush when it returns.
+	first := len(r.buffered) == r.inflight
+	inflight := r.inflight > 0
+	if first {
+		r.waitingSince = r.now()
+	}
 	if cap(r.buffered) == 0 {
 		r.buffered = make([]wire.Op, 0, 4) // one allocation for the usual few steps
 	}
@@ -313,7 +319,7 @@ func (s *Step) Done(op wire.Op) {
 			// Fall back to the classic protocol: the buffered steps go out in the 206.
 			f.stop()
 		}
-	} else if first && cfg.BatchInterval > 0 {
+	} else if first && !inflight && cfg.BatchInterval > 0 {
 		r.armTimer(cfg.BatchInterval)
 	}
 	f.release()
