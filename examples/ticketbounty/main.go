@@ -3,8 +3,8 @@
 // return at once while Inngest functions do the slow, failure-prone work.
 //
 //	go run ./examples/ticketbounty                   # embedded engine + demo, then serve
-//	go run ./examples/ticketbounty --exit-after-demo # CI: exit 0 iff every workflow behaved
-//	INNGEST_DEV=http://127.0.0.1:8288 go run ./examples/ticketbounty # a real dev server
+//	go run ./examples/ticketbounty --exit-after-demo # CI: exit 0 iff every demo flow completed
+//	go run ./examples/ticketbounty --server http://127.0.0.1:8288 # sync with a running Inngest server
 //
 // See README.md for the tour.
 package main
@@ -39,13 +39,22 @@ func main() {
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("ticketbounty", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:3000", "listen address of the service")
+	server := fs.String("server", devServerFromEnv(), "URL of a running Inngest server (e.g. `npx inngest-cli@latest dev`) to sync with instead of the embedded engine; default: $INNGEST_DEV when it is a URL")
 	dataDir := fs.String("data-dir", "", "directory of the SQLite database (default: a new temporary directory)")
-	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit after the demo's summary: status 0 only if every workflow behaved as expected")
+	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit after the demo: status 0 only if every flow completed")
 	noDemo := fs.Bool("no-demo", false, "skip the demo and just serve")
 	verbose := fs.Bool("v", false, "log the SDK's and the functions' logs")
 	traceMode := fs.String("trace", "", `trace runs with OpenTelemetry: "stdout" prints each span as JSON, "memory" keeps them and prints a count after the demo; empty: off`)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *server != "" {
+		if u, err := url.Parse(*server); err != nil || u.Host == "" {
+			return fmt.Errorf("--server: want an absolute URL such as http://127.0.0.1:8288, got %q", *server)
+		}
+		if *exitAfterDemo {
+			return errors.New("the demo needs the embedded engine: drop --server (or unset INNGEST_DEV)")
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -63,49 +72,38 @@ func run(args []string, stdout io.Writer) error {
 	}
 	p := demo.NewPrinter(stdout)
 
-	opts := app.RuntimeOptions{Addr: *addr, Config: app.Config{DataDir: *dataDir, Logger: logger, EmailLatency: 100 * time.Millisecond}}
-	// INNGEST_DEV=<url> means "use that dev server"; otherwise the engine
-	// runs in this process on a clock the demo can fast-forward.
-	if v := os.Getenv("INNGEST_DEV"); v != "" {
-		if u, err := url.Parse(v); err == nil && u.Host != "" {
-			opts.DevServerURL = v
-		}
-	}
-	clock := &timewarp.Clock{}
-	opts.Engine = engine.Options{Clock: clock, Logger: logger}
+	cfg := app.Config{DataDir: *dataDir, Logger: logger, EmailLatency: 100 * time.Millisecond}
 	tr, err := newTracing(*traceMode, stdout)
 	if err != nil {
 		return err
 	}
 	if tr != nil {
-		opts.Config.Client.Middleware = append([]*inngest.Middleware{tr.mw}, opts.Config.Client.Middleware...)
+		cfg.Client.Middleware = append([]*inngest.Middleware{tr.mw}, cfg.Client.Middleware...)
 		defer tr.shutdown(context.Background())
 	}
-
-	rt, err := app.Start(ctx, opts)
+	// The embedded engine runs on a clock the demo can fast-forward.
+	clock := &timewarp.Clock{}
+	svc, err := serve(ctx, serveOptions{addr: *addr, serverURL: *server, config: cfg, engine: engine.Options{Clock: clock, Logger: logger}})
 	if err != nil {
 		return err
 	}
 	defer func() {
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = rt.Close(c)
+		_ = svc.close(c)
 	}()
-	p.Printf("ticket-bounty serving on %s (API under /api, Inngest on /api/inngest)", rt.URL)
-	p.Printf("database: %s", rt.Store.Path())
-	if rt.Engine == nil {
-		p.Printf("registered with the Inngest dev server at %s: open it to trigger and watch runs", rt.EngineURL)
-		if *exitAfterDemo {
-			return errors.New("the demo needs the embedded engine: unset INNGEST_DEV")
-		}
+	p.Printf("ticket-bounty serving on %s (API under /api, Inngest on /api/inngest)", svc.url)
+	p.Printf("database: %s", svc.Store.Path())
+	if svc.engine == nil {
+		p.Printf("synced with the Inngest server at %s: open it to trigger and watch runs", svc.serverURL)
 		<-ctx.Done()
 		return nil
 	}
-	p.Printf("embedded Inngest engine on %s (web UI: open %s/ in a browser)", rt.EngineURL, rt.EngineURL)
-	go demo.Watch(ctx, rt.Engine, rt.Client.AppID(), p)
+	p.Printf("embedded Inngest engine on %s (web UI: open %s/ in a browser)", svc.serverURL, svc.serverURL)
+	go demo.Watch(ctx, svc.engine, svc.Client.AppID(), p)
 
 	if !*noDemo {
-		res, err := demo.Run(ctx, demo.Options{Runtime: rt, Clock: clock, Printer: p})
+		res, err := demo.Run(ctx, demo.Options{App: svc.App, URL: svc.url, Engine: svc.engine, Clock: clock, Printer: p})
 		if err != nil {
 			return err
 		}
@@ -120,7 +118,17 @@ func run(args []string, stdout io.Writer) error {
 		}
 		p.Unmute()
 	}
-	p.Printf("serving until interrupted (Ctrl-C); try: curl -s %s/api/admin/outbox", rt.URL)
+	p.Printf("serving until interrupted (Ctrl-C); try: curl -s %s/api/admin/outbox", svc.url)
 	<-ctx.Done()
 	return nil
+}
+
+// devServerFromEnv is $INNGEST_DEV when it is a URL (INNGEST_DEV=1 alone
+// names no server).
+func devServerFromEnv() string {
+	v := os.Getenv("INNGEST_DEV")
+	if u, err := url.Parse(v); err == nil && u.Host != "" {
+		return v
+	}
+	return ""
 }

@@ -8,18 +8,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestExitAfterDemo is README command 1 with --exit-after-demo, as CI runs it.
+// TestExitAfterDemo is README command 1 with --exit-after-demo, as CI runs
+// it: the four flows complete, their progress is printed as it happens, and
+// the verdict is the last line.
 func TestExitAfterDemo(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	err := run([]string{"--exit-after-demo", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, &out)
 	require.NoError(t, err, out.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Equal(t, "demo: 12/12 workflows behaved as expected", lines[len(lines)-1])
+	require.Equal(t, "demo: 4/4 flows completed", lines[len(lines)-1])
+	for _, want := range []string{
+		"started by app/auth.user-signed-up",
+		"step wait-for-triage: sleeping 30s",
+		"⏩ fast-forward 30s (the triage sleep)",
+		"step charge-card failed, retry 1 in",
+		"2 requests → 1 run; 2 provider attempts → 1 charge of $50.00",
+		"paid €46.00 at USD→EUR 0.92, approved by ada@ticketbounty.test",
+	} {
+		require.Contains(t, out.String(), want)
+	}
 }
 
 // TestTraceFlag runs the demo with --trace=memory: the functions are traced
 // through the OpenTelemetry middleware and the span count is printed.
 func TestTraceFlag(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	err := run([]string{"--exit-after-demo", "--trace", "memory", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, &out)
 	require.NoError(t, err, out.String())

@@ -1,6 +1,6 @@
-// Package demo is ticket-bounty's scripted tour: it drives the running
-// service through its HTTP API only (sign up, reset a password, verify,
-// create tickets, comment, pay, ask for a digest), fast-forwards the engine's
-// clock over the long waits, prints every run's progress as the engine
-// reports it, and checks each workflow's outcome in the database.
+// Package demo is ticket-bounty's short tour for newcomers: four flows (a
+// background job, a sleep, a retry, a wait for a signal), driven through the
+// app's HTTP API only, with every run's progress printed as the embedded
+// engine reports it and the long waits passed by fast-forwarding its clock.
+// What each workflow guarantees is checked by the features' tests, not here.
 package demo

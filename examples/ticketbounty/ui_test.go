@@ -1,4 +1,4 @@
-package app_test
+package main
 
 import (
 	"context"
@@ -23,12 +23,12 @@ func TestEmbeddedEngineServesTheUI(t *testing.T) {
 	t.Parallel()
 	quiet := slog.New(slog.DiscardHandler)
 	clock := &timewarp.Clock{}
-	rt, err := app.Start(context.Background(), app.RuntimeOptions{Addr: "127.0.0.1:0",
-		Config: app.Config{DataDir: t.TempDir(), Logger: quiet}, Engine: engine.Options{Clock: clock, Logger: quiet}})
+	svc, err := serve(context.Background(), serveOptions{config: app.Config{DataDir: t.TempDir(), Logger: quiet},
+		engine: engine.Options{Clock: clock, Logger: quiet}})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	t.Cleanup(func() { _ = svc.close(context.Background()) })
 
-	resp, err := http.Get(rt.EngineURL + "/apps")
+	resp, err := http.Get(svc.serverURL + "/apps")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -37,7 +37,7 @@ func TestEmbeddedEngineServesTheUI(t *testing.T) {
 	require.Contains(t, string(b), "virtual clock")
 
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err = noFollow.Post(rt.EngineURL+"/clock/advance", "application/x-www-form-urlencoded", strings.NewReader(url.Values{"by": {"3h"}}.Encode()))
+	resp, err = noFollow.Post(svc.serverURL+"/clock/advance", "application/x-www-form-urlencoded", strings.NewReader(url.Values{"by": {"3h"}}.Encode()))
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
