@@ -144,7 +144,9 @@ func (s *Server) responseHeaders(resp exec.Response) map[string]string {
 	if resp.Status != http.StatusOK {
 		h[wire.HeaderNoRetry] = strconv.FormatBool(resp.NoRetry)
 	}
-	if !resp.RetryAfter.IsZero() {
+	// A final failure never carries Retry-After: the spec allows it only with
+	// X-Inngest-No-Retry false (a NoRetry error, or a step's last attempt).
+	if !resp.RetryAfter.IsZero() && !resp.NoRetry {
 		h[wire.HeaderRetryAfter] = retryAfterValue(resp.RetryAfter, s.opts.Now())
 	}
 	return h

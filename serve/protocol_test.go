@@ -185,6 +185,9 @@ func TestCallFunctionErrors(t *testing.T) {
 		mk("no-retry", inngest.NoRetry(errors.New("bad input"))),
 		mk("retry-after", inngest.RetryAfter(errors.New("later"), now.Add(30*time.Second))),
 		mk("retry-after-far", inngest.RetryAfter(errors.New("much later"), now.Add(72*time.Hour))),
+		// A final failure never carries Retry-After (the spec: with Retry-After,
+		// X-Inngest-No-Retry must be false).
+		mk("retry-after-no-retry", inngest.RetryAfter(inngest.NoRetry(errors.New("final")), now.Add(30*time.Second))),
 		stepRA)
 	require.NoError(t, err)
 	for _, tc := range []struct {
@@ -192,14 +195,21 @@ func TestCallFunctionErrors(t *testing.T) {
 		status     int
 		noRetry    string
 		retryAfter string
+		last       bool // the call is the step's last attempt
 	}{
-		{"plain", 500, "false", ""},
-		{"no-retry", 400, "true", ""},
-		{"retry-after", 500, "false", "30"},
-		{"retry-after-far", 500, "false", "86400"},
-		{"step-retry-after", 206, "false", "90"},
+		{"plain", 500, "false", "", false},
+		{"no-retry", 400, "true", "", false},
+		{"retry-after", 500, "false", "30", false},
+		{"retry-after-far", 500, "false", "86400", false},
+		{"retry-after-no-retry", 400, "true", "", false},
+		{"step-retry-after", 206, "false", "90", false},
+		{"step-retry-after-last", 206, "true", "", true},
 	} {
-		rec := post(h, "wirecap-"+tc.id, "", call{}.body())
+		fn, body := tc.id, call{}.body()
+		if tc.last {
+			fn, body = "step-retry-after", call{Attempt: 2, MaxAttempts: 3}.body()
+		}
+		rec := post(h, "wirecap-"+fn, "", body)
 		require.Equal(t, tc.status, rec.Code, "%s: %s", tc.id, rec.Body.String())
 		requireSDKHeaders(t, rec.Header())
 		require.Equal(t, tc.noRetry, rec.Header().Get("X-Inngest-No-Retry"), tc.id)
