@@ -3,6 +3,7 @@ package step
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -56,12 +57,8 @@ func unwrapMemo(raw []byte) (json.RawMessage, *wire.MemoError, error) {
 	if !hasData && !hasErr {
 		return raw, nil, nil
 	}
-	for k := range obj {
-		switch k {
-		case "data", "error", "type", "input":
-		default:
-			return raw, nil, nil // not a wrapper: a value that has a "data" or "error" field
-		}
+	if !onlyKeys(obj, "data", "error", "type", "input") {
+		return raw, nil, nil // not a wrapper: a value that has a "data" or "error" field
 	}
 	if hasErr && string(bytes.TrimSpace(errv)) != "null" {
 		return nil, decodeMemoError(errv), nil
@@ -123,12 +120,21 @@ func strictData(raw []byte) []byte {
 	if !ok {
 		return raw
 	}
-	for k := range obj {
-		if k != "data" && k != "type" {
-			return raw
-		}
+	if !onlyKeys(obj, "data", "type") {
+		return raw
 	}
 	return data
+}
+
+// onlyKeys reports whether every key of obj is one of allowed: what tells a
+// memo wrapper from a user value that happens to have a "data" field.
+func onlyKeys(obj map[string]json.RawMessage, allowed ...string) bool {
+	for k := range obj {
+		if !slices.Contains(allowed, k) {
+			return false
+		}
+	}
+	return true
 }
 
 // dataOnly returns what lies between `{"data":` and the closing brace of raw.
