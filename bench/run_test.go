@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -103,7 +104,7 @@ func (r *runRig) run(tb testing.TB, n int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if got, want := string(runs[0].Output), strconv.Itoa(20*n); runs[0].Status != engine.StatusCompleted || got != want {
+	if got, want := string(runs[0].Output), strconv.Itoa(20*n); runs[0].Status != runtype.StatusCompleted || got != want {
 		tb.Fatalf("run %s: status %v, output %s, want %s", runs[0].ID, runs[0].Status, got, want)
 	}
 }

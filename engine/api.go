@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"strings"
@@ -491,7 +492,7 @@ func toRecord(r *RunState) runRecord {
 	}
 	if len(rec.Output) == 0 {
 		rec.Output = json.RawMessage("null")
-		if r.Status == StatusCancelled {
+		if r.Status == runtype.StatusCancelled {
 			// The server shows a cancelled run's output as {} (testdata/realserver).
 			rec.Output = json.RawMessage("{}")
 		}
@@ -499,9 +500,9 @@ func toRecord(r *RunState) runRecord {
 	return rec
 }
 
-func apiStatus(s RunStatus) string {
-	if s == StatusQueued {
-		return string(StatusRunning)
+func apiStatus(s runtype.Status) string {
+	if s == runtype.StatusQueued {
+		return string(runtype.StatusRunning)
 	}
 	return string(s)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"strings"
@@ -80,7 +81,7 @@ func TestEventDefaultsAndDedupe(t *testing.T) {
 	require.EqualValues(t, t0.UnixMilli(), ev["ts"])
 	require.Equal(t, map[string]any{"k": "<&>"}, ev["data"], "_inngest is stripped")
 	require.Contains(t, string(calls[0].Body), `"k":"<&>"`, "no HTML escaping in call bodies")
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 }
 
 func TestEventIDSeed(t *testing.T) {
@@ -258,7 +259,7 @@ func TestEventStoreFailureIs500(t *testing.T) {
 	}
 	require.Len(t, ids, 2)
 	for _, id := range ids {
-		require.Equal(t, engine.StatusCompleted, h.waitRuns(id.(string), 1)[0].Status)
+		require.Equal(t, runtype.StatusCompleted, h.waitRuns(id.(string), 1)[0].Status)
 	}
 	require.Len(t, h.eng.Runs(), 2)
 }

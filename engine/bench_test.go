@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"runtime"
 	"strconv"
 	"testing"
@@ -41,7 +42,7 @@ func BenchmarkThreeStepRuns(b *testing.B) {
 	}
 	for _, id := range ids {
 		runs, err := h.eng.WaitForEventRuns(ctx, id, 1)
-		if err != nil || runs[0].Status != engine.StatusCompleted {
+		if err != nil || runs[0].Status != runtype.StatusCompleted {
 			b.Fatal(err, runs)
 		}
 	}
@@ -78,9 +79,9 @@ func waitingStore(tb testing.TB, n int) *engine.MemoryStore {
 	for i := range n {
 		id := "run-" + strconv.Itoa(i)
 		trigger := json.RawMessage(`{"name":"test/start","data":{"k":` + strconv.Itoa(i) + `},"id":"ev-` + strconv.Itoa(i) + `","ts":1767225600000}`)
-		r := &engine.RunState{Run: engine.Run{ID: id, FunctionID: "app-waiter", Status: engine.StatusRunning,
+		r := &engine.RunState{Run: runtype.Run{ID: id, FunctionID: "app-waiter", Status: runtype.StatusRunning,
 			EventIDs: []string{"ev-" + strconv.Itoa(i)}, Events: []json.RawMessage{trigger}, StartedAt: t0,
-			Waits: []engine.WaitInfo{{StepID: "w", Event: "test/resume", If: "async.data.k == event.data.k", Expires: t0.Add(24 * time.Hour)}}}}
+			Waits: []runtype.WaitInfo{{StepID: "w", Event: "test/resume", If: "async.data.k == event.data.k", Expires: t0.Add(24 * time.Hour)}}}}
 		require.NoError(tb, st.SaveRun(ctx, r))
 		require.NoError(tb, st.SavePause(ctx, engine.Pause{ID: id + "/w", Kind: engine.PauseWait, RunID: id, StepID: "w",
 			Event: "test/resume", If: "async.data.k == event.data.k", Expires: t0.Add(24 * time.Hour), TimerID: id + "/w/timeout"}))
@@ -168,7 +169,7 @@ func BenchmarkMatchWithWaits(b *testing.B) {
 				}
 				b.StopTimer()
 				cpu += cputime.Process() - start
-				if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
+				if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != runtype.StatusCompleted {
 					b.Fatal(err, runs)
 				}
 				b.StartTimer()
@@ -302,7 +303,7 @@ func runBacklog(b *testing.B, h *harness, body []byte, sends, backlog int) {
 			ids = append(ids, got...)
 		}
 		for _, id := range ids {
-			if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != engine.StatusCompleted {
+			if runs, err := h.eng.WaitForEventRuns(ctx, id, 1); err != nil || runs[0].Status != runtype.StatusCompleted {
 				b.Fatal(err, runs)
 			}
 		}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,12 +45,12 @@ func TestTimeoutTooLongFailsTheRun(t *testing.T) {
 			h.mustRegister(h.fn("long", nil))
 			id := h.send("test/long", map[string]any{})
 			run := h.waitRuns(id, 1)[0]
-			require.Equal(t, engine.StatusFailed, run.Status)
+			require.Equal(t, runtype.StatusFailed, run.Status)
 			require.Len(t, h.app.Calls(), 1, "no retry, no further call")
 			want, _ := json.Marshal(map[string]any{"error": map[string]string{
 				"error": "InngestErrTimeoutTooLong: " + tc.msg, "name": "InngestErrTimeoutTooLong", "message": tc.msg}})
 			require.JSONEq(t, string(want), string(run.Output))
-			require.Equal(t, &engine.RunError{Name: "InngestErrTimeoutTooLong", Message: tc.msg, NoRetry: true}, run.Error)
+			require.Equal(t, &runtype.RunError{Name: "InngestErrTimeoutTooLong", Message: tc.msg, NoRetry: true}, run.Error)
 		})
 	}
 }
@@ -66,7 +67,7 @@ func TestSleepAtTheBoundStands(t *testing.T) {
 	h.mustRegister(h.fn("long", nil))
 	id := h.send("test/long", map[string]any{})
 	run := h.waitRuns(id, 1)[0]
-	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
 	require.Equal(t, t0.Add(366*24*time.Hour), run.EndedAt)
 }
 
@@ -111,9 +112,9 @@ func TestCancelOnDefaultTimeout(t *testing.T) {
 	waitUntil(t, h.eng.Idle)
 	h.send("test/stop", map[string]any{})
 	waitUntil(t, h.eng.Idle)
-	require.Equal(t, engine.StatusRunning, h.eng.RunsForEvent(id)[0].Status, "the cancellation expired")
+	require.Equal(t, runtype.StatusRunning, h.eng.RunsForEvent(id)[0].Status, "the cancellation expired")
 	clk.Advance(24 * time.Hour)
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 }
 
 // TestMalformedDurationRetriesTheCall: a sleep, wait timeout or invoke timeout
@@ -143,7 +144,7 @@ func TestMalformedDurationRetriesTheCall(t *testing.T) {
 				"runtime": map[string]any{"url": h.app.srv.URL + "/api/inngest?fnId=app-bad"}, "retries": map[string]any{"attempts": 1}}}}))
 			id := h.send("test/bad", map[string]any{})
 			run := h.waitRuns(id, 1)[0]
-			require.Equal(t, engine.StatusFailed, run.Status)
+			require.Equal(t, runtype.StatusFailed, run.Status)
 			calls := h.app.Calls()
 			require.Len(t, calls, 2, "the call is retried, nothing else runs")
 			require.Equal(t, calls[0].ctx()["job_id"], calls[1].ctx()["job_id"])
@@ -284,7 +285,7 @@ func TestMalformedDurationAsRecorded(t *testing.T) {
 				require.EqualValues(t, i+1, c.ctx()["generation_id"])
 				require.Equal(t, calls[0].ctx()["job_id"], c.ctx()["job_id"])
 			}
-			require.Equal(t, engine.StatusFailed, run.Status)
+			require.Equal(t, runtype.StatusFailed, run.Status)
 			require.Equal(t, tc.Error, run.Error.Message)
 		})
 	}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"sync"
 	"testing"
@@ -50,7 +51,7 @@ func TestSlotsFullPassCostIndependentOfBacklog(t *testing.T) {
 			}
 			release()
 			for _, id := range ids {
-				require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+				require.Equal(t, runtype.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 			}
 		})
 	}
@@ -100,8 +101,8 @@ func TestCancelledWaitingCallDropped(t *testing.T) {
 	require.NoError(t, h.eng.CancelRun(context.Background(), h.eng.RunsForEvent(victim)[0].ID))
 	require.LessOrEqual(t, engine.SchedulerPassForTest(h.eng), uint64(2))
 	release()
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(after, 1)[0].Status)
-	require.Equal(t, engine.StatusCancelled, h.waitRuns(victim, 1)[0].Status)
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(after, 1)[0].Status)
+	require.Equal(t, runtype.StatusCancelled, h.waitRuns(victim, 1)[0].Status)
 	require.False(t, app.started("victim")(), "the cancelled run's waiting call was made")
 }
 
@@ -118,6 +119,6 @@ func TestRolledBackCancelKeepsWaitingCall(t *testing.T) {
 	waitUntil(t, func() bool { return h.eng.Quiet(1) })
 	require.False(t, engine.QuietForTest(h.eng, 1), "the call is due again, waiting for the slot")
 	release()
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(victim, 1)[0].Status)
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(victim, 1)[0].Status)
 	require.True(t, app.started("victim")())
 }

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,7 +20,7 @@ func TestCallWorkersAreReused(t *testing.T) {
 	for i := range 20 {
 		id := h.send("test/workers", map[string]any{"i": i})
 		run := h.waitRuns(id, 1)[0]
-		require.Equal(t, engine.StatusCompleted, run.Status)
+		require.Equal(t, runtype.StatusCompleted, run.Status)
 		calls += run.Calls
 	}
 	require.Equal(t, 80, calls)

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"testing"
@@ -45,14 +46,14 @@ func TestCancelRunAPI(t *testing.T) {
 	st, body := del(run.ID)
 	require.Equal(t, http.StatusOK, st)
 	require.Empty(t, body)
-	require.Equal(t, engine.StatusCancelled, h.waitRuns(id, 1)[0].Status)
+	require.Equal(t, runtype.StatusCancelled, h.waitRuns(id, 1)[0].Status)
 	require.Equal(t, run.ID, (<-cancelled)["id"])
 	st, _ = del(run.ID)
 	require.Equal(t, http.StatusOK, st, "cancelling again is fine")
 	st, _ = del(quick.ID)
 	require.Equal(t, http.StatusOK, st)
 	again, _ := h.eng.Run(quick.ID)
-	require.Equal(t, engine.StatusCompleted, again.Status, "a finished run stays finished")
+	require.Equal(t, runtype.StatusCompleted, again.Status, "a finished run stays finished")
 
 	st, body = del("01M8KMTE317KXQRV4GJHDYMEV8")
 	require.Equal(t, http.StatusNotFound, st)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"time"
@@ -80,11 +81,11 @@ func (e *Engine) SendJSON(ctx context.Context, body []byte) ([]string, error) {
 }
 
 // Runs returns a snapshot of every run, oldest first.
-func (e *Engine) Runs() []Run {
+func (e *Engine) Runs() []runtype.Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	rs, _ := e.s.store.Runs(e.ctx)
-	out := make([]Run, len(rs))
+	out := make([]runtype.Run, len(rs))
 	for i, r := range rs {
 		out[i] = r.Run
 	}
@@ -92,23 +93,23 @@ func (e *Engine) Runs() []Run {
 }
 
 // Run returns a snapshot of one run.
-func (e *Engine) Run(id string) (Run, bool) {
+func (e *Engine) Run(id string) (runtype.Run, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := e.loadRunLocked(id)
 	if r == nil {
-		return Run{}, false
+		return runtype.Run{}, false
 	}
 	return r.snapshot(), true
 }
 
 // RunsForEvent returns the runs an event started (a batch run is listed
 // under each of its events).
-func (e *Engine) RunsForEvent(eventID string) []Run {
+func (e *Engine) RunsForEvent(eventID string) []runtype.Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	rs, _ := e.s.store.RunsForEvent(e.ctx, eventID)
-	out := make([]Run, len(rs))
+	out := make([]runtype.Run, len(rs))
 	for i, r := range rs {
 		out[i] = r.Run
 	}
@@ -149,8 +150,8 @@ func (e *Engine) awaitChange(ctx context.Context, ch <-chan struct{}) error {
 }
 
 // WaitForRun blocks until the run reaches a final status and returns it.
-func (e *Engine) WaitForRun(ctx context.Context, runID string) (Run, error) {
-	var out Run
+func (e *Engine) WaitForRun(ctx context.Context, runID string) (runtype.Run, error) {
+	var out runtype.Run
 	err := e.waitFor(ctx, func() bool {
 		r := e.loadRunLocked(runID)
 		if r == nil || !r.Status.Done() {
@@ -160,15 +161,15 @@ func (e *Engine) WaitForRun(ctx context.Context, runID string) (Run, error) {
 		return true
 	})
 	if err != nil {
-		return Run{}, fmt.Errorf("inngest: wait for run %s: %w", runID, err)
+		return runtype.Run{}, fmt.Errorf("inngest: wait for run %s: %w", runID, err)
 	}
 	return out, nil
 }
 
 // WaitForEventRuns blocks until the event has started at least n runs and
 // all of them reached a final status; it returns them.
-func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]Run, error) {
-	var out []Run
+func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]runtype.Run, error) {
+	var out []runtype.Run
 	err := e.waitFor(ctx, func() bool {
 		rs, _ := e.s.store.RunsForEvent(e.ctx, eventID)
 		if len(rs) < n {
@@ -194,7 +195,7 @@ func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([
 // so pred may also check Idle. pred runs without the engine's lock held, so
 // it may call back into the engine (Runs, Send, ...); a change it causes is
 // seen by the next call.
-func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error {
+func (e *Engine) WaitFor(ctx context.Context, pred func(runs []runtype.Run) bool) error {
 	for {
 		e.mu.Lock()
 		if e.s.closed {
@@ -202,7 +203,7 @@ func (e *Engine) WaitFor(ctx context.Context, pred func(runs []Run) bool) error 
 			return errClosed
 		}
 		rs, _ := e.s.store.Runs(e.ctx)
-		out := make([]Run, len(rs))
+		out := make([]runtype.Run, len(rs))
 		for i, r := range rs {
 			out[i] = r.Run
 		}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -47,12 +48,12 @@ func (r *restartable) sendTo(t *testing.T, name string, data any) string {
 	return ids[0]
 }
 
-func (r *restartable) runsOf(t *testing.T, id string) []engine.Run {
+func (r *restartable) runsOf(t *testing.T, id string) []runtype.Run {
 	waitUntil(t, r.eng.Idle)
 	return r.eng.RunsForEvent(id)
 }
 
-func (r *restartable) waitDone(t *testing.T, id string, n int) []engine.Run {
+func (r *restartable) waitDone(t *testing.T, id string, n int) []runtype.Run {
 	ctx, cancel := context.WithTimeout(t.Context(), waitBound)
 	defer cancel()
 	runs, err := r.eng.WaitForEventRuns(ctx, id, n)
@@ -181,10 +182,10 @@ func TestFlowStateSurvivesRestart(t *testing.T) {
 				id := r.sendTo(t, "test/f", map[string]any{"n": 2})
 				runs := r.runsOf(t, id)
 				require.Len(t, runs, 1)
-				require.Equal(t, engine.StatusQueued, runs[0].Status, "throttled across the restart: it starts in an hour")
+				require.Equal(t, runtype.StatusQueued, runs[0].Status, "throttled across the restart: it starts in an hour")
 				r.clk.SetAutoAdvance(true)
 				runs = r.waitDone(t, id, 1)
-				require.Equal(t, engine.StatusCompleted, runs[0].Status)
+				require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 				require.Equal(t, t0.Add(time.Hour), runs[0].History[1].Time, "the first call waited for the throttle")
 			},
 		},
@@ -306,7 +307,7 @@ func TestResyncKeepsCallsInFlightWithinConcurrency(t *testing.T) {
 			h.waitRuns(p, 1)
 			runs := h.eng.RunsForEvent(b)
 			require.Len(t, runs, 1)
-			require.Equal(t, engine.StatusQueued, runs[0].Status, "b's call started while a's call held the only slot")
+			require.Equal(t, runtype.StatusQueued, runs[0].Status, "b's call started while a's call held the only slot")
 
 			releaseOnce.Do(func() { close(release) })
 			h.waitRuns(a, 1)

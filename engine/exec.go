@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http"
 	"strconv"
 	"strings"
@@ -55,19 +56,19 @@ func (e *Engine) saveRunLocked(r *RunState) {
 }
 
 // historyLocked appends an entry to r's History, dropping the oldest entry
-// after the first HistoryHead when MaxHistory are kept already. It never
+// after the first runtype.HistoryHead when runtype.MaxHistory are kept already. It never
 // writes into History's backing array but past its length (a stored copy of
 // the run may share it).
 func (e *Engine) historyLocked(r *RunState, kind, stepID string, status int, detail string) {
-	item := HistoryItem{Time: e.clock.Now(), Kind: kind, StepID: stepID, Status: status, Detail: detail}
-	if len(r.History) < MaxHistory {
+	item := runtype.HistoryItem{Time: e.clock.Now(), Kind: kind, StepID: stepID, Status: status, Detail: detail}
+	if len(r.History) < runtype.MaxHistory {
 		r.History = append(r.History, item)
 		return
 	}
-	drop := len(r.History) - MaxHistory + 1
-	h := make([]HistoryItem, 0, MaxHistory)
-	h = append(h, r.History[:HistoryHead]...)
-	h = append(h, r.History[HistoryHead+drop:]...)
+	drop := len(r.History) - runtype.MaxHistory + 1
+	h := make([]runtype.HistoryItem, 0, runtype.MaxHistory)
+	h = append(h, r.History[:runtype.HistoryHead]...)
+	h = append(h, r.History[runtype.HistoryHead+drop:]...)
 	r.History = append(h, item)
 	r.HistoryDropped += drop
 }
@@ -121,7 +122,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	}
 	fn := e.s.fns[r.FunctionID]
 	if fn == nil {
-		e.finishLocked(r, StatusFailed, json.RawMessage(`{"message":"function not found"}`), &RunError{Name: "Error", Message: "function " + r.FunctionID + " is not synced", NoRetry: true})
+		e.finishLocked(r, runtype.StatusFailed, json.RawMessage(`{"message":"function not found"}`), &runtype.RunError{Name: "Error", Message: "function " + r.FunctionID + " is not synced", NoRetry: true})
 		return
 	}
 	requestID := wire.NewULID(now)
@@ -140,12 +141,12 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 		for _, h := range held {
 			h.sem.Release(h.key, requestID)
 		}
-		e.finishLocked(r, StatusFailed, nil, &RunError{Name: "Error", Message: err.Error(), NoRetry: true})
+		e.finishLocked(r, runtype.StatusFailed, nil, &runtype.RunError{Name: "Error", Message: err.Error(), NoRetry: true})
 		return
 	}
 	if !r.Started {
 		r.Started = true
-		r.Status = StatusRunning
+		r.Status = runtype.StatusRunning
 		for id := range e.s.runTimer[r.ID] {
 			if q := e.s.index[id]; q != nil && q.t.Kind == TimerStartTimeout {
 				e.cancelTimerLocked(id)
@@ -224,22 +225,22 @@ func (e *Engine) handleResultLocked(job *callJob, res callResult) {
 	switch {
 	case res.transport != nil:
 		e.historyLocked(r, "error", t.StepID, 0, res.transport.Error())
-		e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: res.transport.Error()})
+		e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: res.transport.Error()})
 	case res.status >= 200 && res.status < 300 && !res.isSDK:
 		e.historyLocked(r, "error", t.StepID, res.status, "response is not from an SDK (no X-Inngest-SDK header)")
-		e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: "Your server is not responding with the Inngest SDK: missing X-Inngest-SDK header"})
+		e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: "Your server is not responding with the Inngest SDK: missing X-Inngest-SDK header"})
 	case res.status == http.StatusOK:
 		e.historyLocked(r, "completed", t.StepID, res.status, "")
 		out := bytes.TrimSpace(res.body)
 		if len(out) == 0 {
 			out = []byte("null")
 		}
-		e.finishLocked(r, StatusCompleted, canonical(out), nil)
+		e.finishLocked(r, runtype.StatusCompleted, canonical(out), nil)
 	case res.status == http.StatusPartialContent:
 		ops, err := parseOps(res.body)
 		if err != nil {
 			e.historyLocked(r, "error", t.StepID, res.status, err.Error())
-			e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: err.Error()})
+			e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: err.Error()})
 			return
 		}
 		e.historyLocked(r, "ops", t.StepID, res.status, opsSummary(ops))
@@ -248,7 +249,7 @@ func (e *Engine) handleResultLocked(job *callJob, res callResult) {
 		e.historyLocked(r, "error", t.StepID, res.status, string(truncate(res.body, 200)))
 		re := errorFromBody(res.body)
 		re.NoRetry = res.hasNoRetry && res.noRetry
-		re.kind = fmt.Sprintf("invalid status code: %d", res.status)
+		r.errKind = fmt.Sprintf("invalid status code: %d", res.status)
 		e.functionErrorLocked(r, t, res, re)
 	}
 }
@@ -269,13 +270,13 @@ func opsSummary(ops []wire.Op) string {
 }
 
 // errorFromBody reads {name, message} from an SDK error body.
-func errorFromBody(body []byte) *RunError {
+func errorFromBody(body []byte) *runtype.RunError {
 	var eb struct {
 		Name    string `json:"name"`
 		Message string `json:"message"`
 		Error   string `json:"error"`
 	}
-	re := &RunError{Name: "Error"}
+	re := &runtype.RunError{Name: "Error"}
 	if jsoncodec.Unmarshal(body, &eb) == nil {
 		if eb.Name != "" {
 			re.Name = eb.Name
@@ -292,8 +293,9 @@ func errorFromBody(body []byte) *RunError {
 }
 
 // functionErrorLocked handles a failed call: retry the same job or fail the run.
-func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, re *RunError) {
+func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, re *runtype.RunError) {
 	if !re.NoRetry && t.Attempt+1 < r.MaxAttempts {
+		r.errKind = "" // it describes this attempt's error only
 		e.retryLocked(r, t, res.retryAfter)
 		e.saveRunLocked(r)
 		return
@@ -306,7 +308,7 @@ func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, r
 	} else {
 		out, _ = jsoncodec.Marshal(map[string]string{"message": re.Message})
 	}
-	e.finishLocked(r, StatusFailed, out, re)
+	e.finishLocked(r, runtype.StatusFailed, out, re)
 }
 
 // retryLocked re-schedules the same job with attempt+1 and generation+1.
@@ -363,7 +365,7 @@ var opNames = func() map[string]wire.Opcode {
 }()
 
 // stepRecordLocked returns the step record for a hash, creating it.
-func stepRecordLocked(r *RunState, op wire.Op) *StepRecord {
+func stepRecordLocked(r *RunState, op wire.Op) *runtype.Step {
 	for i := range r.Steps {
 		if r.Steps[i].ID == op.ID {
 			if op.Name != "" {
@@ -373,7 +375,7 @@ func stepRecordLocked(r *RunState, op wire.Op) *StepRecord {
 			return &r.Steps[i]
 		}
 	}
-	r.Steps = append(r.Steps, StepRecord{ID: op.ID, Name: op.Name, Op: string(op.Op)})
+	r.Steps = append(r.Steps, runtype.Step{ID: op.ID, Name: op.Name, Op: string(op.Op)})
 	return &r.Steps[len(r.Steps)-1]
 }
 
@@ -411,10 +413,10 @@ func storeMemoLocked(r *RunState, id string, value json.RawMessage) bool {
 	return true
 }
 
-func memoError(me *wire.MemoError) (json.RawMessage, *StepError) {
-	se := &StepError{Name: "Error", Message: "step failed"}
+func memoError(me *wire.MemoError) (json.RawMessage, *runtype.StepError) {
+	se := &runtype.StepError{Name: "Error", Message: "step failed"}
 	if me != nil {
-		se = &StepError{Name: me.Name, Message: me.Message, Stack: me.Stack, Data: me.Data}
+		se = &runtype.StepError{Name: me.Name, Message: me.Message, Stack: me.Stack, Data: me.Data}
 	}
 	b, _ := encodeCanonical(struct {
 		Error any `json:"error"`
@@ -422,7 +424,7 @@ func memoError(me *wire.MemoError) (json.RawMessage, *StepError) {
 	return canonical(b), se
 }
 
-func errorObject(me *wire.MemoError, se *StepError) any {
+func errorObject(me *wire.MemoError, se *runtype.StepError) any {
 	if me == nil {
 		return se
 	}

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -31,7 +32,7 @@ func TestRunStartDecodesEventOnlyForExpressions(t *testing.T) {
 			before := engine.EventDecodesForTest(h.eng)
 			id := h.send("test/dec", map[string]any{"k": 1})
 			runs := h.waitRuns(id, 1)
-			require.Equal(t, engine.StatusCompleted, runs[0].Status)
+			require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 			decodes := engine.EventDecodesForTest(h.eng) - before
 			if tc.decodes {
 				require.Positive(t, decodes)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -442,7 +443,7 @@ func TestFaultsStepsRetriedAndRunOnce(t *testing.T) {
 				rs, err := fe.eng.WaitForEventRuns(ctx, id, 1)
 				require.NoError(t, err)
 				require.Len(t, rs, 1, "event %s started one run", id)
-				require.Equal(t, engine.StatusCompleted, rs[0].Status, "run %s: %+v", rs[0].ID, rs[0].Error)
+				require.Equal(t, runtype.StatusCompleted, rs[0].Status, "run %s: %+v", rs[0].ID, rs[0].Error)
 				require.JSONEq(t, fmt.Sprint(3*(i+1)), string(rs[0].Output))
 				for _, s := range faultStepNames {
 					n := counts.get(fmt.Sprintf("%d/%s", i+1, s))
@@ -503,7 +504,7 @@ func TestFaultsOnFailureRunsOnce(t *testing.T) {
 		require.NoError(t, err)
 	}
 	// 2 functions × runs failures, then one failure handler run for each.
-	require.NoError(t, fe.eng.WaitFor(ctx, func(rs []engine.Run) bool {
+	require.NoError(t, fe.eng.WaitFor(ctx, func(rs []runtype.Run) bool {
 		done := 0
 		for _, r := range rs {
 			if strings.HasSuffix(r.FunctionID, "-failure") && r.Status.Done() {
@@ -517,9 +518,9 @@ func TestFaultsOnFailureRunsOnce(t *testing.T) {
 	for _, r := range fe.eng.Runs() {
 		switch {
 		case strings.HasSuffix(r.FunctionID, "-failure"):
-			require.Equal(t, engine.StatusCompleted, r.Status)
+			require.Equal(t, runtype.StatusCompleted, r.Status)
 		default:
-			require.Equal(t, engine.StatusFailed, r.Status, r.FunctionID)
+			require.Equal(t, runtype.StatusFailed, r.Status, r.FunctionID)
 			require.Equal(t, 1, failures.get(r.FunctionID+"/"+r.ID), "OnFailure of %s ran once", r.ID)
 			failed++
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +48,8 @@ func lifecycleError(r *RunState) any {
 		return lifecycleErr{Error: r.Error.Name, Message: string(r.Output), Name: "Error"}
 	}
 	kind := r.Error.Name
-	if r.Error.kind != "" {
-		kind = r.Error.kind
+	if r.errKind != "" {
+		kind = r.errKind
 	}
 	if r.Error.NoRetry {
 		kind = "NonRetriableError"
@@ -61,7 +62,7 @@ func lifecycleError(r *RunState) any {
 }
 
 // finishLocked ends a run, releases what it holds and emits lifecycle events.
-func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMessage, re *RunError) {
+func (e *Engine) finishLocked(r *RunState, status runtype.Status, output json.RawMessage, re *runtype.RunError) {
 	now := e.clock.Now()
 	r.Status = status
 	r.Output = output
@@ -103,7 +104,7 @@ func (e *Engine) finishLocked(r *RunState, status RunStatus, output json.RawMess
 // run triggered by function.finished or function.failed (so a function
 // listening to them, and an onFailure handler, never re-triggers itself).
 // A cancelled run's events carry neither error nor result.
-func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output json.RawMessage, now time.Time) []EventRecord {
+func (e *Engine) lifecycleEventsLocked(r *RunState, status runtype.Status, output json.RawMessage, now time.Time) []EventRecord {
 	if len(r.Events) == 0 {
 		return nil
 	}
@@ -122,9 +123,9 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output jso
 		RunID:         r.ID,
 	}
 	switch status {
-	case StatusCompleted:
+	case runtype.StatusCompleted:
 		data.Result = output
-	case StatusFailed:
+	case runtype.StatusFailed:
 		data.Error = lifecycleError(r)
 		data.Result = output
 		if serverFailed(r) {
@@ -141,9 +142,9 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status RunStatus, output jso
 	}
 	emit := []EventRecord{mk(wire.NewULID(now), wire.EventFunctionFinished)}
 	switch status {
-	case StatusFailed:
+	case runtype.StatusFailed:
 		emit = append(emit, mk(r.ID, wire.EventFunctionFailed))
-	case StatusCancelled:
+	case runtype.StatusCancelled:
 		emit = append(emit, mk(r.ID, wire.EventFunctionCanceled))
 	}
 	return emit
@@ -214,7 +215,7 @@ func eventNameOf(raw json.RawMessage) string {
 	return v.Name
 }
 
-func errMessage(re *RunError) string {
+func errMessage(re *runtype.RunError) string {
 	if re == nil {
 		return ""
 	}
@@ -247,7 +248,7 @@ func (e *Engine) cancelRunLocked(r *RunState, reason string) {
 	if r.Status.Done() {
 		return
 	}
-	e.finishLocked(r, StatusCancelled, nil, &RunError{Name: "FunctionCancelledError", Message: reason, NoRetry: true})
+	e.finishLocked(r, runtype.StatusCancelled, nil, &runtype.RunError{Name: "FunctionCancelledError", Message: reason, NoRetry: true})
 }
 
 // runTimeoutLocked enforces timeouts.start / timeouts.finish.
@@ -279,7 +280,7 @@ type eventJSON struct {
 // serverFailed reports whether the run failed with one of the server's own
 // errors (see failEarlyLocked).
 func serverFailed(r *RunState) bool {
-	return r.Status == StatusFailed && r.Error != nil && strings.HasPrefix(r.Error.Name, serverErrorPrefix)
+	return r.Status == runtype.StatusFailed && r.Error != nil && strings.HasPrefix(r.Error.Name, serverErrorPrefix)
 }
 
 // serverErrorPrefix starts the names of the errors the server itself fails
@@ -304,5 +305,5 @@ type serverError struct {
 func (e *Engine) failEarlyLocked(r *RunState, name, message string) {
 	out, _ := encodeCanonical(map[string]serverError{"error": {Error: name + ": " + message, Name: name, Message: message}})
 	e.historyLocked(r, "error", "", 0, name+": "+message)
-	e.finishLocked(r, StatusFailed, out, &RunError{Name: name, Message: message, NoRetry: true})
+	e.finishLocked(r, runtype.StatusFailed, out, &runtype.RunError{Name: name, Message: message, NoRetry: true})
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sync"
 	"testing"
 	"time"
@@ -192,7 +193,7 @@ func TestFlowCancelOn(t *testing.T) {
 	h.send("test/stop", map[string]any{"id": "other"})
 	h.send("test/stop", map[string]any{"id": "x"})
 	runs := h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusCancelled, runs[0].Status)
+	require.Equal(t, runtype.StatusCancelled, runs[0].Status)
 	ev := <-cancelled
 	require.Equal(t, "app-cancellable", ev["data"].(map[string]any)["function_id"])
 	require.Len(t, h.app.Calls(), 2, "no more calls of the cancelled run")
@@ -224,13 +225,13 @@ func TestFlowSingletonAndTimeouts(t *testing.T) {
 	waitUntil(t, h.eng.Idle)
 	require.Len(t, h.eng.RunsForEvent(s1), 1)
 	require.Empty(t, h.eng.RunsForEvent(s2), "singleton skip")
-	require.Equal(t, engine.StatusCancelled, h.waitRuns(r1, 1)[0].Status, "singleton cancel replaces the old run")
+	require.Equal(t, runtype.StatusCancelled, h.waitRuns(r1, 1)[0].Status, "singleton cancel replaces the old run")
 	h.clk.SetAutoAdvance(true)
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(r2, 1)[0].Status)
-	require.Equal(t, engine.StatusCancelled, h.waitRuns(f, 1)[0].Status, "finish timeout")
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(st1, 1)[0].Status)
-	require.Equal(t, engine.StatusCancelled, h.waitRuns(st2, 1)[0].Status, "throttled past its start timeout")
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(s1, 1)[0].Status)
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(r2, 1)[0].Status)
+	require.Equal(t, runtype.StatusCancelled, h.waitRuns(f, 1)[0].Status, "finish timeout")
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(st1, 1)[0].Status)
+	require.Equal(t, runtype.StatusCancelled, h.waitRuns(st2, 1)[0].Status, "throttled past its start timeout")
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(s1, 1)[0].Status)
 }
 
 func TestCronTrigger(t *testing.T) {
@@ -241,7 +242,7 @@ func TestCronTrigger(t *testing.T) {
 	h.mustRegister(h.fn("cron", map[string]any{"triggers": []any{map[string]any{"cron": "* * * * *"}}}))
 	h.clk.Advance(30 * time.Second)
 	ctx := t.Context()
-	require.NoError(t, h.eng.WaitFor(ctx, func(runs []engine.Run) bool { return len(runs) == 1 && runs[0].Status.Done() }))
+	require.NoError(t, h.eng.WaitFor(ctx, func(runs []runtype.Run) bool { return len(runs) == 1 && runs[0].Status.Done() }))
 	run := h.eng.Runs()[0]
 	var ev map[string]any
 	require.NoError(t, json.Unmarshal(run.Output, &ev))
@@ -259,8 +260,8 @@ func TestCronDoesNotBackfillMissedTicks(t *testing.T) {
 	})
 	h.mustRegister(h.fn("cron", map[string]any{"triggers": []any{map[string]any{"cron": "* * * * *"}}}))
 	ctx := t.Context()
-	done := func(n int) func(runs []engine.Run) bool {
-		return func(runs []engine.Run) bool {
+	done := func(n int) func(runs []runtype.Run) bool {
+		return func(runs []runtype.Run) bool {
 			if len(runs) != n {
 				return false
 			}
@@ -272,7 +273,7 @@ func TestCronDoesNotBackfillMissedTicks(t *testing.T) {
 			return true
 		}
 	}
-	fireAt := func(r engine.Run) string {
+	fireAt := func(r runtype.Run) string {
 		var ev struct {
 			Data struct {
 				FireAt string `json:"fireAt"`
@@ -308,7 +309,7 @@ func TestCronJumpOntoATick(t *testing.T) {
 	})
 	h.mustRegister(h.fn("cron", map[string]any{"triggers": []any{map[string]any{"cron": "* * * * *"}}}))
 	h.clk.Advance(2*time.Minute + 30*time.Second)
-	require.NoError(t, h.eng.WaitFor(t.Context(), func(runs []engine.Run) bool {
+	require.NoError(t, h.eng.WaitFor(t.Context(), func(runs []runtype.Run) bool {
 		return len(runs) == 2 && runs[0].Status.Done() && runs[1].Status.Done()
 	}))
 	waitUntil(t, h.eng.Idle)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -186,6 +187,6 @@ func TestDeeplyNestedSDKResponse(t *testing.T) {
 	h.mustRegister(h.fn("nest", map[string]any{"retries": 1}))
 	id := h.send("test/nest", map[string]any{})
 	runs := h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusFailed, runs[0].Status)
+	require.Equal(t, runtype.StatusFailed, runs[0].Status)
 	require.Len(t, h.app.Calls(), 2)
 }

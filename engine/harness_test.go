@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -186,7 +187,7 @@ func (h *harness) send(name string, data any) string {
 	return ids[0].(string)
 }
 
-func (h *harness) waitRuns(eventID string, n int) []engine.Run {
+func (h *harness) waitRuns(eventID string, n int) []runtype.Run {
 	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
 	runs, err := h.eng.WaitForEventRuns(ctx, eventID, n)

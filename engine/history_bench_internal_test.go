@@ -10,7 +10,7 @@ import (
 // BenchmarkHistoryAppend measures one history entry added to a run that
 // already logged n entries, as the MemoryStore makes the engine do it: the
 // stored run shares History clipped to its length, so the append copies the
-// whole list. With the bound (MaxHistory) the copy stops growing with n.
+// whole list. With the bound (runtype.MaxHistory) the copy stops growing with n.
 func BenchmarkHistoryAppend(b *testing.B) {
 	for _, n := range []int{100, 1000, 5000} {
 		b.Run("entries="+strconv.Itoa(n), func(b *testing.B) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"slices"
 	"strconv"
 	"testing"
@@ -9,15 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A 5,000-step run (one history entry per step) keeps MaxHistory entries:
-// the first HistoryHead and the latest, counting the others as dropped; the
+// A 5,000-step run (one history entry per step) keeps runtype.MaxHistory entries:
+// the first runtype.HistoryHead and the latest, counting the others as dropped; the
 // entries a stored copy of the run shares are never overwritten.
 func TestHistoryBound5000(t *testing.T) {
 	t.Parallel()
 	e := &Engine{clock: NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	r := &RunState{}
-	var stored []HistoryItem
-	var storedCopy []HistoryItem
+	var stored []runtype.HistoryItem
+	var storedCopy []runtype.HistoryItem
 	const steps = 5000
 	for i := range steps {
 		e.historyLocked(r, "step", "s"+strconv.Itoa(i), 0, "")
@@ -28,17 +29,17 @@ func TestHistoryBound5000(t *testing.T) {
 			storedCopy = slices.Clone(stored)
 			r.History = stored
 		}
-		require.LessOrEqual(t, len(r.History), MaxHistory)
+		require.LessOrEqual(t, len(r.History), runtype.MaxHistory)
 		if !slices.Equal(storedCopy, stored) { // require.Equal's reflection per step took 11 s under -race
 			require.Equal(t, storedCopy, stored, "a stored history was overwritten at step %d", i)
 		}
 	}
-	require.Len(t, r.History, MaxHistory)
-	require.Equal(t, steps-MaxHistory, r.HistoryDropped)
-	for i, it := range r.History[:HistoryHead] {
+	require.Len(t, r.History, runtype.MaxHistory)
+	require.Equal(t, steps-runtype.MaxHistory, r.HistoryDropped)
+	for i, it := range r.History[:runtype.HistoryHead] {
 		require.Equal(t, "s"+strconv.Itoa(i), it.StepID)
 	}
-	for i, it := range r.History[HistoryHead:] {
-		require.Equal(t, "s"+strconv.Itoa(steps-MaxHistory+HistoryHead+i), it.StepID)
+	for i, it := range r.History[runtype.HistoryHead:] {
+		require.Equal(t, "s"+strconv.Itoa(steps-runtype.MaxHistory+runtype.HistoryHead+i), it.StepID)
 	}
 }

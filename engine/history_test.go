@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http"
 	"strconv"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // entries through the same code without HTTP.)
 func TestHistoryBounded(t *testing.T) {
 	t.Parallel()
-	const steps = engine.MaxHistory + 200
+	const steps = runtype.MaxHistory + 200
 	var h *harness
 	// The MemoryStore's aliasing check re-encodes the whole run on every
 	// read and save: over 700 checkpoints that is quadratic and took over
@@ -36,11 +37,11 @@ func TestHistoryBounded(t *testing.T) {
 	h.mustRegister(h.fn("long", nil))
 	id := h.send("test/long", map[string]any{})
 	run := h.waitRuns(id, 1)[0]
-	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
 	require.Len(t, run.Steps, steps)
 
 	kept := run.History
-	require.Len(t, kept, engine.MaxHistory)
+	require.Len(t, kept, runtype.MaxHistory)
 	require.Equal(t, "queued", kept[0].Kind, "the first entries are kept")
 	require.Equal(t, "call", kept[1].Kind)
 	require.Equal(t, "Completed", kept[len(kept)-1].Kind, "the latest entries are kept")
@@ -52,6 +53,6 @@ func TestHistoryBounded(t *testing.T) {
 	}
 	require.Equal(t, steps, checkpoints+run.HistoryDropped, "every dropped entry is counted")
 	require.Equal(t, "StepRun(s"+strconv.Itoa(steps-1)+")", kept[len(kept)-3].Detail, "the last checkpoint is kept")
-	require.Equal(t, "StepRun(s"+strconv.Itoa(run.HistoryDropped+engine.HistoryHead-2)+")", kept[engine.HistoryHead].Detail,
+	require.Equal(t, "StepRun(s"+strconv.Itoa(run.HistoryDropped+runtype.HistoryHead-2)+")", kept[runtype.HistoryHead].Detail,
 		"the entries dropped are the oldest after the first HistoryHead")
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"strings"
 	"time"
@@ -284,9 +285,9 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 		ids[i] = eventIDOf(ev)
 	}
 	r := &RunState{
-		Run: Run{
+		Run: runtype.Run{
 			ID: wire.NewULID(now), AppID: fn.app.rec.Name, FunctionID: fn.id, FunctionUUID: fn.uuid,
-			Status: StatusQueued, EventIDs: ids, Events: events, StartedAt: now, MaxAttempts: fn.maxAttempts,
+			Status: runtype.StatusQueued, EventIDs: ids, Events: events, StartedAt: now, MaxAttempts: fn.maxAttempts,
 		},
 		Version:       -1,
 		CorrelationID: correlation,

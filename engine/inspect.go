@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sort"
 	"time"
 
@@ -195,19 +196,19 @@ func (e *Engine) CancelRun(ctx context.Context, id string) error {
 // events, as the dev server's "Rerun" does, and returns it. Flow control
 // applies to the new run as to any other (a singleton may skip it: then
 // the returned Run has an empty ID).
-func (e *Engine) Rerun(ctx context.Context, id string) (Run, error) {
+func (e *Engine) Rerun(ctx context.Context, id string) (runtype.Run, error) {
 	if err := ctx.Err(); err != nil {
-		return Run{}, err
+		return runtype.Run{}, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.loadRunLocked(id)
 	if old == nil {
-		return Run{}, fmt.Errorf("%w: %s", ErrRunNotFound, id)
+		return runtype.Run{}, fmt.Errorf("%w: %s", ErrRunNotFound, id)
 	}
 	fn := e.s.fns[old.FunctionID]
 	if fn == nil {
-		return Run{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, old.FunctionID)
+		return runtype.Run{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, old.FunctionID)
 	}
 	var nr *RunState
 	err := e.atomicLocked(func() error {
@@ -215,12 +216,12 @@ func (e *Engine) Rerun(ctx context.Context, id string) (Run, error) {
 		return nil
 	})
 	if err != nil {
-		return Run{}, err
+		return runtype.Run{}, err
 	}
 	e.notifyLocked()
 	e.poke()
 	if nr == nil {
-		return Run{}, nil
+		return runtype.Run{}, nil
 	}
 	return nr.snapshot(), nil
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func TestInspectAPI(t *testing.T) {
 	ctx := context.Background()
 	sleeping := h.eng.RunsForEvent(second)[0]
 	require.NoError(t, h.eng.CancelRun(ctx, sleeping.ID))
-	require.Equal(t, engine.StatusCancelled, h.waitRuns(second, 1)[0].Status)
+	require.Equal(t, runtype.StatusCancelled, h.waitRuns(second, 1)[0].Status)
 	require.ErrorIs(t, h.eng.CancelRun(ctx, "01M8KMTE317KXQRV4GJHDYMEV8"), engine.ErrRunNotFound)
 
 	again, err := h.eng.Rerun(ctx, done.ID)
@@ -66,7 +67,7 @@ func TestInspectAPI(t *testing.T) {
 	require.Equal(t, done.EventIDs, again.EventIDs)
 	fin, err := h.eng.WaitForRun(ctx, again.ID)
 	require.NoError(t, err)
-	require.Equal(t, engine.StatusCompleted, fin.Status)
+	require.Equal(t, runtype.StatusCompleted, fin.Status)
 	_, err = h.eng.Rerun(ctx, "01M8KMTE317KXQRV4GJHDYMEV8")
 	require.ErrorIs(t, err, engine.ErrRunNotFound)
 }

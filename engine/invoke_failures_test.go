@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -58,7 +59,7 @@ func TestInvokeFailureModes(t *testing.T) {
 	waitUntil(t, func() bool { return len(runsOf(h.eng, "app-child-sleeps")) == 1 && h.eng.Idle() })
 	h.send("test/stop", map[string]any{})
 	parent := h.waitRuns(cancelled, 1)[0]
-	require.Equal(t, engine.StatusCompleted, parent.Status)
+	require.Equal(t, runtype.StatusCompleted, parent.Status)
 	ev := <-finished
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(parent.Output, &got))

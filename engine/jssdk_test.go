@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,7 +36,7 @@ func TestWaitForEventNameFallback(t *testing.T) {
 
 	h.send("test/approved", map[string]any{"id": 3})
 	run = h.waitRuns(id, 1)[0]
-	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
 	require.Contains(t, string(run.Output), `"name":"test/approved"`)
 }
 
@@ -88,7 +89,7 @@ func TestStepIDQueryReplaced(t *testing.T) {
 	require.Equal(t, 200, status, "%v", out)
 
 	id := h.send("test/jsurl", map[string]any{})
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, queries, 4)
@@ -128,7 +129,7 @@ func TestGatewayBodyEncoding(t *testing.T) {
 			})
 			h.mustRegister(h.fn("gwbody", nil))
 			id := h.send("test/gwbody", map[string]any{})
-			require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+			require.Equal(t, runtype.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 			require.Equal(t, tt.sent, <-got)
 		})
 	}

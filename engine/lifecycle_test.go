@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 	"time"
 
@@ -12,8 +13,8 @@ import (
 )
 
 // runsOf lists the runs of one function.
-func runsOf(eng *engine.Engine, fnID string) []engine.Run {
-	var out []engine.Run
+func runsOf(eng *engine.Engine, fnID string) []runtype.Run {
+	var out []runtype.Run
 	for _, r := range eng.Runs() {
 		if r.FunctionID == fnID {
 			out = append(out, r)
@@ -23,7 +24,7 @@ func runsOf(eng *engine.Engine, fnID string) []engine.Run {
 }
 
 // triggerNames lists the trigger event names of runs.
-func triggerNames(runs []engine.Run) []string {
+func triggerNames(runs []runtype.Run) []string {
 	out := make([]string, len(runs))
 	for i, r := range runs {
 		out[i] = eventName(r)
@@ -31,7 +32,7 @@ func triggerNames(runs []engine.Run) []string {
 	return out
 }
 
-func eventName(r engine.Run) string {
+func eventName(r runtype.Run) string {
 	var ev struct {
 		Name string `json:"name"`
 		Data struct {
@@ -77,7 +78,7 @@ func TestLifecycleEventsDoNotLoop(t *testing.T) {
 	// function.failed of doomed only: on-failure's own failure emits nothing.
 	require.Len(t, runsOf(h.eng, "app-on-failure"), 1)
 	require.Len(t, runsOf(h.eng, "app-any-failed"), 1)
-	require.Equal(t, engine.StatusFailed, runsOf(h.eng, "app-on-failure")[0].Status)
+	require.Equal(t, runtype.StatusFailed, runsOf(h.eng, "app-on-failure")[0].Status)
 }
 
 // TestFunctionCancelledEventShape checks the events a cancelled run emits, as
@@ -106,7 +107,7 @@ func TestFunctionCancelledEventShape(t *testing.T) {
 	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
 	h.send("test/stop", map[string]any{})
 	run := h.waitRuns(id, 1)[0]
-	require.Equal(t, engine.StatusCancelled, run.Status)
+	require.Equal(t, runtype.StatusCancelled, run.Status)
 	byName := map[string]map[string]any{}
 	for range 2 {
 		ev := <-seen
@@ -211,7 +212,7 @@ func TestLifecycleErrorOfSpentRetries(t *testing.T) {
 				"runtime": map[string]any{"url": h.app.srv.URL + "/api/inngest?fnId=app-spent"}, "retries": map[string]any{"attempts": 0}}}}),
 				h.fn("watch", map[string]any{"triggers": []any{map[string]any{"event": "inngest/function.failed"}}}))
 			run := h.waitRuns(h.send("test/spent", map[string]any{}), 1)[0]
-			require.Equal(t, engine.StatusFailed, run.Status)
+			require.Equal(t, runtype.StatusFailed, run.Status)
 			require.JSONEq(t, tc.output, string(run.Output))
 			data := <-got
 			require.Equal(t, tc.wantErr, data["error"])
@@ -238,7 +239,7 @@ func TestDuplicateEventIDStillMatchesPauses(t *testing.T) {
 	waitUntil(t, func() bool { return len(h.eng.RunsForEvent(id)) == 1 && h.eng.Idle() })
 	status, _ = h.post("/e/test", stop, nil)
 	require.Equal(t, 200, status)
-	require.Equal(t, engine.StatusCancelled, h.waitRuns(id, 1)[0].Status)
+	require.Equal(t, runtype.StatusCancelled, h.waitRuns(id, 1)[0].Status)
 	require.Len(t, runsOf(h.eng, "app-stopper"), 1, "the repeated id starts no second run")
 }
 

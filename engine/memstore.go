@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"slices"
 	"strings"
 	"sync"
@@ -381,7 +382,7 @@ func (r *RunState) clone() *RunState {
 
 // snapshot returns the run as the engine's API hands it out: a copy sharing
 // nothing the engine or its store might hold (but raw JSON values).
-func (r *RunState) snapshot() Run {
+func (r *RunState) snapshot() runtype.Run {
 	c := r.Run
 	c.EventIDs = slices.Clone(r.EventIDs)
 	c.Events = slices.Clone(r.Events)
@@ -400,7 +401,7 @@ func (r *RunState) snapshot() Run {
 }
 
 // cloneStepError copies a step's error (nil stays nil).
-func cloneStepError(e *StepError) *StepError {
+func cloneStepError(e *runtype.StepError) *runtype.StepError {
 	if e == nil {
 		return nil
 	}

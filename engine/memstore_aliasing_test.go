@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,21 +16,21 @@ func TestMemoryStoreCatchesModifiedRun(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	newRun := func() *RunState {
-		return &RunState{Run: Run{ID: "r1", Status: StatusRunning, EventIDs: []string{"e1"},
-			Events: []json.RawMessage{json.RawMessage(`{"name":"a"}`)}, Steps: []StepRecord{{ID: "s1"}},
-			History: []HistoryItem{{Kind: "queued"}}}, Memo: []MemoEntry{{ID: "s1", Value: json.RawMessage(`1`)}}}
+		return &RunState{Run: runtype.Run{ID: "r1", Status: runtype.StatusRunning, EventIDs: []string{"e1"},
+			Events: []json.RawMessage{json.RawMessage(`{"name":"a"}`)}, Steps: []runtype.Step{{ID: "s1"}},
+			History: []runtype.HistoryItem{{Kind: "queued"}}}, Memo: []MemoEntry{{ID: "s1", Value: json.RawMessage(`1`)}}}
 	}
 	tests := []struct {
 		name   string
 		modify func(saved, loaded *RunState)
 		panics bool
 	}{
-		{"saved run's status", func(s, _ *RunState) { s.Status = StatusFailed }, true},
+		{"saved run's status", func(s, _ *RunState) { s.Status = runtype.StatusFailed }, true},
 		{"saved run's history entry", func(s, _ *RunState) { s.History[0].Kind = "x" }, true},
 		{"shared history entry of a load", func(_, l *RunState) { l.History[0].Kind = "x" }, true},
 		{"shared memo entry of a load", func(_, l *RunState) { l.Memo[0].Value = json.RawMessage(`2`) }, true},
 		{"load's own steps", func(_, l *RunState) { l.Steps[0].Done = true }, false},
-		{"append to a load's history", func(_, l *RunState) { l.History = append(l.History, HistoryItem{Kind: "y"}) }, false},
+		{"append to a load's history", func(_, l *RunState) { l.History = append(l.History, runtype.HistoryItem{Kind: "y"}) }, false},
 		{"append to a load's memo", func(_, l *RunState) { l.Memo = append(l.Memo, MemoEntry{ID: "s2"}) }, false},
 	}
 	for _, tc := range tests {

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"slices"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 	now := e.clock.Now()
 	if len(ops) == 0 {
 		if !targeted {
-			e.functionErrorLocked(r, t, res, &RunError{Name: "Error", Message: "empty op list in discovery response"})
+			e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: "empty op list in discovery response"})
 			return
 		}
 		r.Pending--
@@ -114,7 +115,7 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 			if len(out) == 0 {
 				out = json.RawMessage("null")
 			}
-			e.finishLocked(r, StatusCompleted, canonical(out), nil)
+			e.finishLocked(r, runtype.StatusCompleted, canonical(out), nil)
 			return
 		}
 	}
@@ -150,7 +151,7 @@ func (e *Engine) resumeLocked(runID, stepID string, value json.RawMessage, kind,
 	if !storeMemoLocked(r, stepID, value) {
 		return
 	}
-	r.Waits = slices.DeleteFunc(r.Waits, func(w WaitInfo) bool { return w.StepID == stepID })
+	r.Waits = slices.DeleteFunc(r.Waits, func(w runtype.WaitInfo) bool { return w.StepID == stepID })
 	e.historyLocked(r, kind, stepID, 0, detail)
 	r.Pending--
 	if r.Pending <= 0 {
@@ -226,7 +227,7 @@ func (e *Engine) opExpiryLocked(r *RunState, t TimerItem, res callResult, what, 
 // (attempt + 1, after the backoff table or Retry-After); when the attempts
 // are spent, or the SDK said not to retry, the run fails.
 func (e *Engine) opErrorLocked(r *RunState, t TimerItem, res callResult, msg string) {
-	re := &RunError{Name: "Error", Message: "error handling generator response: " + msg}
+	re := &runtype.RunError{Name: "Error", Message: "error handling generator response: " + msg}
 	e.historyLocked(r, "error", t.StepID, res.status, re.Message)
 	if !(res.hasNoRetry && res.noRetry) && t.Attempt+1 < r.MaxAttempts {
 		e.retryLocked(r, t, res.retryAfter)
@@ -234,7 +235,7 @@ func (e *Engine) opErrorLocked(r *RunState, t TimerItem, res callResult, msg str
 		return
 	}
 	out, _ := encodeCanonical(map[string]string{"message": re.Message})
-	e.finishLocked(r, StatusFailed, out, re)
+	e.finishLocked(r, runtype.StatusFailed, out, re)
 }
 
 // waitLocked registers a waitForEvent pause; waiting is false when the step
@@ -277,7 +278,7 @@ func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op
 	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: p.Expires, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
 	_ = e.savePauseLocked(r, p)
-	r.Waits = append(r.Waits, WaitInfo{StepID: op.ID, Event: opts.Event, If: opts.If, Expires: p.Expires})
+	r.Waits = append(r.Waits, runtype.WaitInfo{StepID: op.ID, Event: opts.Event, If: opts.If, Expires: p.Expires})
 	e.historyLocked(r, "wait", op.ID, 0, "waiting for "+opts.Event)
 	return true, false
 }
@@ -393,9 +394,9 @@ func (e *Engine) resolveInvokeLocked(child *RunState, finished json.RawMessage) 
 	}
 	var val json.RawMessage
 	switch {
-	case child.Status == StatusCancelled && len(finished) > 0:
+	case child.Status == runtype.StatusCancelled && len(finished) > 0:
 		val = canonical(finished)
-	case child.Status == StatusCompleted:
+	case child.Status == runtype.StatusCompleted:
 		out := child.Output
 		if len(out) == 0 {
 			out = json.RawMessage("null")
@@ -412,7 +413,7 @@ func (e *Engine) resolveInvokeLocked(child *RunState, finished json.RawMessage) 
 }
 
 // stepErrorText is "name: message" for history entries.
-func stepErrorText(se *StepError) string {
+func stepErrorText(se *runtype.StepError) string {
 	if se.Name == "" {
 		return se.Message
 	}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sync/atomic"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestReleasedSlotWakesOneParkedCall(t *testing.T) {
 	for _, id := range ids {
 		runs, err := h.eng.WaitForEventRuns(context.Background(), id, 1)
 		require.NoError(t, err)
-		require.Equal(t, engine.StatusCompleted, runs[0].Status)
+		require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	}
 	require.LessOrEqual(t, st.saves.Load(), int64(4*2*n), "timers saved for %d runs", 2*n)
 }
@@ -73,7 +74,7 @@ func TestCancelledWokenCallPassesSlotOn(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
-	for id, want := range map[string]engine.RunStatus{first: engine.StatusCompleted, second: engine.StatusCancelled, third: engine.StatusCompleted} {
+	for id, want := range map[string]runtype.Status{first: runtype.StatusCompleted, second: runtype.StatusCancelled, third: runtype.StatusCompleted} {
 		runs, err := h.eng.WaitForEventRuns(ctx, id, 1)
 		require.NoError(t, err)
 		require.Equal(t, want, runs[0].Status, "run of %s", id)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestKeyedWaitsNeedNoEvaluation(t *testing.T) {
 	ctx := context.Background()
 	wait := func(id, cond string, k string) {
 		trigger := json.RawMessage(`{"name":"test/start","data":{"k":` + k + `},"id":"ev-` + id + `","ts":1767225600000}`)
-		require.NoError(t, st.SaveRun(ctx, &RunState{Run: Run{ID: id, FunctionID: "app-waiter", Status: StatusRunning,
+		require.NoError(t, st.SaveRun(ctx, &RunState{Run: runtype.Run{ID: id, FunctionID: "app-waiter", Status: runtype.StatusRunning,
 			EventIDs: []string{"ev-" + id}, Events: []json.RawMessage{trigger}, StartedAt: start}}))
 		require.NoError(t, st.SavePause(ctx, Pause{ID: id + "/w", Kind: PauseWait, RunID: id, StepID: "w",
 			Event: "test/resume", If: cond, Expires: start.Add(time.Hour)}))

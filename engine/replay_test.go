@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"os"
@@ -187,7 +188,7 @@ func replay(t *testing.T, name string, mutate func(*harness)) *replayer {
 	waitUntil(t, func() bool { return servedBefore(1 << 30) })
 	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
-	require.NoError(t, p.h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
+	require.NoError(t, p.h.eng.WaitFor(ctx, func(runs []runtype.Run) bool {
 		for _, r := range runs {
 			if !r.Status.Done() {
 				return false

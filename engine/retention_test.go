@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -69,16 +70,16 @@ func testRetention(t *testing.T, st engine.Store, retention, after time.Duration
 	quickEv := h.send("test/quick", nil)
 	done := h.waitRuns(quickEv, 1)[0]
 	sleepEv := h.send("test/sleeper", nil)
-	require.NoError(t, h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
+	require.NoError(t, h.eng.WaitFor(ctx, func(runs []runtype.Run) bool {
 		return len(runs) == 2 && engine.QuietForTest(h.eng, 0)
 	}))
-	var sleeping engine.Run
+	var sleeping runtype.Run
 	for _, r := range h.eng.Runs() {
 		if r.FunctionID == "app-sleeper" {
 			sleeping = r
 		}
 	}
-	require.Equal(t, engine.StatusRunning, sleeping.Status)
+	require.Equal(t, runtype.StatusRunning, sleeping.Status)
 
 	clk.Advance(after)
 	gone := func() bool {

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestRetryWaitsAsTheServerDoes(t *testing.T) {
 	require.Len(t, h.app.Calls(), 1, "no retry before 15 s")
 	clk.Advance(30 * time.Second)
 	runs := h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	require.Len(t, h.app.Calls(), 2)
 }
 
@@ -88,7 +89,7 @@ func TestRetryAfterBounds(t *testing.T) {
 			if want == 0 {
 				want = 77 * time.Second
 			}
-			var retry engine.HistoryItem
+			var retry runtype.HistoryItem
 			for _, it := range run.History {
 				if it.Kind == "retry" {
 					retry = it

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -25,7 +26,7 @@ func TestReplayWaitMatch(t *testing.T) {
 	p := replay(t, "wait-match", func(h *harness) { h.clk.SetAutoAdvance(false) })
 	runs := p.h.eng.Runs()
 	require.Len(t, runs, 1)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 }
 
 func TestSleepIsDurableTimer(t *testing.T) {
@@ -64,7 +65,7 @@ func TestAutoAdvanceSevenDayWait(t *testing.T) {
 	h.mustRegister(h.fn("waiter", nil))
 	id := h.send("test/waiter", map[string]any{"id": 1})
 	runs := h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	require.Contains(t, string(h.app.Calls()[1].Body), `"`+wire.HashID("w", 0)+`":null`)
 }
 
@@ -91,7 +92,7 @@ func TestStepErrorRetriesThenFails(t *testing.T) {
 	require.NotEqual(t, calls[1].ctx()["job_id"], calls[2].ctx()["job_id"])
 	require.EqualValues(t, 0, calls[2].ctx()["attempt"])
 	require.JSONEq(t, `{"error":{"name":"Step error","message":"boom","data":null}}`, string(mustJSON(calls[2].steps()[hash])))
-	require.Equal(t, engine.StatusFailed, runs[0].Status)
+	require.Equal(t, runtype.StatusFailed, runs[0].Status)
 	require.Len(t, runs[0].Steps, 1)
 	require.Equal(t, 2, runs[0].Steps[0].Attempts)
 	require.Equal(t, "boom", runs[0].Steps[0].Error.Message)
@@ -117,7 +118,7 @@ func TestFunctionFailedEventShape(t *testing.T) {
 	h.mustRegister(h.fn("doomed", nil), onFailed)
 	id := h.send("test/doomed", map[string]any{"why": "x"})
 	runs := h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusFailed, runs[0].Status)
+	require.Equal(t, runtype.StatusFailed, runs[0].Status)
 	require.JSONEq(t, `{"message":"nope"}`, string(runs[0].Output))
 	waitUntil(t, func() bool { return failedEvent.Load() != nil })
 	ev := failedEvent.Load().(map[string]any)
@@ -145,7 +146,7 @@ func TestFunctionRetriesWithoutNoRetryHeader(t *testing.T) {
 	h.mustRegister(h.fn("retry", nil))
 	id := h.send("test/retry", map[string]any{})
 	runs := h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	calls := h.app.Calls()
 	require.Len(t, calls, 3)
 	require.EqualValues(t, 2, calls[2].ctx()["attempt"])
@@ -179,7 +180,7 @@ func TestStreamingEnvelope(t *testing.T) {
 	h.mustRegister(h.fn("stream", nil))
 	id := h.send("test/stream", map[string]any{})
 	runs := h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	require.JSONEq(t, `{"x":1}`, string(runs[0].Output))
 }
 
@@ -328,7 +329,7 @@ func TestRetriedStepErrorIsKept(t *testing.T) {
 	step := runs[0].Steps[0]
 	require.False(t, step.Done)
 	require.Nil(t, step.Error, "not final")
-	require.Equal(t, &engine.StepError{Name: "Error", Message: "card declined", Data: json.RawMessage("null")}, step.LastError)
+	require.Equal(t, &runtype.StepError{Name: "Error", Message: "card declined", Data: json.RawMessage("null")}, step.LastError)
 	var hist []string
 	for _, it := range runs[0].History {
 		if it.Kind == "step-error" {
@@ -341,7 +342,7 @@ func TestRetriedStepErrorIsKept(t *testing.T) {
 	// The retry succeeds; the last error stays as a record of the retry.
 	h.clk.Advance(34 * time.Second)
 	runs = h.waitRuns(id, 1)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	step = runs[0].Steps[0]
 	require.True(t, step.Done)
 	require.Nil(t, step.Error)
@@ -369,7 +370,7 @@ func TestRunWaits(t *testing.T) {
 	id := h.send("test/waits", map[string]any{"id": 7})
 	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
 	run := h.eng.RunsForEvent(id)[0]
-	require.Equal(t, []engine.WaitInfo{
+	require.Equal(t, []runtype.WaitInfo{
 		{StepID: w1, Event: "test/approved", If: "async.data.id == event.data.id", Expires: t0.Add(time.Hour)},
 		{StepID: w2, Event: "test/paid", Expires: t0.Add(2 * time.Hour)},
 	}, run.Waits)
@@ -381,12 +382,12 @@ func TestRunWaits(t *testing.T) {
 	require.Equal(t, []string{w2}, waitSteps(run.Waits))
 	h.clk.Advance(2 * time.Hour)
 	run = h.waitRuns(id, 1)[0]
-	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
 	require.Empty(t, run.Waits)
 	require.Contains(t, string(run.Output), `"payment":null`)
 }
 
-func waitSteps(ws []engine.WaitInfo) []string {
+func waitSteps(ws []runtype.WaitInfo) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {
 		out[i] = w.StepID
@@ -410,7 +411,7 @@ func TestStackCurrentOfTargetedCalls(t *testing.T) {
 	})
 	h.mustRegister(h.fn("par", nil))
 	id := h.send("test/par", map[string]any{})
-	require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+	require.Equal(t, runtype.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 	type stack struct {
 		current, memo int
 	}
@@ -447,7 +448,7 @@ func TestWaitExpressionPolicyWarning(t *testing.T) {
 			h.mustRegister(h.fn("wait", nil))
 			id := h.send("test/wait", map[string]any{"id": 3})
 			run := h.waitRuns(id, 1)[0]
-			require.Equal(t, engine.StatusCompleted, run.Status, "the wait is registered either way")
+			require.Equal(t, runtype.StatusCompleted, run.Status, "the wait is registered either way")
 			require.Equal(t, tt.warn, strings.Contains(logs.String(), "restrictive expression policy"), logs.String())
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"time"
@@ -61,7 +62,7 @@ func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op w
 	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
 	_ = e.savePauseLocked(r, p)
-	r.Waits = append(r.Waits, WaitInfo{StepID: op.ID, Signal: opts.Signal, Expires: expire})
+	r.Waits = append(r.Waits, runtype.WaitInfo{StepID: op.ID, Signal: opts.Signal, Expires: expire})
 	e.historyLocked(r, "wait", op.ID, 0, "waiting for signal "+opts.Signal)
 	return true, false
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func TestCallSlotShortageDoesNotDelayTimers(t *testing.T) {
 	defer cancel()
 	napID := h.send("test/napper", nil)
 	waitID := h.send("test/waiter", nil)
-	require.NoError(t, h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
+	require.NoError(t, h.eng.WaitFor(ctx, func(runs []runtype.Run) bool {
 		paused := 0
 		for _, r := range runs {
 			for _, hi := range r.History {
@@ -73,7 +74,7 @@ func TestCallSlotShortageDoesNotDelayTimers(t *testing.T) {
 	<-entered
 	clk.Advance(time.Minute)
 
-	require.NoError(t, h.eng.WaitFor(ctx, func(runs []engine.Run) bool {
+	require.NoError(t, h.eng.WaitFor(ctx, func(runs []runtype.Run) bool {
 		slept, timedOut, ticked := false, false, false
 		for _, r := range runs {
 			switch {
@@ -95,6 +96,6 @@ func TestCallSlotShortageDoesNotDelayTimers(t *testing.T) {
 	close(release)
 	for _, id := range []string{napID, waitID} {
 		runs := h.waitRuns(id, 1)
-		require.Equal(t, engine.StatusCompleted, runs[0].Status)
+		require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	}
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -28,7 +29,7 @@ func TestRunSnapshotsAreCopies(t *testing.T) {
 	got, ok := h.eng.Run(runID)
 	require.True(t, ok)
 	want, _ := json.Marshal(got)
-	for _, r := range []engine.Run{waited, got} {
+	for _, r := range []runtype.Run{waited, got} {
 		require.NotEmpty(t, r.History)
 		require.NotEmpty(t, r.Steps)
 		r.History[0].Kind = "edited"

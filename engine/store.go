@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"time"
 )
 
@@ -146,7 +147,7 @@ type MemoEntry struct {
 
 // RunState is the engine's full record of a run.
 type RunState struct {
-	Run
+	runtype.Run
 	// Memo holds step results in the order they were stored (ctx.stack order).
 	Memo []MemoEntry
 	// Version is the request version: -1 until the SDK first answers.
@@ -173,6 +174,11 @@ type RunState struct {
 	// memoized steps when the discovery call that planned them was made (the
 	// server sends the stack index of the call that enqueued a step).
 	StackCurrent int
+	// errKind is the server's error string for the lifecycle event of the
+	// failure being recorded when it is not Error.Name, e.g. "invalid status
+	// code: 500". It lives only as long as the call that sets it; the Store
+	// does not keep it.
+	errKind string
 }
 
 // PauseKind says what a pause waits for.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -82,7 +83,7 @@ func TestTxIngestIsAtomic(t *testing.T) {
 	require.Equal(t, 200, status, "%v", out)
 	require.Equal(t, []any{ids[0]}, out["ids"])
 	runs := h.waitRuns(ids[0], 1)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	require.Len(t, h.app.Calls(), 1)
 }
 
@@ -110,7 +111,7 @@ func TestTxStepResultAndWakeUpRollBack(t *testing.T) {
 	h.mustRegister(h.fn("tx", nil))
 	id := h.send("test/tx", map[string]any{})
 	run := h.waitRuns(id, 1)[0]
-	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
 
 	calls := h.app.Calls()
 	require.Len(t, calls, 4, "the call whose result was rolled back is made again")
@@ -168,7 +169,7 @@ func TestTxGatewayResultRollbackDoesNotStrandTheRun(t *testing.T) {
 	runs, err := h.eng.WaitForEventRuns(ctx, id, 1)
 	require.NoError(t, err, "the run is left Running after the fetch result's transaction rolled back")
 	done := runs[0]
-	require.Equal(t, engine.StatusCompleted, done.Status)
+	require.Equal(t, runtype.StatusCompleted, done.Status)
 	require.JSONEq(t, `"pong"`, string(done.Output))
 	require.Nil(t, st.failMemo.Load(), "the injected failure happened")
 	require.Equal(t, int32(1), fetches.Load(), "the result is applied again, not fetched again")
@@ -213,12 +214,12 @@ func TestGatewayInFlightResumesAfterRestart(t *testing.T) {
 	eng, err := engine.New(engine.Options{Store: st, Clock: clk})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	require.Equal(t, engine.StatusRunning, run.Status)
+	require.Equal(t, runtype.StatusRunning, run.Status)
 	ctx, cancel := context.WithTimeout(t.Context(), waitBound)
 	defer cancel()
 	done, err := eng.WaitForRun(ctx, run.ID)
 	require.NoError(t, err, "the step.fetch in flight at the crash was never made again")
-	require.Equal(t, engine.StatusCompleted, done.Status)
+	require.Equal(t, runtype.StatusCompleted, done.Status)
 	require.JSONEq(t, `"second"`, string(done.Output))
 	require.Equal(t, int32(2), fetches.Load())
 }
@@ -263,7 +264,7 @@ func TestTxRollbackUndoesFlowControlState(t *testing.T) {
 				id = ids[1]
 			}
 			runs := h.waitRuns(id, 1)
-			require.Equal(t, engine.StatusCompleted, runs[0].Status)
+			require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 			for _, it := range runs[0].History {
 				if it.Kind == "call" {
 					require.Equal(t, runs[0].StartedAt, it.Time, "the first call was not delayed by a rolled-back reservation")
@@ -303,5 +304,5 @@ func TestTxRolledBackEventStillMatchesWait(t *testing.T) {
 	status, out = h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
 	require.Equal(t, 200, status, "%v", out)
 	run := h.waitRuns(id, 1)[0]
-	require.Equal(t, engine.StatusCompleted, run.Status)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
 }

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestUseAPIKeepsEventsThatFit(t *testing.T) {
 			})
 			h.mustRegister(h.fn("useapi", nil))
 			id := h.send("test/useapi", tt.eventData)
-			require.Equal(t, engine.StatusCompleted, h.waitRuns(id, 1)[0].Status)
+			require.Equal(t, runtype.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 			calls := h.app.Calls()
 			last := calls[len(calls)-1]
 			require.Equal(t, true, last.Req["use_api"])

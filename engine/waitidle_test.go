@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -34,9 +35,9 @@ func TestWaitForSeesTheEngineGoIdle(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- h.eng.WaitFor(ctx, func([]engine.Run) bool {
+		done <- h.eng.WaitFor(ctx, func([]runtype.Run) bool {
 			r, _ := h.eng.Run(runID)
-			idle := r.Status == engine.StatusCancelled && h.eng.Idle()
+			idle := r.Status == runtype.StatusCancelled && h.eng.Idle()
 			select {
 			case checked <- struct{}{}:
 			default:

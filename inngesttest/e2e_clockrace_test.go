@@ -2,6 +2,7 @@ package inngesttest_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -78,6 +79,6 @@ func TestE2EGapAdvanceRacesTimer(t *testing.T) {
 
 	wctx, wcancel := context.WithTimeout(context.Background(), time.Second)
 	defer wcancel()
-	err = eng.WaitFor(wctx, func(rs []engine.Run) bool { return len(rs) > 0 })
+	err = eng.WaitFor(wctx, func(rs []runtype.Run) bool { return len(rs) > 0 })
 	require.NoError(t, err, "the cron tick due at %s never fired (clock %s)", time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC), clk.Now())
 }

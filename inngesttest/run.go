@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
@@ -17,15 +17,15 @@ type Status string
 
 // Run statuses.
 const (
-	StatusQueued    Status = Status(engine.StatusQueued)
-	StatusRunning   Status = Status(engine.StatusRunning)
-	StatusCompleted Status = Status(engine.StatusCompleted)
-	StatusFailed    Status = Status(engine.StatusFailed)
-	StatusCancelled Status = Status(engine.StatusCancelled)
+	StatusQueued    Status = Status(runtype.StatusQueued)
+	StatusRunning   Status = Status(runtype.StatusRunning)
+	StatusCompleted Status = Status(runtype.StatusCompleted)
+	StatusFailed    Status = Status(runtype.StatusFailed)
+	StatusCancelled Status = Status(runtype.StatusCancelled)
 )
 
 // Done reports whether the status is final.
-func (s Status) Done() bool { return engine.RunStatus(s).Done() }
+func (s Status) Done() bool { return runtype.Status(s).Done() }
 
 // Run is a snapshot of one function run.
 type Run struct {
@@ -58,7 +58,7 @@ type Run struct {
 	// ParentRunID is set for a run started by step.Invoke.
 	ParentRunID string
 	// Engine is the engine's snapshot, with the run's history.
-	Engine engine.Run
+	Engine runtype.Run
 }
 
 // RunError describes a failed or cancelled run.
@@ -110,7 +110,7 @@ func (s Step) Data() json.RawMessage {
 	return s.Result
 }
 
-func fromEngine(r engine.Run) Run {
+func fromEngine(r runtype.Run) Run {
 	out := Run{
 		ID: r.ID, AppID: r.AppID, FunctionID: r.FunctionID, Status: Status(r.Status), Output: r.Output,
 		EventIDs: r.EventIDs, Events: r.Events, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
@@ -129,7 +129,7 @@ func fromEngine(r engine.Run) Run {
 	return out
 }
 
-func fromEngineAll(rs []engine.Run) []Run {
+func fromEngineAll(rs []runtype.Run) []Run {
 	out := make([]Run, len(rs))
 	for i, r := range rs {
 		out[i] = fromEngine(r)
@@ -203,7 +203,7 @@ func (r Run) String() string {
 	}
 	hist := r.Engine.History
 	if len(hist) > maxHistory {
-		// The engine itself may have dropped some (engine.MaxHistory).
+		// The engine itself may have dropped some (runtype.MaxHistory).
 		fmt.Fprintf(&b, "    … %d earlier history entries\n", len(hist)-maxHistory+r.Engine.HistoryDropped)
 		hist = hist[len(hist)-maxHistory:]
 	}

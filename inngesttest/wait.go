@@ -3,10 +3,10 @@ package inngesttest
 import (
 	"context"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 	"testing"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
 // Runs returns a snapshot of every run, oldest first.
@@ -24,7 +24,7 @@ func (e *Env) WaitFor(t testing.TB, what string, pred func(runs []Run) bool) []R
 	t.Helper()
 	var out []Run
 	e.wait(t, what, func(ctx context.Context) error {
-		return e.eng.WaitFor(ctx, func(rs []engine.Run) bool {
+		return e.eng.WaitFor(ctx, func(rs []runtype.Run) bool {
 			runs := fromEngineAll(rs)
 			if pred(runs) {
 				out = runs
@@ -48,7 +48,7 @@ func (e *Env) WaitForRun(t testing.TB, eventID string) Run {
 // have ended, and returns them.
 func (e *Env) WaitForRuns(t testing.TB, eventID string, n int) []Run {
 	t.Helper()
-	var out []engine.Run
+	var out []runtype.Run
 	e.wait(t, fmt.Sprintf("%d finished run(s) of event %s", n, eventID), func(ctx context.Context) error {
 		var err error
 		out, err = e.eng.WaitForEventRuns(ctx, eventID, n)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -83,7 +84,7 @@ func (s *suite) sendMany(t *testing.T, evs ...map[string]any) []string {
 }
 
 // run waits for the one run an event starts to end.
-func (s *suite) run(t *testing.T, eventID string) engine.Run {
+func (s *suite) run(t *testing.T, eventID string) runtype.Run {
 	runs, err := s.eng.WaitForEventRuns(waitCtx(t), eventID, 1)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
@@ -91,10 +92,10 @@ func (s *suite) run(t *testing.T, eventID string) engine.Run {
 }
 
 // waitRun waits for a run that satisfies pred and returns it.
-func (s *suite) waitRun(t *testing.T, pred func(engine.Run) bool) engine.Run {
+func (s *suite) waitRun(t *testing.T, pred func(runtype.Run) bool) runtype.Run {
 	t.Helper()
-	var found engine.Run
-	require.NoError(t, s.eng.WaitFor(waitCtx(t), func(runs []engine.Run) bool {
+	var found runtype.Run
+	require.NoError(t, s.eng.WaitFor(waitCtx(t), func(runs []runtype.Run) bool {
 		for _, r := range runs {
 			if pred(r) {
 				found = r
@@ -107,14 +108,14 @@ func (s *suite) waitRun(t *testing.T, pred func(engine.Run) bool) engine.Run {
 }
 
 // completed asserts the run completed with this JSON output.
-func completed(t *testing.T, r engine.Run, output string) {
+func completed(t *testing.T, r runtype.Run, output string) {
 	t.Helper()
-	require.Equal(t, engine.StatusCompleted, r.Status, "run %s: %s %+v", r.ID, r.Output, r.Error)
+	require.Equal(t, runtype.StatusCompleted, r.Status, "run %s: %s %+v", r.ID, r.Output, r.Error)
 	require.JSONEq(t, output, string(r.Output))
 }
 
 // boundedCalls asserts the app was called at most limit times for a run.
-func (s *suite) boundedCalls(t *testing.T, r engine.Run, limit int) {
+func (s *suite) boundedCalls(t *testing.T, r runtype.Run, limit int) {
 	t.Helper()
 	calls := s.app.RunCalls(r.ID)
 	t.Logf("%d calls for run %s of %s", len(calls), r.ID, r.FunctionID)
@@ -144,7 +145,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("sleep", func(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/sleep", map[string]any{}))
-			require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+			require.Equal(t, runtype.StatusCompleted, r.Status, "%s", r.Output)
 			var out struct{ SleptMs int64 }
 			require.NoError(t, json.Unmarshal(r.Output, &out))
 			require.GreaterOrEqual(t, out.SleptMs, int64(1000), "the run resumed before its 1s sleep ended")
@@ -153,7 +154,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("wait-matched", func(t *testing.T) {
 			t.Parallel()
 			id := s.send(t, "interop/wait", map[string]any{"id": 1, "timeout": "1m"})
-			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]engine.Run) bool {
+			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]runtype.Run) bool {
 				runs := s.eng.RunsForEvent(id)
 				return len(runs) == 1 && len(runs[0].Waits) == 1
 			}))
@@ -170,7 +171,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("send-fan-out", func(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/fanout", map[string]any{}))
-			require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+			require.Equal(t, runtype.StatusCompleted, r.Status, "%s", r.Output)
 			var out struct{ IDs []string }
 			require.NoError(t, json.Unmarshal(r.Output, &out))
 			require.Len(t, out.IDs, 3)
@@ -184,7 +185,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/invoke", map[string]any{}))
 			completed(t, r, `{"child":{"doubled":42}}`)
-			var children []engine.Run
+			var children []runtype.Run
 			for _, c := range s.eng.Runs() {
 				if c.ParentRunID == r.ID {
 					children = append(children, c)
@@ -211,7 +212,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("non-retriable-failure", func(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/failing", map[string]any{}))
-			require.Equal(t, engine.StatusFailed, r.Status, "%s", r.Output)
+			require.Equal(t, runtype.StatusFailed, r.Status, "%s", r.Output)
 			require.NotNil(t, r.Error)
 			require.Contains(t, r.Error.Message, "no point retrying")
 			s.boundedCalls(t, r, 3)
@@ -229,8 +230,8 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("on-failure", func(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/on-failure", map[string]any{}))
-			require.Equal(t, engine.StatusFailed, r.Status, "%s", r.Output)
-			handler := s.waitRun(t, func(c engine.Run) bool {
+			require.Equal(t, runtype.StatusFailed, r.Status, "%s", r.Output)
+			handler := s.waitRun(t, func(c runtype.Run) bool {
 				return c.FunctionID == appID+"-with-on-failure-failure" && c.Status.Done()
 			})
 			completed(t, handler, `{"failedWith":"boom","original":"interop/on-failure"}`)
@@ -238,13 +239,13 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("cancel-on", func(t *testing.T) {
 			t.Parallel()
 			id := s.send(t, "interop/cancellable", map[string]any{"id": 9})
-			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]engine.Run) bool {
+			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]runtype.Run) bool {
 				runs := s.eng.RunsForEvent(id)
 				return len(runs) == 1 && len(runs[0].Steps) == 1
 			}))
 			s.send(t, "interop/cancel", map[string]any{"id": 8})
 			s.send(t, "interop/cancel", map[string]any{"id": 9})
-			require.Equal(t, engine.StatusCancelled, s.run(t, id).Status)
+			require.Equal(t, runtype.StatusCancelled, s.run(t, id).Status)
 		})
 		t.Run("batch", func(t *testing.T) {
 			t.Parallel()
@@ -252,8 +253,8 @@ func TestJavaScriptSDK(t *testing.T) {
 				map[string]any{"name": "interop/batch", "data": map[string]any{"n": 1}},
 				map[string]any{"name": "interop/batch", "data": map[string]any{"n": 2}},
 				map[string]any{"name": "interop/batch", "data": map[string]any{"n": 3}})
-			r := s.waitRun(t, func(c engine.Run) bool { return c.FunctionID == appID+"-batch" && c.Status.Done() })
-			require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+			r := s.waitRun(t, func(c runtype.Run) bool { return c.FunctionID == appID+"-batch" && c.Status.Done() })
+			require.Equal(t, runtype.StatusCompleted, r.Status, "%s", r.Output)
 			require.ElementsMatch(t, ids, r.EventIDs)
 			var out struct{ Ns []int }
 			require.NoError(t, json.Unmarshal(r.Output, &out))
@@ -265,7 +266,7 @@ func TestJavaScriptSDK(t *testing.T) {
 				map[string]any{"name": "interop/debounce", "data": map[string]any{"key": "a", "n": 1}},
 				map[string]any{"name": "interop/debounce", "data": map[string]any{"key": "a", "n": 2}},
 				map[string]any{"name": "interop/debounce", "data": map[string]any{"key": "a", "n": 3}})
-			r := s.waitRun(t, func(c engine.Run) bool { return c.FunctionID == appID+"-debounced" && c.Status.Done() })
+			r := s.waitRun(t, func(c runtype.Run) bool { return c.FunctionID == appID+"-debounced" && c.Status.Done() })
 			completed(t, r, `{"last":3}`)
 			require.Equal(t, []string{ids[2]}, r.EventIDs)
 		})
@@ -278,7 +279,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("function-finished", func(t *testing.T) {
 			t.Parallel()
 			s.run(t, s.send(t, "interop/steps", map[string]any{"n": 1}))
-			r := s.waitRun(t, func(c engine.Run) bool {
+			r := s.waitRun(t, func(c runtype.Run) bool {
 				return c.FunctionID == appID+"-on-finished" && c.Status.Done() && strings.Contains(string(c.Output), `"a":2`)
 			})
 			completed(t, r, `{"fn":"interop-js-steps","result":{"a":2,"b":20}}`)
@@ -298,7 +299,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			}))
 			t.Cleanup(echo.Close)
 			id := s.send(t, "interop/edges", map[string]any{"id": 5, "url": echo.URL + "/echo"})
-			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]engine.Run) bool {
+			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]runtype.Run) bool {
 				runs := s.eng.RunsForEvent(id)
 				return len(runs) == 1 && len(runs[0].Waits) == 1 || len(runs) == 1 && runs[0].Status.Done()
 			}))
@@ -317,7 +318,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			ids := s.sendMany(t, evs...)
 			// As on the server: 10 events at once against 10 per minute start 2
 			// runs (the burst is a tenth of the limit), the rest are dropped.
-			var started []engine.Run
+			var started []runtype.Run
 			for _, id := range ids {
 				if len(s.eng.RunsForEvent(id)) > 0 {
 					started = append(started, s.run(t, id))
@@ -325,7 +326,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			}
 			require.Len(t, started, 2)
 			for _, r := range started {
-				require.Equal(t, engine.StatusCompleted, r.Status)
+				require.Equal(t, runtype.StatusCompleted, r.Status)
 			}
 		})
 		t.Run("throttle", func(t *testing.T) {
@@ -335,7 +336,7 @@ func TestJavaScriptSDK(t *testing.T) {
 				evs[i] = map[string]any{"name": "interop/throttled", "data": map[string]any{"n": i}}
 			}
 			for _, id := range s.sendMany(t, evs...) {
-				require.Equal(t, engine.StatusCompleted, s.run(t, id).Status)
+				require.Equal(t, runtype.StatusCompleted, s.run(t, id).Status)
 			}
 		})
 		t.Run("singleton-skip", func(t *testing.T) {
@@ -350,7 +351,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Run("finish-timeout", func(t *testing.T) {
 			t.Parallel()
 			r := s.run(t, s.send(t, "interop/timed-out", map[string]any{}))
-			require.Equal(t, engine.StatusCancelled, r.Status, "%s", r.Output)
+			require.Equal(t, runtype.StatusCancelled, r.Status, "%s", r.Output)
 		})
 		t.Run("classic-protocol", func(t *testing.T) {
 			t.Parallel()
@@ -386,8 +387,8 @@ func TestJavaScriptSDK(t *testing.T) {
 			r := s.run(t, s.send(t, "interop/invoke-errors", map[string]any{}))
 			completed(t, r, `{"failed":{"name":"Error","message":"always fails"},`+
 				`"timedOut":{"name":"InngestInvokeTimeoutError","message":"Timed out waiting for invoked function to complete"}}`)
-			child := s.waitRun(t, func(c engine.Run) bool { return c.ParentRunID == r.ID && c.FunctionID == appID+"-exhausted" })
-			require.Equal(t, engine.StatusFailed, child.Status)
+			child := s.waitRun(t, func(c runtype.Run) bool { return c.ParentRunID == r.ID && c.FunctionID == appID+"-exhausted" })
+			require.Equal(t, runtype.StatusFailed, child.Status)
 			// StepError, then StepFailed on the retry, then the function's error
 			// (3 calls on the server too).
 			s.boundedCalls(t, child, 3)
@@ -414,7 +415,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		}
 	}
 	// Runs started by lifecycle events may still be going.
-	require.NoError(t, s.eng.WaitFor(waitCtx(t), func(runs []engine.Run) bool {
+	require.NoError(t, s.eng.WaitFor(waitCtx(t), func(runs []runtype.Run) bool {
 		for _, r := range runs {
 			if !r.Status.Done() {
 				return false
@@ -449,12 +450,12 @@ func TestJavaScriptSDKSigned(t *testing.T) {
 	t.Run("send-fan-out", func(t *testing.T) {
 		t.Parallel()
 		r := s.run(t, s.send(t, "interop/fanout", map[string]any{}))
-		require.Equal(t, engine.StatusCompleted, r.Status, "%s", r.Output)
+		require.Equal(t, runtype.StatusCompleted, r.Status, "%s", r.Output)
 		var out struct{ IDs []string }
 		require.NoError(t, json.Unmarshal(r.Output, &out))
 		require.Len(t, out.IDs, 3)
 		for _, id := range out.IDs {
-			require.Equal(t, engine.StatusCompleted, s.run(t, id).Status)
+			require.Equal(t, runtype.StatusCompleted, s.run(t, id).Status)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"log/slog"
 	"net"
 	"net/http"
@@ -254,7 +255,7 @@ func (r *rig) waitAllDone(t *testing.T, n int) {
 	for _, id := range ids {
 		run, err := r.eng.WaitForRun(ctx, id)
 		require.NoError(t, err)
-		require.Equal(t, engine.StatusCompleted, run.Status, "run %s: %v", id, run.Error)
+		require.Equal(t, runtype.StatusCompleted, run.Status, "run %s: %v", id, run.Error)
 	}
 }
 

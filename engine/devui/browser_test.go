@@ -2,6 +2,7 @@ package devui_test
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +13,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
-
-	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
 // One headless Chromium per test binary; each browser test opens its own tab.
@@ -145,7 +144,7 @@ func TestBrowserSendWatchOpenCancel(t *testing.T) {
 	// A run started elsewhere appears in the open list without a reload.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(f.ui.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#runs-rows`))))
 	napID := f.env.Send(t, napEv.New(Greeting{Name: "Bob"}))[0]
-	sleeping := f.waitRun(t, napID, engine.StatusRunning)
+	sleeping := f.waitRun(t, napID, runtype.StatusRunning)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.WaitVisible(chromedp.CSS(`tr.run[data-id="`+sleeping.ID+`"][data-status="Running"]`)),
 		shot(t, "runs"),
@@ -155,10 +154,10 @@ func TestBrowserSendWatchOpenCancel(t *testing.T) {
 	follow(t, ctx, `#cancel`)
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#run-status.cancelled`))))
 	r, _ := f.eng.Run(sleeping.ID)
-	require.Equal(t, engine.StatusCancelled, r.Status)
+	require.Equal(t, runtype.StatusCancelled, r.Status)
 
 	// The virtual clock, advanced from the header, ends another run's sleep.
-	other := f.waitRun(t, f.env.Send(t, napEv.New(Greeting{Name: "Cy"}))[0], engine.StatusRunning)
+	other := f.waitRun(t, f.env.Send(t, napEv.New(Greeting{Name: "Cy"}))[0], runtype.StatusRunning)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(f.ui.URL+"/runs/"+other.ID),
 		chromedp.WaitVisible(chromedp.CSS(`li.step[data-step="nap"]`)),
@@ -170,7 +169,7 @@ func TestBrowserSendWatchOpenCancel(t *testing.T) {
 	require.Contains(t, now, "02:00:00", "back on the run page, two hours later")
 	fin, err := f.eng.WaitForRun(ctx, other.ID)
 	require.NoError(t, err)
-	require.Equal(t, engine.StatusCompleted, fin.Status)
+	require.Equal(t, runtype.StatusCompleted, fin.Status)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(f.ui.URL+"/runs/"+other.ID),
 		chromedp.WaitVisible(chromedp.CSS(`#run-status.completed`)),
@@ -185,8 +184,8 @@ func TestBrowserEventsAndApps(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	id := f.env.Send(t, greetEv.New(Greeting{Name: `<script>document.title="pwned"</script>`}))[0]
-	f.waitRun(t, id, engine.StatusCompleted)
-	f.waitRun(t, f.env.Send(t, waitEv.New(Greeting{Name: "Di"}))[0], engine.StatusRunning)
+	f.waitRun(t, id, runtype.StatusCompleted)
+	f.waitRun(t, f.env.Send(t, waitEv.New(Greeting{Name: "Di"}))[0], runtype.StatusRunning)
 	ctx := tab(t)
 	var title, payload string
 	require.NoError(t, chromedp.Do(ctx,

@@ -3,6 +3,7 @@ package devui_test
 import (
 	"context"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -86,12 +87,12 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // waitRun waits for the event's first run to reach status.
-func (f *fixture) waitRun(t *testing.T, eventID string, status engine.RunStatus) engine.Run {
+func (f *fixture) waitRun(t *testing.T, eventID string, status runtype.Status) runtype.Run {
 	t.Helper()
-	var out engine.Run
+	var out runtype.Run
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(t, f.eng.WaitFor(ctx, func([]engine.Run) bool {
+	require.NoError(t, f.eng.WaitFor(ctx, func([]runtype.Run) bool {
 		rs := f.eng.RunsForEvent(eventID)
 		if len(rs) == 0 || rs[0].Status != status {
 			return false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"html/template"
 	"net/http"
 	"slices"
@@ -109,13 +110,13 @@ type runRow struct {
 	ID, Function, Event, Status, Started, Duration string
 }
 
-func (u *ui) row(r engine.Run) runRow {
+func (u *ui) row(r runtype.Run) runRow {
 	return runRow{ID: r.ID, Function: r.FunctionID, Event: eventName(r), Status: string(r.Status),
 		Started: when(r.StartedAt), Duration: duration(r, u.eng.Now())}
 }
 
 // eventName is the name of a run's first triggering event.
-func eventName(r engine.Run) string {
+func eventName(r runtype.Run) string {
 	if len(r.Events) == 0 {
 		return ""
 	}
@@ -130,7 +131,7 @@ func eventName(r engine.Run) string {
 }
 
 // duration is how long a run took, or has been going on.
-func duration(r engine.Run, now time.Time) string {
+func duration(r runtype.Run, now time.Time) string {
 	end := r.EndedAt
 	if end.IsZero() {
 		end = now
@@ -149,7 +150,7 @@ func duration(r engine.Run, now time.Time) string {
 }
 
 // statuses lists the run statuses, for the filter.
-var statuses = []engine.RunStatus{engine.StatusQueued, engine.StatusRunning, engine.StatusCompleted, engine.StatusFailed, engine.StatusCancelled}
+var statuses = []runtype.Status{runtype.StatusQueued, runtype.StatusRunning, runtype.StatusCompleted, runtype.StatusFailed, runtype.StatusCancelled}
 
 // sinceChoices are the time filter's options.
 var sinceChoices = []string{"5m", "1h", "24h", "168h"}
@@ -157,7 +158,7 @@ var sinceChoices = []string{"5m", "1h", "24h", "168h"}
 type runsData struct {
 	Rows                  []runRow
 	Functions             []string
-	Statuses              []engine.RunStatus
+	Statuses              []runtype.Status
 	Since                 []string
 	Fn, Status, SinceSel  string
 	Refresh               int64
@@ -224,7 +225,7 @@ type stepView struct {
 	Output, Error       string
 	Retried             string
 	Due                 string
-	Wait                *engine.WaitInfo
+	Wait                *runtype.WaitInfo
 	Child               string
 }
 
@@ -235,17 +236,17 @@ type historyView struct {
 }
 
 // historyRows lists a run's timeline entries, with a row saying how many
-// were dropped after the first engine.HistoryHead when the run outgrew
-// engine.MaxHistory.
-func historyRows(run engine.Run) []historyView {
+// were dropped after the first runtype.HistoryHead when the run outgrew
+// runtype.MaxHistory.
+func historyRows(run runtype.Run) []historyView {
 	out := make([]historyView, 0, len(run.History)+1)
 	for i, h := range run.History {
-		if i == engine.HistoryHead && run.HistoryDropped > 0 {
+		if i == runtype.HistoryHead && run.HistoryDropped > 0 {
 			out = append(out, droppedRow(run.HistoryDropped))
 		}
 		out = append(out, historyView{Time: when(h.Time), Kind: h.Kind, Step: h.StepID, Status: h.Status, Detail: h.Detail})
 	}
-	if len(run.History) <= engine.HistoryHead && run.HistoryDropped > 0 {
+	if len(run.History) <= runtype.HistoryHead && run.HistoryDropped > 0 {
 		out = append(out, droppedRow(run.HistoryDropped))
 	}
 	return out
@@ -253,11 +254,11 @@ func historyRows(run engine.Run) []historyView {
 
 func droppedRow(n int) historyView {
 	return historyView{Kind: "dropped", Detail: fmt.Sprintf("%d entries not kept (a run keeps its first %d and its latest, %d in all)",
-		n, engine.HistoryHead, engine.MaxHistory)}
+		n, runtype.HistoryHead, runtype.MaxHistory)}
 }
 
 type runData struct {
-	Run      engine.Run
+	Run      runtype.Run
 	Row      runRow
 	Steps    []stepView
 	History  []historyView
@@ -293,14 +294,14 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	var children []engine.Run
+	var children []runtype.Run
 	for _, c := range u.eng.Runs() {
 		if c.ParentRunID == run.ID {
 			children = append(children, c)
 			d.Children = append(d.Children, u.row(c))
 		}
 	}
-	waits := map[string]*engine.WaitInfo{}
+	waits := map[string]*runtype.WaitInfo{}
 	for i := range run.Waits {
 		waits[run.Waits[i].StepID] = &run.Waits[i]
 	}

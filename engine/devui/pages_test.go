@@ -1,6 +1,7 @@
 package devui_test
 
 import (
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/url"
@@ -64,9 +65,9 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	done := f.env.Send(t, greetEv.New(Greeting{Name: "Ada"}))[0]
-	run := f.waitRun(t, done, engine.StatusCompleted)
+	run := f.waitRun(t, done, runtype.StatusCompleted)
 	napID := f.env.Send(t, napEv.New(Greeting{Name: "Bob"}))[0]
-	f.waitRun(t, napID, engine.StatusRunning)
+	f.waitRun(t, napID, runtype.StatusRunning)
 
 	st, body := get(t, f.ui.URL+"/")
 	require.Equal(t, http.StatusOK, st)
@@ -134,7 +135,7 @@ func TestEscaping(t *testing.T) {
 	f := newFixture(t)
 	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	id := f.env.Send(t, greetEv.New(Greeting{Name: evil}))[0]
-	run := f.waitRun(t, id, engine.StatusCompleted)
+	run := f.waitRun(t, id, runtype.StatusCompleted)
 	for _, p := range []string{"/", "/runs/" + run.ID, "/events", "/?rows=1"} {
 		_, body := get(t, f.ui.URL+p)
 		require.NotContains(t, body, "<script>alert", p)
@@ -173,7 +174,7 @@ func TestSendForm(t *testing.T) {
 	require.True(t, strings.HasPrefix(loc, "/?sent="), loc)
 	evs := f.eng.Events(10)
 	require.Len(t, evs, 1)
-	run := f.waitRun(t, evs[0].ID, engine.StatusCompleted)
+	run := f.waitRun(t, evs[0].ID, runtype.StatusCompleted)
 	require.JSONEq(t, `{"message":"hello Cy","length":"8"}`, string(run.Output))
 
 	st, loc, _ = post(t, f.ui.URL+"/events/"+evs[0].ID+"/resend", nil, nil)
@@ -181,7 +182,7 @@ func TestSendForm(t *testing.T) {
 	evs = f.eng.Events(10)
 	require.Len(t, evs, 2)
 	require.NotEqual(t, evs[0].ID, evs[1].ID)
-	f.waitRun(t, evs[0].ID, engine.StatusCompleted)
+	f.waitRun(t, evs[0].ID, runtype.StatusCompleted)
 	st, _, _ = post(t, f.ui.URL+"/events/nope/resend", nil, nil)
 	require.Equal(t, http.StatusNotFound, st)
 }
@@ -193,14 +194,14 @@ func TestRunActions(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	napID := f.env.Send(t, napEv.New(Greeting{Name: "a"}))[0]
-	sleeping := f.waitRun(t, napID, engine.StatusRunning)
+	sleeping := f.waitRun(t, napID, runtype.StatusRunning)
 	_, body := get(t, f.ui.URL+"/runs/"+sleeping.ID)
 	require.Contains(t, body, "sleeps until 2")
 	require.Contains(t, body, `id="cancel"`)
 	st, loc, _ := post(t, f.ui.URL+"/runs/"+sleeping.ID+"/cancel", nil, nil)
 	require.Equal(t, http.StatusSeeOther, st)
 	require.True(t, strings.HasPrefix(loc, "/runs/"+sleeping.ID), loc)
-	f.waitRun(t, napID, engine.StatusCancelled)
+	f.waitRun(t, napID, runtype.StatusCancelled)
 	st, _, _ = post(t, f.ui.URL+"/runs/01M8KMTE317KXQRV4GJHDYMEV8/cancel", nil, nil)
 	require.Equal(t, http.StatusNotFound, st)
 
@@ -208,7 +209,7 @@ func TestRunActions(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, st)
 	newID := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/runs/")
 	require.NotEqual(t, sleeping.ID, newID)
-	require.Eventually(t, func() bool { r, _ := f.eng.Run(newID); return r.Status == engine.StatusRunning && f.eng.Idle() }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { r, _ := f.eng.Run(newID); return r.Status == runtype.StatusRunning && f.eng.Idle() }, 10*time.Second, 5*time.Millisecond)
 
 	before := f.eng.Now()
 	st, loc, _ = post(t, f.ui.URL+"/clock/advance", url.Values{"by": {"2h"}}, map[string]string{"Referer": f.ui.URL + "/runs/" + newID})
@@ -217,7 +218,7 @@ func TestRunActions(t *testing.T) {
 	require.Equal(t, 2*time.Hour, f.eng.Now().Sub(before))
 	fin, err := f.eng.WaitForRun(t.Context(), newID)
 	require.NoError(t, err)
-	require.Equal(t, engine.StatusCompleted, fin.Status, "the sleep passed")
+	require.Equal(t, runtype.StatusCompleted, fin.Status, "the sleep passed")
 	st, _, _ = post(t, f.ui.URL+"/clock/advance", url.Values{"by": {"-1h"}}, nil)
 	require.Equal(t, http.StatusBadRequest, st)
 
@@ -233,13 +234,13 @@ func TestRunActions(t *testing.T) {
 func TestWaitsAndInvokes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	w := f.waitRun(t, f.env.Send(t, waitEv.New(Greeting{Name: "Di"}))[0], engine.StatusRunning)
+	w := f.waitRun(t, f.env.Send(t, waitEv.New(Greeting{Name: "Di"}))[0], runtype.StatusRunning)
 	_, body := get(t, f.ui.URL+"/runs/"+w.ID)
 	require.Contains(t, body, "waits for <code>demo/user.approved</code> if <code>async.data.name == event.data.name</code> until 2")
 
 	pID := f.env.Send(t, parentEv.New(Greeting{Name: "Eve"}))[0]
-	p := f.waitRun(t, pID, engine.StatusCompleted)
-	var child engine.Run
+	p := f.waitRun(t, pID, runtype.StatusCompleted)
+	var child runtype.Run
 	for _, r := range f.eng.Runs() {
 		if r.ParentRunID == p.ID {
 			child = r

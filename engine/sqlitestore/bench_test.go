@@ -3,6 +3,7 @@ package sqlitestore_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -55,8 +56,8 @@ func BenchmarkSaveRun(b *testing.B) {
 		id := fmt.Sprintf("%040d", i)
 		v := json.RawMessage(fmt.Sprintf(`{"data":{"i":%d,"text":"a step result of moderate size"}}`, i))
 		r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
-		r.Steps = append(r.Steps, engine.StepRecord{ID: id, Name: "step-" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
-		r.History = append(r.History, engine.HistoryItem{Time: t0, Kind: "call", StepID: id, Status: 206})
+		r.Steps = append(r.Steps, runtype.Step{ID: id, Name: "step-" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
+		r.History = append(r.History, runtype.HistoryItem{Time: t0, Kind: "call", StepID: id, Status: 206})
 	}
 	for name, open := range benchStores(b) {
 		b.Run(name, func(b *testing.B) {

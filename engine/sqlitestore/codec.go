@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
@@ -115,7 +116,7 @@ func (e *enc) time(t time.Time) {
 	e.b = b
 }
 
-func (e *enc) stepError(se *engine.StepError) {
+func (e *enc) stepError(se *runtype.StepError) {
 	e.bool(se != nil)
 	if se == nil {
 		return
@@ -269,11 +270,11 @@ func (d *dec) time() time.Time {
 	return t
 }
 
-func (d *dec) stepError() *engine.StepError {
+func (d *dec) stepError() *runtype.StepError {
 	if !d.bool() {
 		return nil
 	}
-	return &engine.StepError{Name: d.str(), Message: d.str(), Stack: d.str(), Data: d.raw()}
+	return &runtype.StepError{Name: d.str(), Message: d.str(), Stack: d.str(), Data: d.raw()}
 }
 
 // done returns the first error, or errCorrupt when bytes are left over.
@@ -349,10 +350,10 @@ func decodeHeader(b []byte) (*engine.RunState, error) {
 	r.AppID = d.str()
 	r.FunctionID = d.str()
 	r.FunctionUUID = d.str()
-	r.Status = engine.RunStatus(d.str())
+	r.Status = runtype.Status(d.str())
 	r.Output = d.raw()
 	if d.bool() {
-		r.Error = &engine.RunError{Name: d.str(), Message: d.str(), NoRetry: d.bool()}
+		r.Error = &runtype.RunError{Name: d.str(), Message: d.str(), NoRetry: d.bool()}
 	}
 	if n := d.count(1); n >= 0 { // a string: its length
 		r.EventIDs = make([]string, n)
@@ -373,9 +374,9 @@ func decodeHeader(b []byte) (*engine.RunState, error) {
 	r.MaxAttempts = int(d.int())
 	r.ParentRunID = d.str()
 	if n := d.count(5); n >= 0 { // four strings and a time
-		r.Waits = make([]engine.WaitInfo, n)
+		r.Waits = make([]runtype.WaitInfo, n)
 		for i := range r.Waits {
-			r.Waits[i] = engine.WaitInfo{StepID: d.str(), Event: d.str(), Signal: d.str(), If: d.str(), Expires: d.time()}
+			r.Waits[i] = runtype.WaitInfo{StepID: d.str(), Event: d.str(), Signal: d.str(), If: d.str(), Expires: d.time()}
 		}
 	}
 	r.Version = int(d.int())
@@ -415,7 +416,7 @@ const (
 // encodeStep encodes a step record but its ID (run_items.step_id). A result
 // equal to the step's memoized value (memo, nil when none) is not written
 // twice: it is read back from the memo.
-func encodeStep(buf []byte, s *engine.StepRecord, memo json.RawMessage) []byte {
+func encodeStep(buf []byte, s *runtype.Step, memo json.RawMessage) []byte {
 	e := enc{b: buf}
 	e.str(s.Name)
 	e.str(s.Op)
@@ -437,9 +438,9 @@ func encodeStep(buf []byte, s *engine.StepRecord, memo json.RawMessage) []byte {
 
 // decodeStep reads what encodeStep wrote. fromMemo reports that the
 // record's result is its memoized value, for the caller to fill in.
-func decodeStep(id string, b []byte) (s engine.StepRecord, fromMemo bool, err error) {
+func decodeStep(id string, b []byte) (s runtype.Step, fromMemo bool, err error) {
 	d := dec{b: b}
-	s = engine.StepRecord{ID: id, Name: d.str(), Op: d.str(), Attempts: int(d.int())}
+	s = runtype.Step{ID: id, Name: d.str(), Op: d.str(), Attempts: int(d.int())}
 	switch d.uint() {
 	case resultNil:
 	case resultMemo:
@@ -456,7 +457,7 @@ func decodeStep(id string, b []byte) (s engine.StepRecord, fromMemo bool, err er
 }
 
 // encodeHistory encodes a history item but its step ID (run_items.step_id).
-func encodeHistory(buf []byte, h *engine.HistoryItem) []byte {
+func encodeHistory(buf []byte, h *runtype.HistoryItem) []byte {
 	e := enc{b: buf}
 	e.time(h.Time)
 	e.str(h.Kind)
@@ -466,9 +467,9 @@ func encodeHistory(buf []byte, h *engine.HistoryItem) []byte {
 }
 
 // decodeHistory reads what encodeHistory wrote.
-func decodeHistory(stepID string, b []byte) (engine.HistoryItem, error) {
+func decodeHistory(stepID string, b []byte) (runtype.HistoryItem, error) {
 	d := dec{b: b}
-	h := engine.HistoryItem{Time: d.time(), Kind: d.str(), StepID: stepID, Status: int(d.int()), Detail: d.str()}
+	h := runtype.HistoryItem{Time: d.time(), Kind: d.str(), StepID: stepID, Status: int(d.int()), Detail: d.str()}
 	return h, d.done()
 }
 

@@ -3,6 +3,7 @@ package sqlitestore_test
 import (
 	"context"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -85,7 +86,7 @@ func TestThreeStepRunCost(t *testing.T) {
 				require.Len(t, runs, 1, "the run starts with the event's transaction")
 				run, err := eng.WaitForRun(ctx, runs[0].ID)
 				require.NoError(t, err)
-				require.Equal(t, engine.StatusCompleted, run.Status)
+				require.Equal(t, runtype.StatusCompleted, run.Status)
 			}
 			one(0) // prepares the statements
 			require.NoError(t, st.StopCheckpoints(ctx))

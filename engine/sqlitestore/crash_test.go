@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"log/slog"
 	"net"
@@ -603,7 +604,7 @@ func TestCrashRecovery(t *testing.T) {
 		for _, f := range flows {
 			buffered[f.Kind] = string(f.Data)
 		}
-		return sleeping && parked && len(ps) == 1 && s2.Status == engine.StatusQueued &&
+		return sleeping && parked && len(ps) == 1 && s2.Status == runtype.StatusQueued &&
 			strings.Count(buffered[engine.FlowBatch], `"id"`) == 2 && buffered[engine.FlowDebounce] != ""
 	})
 	recorded := map[string][]engine.MemoEntry{}
@@ -670,15 +671,15 @@ func TestCrashRecovery(t *testing.T) {
 		"single2": `2`, "fetcher": `"fetched"`, "batcher": `6`, "debouncer": `5`, "mid": `9`}
 	for _, fn := range all {
 		r := runOf(fn)
-		require.Equal(t, engine.StatusCompleted, r.Status, "%s: %s", fn, r.Output)
+		require.Equal(t, runtype.StatusCompleted, r.Status, "%s: %s", fn, r.Output)
 		require.JSONEq(t, outputs[fn], string(r.Output), fn)
 	}
 	require.Len(t, runOf("batcher").EventIDs, 3, "the batch kept the events buffered before the crash")
 	crons := runsOfFn("crash-cronner")
-	require.Equal(t, engine.StatusCompleted, crons[0].Status)
+	require.Equal(t, runtype.StatusCompleted, crons[0].Status)
 	invoked := runsOfFn("crash-invokee")
 	require.Len(t, invoked, 1)
-	require.Equal(t, engine.StatusCompleted, invoked[0].Status)
+	require.Equal(t, runtype.StatusCompleted, invoked[0].Status)
 	ev, err := peek.Event(ctx, goID)
 	require.NoError(t, err)
 	require.Equal(t, "test/crash.go", ev.Name)
@@ -725,12 +726,12 @@ func TestCrashRecovery(t *testing.T) {
 	setBackend(third)
 	eventually(ctx, t, "the recorder completes after the second restart", func() bool { return done("recorder") })
 	r = runOf("recorder")
-	require.Equal(t, engine.StatusCompleted, r.Status, string(r.Output))
+	require.Equal(t, runtype.StatusCompleted, r.Status, string(r.Output))
 	require.JSONEq(t, `11`, string(r.Output))
 	require.Equal(t, 2, count.get("recorder.record"), "the step whose result was not committed ran again")
 	require.Equal(t, 1, count.get("recorder.done"))
 	for _, fn := range all {
-		require.Equal(t, engine.StatusCompleted, runOf(fn).Status, fn)
+		require.Equal(t, runtype.StatusCompleted, runOf(fn).Status, fn)
 	}
 }
 

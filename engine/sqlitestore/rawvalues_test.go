@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -22,10 +23,10 @@ func TestAnEmptyRawValueReadsBackEmpty(t *testing.T) {
 	r.Output = json.RawMessage{}
 	r.Events = []json.RawMessage{{}, nil}
 	r.Memo = []engine.MemoEntry{{ID: "a", Value: json.RawMessage{}}, {ID: "b"}, {ID: "c", Value: json.RawMessage(`1`)}}
-	r.Steps = []engine.StepRecord{
+	r.Steps = []runtype.Step{
 		{ID: "a", Result: json.RawMessage{}, Done: true},
 		{ID: "b"},
-		{ID: "d", Result: json.RawMessage{}, Error: &engine.StepError{Name: "E", Data: json.RawMessage{}}},
+		{ID: "d", Result: json.RawMessage{}, Error: &runtype.StepError{Name: "E", Data: json.RawMessage{}}},
 	}
 	require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 	requireStored(t, st, r, "saved")

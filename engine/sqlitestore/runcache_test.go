@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -141,7 +142,7 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 				}
 				shared.Calls = int(sharedCalls.Add(1))
 				if rng.IntN(3) == 0 {
-					shared.Status, shared.EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+					shared.Status, shared.EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Minute)
 				}
 				v.try(r)
 				v.try(shared)
@@ -330,7 +331,7 @@ func TestPruningKeepsTheRunsItDoesNotDeleteInTheCache(t *testing.T) {
 	running, ended := itemsRun("running"), itemsRun("ended")
 	appendStep(running, 0)
 	appendStep(ended, 0)
-	ended.Status, ended.EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+	ended.Status, ended.EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Minute)
 	for _, r := range []*engine.RunState{running, ended} {
 		require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 	}

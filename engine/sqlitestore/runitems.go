@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
@@ -27,9 +28,9 @@ const (
 type storedItems struct {
 	memo    []engine.MemoEntry
 	memoSeq []int64
-	steps   []engine.StepRecord
+	steps   []runtype.Step
 	stepSeq []int64
-	hist    []engine.HistoryItem
+	hist    []runtype.HistoryItem
 	histSeq []int64
 	// next is the seq of the next row added (above every row's seq).
 	next int64
@@ -301,7 +302,7 @@ func rawEqual(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal
 
 func memoEqual(a, b *engine.MemoEntry) bool { return a.ID == b.ID && rawEqual(a.Value, b.Value) }
 
-func historyEqual(a, b *engine.HistoryItem) bool {
+func historyEqual(a, b *runtype.HistoryItem) bool {
 	if a.Kind != b.Kind || a.StepID != b.StepID || a.Status != b.Status || a.Detail != b.Detail {
 		return false
 	}
@@ -314,14 +315,14 @@ func historyEqual(a, b *engine.HistoryItem) bool {
 	return a.Time.Equal(b.Time) && oa == ob
 }
 
-func stepErrorEqual(a, b *engine.StepError) bool {
+func stepErrorEqual(a, b *runtype.StepError) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	return a.Name == b.Name && a.Message == b.Message && a.Stack == b.Stack && rawEqual(a.Data, b.Data)
 }
 
-func stepEqual(a, b *engine.StepRecord) bool {
+func stepEqual(a, b *runtype.Step) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.Op == b.Op && a.Attempts == b.Attempts && a.Done == b.Done &&
 		rawEqual(a.Result, b.Result) && stepErrorEqual(a.Error, b.Error) && stepErrorEqual(a.LastError, b.LastError)
 }

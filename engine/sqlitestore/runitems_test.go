@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -22,8 +23,8 @@ var itemsT0 = time.Date(2026, 11, 26, 20, 58, 0, 123456789, time.UTC)
 
 // itemsRun is a run with no steps yet.
 func itemsRun(id string) *engine.RunState {
-	return &engine.RunState{Run: engine.Run{
-		ID: id, AppID: "app", FunctionID: "app-fn", Status: engine.StatusRunning,
+	return &engine.RunState{Run: runtype.Run{
+		ID: id, AppID: "app", FunctionID: "app-fn", Status: runtype.StatusRunning,
 		EventIDs: []string{"e-" + id}, Events: []json.RawMessage{json.RawMessage(`{"id":"e"}`)},
 		StartedAt: itemsT0, MaxAttempts: 4,
 	}, Version: 2, Started: true}
@@ -93,19 +94,19 @@ func TestARunSavedStepByStepReadsBackIdentical(t *testing.T) {
 	var header10 int
 	for i := range 300 {
 		id := fmt.Sprintf("%040x", i)
-		r.Steps = append(r.Steps, engine.StepRecord{ID: id, Name: "s" + strconv.Itoa(i), Op: "StepPlanned"})
-		r.History = append(r.History, engine.HistoryItem{Time: itemsT0.Add(time.Duration(i) * time.Second), Kind: "call", StepID: id, Status: 206})
+		r.Steps = append(r.Steps, runtype.Step{ID: id, Name: "s" + strconv.Itoa(i), Op: "StepPlanned"})
+		r.History = append(r.History, runtype.HistoryItem{Time: itemsT0.Add(time.Duration(i) * time.Second), Kind: "call", StepID: id, Status: 206})
 		r.Calls++
 		require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 		v := json.RawMessage(fmt.Sprintf(`{"data":{"i":%d, "s":"<&>"}}`, i))
 		s := &r.Steps[len(r.Steps)-1]
 		s.Op, s.Attempts, s.Result, s.Done = "StepRun", 1, v, true
 		if i%7 == 0 {
-			s.LastError = &engine.StepError{Name: "E", Message: "retried", Data: json.RawMessage(`{"x":1}`)}
+			s.LastError = &runtype.StepError{Name: "E", Message: "retried", Data: json.RawMessage(`{"x":1}`)}
 			s.Attempts = 2
 		}
 		r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
-		r.History = append(r.History, engine.HistoryItem{Time: itemsT0.Add(time.Duration(i) * time.Second), Kind: "step", StepID: id, Detail: "done"})
+		r.History = append(r.History, runtype.HistoryItem{Time: itemsT0.Add(time.Duration(i) * time.Second), Kind: "step", StepID: id, Detail: "done"})
 		require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 		if i == 10 {
 			header10 = header()
@@ -182,9 +183,9 @@ func TestARolledBackSaveLeavesTheNextSaveCorrect(t *testing.T) {
 func appendStep(r *engine.RunState, i int) {
 	id := "h" + strconv.Itoa(i)
 	v := json.RawMessage(`{"data":` + strconv.Itoa(i) + `}`)
-	r.Steps = append(r.Steps, engine.StepRecord{ID: id, Name: "s" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
+	r.Steps = append(r.Steps, runtype.Step{ID: id, Name: "s" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
 	r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
-	r.History = append(r.History, engine.HistoryItem{Time: itemsT0, Kind: "call", StepID: id, Status: 206})
+	r.History = append(r.History, runtype.HistoryItem{Time: itemsT0, Kind: "call", StepID: id, Status: 206})
 	r.Calls++
 }
 
@@ -208,12 +209,12 @@ func TestARewrittenRunReadsBackAsSaved(t *testing.T) {
 		}},
 		{"history trimmed in the middle", func(r *engine.RunState) {
 			r.History = append(r.History[:2:2], r.History[len(r.History)-3:]...)
-			r.History = append(r.History, engine.HistoryItem{Time: itemsT0.Add(time.Hour), Kind: "trimmed"})
+			r.History = append(r.History, runtype.HistoryItem{Time: itemsT0.Add(time.Hour), Kind: "trimmed"})
 		}},
 		{"step records truncated and one changed", func(r *engine.RunState) {
 			r.Steps = r.Steps[:4:4]
 			r.Steps[1].Attempts = 9
-			r.Steps[1].Error = &engine.StepError{Name: "E", Message: "m"}
+			r.Steps[1].Error = &runtype.StepError{Name: "E", Message: "m"}
 		}},
 		{"memo reordered", func(r *engine.RunState) {
 			r.Memo[0], r.Memo[1] = r.Memo[1], r.Memo[0]
@@ -234,7 +235,7 @@ func TestARewrittenRunReadsBackAsSaved(t *testing.T) {
 			r.Steps[2].Result = r.Memo[2].Value
 		}},
 		{"history replaced", func(r *engine.RunState) {
-			r.History = []engine.HistoryItem{{Time: itemsT0, Kind: "only"}}
+			r.History = []runtype.HistoryItem{{Time: itemsT0, Kind: "only"}}
 		}},
 	}
 	for _, reopen := range []bool{false, true} {
@@ -287,11 +288,11 @@ func TestRandomRunEditsReadBackAsSaved(t *testing.T) {
 		case op == 8 && len(r.Steps) > 0:
 			r.Steps = r.Steps[:rng.IntN(len(r.Steps))]
 		default:
-			r.History = append(r.History, engine.HistoryItem{Time: itemsT0.Add(time.Duration(round)), Kind: "tick", Status: round})
+			r.History = append(r.History, runtype.HistoryItem{Time: itemsT0.Add(time.Duration(round)), Kind: "tick", Status: round})
 		}
-		r.Status = engine.StatusRunning
+		r.Status = runtype.StatusRunning
 		if rng.IntN(20) == 0 {
-			r.Status, r.EndedAt = engine.StatusCompleted, itemsT0.Add(time.Hour)
+			r.Status, r.EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Hour)
 		}
 		switch rng.IntN(4) {
 		case 0:
@@ -330,7 +331,7 @@ func TestPruneDeletesARunsItems(t *testing.T) {
 		appendStep(r, i)
 	}
 	require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
-	r.Status, r.EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+	r.Status, r.EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Minute)
 	require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 	n, err := st.PruneRuns(ctx, itemsT0.Add(time.Hour))
 	require.NoError(t, err)
@@ -350,7 +351,7 @@ func TestPruneDeletesARunsItems(t *testing.T) {
 
 	// The same in one transaction: the run saved finished, pruned and saved
 	// again.
-	again.Status, again.EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+	again.Status, again.EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Minute)
 	require.NoError(t, st.Tx(ctx, func(s engine.Store) error {
 		require.NoError(t, s.SaveRun(ctx, cloneRun(again)))
 		n, err := s.(engine.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
@@ -479,11 +480,11 @@ func TestARunReadOrSavedIsTheCallersToEdit(t *testing.T) {
 	for i := range 3 {
 		appendStep(r, i)
 	}
-	r.Steps[1].LastError = &engine.StepError{Name: "E", Message: "m"}
-	r.Waits = []engine.WaitInfo{{StepID: "w", Event: "app/x"}}
+	r.Steps[1].LastError = &runtype.StepError{Name: "E", Message: "m"}
+	r.Waits = []runtype.WaitInfo{{StepID: "w", Event: "app/x"}}
 	r.Keys = map[string]string{"k": "v"}
 	saved := cloneRun(r)
-	saved.Steps[1].LastError = &engine.StepError{Name: "E", Message: "m"}
+	saved.Steps[1].LastError = &runtype.StepError{Name: "E", Message: "m"}
 	saved.Waits = slices.Clone(r.Waits)
 	saved.Keys = map[string]string{"k": "v"}
 	saved.EventIDs = slices.Clone(r.EventIDs)
@@ -520,7 +521,7 @@ func TestMoreRunsThanTheCacheHolds(t *testing.T) {
 			if round == 0 {
 				runs[i] = itemsRun(fmt.Sprint("r", i))
 				if i%3 == 0 {
-					runs[i].Status, runs[i].EndedAt = engine.StatusCompleted, itemsT0.Add(time.Minute)
+					runs[i].Status, runs[i].EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Minute)
 				}
 			}
 			appendStep(runs[i], round)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"slices"
 	"time"
 
@@ -89,7 +90,7 @@ func (s *queries) saveRun(ctx context.Context, tx querier, p *pending, run *engi
 // runFixed are the columns of a run's row but its state: they seldom change.
 type runFixed struct {
 	appID, functionID, parentRunID string
-	status                         engine.RunStatus
+	status                         runtype.Status
 	startedAt, endedAt             time.Time
 }
 
@@ -178,7 +179,7 @@ func cloneList[T any](s []T) []T {
 	return slices.Clone(s)
 }
 
-func cloneStepError(e *engine.StepError) *engine.StepError {
+func cloneStepError(e *runtype.StepError) *runtype.StepError {
 	if e == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,13 +24,13 @@ func TestAStepIDTwiceReadsBackAsSaved(t *testing.T) {
 		r := itemsRun("r1")
 		x, y := json.RawMessage(`"x"`), json.RawMessage(`"y"`)
 		r.Memo = []engine.MemoEntry{{ID: "A", Value: x}, {ID: "A", Value: y}}
-		r.Steps = []engine.StepRecord{{ID: "A", Result: x}, {ID: "A", Result: y}}
+		r.Steps = []runtype.Step{{ID: "A", Result: x}, {ID: "A", Result: y}}
 		edits := []func(){
 			func() {},
 			func() { r.Memo = r.Memo[1:] },
 			func() { r.Memo = append(r.Memo, engine.MemoEntry{ID: "A", Value: x}) },
 			func() { r.Memo = r.Memo[1:] },
-			func() { r.Steps = append(r.Steps, engine.StepRecord{ID: "A", Result: x}) },
+			func() { r.Steps = append(r.Steps, runtype.Step{ID: "A", Result: x}) },
 			func() { r.Memo = append([]engine.MemoEntry{{ID: "A", Value: y}}, r.Memo...) },
 			func() { r.Steps = r.Steps[:1] },
 			func() { r.Memo = nil },

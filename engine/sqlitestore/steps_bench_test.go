@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,11 +20,11 @@ import (
 func benchStep(r *engine.RunState, i int, at time.Time) {
 	id := fmt.Sprintf("%040x", i)
 	v := json.RawMessage(fmt.Sprintf(`{"data":{"i":%d,"text":"a step result of moderate size"}}`, i))
-	r.Steps = append(r.Steps, engine.StepRecord{ID: id, Name: "step-" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
+	r.Steps = append(r.Steps, runtype.Step{ID: id, Name: "step-" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
 	r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
 	r.History = append(r.History,
-		engine.HistoryItem{Time: at, Kind: "call", StepID: id, Status: 206},
-		engine.HistoryItem{Time: at, Kind: "step", StepID: id, Detail: "StepRun"})
+		runtype.HistoryItem{Time: at, Kind: "call", StepID: id, Status: 206},
+		runtype.HistoryItem{Time: at, Kind: "step", StepID: id, Detail: "StepRun"})
 	r.Calls++
 }
 
@@ -59,8 +60,8 @@ func BenchmarkSaveRunStep(b *testing.B) {
 			runs := 0
 			fresh := func() {
 				runs++
-				r = &engine.RunState{Run: engine.Run{
-					ID: fmt.Sprintf("01JDQ%021d", runs), AppID: "app", FunctionID: "app-fn", Status: engine.StatusRunning,
+				r = &engine.RunState{Run: runtype.Run{
+					ID: fmt.Sprintf("01JDQ%021d", runs), AppID: "app", FunctionID: "app-fn", Status: runtype.StatusRunning,
 					EventIDs: []string{"e" + strconv.Itoa(runs)}, Events: []json.RawMessage{json.RawMessage(`{"data":{},"id":"e","name":"app/x","ts":1,"user":{}}`)},
 					StartedAt: at, MaxAttempts: 4,
 				}, Version: 2, Started: true}
@@ -96,9 +97,9 @@ func BenchmarkSaveRunStep(b *testing.B) {
 // history; JSON would also need a storage struct to keep RunError.NoRetry):
 // one encode and one decode per op.
 func BenchmarkRunHeaderCodec(b *testing.B) {
-	r := &engine.RunState{Run: engine.Run{
+	r := &engine.RunState{Run: runtype.Run{
 		ID: "01JDQ000000000000000000001", AppID: "app", FunctionID: "app-fn", FunctionUUID: "9f0c0f36-7f4e-4cb3-a0bb-0c5d0c0a0a01",
-		Status: engine.StatusRunning, EventIDs: []string{"01JDQ000000000000000000002"},
+		Status: runtype.StatusRunning, EventIDs: []string{"01JDQ000000000000000000002"},
 		Events:    []json.RawMessage{json.RawMessage(`{"data":{"email":"someone@example.com","plan":"pro"},"id":"01JDQ000000000000000000002","name":"app/user.created","ts":1732654680000,"user":{}}`)},
 		StartedAt: time.Date(2026, 11, 26, 20, 58, 0, 0, time.UTC), Calls: 3, Attempts: 1, MaxAttempts: 4,
 	}, Version: 2, Started: true, Keys: map[string]string{"c0": "k"}}

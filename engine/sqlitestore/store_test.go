@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"path/filepath"
 	"testing"
@@ -108,7 +109,7 @@ func TestTx(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	run := func(id string) *engine.RunState {
-		return &engine.RunState{Run: engine.Run{ID: id, Status: engine.StatusQueued, EventIDs: []string{"ev-" + id}}}
+		return &engine.RunState{Run: runtype.Run{ID: id, Status: runtype.StatusQueued, EventIDs: []string{"ev-" + id}}}
 	}
 	tests := []struct {
 		name   string

@@ -2,12 +2,11 @@ package sqlitestore
 
 import (
 	"context"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
 // Times whose zone offset has seconds (a local mean time, as time.LoadLocation
@@ -23,8 +22,8 @@ func TestATimeWithSecondsInItsOffsetReadsBackInItsZone(t *testing.T) {
 		st, path := openItems(t)
 		r := itemsRun("r1")
 		r.StartedAt = at
-		r.Waits = []engine.WaitInfo{{StepID: "w", Event: "e", Expires: at.Add(time.Hour)}}
-		r.History = []engine.HistoryItem{{Time: at.Add(time.Minute), Kind: "call"}}
+		r.Waits = []runtype.WaitInfo{{StepID: "w", Event: "e", Expires: at.Add(time.Hour)}}
+		r.History = []runtype.HistoryItem{{Time: at.Add(time.Minute), Kind: "call"}}
 		require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 		require.NoError(t, st.Close())
 		st2, err := Open(path)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/gob"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -128,7 +129,7 @@ func TestARunOfTheOldFormatResumesAfterTheUpgrade(t *testing.T) {
 	require.NoError(t, err)
 	runs, err := eng.WaitForEventRuns(ctx, ids[0], 1)
 	require.NoError(t, err)
-	require.Equal(t, engine.StatusCompleted, runs[0].Status)
+	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 	require.JSONEq(t, `7321`, string(runs[0].Output))
 	require.Equal(t, 1, count.get("a"), "memoized before the upgrade: not run again")
 	require.Equal(t, 1, count.get("b"))

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/gob"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"path/filepath"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestUpgradeReadsAVersion1File(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "engine.db")
 	run := &engine.RunState{
-		Run:  engine.Run{ID: "r1", AppID: "app", FunctionID: "app-fn", Status: engine.StatusRunning, EventIDs: []string{"e1"}, Events: []json.RawMessage{json.RawMessage(`{"id":"e1"}`)}},
+		Run:  runtype.Run{ID: "r1", AppID: "app", FunctionID: "app-fn", Status: runtype.StatusRunning, EventIDs: []string{"e1"}, Events: []json.RawMessage{json.RawMessage(`{"id":"e1"}`)}},
 		Memo: []engine.MemoEntry{{ID: "h0", Value: json.RawMessage(`{"data":1}`)}},
 		Keys: map[string]string{"c0": "k"},
 	}
@@ -98,7 +99,7 @@ func TestARunOfAnUnknownEncodingIsRefused(t *testing.T) {
 	st, err := Open(path)
 	require.NoError(t, err)
 	defer func() { _ = st.Close() }()
-	run := &engine.RunState{Run: engine.Run{ID: "r1", Status: engine.StatusRunning, EventIDs: []string{"e1"}, StartedAt: time.Unix(1, 0)}}
+	run := &engine.RunState{Run: runtype.Run{ID: "r1", Status: runtype.StatusRunning, EventIDs: []string{"e1"}, StartedAt: time.Unix(1, 0)}}
 	require.NoError(t, st.SaveRun(ctx, run))
 	got, err := st.Run(ctx, "r1")
 	require.NoError(t, err, "the current encoding round-trips")

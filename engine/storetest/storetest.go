@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,22 +51,22 @@ func FullRun(id string, eventIDs ...string) *engine.RunState {
 		evs[i] = json.RawMessage(fmt.Sprintf(`{"data":{"n":%d},"id":%q,"name":"app/x","ts":1,"user":{}}`, i, e))
 	}
 	return &engine.RunState{
-		Run: engine.Run{
+		Run: runtype.Run{
 			ID: id, AppID: "app", FunctionID: "app-fn", FunctionUUID: "9f0c0f36-7f4e-4cb3-a0bb-0c5d0c0a0a01",
-			Status: engine.StatusRunning, Output: json.RawMessage(`{ "spaced" : "<&>" }`),
-			Error:    &engine.RunError{Name: "Error", Message: "boom", NoRetry: true},
+			Status: runtype.StatusRunning, Output: json.RawMessage(`{ "spaced" : "<&>" }`),
+			Error:    &runtype.RunError{Name: "Error", Message: "boom", NoRetry: true},
 			EventIDs: eventIDs, Events: evs, StartedAt: t0, EndedAt: t0.Add(time.Second),
-			Steps: []engine.StepRecord{
+			Steps: []runtype.Step{
 				{ID: "h1", Name: "a", Op: "StepRun", Attempts: 1, Result: json.RawMessage(`{"data":1}`), Done: true},
-				{ID: "h2", Name: "b", Op: "StepFailed", Attempts: 3, Error: &engine.StepError{Name: "E", Message: "m", Stack: "s", Data: json.RawMessage(`{"x":1}`)},
-					LastError: &engine.StepError{Name: "E", Message: "m"}},
+				{ID: "h2", Name: "b", Op: "StepFailed", Attempts: 3, Error: &runtype.StepError{Name: "E", Message: "m", Stack: "s", Data: json.RawMessage(`{"x":1}`)},
+					LastError: &runtype.StepError{Name: "E", Message: "m"}},
 			},
-			History:     []engine.HistoryItem{{Time: t0, Kind: "call", StepID: "step", Status: 206, Detail: "d"}},
+			History:     []runtype.HistoryItem{{Time: t0, Kind: "call", StepID: "step", Status: 206, Detail: "d"}},
 			Calls:       2,
 			Attempts:    1,
 			MaxAttempts: 4,
 			ParentRunID: "parent",
-			Waits:       []engine.WaitInfo{{StepID: "h4", Event: "app/y", If: "async.data.n == 1", Expires: t0.Add(time.Hour)}},
+			Waits:       []runtype.WaitInfo{{StepID: "h4", Event: "app/y", If: "async.data.n == 1", Expires: t0.Add(time.Hour)}},
 		},
 		Memo:          []engine.MemoEntry{{ID: "h1", Value: json.RawMessage(`{"data":1}`)}, {ID: "h3", Value: json.RawMessage(`null`)}},
 		Version:       2,
@@ -186,18 +187,18 @@ var behaviours = []behaviour{
 		name: "runs list in creation order; replacing keeps the place",
 		setup: func(t *testing.T, st engine.Store) {
 			for _, id := range []string{"r3", "r1", "r2"} {
-				require.NoError(t, st.SaveRun(ctx, &engine.RunState{Run: engine.Run{ID: id, Status: engine.StatusQueued}}))
+				require.NoError(t, st.SaveRun(ctx, &engine.RunState{Run: runtype.Run{ID: id, Status: runtype.StatusQueued}}))
 			}
 			r := FullRun("r3", "e9")
-			r.Status = engine.StatusCompleted
+			r.Status = runtype.StatusCompleted
 			require.NoError(t, st.SaveRun(ctx, r))
 		},
 		check: func(t *testing.T, st engine.Store) {
 			runs, err := st.Runs(ctx)
 			require.NoError(t, err)
 			require.Equal(t, []string{"r3", "r1", "r2"}, ids(runs))
-			require.Equal(t, engine.StatusCompleted, runs[0].Status)
-			require.Equal(t, engine.StatusQueued, runs[1].Status)
+			require.Equal(t, runtype.StatusCompleted, runs[0].Status)
+			require.Equal(t, runtype.StatusQueued, runs[1].Status)
 		},
 	},
 	{
@@ -375,7 +376,7 @@ var behaviours = []behaviour{
 			r := FullRun("r1", "e1")
 			require.NoError(t, st.SaveRun(ctx, r))
 			// Mutating what was saved does not reach the store.
-			r.Status = engine.StatusFailed
+			r.Status = runtype.StatusFailed
 			r.Memo = append(r.Memo, engine.MemoEntry{ID: "hx", Value: json.RawMessage(`1`)})
 			r.Steps[0].Done = false
 			r.EventIDs[0] = "changed"
@@ -449,9 +450,9 @@ var pruneBehaviours = []behaviour{
 		name: "prune",
 		setup: func(t *testing.T, st engine.Store) {
 			old := FullRun("old", "e1")
-			old.Status, old.EndedAt = engine.StatusCompleted, t0.Add(time.Second)
+			old.Status, old.EndedAt = runtype.StatusCompleted, t0.Add(time.Second)
 			fresh := FullRun("fresh", "e1")
-			fresh.Status, fresh.EndedAt = engine.StatusFailed, t0.Add(time.Hour)
+			fresh.Status, fresh.EndedAt = runtype.StatusFailed, t0.Add(time.Hour)
 			running := FullRun("running", "e2")
 			running.EndedAt = time.Time{}
 			for _, r := range []*engine.RunState{old, fresh, running} {

@@ -15,6 +15,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // TestServeWithServer runs the app the way --server <url> does: no embedded
@@ -50,9 +51,9 @@ func TestServeWithServer(t *testing.T) {
 
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	require.NoError(t, eng.WaitFor(wctx, func(runs []engine.Run) bool {
+	require.NoError(t, eng.WaitFor(wctx, func(runs []runtype.Run) bool {
 		for _, r := range runs {
-			if r.FunctionID == "ticket-bounty-send-email" && r.Status == engine.StatusCompleted {
+			if r.FunctionID == "ticket-bounty-send-email" && r.Status == runtype.StatusCompleted {
 				return true
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,7 +134,7 @@ func TestEncryptedRunStoresNoPlaintext(t *testing.T) {
 
 	ids, err := c.Send(ctx, paymentRequested.New(payment{Order: "o-1", Encrypted: paymentCard{Card: plainCard, Amount: 1999}}))
 	require.NoError(t, err)
-	var run engine.Run
+	var run runtype.Run
 	require.Eventually(t, func() bool {
 		runs := eng.RunsForEvent(ids[0])
 		if len(runs) == 1 && runs[0].Status.Done() {
@@ -142,7 +143,7 @@ func TestEncryptedRunStoresNoPlaintext(t *testing.T) {
 		}
 		return false
 	}, 30*time.Second, 5*time.Millisecond)
-	require.Equal(t, engine.StatusCompleted, run.Status, string(run.Output))
+	require.Equal(t, runtype.StatusCompleted, run.Status, string(run.Output))
 	card, _ := seen.Load("card")
 	receipt, _ := seen.Load("receipt")
 	require.Equal(t, plainCard, card)

@@ -16,6 +16,7 @@ import (
 	payfns "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/functions"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // FastForwarder moves the engine's clock ahead (timewarp.Clock does).
@@ -173,7 +174,7 @@ func (d *demo) processTicket(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if run.Status != engine.StatusCompleted {
+	if run.Status != runtype.StatusCompleted {
 		return "", fmt.Errorf("process-ticket ended %s", run.Status)
 	}
 	if d.ticket, err = d.st.Ticket(ctx, resp.Ticket.ID); err != nil {
@@ -205,7 +206,7 @@ func (d *demo) payment(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	if _, err := d.waitFor(ctx, "the charge step to fail once", func(runs []engine.Run) bool {
+	if _, err := d.waitFor(ctx, "the charge step to fail once", func(runs []runtype.Run) bool {
 		r, ok := findRun(runs, d.App.FunctionID("charge-payment"), key)
 		return ok && hasHistory(r, "retry")
 	}); err != nil {
@@ -216,7 +217,7 @@ func (d *demo) payment(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if run.Status != engine.StatusCompleted {
+	if run.Status != runtype.StatusCompleted {
 		return "", fmt.Errorf("charge-payment ended %s", run.Status)
 	}
 	c, err := d.st.ChargeByKey(ctx, key)
@@ -254,7 +255,7 @@ func (d *demo) payout(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var res payfns.PayoutResult
-	if err := json.Unmarshal(run.Output, &res); err != nil || run.Status != engine.StatusCompleted || res.Status != "paid" {
+	if err := json.Unmarshal(run.Output, &res); err != nil || run.Status != runtype.StatusCompleted || res.Status != "paid" {
 		return "", fmt.Errorf("pay-bounty ended %s: %s", run.Status, run.Output)
 	}
 	return fmt.Sprintf("paid €%d.%02d at USD→EUR %.2f, approved by %s", res.AmountMinor/100, res.AmountMinor%100, res.Rate, res.ApprovedBy), nil
@@ -294,11 +295,11 @@ func (d *demo) post(ctx context.Context, path string, body any, headers map[stri
 }
 
 // waitFor blocks until pred holds for the engine's runs.
-func (d *demo) waitFor(ctx context.Context, what string, pred func([]engine.Run) bool) ([]engine.Run, error) {
+func (d *demo) waitFor(ctx context.Context, what string, pred func([]runtype.Run) bool) ([]runtype.Run, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()
-	var out []engine.Run
-	err := d.Engine.WaitFor(ctx, func(runs []engine.Run) bool {
+	var out []runtype.Run
+	err := d.Engine.WaitFor(ctx, func(runs []runtype.Run) bool {
 		if pred(runs) {
 			out = runs
 			return true
@@ -313,9 +314,9 @@ func (d *demo) waitFor(ctx context.Context, what string, pred func([]engine.Run)
 
 // waitPaused waits until the run of fn whose event mentions ref is paused in
 // step (a sleep or a wait), so a fast-forward or a signal will reach it.
-func (d *demo) waitPaused(ctx context.Context, fn, ref, stepName string) (engine.Run, error) {
-	var out engine.Run
-	_, err := d.waitFor(ctx, fn+" to reach "+stepName, func(runs []engine.Run) bool {
+func (d *demo) waitPaused(ctx context.Context, fn, ref, stepName string) (runtype.Run, error) {
+	var out runtype.Run
+	_, err := d.waitFor(ctx, fn+" to reach "+stepName, func(runs []runtype.Run) bool {
 		r, ok := findRun(runs, d.App.FunctionID(fn), ref)
 		if !ok {
 			return false
@@ -332,9 +333,9 @@ func (d *demo) waitPaused(ctx context.Context, fn, ref, stepName string) (engine
 }
 
 // waitRunDone waits until the run of fn whose event mentions ref has ended.
-func (d *demo) waitRunDone(ctx context.Context, fn, ref string) (engine.Run, error) {
-	var out engine.Run
-	_, err := d.waitFor(ctx, fn+" to finish", func(runs []engine.Run) bool {
+func (d *demo) waitRunDone(ctx context.Context, fn, ref string) (runtype.Run, error) {
+	var out runtype.Run
+	_, err := d.waitFor(ctx, fn+" to finish", func(runs []runtype.Run) bool {
 		r, ok := findRun(runs, d.App.FunctionID(fn), ref)
 		out = r
 		return ok && r.Status.Done()
@@ -365,17 +366,17 @@ func (d *demo) waitMessages(ctx context.Context, what string, f store.MessageFil
 }
 
 // findRun returns the newest run of fn whose triggering event contains ref.
-func findRun(runs []engine.Run, fn, ref string) (engine.Run, bool) {
+func findRun(runs []runtype.Run, fn, ref string) (runtype.Run, bool) {
 	for i := len(runs) - 1; i >= 0; i-- {
 		r := runs[i]
 		if r.FunctionID == fn && len(r.Events) > 0 && bytes.Contains(r.Events[0], []byte(`"`+ref+`"`)) {
 			return r, true
 		}
 	}
-	return engine.Run{}, false
+	return runtype.Run{}, false
 }
 
-func hasHistory(r engine.Run, kind string) bool {
+func hasHistory(r runtype.Run, kind string) bool {
 	for _, h := range r.History {
 		if h.Kind == kind {
 			return true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 // engine.WaitFor calls its predicate after every change.
 func Watch(ctx context.Context, eng *engine.Engine, appID string, p *Printer) {
 	w := &watcher{p: p, prefix: appID + "-", runs: map[string]*seenRun{}}
-	_ = eng.WaitFor(ctx, func(runs []engine.Run) bool {
+	_ = eng.WaitFor(ctx, func(runs []runtype.Run) bool {
 		for _, r := range runs {
 			w.update(r)
 		}
@@ -24,8 +25,8 @@ func Watch(ctx context.Context, eng *engine.Engine, appID string, p *Printer) {
 }
 
 type seenRun struct {
-	status  engine.RunStatus
-	steps   map[string]engine.StepRecord
+	status  runtype.Status
+	steps   map[string]runtype.Step
 	history int
 }
 
@@ -35,12 +36,12 @@ type watcher struct {
 	runs   map[string]*seenRun
 }
 
-func (w *watcher) update(r engine.Run) {
+func (w *watcher) update(r runtype.Run) {
 	s := w.runs[r.ID]
 	fn := strings.TrimPrefix(r.FunctionID, w.prefix)
 	tag := fmt.Sprintf("run %s %-26s", shortID(r.ID), fn)
 	if s == nil {
-		s = &seenRun{steps: map[string]engine.StepRecord{}}
+		s = &seenRun{steps: map[string]runtype.Step{}}
 		w.runs[r.ID] = s
 		trigger := eventName(r)
 		if len(r.Events) > 1 {
@@ -79,9 +80,9 @@ func (w *watcher) update(r engine.Run) {
 	if r.Status != s.status {
 		s.status = r.Status
 		switch r.Status {
-		case engine.StatusCompleted:
+		case runtype.StatusCompleted:
 			w.p.Printf("  ✔ %s Completed → %s", tag, clip(string(r.Output), 90))
-		case engine.StatusFailed, engine.StatusCancelled:
+		case runtype.StatusFailed, runtype.StatusCancelled:
 			msg := ""
 			if r.Error != nil {
 				msg = r.Error.Message
@@ -91,7 +92,7 @@ func (w *watcher) update(r engine.Run) {
 	}
 }
 
-func doneText(st engine.StepRecord) string {
+func doneText(st runtype.Step) string {
 	switch {
 	case st.Error != nil:
 		return st.Name + " failed: " + clip(st.Error.Message, 80)
@@ -99,7 +100,7 @@ func doneText(st engine.StepRecord) string {
 	return st.Name + " ✓"
 }
 
-func stepName(r engine.Run, stepID string) string {
+func stepName(r runtype.Run, stepID string) string {
 	for _, st := range r.Steps {
 		if st.ID == stepID {
 			return st.Name
@@ -111,7 +112,7 @@ func stepName(r engine.Run, stepID string) string {
 // failedStep names what a retry is for: the step whose attempt failed
 // (still in error, or already retried when changes came in together), or
 // the call itself.
-func failedStep(r engine.Run, stepID string) string {
+func failedStep(r runtype.Run, stepID string) string {
 	retried := ""
 	for _, st := range r.Steps {
 		switch {
@@ -140,7 +141,7 @@ func retryText(detail string) string {
 	return "retry " + detail
 }
 
-func eventName(r engine.Run) string {
+func eventName(r runtype.Run) string {
 	if len(r.Events) == 0 {
 		return "?"
 	}

@@ -1,26 +1,9 @@
-package engine
+package runtype
 
 import (
 	"encoding/json"
 	"time"
 )
-
-// RunStatus is the state of a run, spelled as the server's run API spells it.
-type RunStatus string
-
-// Run statuses.
-const (
-	StatusQueued    RunStatus = "Queued"
-	StatusRunning   RunStatus = "Running"
-	StatusCompleted RunStatus = "Completed"
-	StatusFailed    RunStatus = "Failed"
-	StatusCancelled RunStatus = "Cancelled"
-)
-
-// Done reports whether the status is final.
-func (s RunStatus) Done() bool {
-	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
-}
 
 // Run is a snapshot of one function run.
 type Run struct {
@@ -33,7 +16,7 @@ type Run struct {
 	// FunctionUUID is the internal UUID sent as ctx.fn_id.
 	FunctionUUID string
 	// Status is the run's status.
-	Status RunStatus
+	Status Status
 	// Output is the function's return value (Completed) or the SDK's error body (Failed).
 	Output json.RawMessage
 	// Error describes why the run failed or was cancelled; nil otherwise.
@@ -45,7 +28,7 @@ type Run struct {
 	// StartedAt is when the run was created; EndedAt when it reached a final status.
 	StartedAt, EndedAt time.Time
 	// Steps lists every step the engine saw, in the order results were stored.
-	Steps []StepRecord
+	Steps []Step
 	// History is the run's timeline: calls and their outcomes. It is
 	// bounded: a run keeps its first HistoryHead entries and its latest
 	// ones, MaxHistory in all; the entries dropped in between (the oldest
@@ -82,50 +65,6 @@ type WaitInfo struct {
 	If string
 	// Expires is when the wait times out (the step then resolves to null).
 	Expires time.Time
-}
-
-// RunError describes a failure or cancellation.
-type RunError struct {
-	Name    string `json:"name"`
-	Message string `json:"message"`
-	// NoRetry reports whether the SDK marked the error non-retriable.
-	NoRetry bool `json:"-"`
-	// kind is the server's error string for lifecycle events when it is not
-	// Name, e.g. "invalid status code: 500".
-	kind string
-}
-
-// StepRecord describes one step as seen by the engine.
-type StepRecord struct {
-	// ID is the hashed step ID.
-	ID string
-	// Name is the developer's step ID (op name).
-	Name string
-	// Op is the last opcode reported for the step.
-	Op string
-	// Attempts counts the calls that reported this step (1 + retries).
-	Attempts int
-	// Result is the memoized value, exactly as sent back in steps[ID] (nil while pending).
-	Result json.RawMessage
-	// Error is the step's final error, set only when the step failed for good
-	// (its error is memoized and the SDK throws it in the function).
-	Error *StepError
-	// LastError is the error of the step's most recent failed attempt, set as
-	// soon as an attempt fails, including attempts that will be retried (then
-	// Error is still nil and Done false). It is kept when a later attempt
-	// succeeds, so "Done && LastError != nil" means the step succeeded after a
-	// retry. The History has one "step-error" entry per retried attempt.
-	LastError *StepError
-	// Done reports whether the step has a memoized result.
-	Done bool
-}
-
-// StepError is a step's error object.
-type StepError struct {
-	Name    string          `json:"name"`
-	Message string          `json:"message"`
-	Stack   string          `json:"stack,omitempty"`
-	Data    json.RawMessage `json:"data,omitempty"`
 }
 
 // Bounds of Run.History.
