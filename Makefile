@@ -4,7 +4,7 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 NPM ?= npm
 INTEROP_JS := interop/js
 
-.PHONY: test test-short vet lint staticcheck bench demo fuzz interop-deps check-files
+.PHONY: test test-short vet lint staticcheck bench demo fuzz interop-deps check-files proto
 
 # test is the README's test command: vet, staticcheck and the race-enabled suite
 # (which includes the JavaScript SDK interoperability suite in interop/).
@@ -41,3 +41,8 @@ bench:
 
 demo:
 	$(GO) run ./examples/ticketbounty --exit-after-demo
+
+# proto regenerates internal/connectproto/connect.pb.go from connect.proto
+# (needs protoc and protoc-gen-go v1.36.12; CI uses the committed file).
+proto:
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc --proto_path=internal/connectproto --go_out=internal/connectproto --go_opt=paths=source_relative internal/connectproto/connect.proto
