@@ -98,6 +98,8 @@ type callJob struct {
 	body      []byte
 	version   int
 	held      []heldSlot
+	// connect is set when the call goes over Connect (connect.go).
+	connect *ConnectCall
 }
 
 type heldSlot struct {
@@ -205,6 +207,9 @@ var callHeaderKeys = [...]string{
 
 // doCall performs one HTTP call and classifies the response.
 func (e *Engine) doCall(ctx context.Context, job *callJob) callResult {
+	if job.connect != nil {
+		return e.doConnectCall(ctx, job)
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.url, bytes.NewReader(job.body))

@@ -34,6 +34,8 @@ type Engine struct {
 	wake chan struct{}
 	// callJobs hands a call to an idle call worker (callworkers.go).
 	callJobs chan *callJob
+	// connect carries calls to apps synced over Connect (connect.go).
+	connect atomic.Pointer[connectSlot]
 	// eventDecodes counts the events decoded into expression variables
 	// (read by tests).
 	eventDecodes atomic.Int64

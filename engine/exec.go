@@ -166,6 +166,7 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 	e.historyLocked(r, "call", t.StepID, 0, "attempt "+strconv.Itoa(t.Attempt)+", generation "+strconv.Itoa(t.Generation))
 	e.saveRunLocked(r)
 	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
+	job.connect = connectCallLocked(fn, job)
 	started = true
 	e.onRollbackLocked(func() {
 		for _, h := range held {
