@@ -3,6 +3,7 @@ package inngesttest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +32,31 @@ type cutProxy struct {
 	tr       *http.Transport
 	cuts     sync.Map      // stepId query value → chan chan struct{}
 	orphaned chan struct{} // one value per cut call, once the app's handler returned
+
+	mu    sync.Mutex
+	calls []proxiedCall // every call, in arrival order
+}
+
+// proxiedCall is one call that went through a cutProxy: its stepId query
+// value, ctx.attempt, how many memoized steps it carried, and the app's status
+// (0 for a cut call).
+type proxiedCall struct {
+	stepID   string
+	attempt  int
+	memoized int
+	status   int
+}
+
+func (p *cutProxy) record(c proxiedCall) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, c)
+}
+
+func (p *cutProxy) proxied() []proxiedCall {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]proxiedCall(nil), p.calls...)
 }
 
 func newCutProxy(t *testing.T, env *inngesttest.Env, fns ...inngest.ServableFunction) *cutProxy {
@@ -104,11 +130,23 @@ func (p *cutProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ids := r.URL.Query()["stepId"]; len(ids) > 0 {
 		stepID = ids[len(ids)-1]
 	}
+	var call struct {
+		Ctx struct {
+			Attempt int `json:"attempt"`
+		} `json:"ctx"`
+		Steps map[string]json.RawMessage `json:"steps"`
+	}
+	_ = json.Unmarshal(body, &call)
+	rec := proxiedCall{stepID: stepID, attempt: call.Ctx.Attempt, memoized: len(call.Steps)}
 	select {
 	case g := <-got:
 		if g.err != nil {
 			http.Error(w, g.err.Error(), http.StatusBadGateway)
 			return
+		}
+		rec.status = g.res.StatusCode
+		if r.Method == http.MethodPost {
+			p.record(rec)
 		}
 		for k, v := range g.res.Header {
 			w.Header()[k] = v
@@ -120,6 +158,7 @@ func (p *cutProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		conn, _, err := http.NewResponseController(w).Hijack()
 		require.NoError(p.t, err)
 		_ = conn.Close() // the engine's request fails: it retries the call
+		p.record(rec)
 		<-got
 		close(done)
 	}
