@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -38,13 +39,16 @@ type cutProxy struct {
 }
 
 // proxiedCall is one call that went through a cutProxy: its stepId query
-// value, ctx.attempt, how many memoized steps it carried, and the app's status
-// (0 for a cut call).
+// value, ctx.attempt, the memoized steps' ids (sorted), and the app's status
+// (0 for a cut call), X-Inngest-No-Retry and Retry-After headers and body.
 type proxiedCall struct {
-	stepID   string
-	attempt  int
-	memoized int
-	status   int
+	stepID     string
+	attempt    int
+	memoized   []string
+	status     int
+	noRetry    string
+	retryAfter string
+	body       []byte
 }
 
 func (p *cutProxy) record(c proxiedCall) {
@@ -137,14 +141,19 @@ func (p *cutProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Steps map[string]json.RawMessage `json:"steps"`
 	}
 	_ = json.Unmarshal(body, &call)
-	rec := proxiedCall{stepID: stepID, attempt: call.Ctx.Attempt, memoized: len(call.Steps)}
+	rec := proxiedCall{stepID: stepID, attempt: call.Ctx.Attempt, memoized: []string{}}
+	for k := range call.Steps {
+		rec.memoized = append(rec.memoized, k)
+	}
+	sort.Strings(rec.memoized)
 	select {
 	case g := <-got:
 		if g.err != nil {
 			http.Error(w, g.err.Error(), http.StatusBadGateway)
 			return
 		}
-		rec.status = g.res.StatusCode
+		rec.status, rec.body = g.res.StatusCode, g.body
+		rec.noRetry, rec.retryAfter = g.res.Header.Get("X-Inngest-No-Retry"), g.res.Header.Get("Retry-After")
 		if r.Method == http.MethodPost {
 			p.record(rec)
 		}
