@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -25,12 +26,12 @@ type aiOpts struct {
 
 // aiGatewayLocked schedules an inference request like a step.fetch (a
 // stored gateway timer, made once the section commits).
-func (e *Engine) aiGatewayLocked(r *RunState, op wire.Op) {
+func (e *Engine) aiGatewayLocked(r *runState, op wire.Op) {
 	var o aiOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &o)
 	g := gatewayOpts{URL: o.URL, Method: http.MethodPost, AI: &o}
 	data, _ := jsoncodec.Marshal(g)
-	e.scheduleLocked(TimerItem{Kind: TimerGateway, At: e.clock.Now(), RunID: r.ID, StepID: op.ID, Priority: r.Priority, Data: data})
+	e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerGateway, At: e.clock.Now(), RunID: r.ID, StepID: op.ID, Priority: r.Priority, Data: data})
 }
 
 // doAIGateway makes an inference request as the server does: POST the body
@@ -108,7 +109,7 @@ func (e *Engine) aiRequest(ctx context.Context, o aiOpts) (int, []byte, error) {
 // (it re-runs the call, which reports the same op again): after the retry
 // backoff, while the run's attempts last. It reports false when none are
 // left, and the error is then memoized.
-func (e *Engine) retryGatewayLocked(t TimerItem) bool {
+func (e *Engine) retryGatewayLocked(t enginestore.TimerItem) bool {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() || t.Attempt+1 >= r.MaxAttempts {
 		return false

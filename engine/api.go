@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -140,7 +142,7 @@ func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	ids, err := e.sendRaw(body, r.Header.Get(wire.HeaderEventIDSeed))
 	if err != nil {
-		// A Store failure is a 500: the SDK retries 5xx with the same seeded
+		// A enginestore.Store failure is a 500: the SDK retries 5xx with the same seeded
 		// IDs, and event dedupe makes the retry safe. Bad input is a 400.
 		if se := (*storeError)(nil); errors.As(err, &se) {
 			writeJSON(w, http.StatusInternalServerError, textPlain, sendError{Error: err.Error(), Status: 500})
@@ -169,7 +171,7 @@ var (
 
 // sendRaw parses an /e body (an object or an array), validates every event
 // first, then ingests them all. It returns the IDs in input order, or a
-// *storeError when the Store failed (events before the failing one may have
+// *storeError when the enginestore.Store failed (events before the failing one may have
 // been ingested; a retry with the same IDs is deduplicated).
 func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	b := bytes.TrimSpace(body)
@@ -203,7 +205,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 		return nil, errClosed
 	}
 	now := e.clock.Now()
-	recs := make([]EventRecord, len(raws))
+	recs := make([]enginestore.EventRecord, len(raws))
 	userIDs := make([]bool, len(raws))
 	for i, raw := range raws {
 		var in inboundEvent
@@ -223,7 +225,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 			}
 		}
 		raw := canonicalEvent(eventJSON{Data: rec.dataOrEmpty(), ID: rec.ID, Name: in.Name, TS: rec.ts, User: rec.user, V: in.V})
-		recs[i] = EventRecord{ID: rec.ID, Name: in.Name, Raw: raw, ReceivedAt: now}
+		recs[i] = enginestore.EventRecord{ID: rec.ID, Name: in.Name, Raw: raw, ReceivedAt: now}
 	}
 	ids := make([]string, len(recs))
 	err := e.atomicLocked(func() error {
@@ -421,7 +423,7 @@ func (e *Engine) resetAttemptsLocked(runID, qiID string) {
 }
 
 // checkpointLocked memoizes checkpointed steps.
-func (e *Engine) checkpointLocked(run *RunState, ops []wire.Op) {
+func (e *Engine) checkpointLocked(run *runState, ops []wire.Op) {
 	for _, op := range ops {
 		if op.Op == "StepPlanned" {
 			continue
@@ -435,16 +437,16 @@ func (e *Engine) checkpointLocked(run *RunState, ops []wire.Op) {
 }
 
 func (e *Engine) handleBatch(w http.ResponseWriter, r *http.Request) {
-	e.serveRunState(w, r, func(run *RunState) any { return run.Events })
+	e.serveRunState(w, r, func(run *runState) any { return run.Events })
 }
 
 func (e *Engine) handleActions(w http.ResponseWriter, r *http.Request) {
-	e.serveRunState(w, r, func(run *RunState) any { return memoMap(run.Memo) })
+	e.serveRunState(w, r, func(run *runState) any { return memoMap(run.Memo) })
 }
 
 // serveRunState answers the use_api endpoints: part of a run's state, or 410 once
 // the run is gone.
-func (e *Engine) serveRunState(w http.ResponseWriter, r *http.Request, part func(*RunState) any) {
+func (e *Engine) serveRunState(w http.ResponseWriter, r *http.Request, part func(*runState) any) {
 	if !e.authorized(r) {
 		unauthorized(w)
 		return
@@ -474,7 +476,7 @@ type runRecord struct {
 	Output          json.RawMessage `json:"output"`
 }
 
-func toRecord(r *RunState) runRecord {
+func toRecord(r *enginestore.RunRecord) runRecord {
 	rec := runRecord{
 		RunID: r.ID, RunStartedAt: r.StartedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		FunctionID: r.FunctionUUID, EnvironmentID: "00000000-0000-4000-b000-000000000000",
@@ -515,7 +517,7 @@ func (e *Engine) handleRun(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "run not found", "status": 404})
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": toRecord(run), "metadata": apiMeta(e.clock.Now())})
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": toRecord(&run.RunRecord), "metadata": apiMeta(e.clock.Now())})
 }
 
 // handleCancelRun cancels a run (DELETE /v1/runs/{id}), answering as the

@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -198,7 +201,7 @@ func TestSyncSendsPUT(t *testing.T) {
 		gotBody, _ = io.ReadAll(r.Body)
 		w.WriteHeader(200)
 	})
-	eng, err := engine.New(engine.Options{Store: engine.NewCheckedMemoryStoreForTest()})
+	eng, err := engine.New(engine.Options{Store: memstore.NewChecked()})
 	require.NoError(t, err)
 	defer eng.Close()
 	require.NoError(t, eng.Sync(t.Context(), app.srv.URL+"/api/inngest"))
@@ -219,11 +222,11 @@ func TestSyncSendsPUT(t *testing.T) {
 
 // failingStore is a Store whose SaveEvent fails while failEvents is set.
 type failingStore struct {
-	engine.Store
+	enginestore.Store
 	failEvents atomic.Bool
 }
 
-func (s *failingStore) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
+func (s *failingStore) SaveEvent(ctx context.Context, ev enginestore.EventRecord) (bool, error) {
 	if s.failEvents.Load() {
 		return false, errors.New("disk full")
 	}
@@ -232,7 +235,7 @@ func (s *failingStore) SaveEvent(ctx context.Context, ev engine.EventRecord) (bo
 
 func TestEventStoreFailureIs500(t *testing.T) {
 	t.Parallel()
-	st := &failingStore{Store: engine.NewCheckedMemoryStoreForTest()}
+	st := &failingStore{Store: memstore.NewChecked()}
 	h := newHarness(t, engine.Options{Store: st}, func(c call) reply { return ok(`null`) })
 	h.mustRegister(h.fn("ev", nil))
 	body := []byte(`[{"name":"test/ev"},{"name":"test/ev"}]`)

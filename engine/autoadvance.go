@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+)
 
 // earliestNonCron returns the earliest time of a timer in h other than cron
 // timers. It walks the heap from its top and descends only below cron
@@ -20,7 +24,7 @@ func earliestNonCron(h timerHeap) (at time.Time, ok bool, visited int) {
 		if ok && !q.t.At.Before(at) {
 			continue // neither it nor its descendants are earlier
 		}
-		if q.t.Kind != TimerCron {
+		if q.t.Kind != enginestore.TimerCron {
 			at, ok = q.t.At, true
 			continue
 		}

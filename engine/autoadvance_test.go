@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,19 +20,19 @@ func TestEarliestNonCronVisitsFewTimers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct{ timers, crons int }{{0, 0}, {0, 3}, {1, 0}, {10000, 0}, {10000, 5}, {300, 300}} {
 		var h timerHeap
-		push := func(kind TimerKind, at time.Time) {
-			heap.Push(&h, &queued{t: TimerItem{ID: strconv.Itoa(h.Len()), Kind: kind, At: at}})
+		push := func(kind enginestore.TimerKind, at time.Time) {
+			heap.Push(&h, &queued{t: enginestore.TimerItem{ID: strconv.Itoa(h.Len()), Kind: kind, At: at}})
 		}
 		for range tc.crons {
-			push(TimerCron, start.Add(time.Duration(rng.IntN(3600))*time.Second))
+			push(enginestore.TimerCron, start.Add(time.Duration(rng.IntN(3600))*time.Second))
 		}
 		for range tc.timers {
-			push(TimerPauseTimeout, start.Add(time.Duration(rng.IntN(86400))*time.Second))
+			push(enginestore.TimerPauseTimeout, start.Add(time.Duration(rng.IntN(86400))*time.Second))
 		}
 		var want time.Time
 		found := false
 		for _, q := range h {
-			if q.t.Kind != TimerCron && (!found || q.t.At.Before(want)) {
+			if q.t.Kind != enginestore.TimerCron && (!found || q.t.At.Before(want)) {
 				want, found = q.t.At, true
 			}
 		}

@@ -3,11 +3,14 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -69,25 +72,25 @@ func BenchmarkSleepingRunMemory(b *testing.B) {
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heap-bytes/sleeping-run")
 }
 
-// waitingStore returns a MemoryStore holding n running runs, run i waiting
+// waitingStore returns a memstore.Store holding n running runs, run i waiting
 // on event "test/resume" with the expression async.data.k == event.data.k
 // and a trigger whose data.k is i, and the waits' timeout timers.
-func waitingStore(tb testing.TB, n int) *engine.MemoryStore {
+func waitingStore(tb testing.TB, n int) *memstore.Store {
 	tb.Helper()
-	st := engine.NewCheckedMemoryStoreForTest()
+	st := memstore.NewChecked()
 	ctx := context.Background()
 	for i := range n {
 		id := "run-" + strconv.Itoa(i)
 		trigger := json.RawMessage(`{"name":"test/start","data":{"k":` + strconv.Itoa(i) + `},"id":"ev-` + strconv.Itoa(i) + `","ts":1767225600000}`)
-		r := &engine.RunState{Run: runtype.Run{ID: id, FunctionID: "app-waiter", Status: runtype.StatusRunning,
+		r := &enginestore.RunRecord{Run: runtype.Run{ID: id, FunctionID: "app-waiter", Status: runtype.StatusRunning,
 			EventIDs: []string{"ev-" + strconv.Itoa(i)}, Events: []json.RawMessage{trigger}, StartedAt: t0,
 			Waits: []runtype.WaitInfo{{StepID: "w", Event: "test/resume", If: "async.data.k == event.data.k", Expires: t0.Add(24 * time.Hour)}}}}
 		require.NoError(tb, st.SaveRun(ctx, r))
-		require.NoError(tb, st.SavePause(ctx, engine.Pause{ID: id + "/w", Kind: engine.PauseWait, RunID: id, StepID: "w",
+		require.NoError(tb, st.SavePause(ctx, enginestore.Pause{ID: id + "/w", Kind: enginestore.PauseWait, RunID: id, StepID: "w",
 			Event: "test/resume", If: "async.data.k == event.data.k", Expires: t0.Add(24 * time.Hour), TimerID: id + "/w/timeout"}))
 		// Its timeout, as the engine schedules it: the scheduler's heap
 		// holds one timer per waiting run.
-		require.NoError(tb, st.SaveTimer(ctx, engine.TimerItem{ID: id + "/w/timeout", Kind: engine.TimerPauseTimeout,
+		require.NoError(tb, st.SaveTimer(ctx, enginestore.TimerItem{ID: id + "/w/timeout", Kind: enginestore.TimerPauseTimeout,
 			At: t0.Add(24 * time.Hour), RunID: id, StepID: "w", PauseID: id + "/w"}))
 	}
 	return st
@@ -193,7 +196,7 @@ func BenchmarkAutoAdvanceDrain(b *testing.B) {
 				st := waitingStore(b, n)
 				for i := range n { // one timeout a second: the clock jumps n times
 					id := "run-" + strconv.Itoa(i)
-					require.NoError(b, st.SaveTimer(ctx, engine.TimerItem{ID: id + "/w/timeout", Kind: engine.TimerPauseTimeout,
+					require.NoError(b, st.SaveTimer(ctx, enginestore.TimerItem{ID: id + "/w/timeout", Kind: enginestore.TimerPauseTimeout,
 						At: t0.Add(24*time.Hour + time.Duration(i)*time.Second), RunID: id, StepID: "w", PauseID: id + "/w"}))
 				}
 				runtime.GC()

@@ -2,12 +2,13 @@ package engine_test
 
 import (
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -40,12 +41,12 @@ type callEnvelope struct {
 }
 
 // memoMap writes memoized results as a JSON object with sorted keys.
-type memoMap []MemoEntry
+type memoMap []enginestore.MemoEntry
 
 // MarshalJSON implements json.Marshaler.
 func (m memoMap) MarshalJSON() ([]byte, error) {
 	sorted := slices.Clone(m)
-	slices.SortFunc(sorted, func(a, b MemoEntry) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(sorted, func(a, b enginestore.MemoEntry) int { return strings.Compare(a.ID, b.ID) })
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, e := range sorted {
@@ -91,7 +92,7 @@ func canonical(raw []byte) json.RawMessage {
 
 // callJob is a call in flight.
 type callJob struct {
-	t         TimerItem
+	t         enginestore.TimerItem
 	runID     string
 	requestID string
 	url       string
@@ -122,7 +123,7 @@ type callResult struct {
 }
 
 // buildCallLocked builds the request of a call job.
-func (e *Engine) buildCallLocked(run *RunState, fn *fnState, t TimerItem, requestID string) ([]byte, string, error) {
+func (e *Engine) buildCallLocked(run *runState, fn *fnState, t enginestore.TimerItem, requestID string) ([]byte, string, error) {
 	stack := make([]string, len(run.Memo))
 	for i, m := range run.Memo {
 		stack[i] = m.ID

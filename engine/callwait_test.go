@@ -2,10 +2,12 @@ package engine_test
 
 import (
 	"context"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,8 +21,8 @@ func slotsTaken(t *testing.T) (h *harness, app *blockingApp, release func()) {
 	return slotsTakenWith(t, nil)
 }
 
-// slotsTakenWith is slotsTaken on store st (nil: a MemoryStore).
-func slotsTakenWith(t *testing.T, st engine.Store) (h *harness, app *blockingApp, release func()) {
+// slotsTakenWith is slotsTaken on store st (nil: a memstore.Store).
+func slotsTakenWith(t *testing.T, st enginestore.Store) (h *harness, app *blockingApp, release func()) {
 	t.Helper()
 	app = &blockingApp{release: make(chan struct{})}
 	var once sync.Once

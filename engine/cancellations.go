@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -199,7 +200,7 @@ type eventRecordJSON struct {
 	V             string         `json:"v,omitempty"`
 }
 
-func toEventJSON(rec EventRecord) eventRecordJSON {
+func toEventJSON(rec enginestore.EventRecord) eventRecordJSON {
 	var ev struct {
 		ID   string         `json:"id"`
 		Name string         `json:"name"`

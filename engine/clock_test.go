@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 )
 
 // An engine releases its VirtualClock subscription when it closes, so a clock
@@ -17,7 +18,7 @@ func TestClockSubscriptionsReleased(t *testing.T) {
 	clk := engine.NewVirtualClock(t0)
 	base := engine.ClockSubscribersForTest(clk)
 	for range 5 {
-		eng, err := engine.New(engine.Options{Clock: clk, Store: engine.NewCheckedMemoryStoreForTest()})
+		eng, err := engine.New(engine.Options{Clock: clk, Store: memstore.NewChecked()})
 		require.NoError(t, err)
 		require.Eventually(t, func() bool { return engine.ClockSubscribersForTest(clk) == base+1 }, waitBound, time.Millisecond)
 		require.NoError(t, eng.Close())

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 )
 
@@ -21,8 +22,8 @@ import (
 type Engine struct {
 	opts  Options
 	clock Clock
-	// base is the configured Store (s.store is the one to use now).
-	base   Store
+	// base is the configured enginestore.Store (s.store is the one to use now).
+	base   enginestore.Store
 	log    *slog.Logger
 	client *http.Client
 
@@ -50,9 +51,9 @@ type Engine struct {
 // guarded is the engine's state guarded by Engine.mu (see Engine.s),
 // including everything the apps, functions and runs it holds point to.
 type guarded struct {
-	// store is the Store to use now: Engine.base, or inside a transaction
-	// (see atomicLocked) the transaction's Store; tx is that transaction.
-	store    Store
+	// store is the enginestore.Store to use now: Engine.base, or inside a transaction
+	// (see atomicLocked) the transaction's enginestore.Store; tx is that transaction.
+	store    enginestore.Store
 	tx       *txState
 	apps     map[string]*appState // by app name
 	fns      map[string]*fnState  // by composite ID
@@ -210,7 +211,7 @@ func (e *Engine) watchChangesLocked() <-chan struct{} {
 }
 
 // schedule stores and enqueues a timer; it assigns an ID when empty.
-func (e *Engine) scheduleLocked(t TimerItem) TimerItem {
+func (e *Engine) scheduleLocked(t enginestore.TimerItem) enginestore.TimerItem {
 	if t.ID == "" {
 		e.s.seq++
 		t.ID = "t" + strconv.FormatUint(e.s.seq, 36) + "-" + newJobID()
@@ -224,7 +225,7 @@ func (e *Engine) scheduleLocked(t TimerItem) TimerItem {
 }
 
 // enqueue puts a timer in the queue, replacing one with the same ID.
-func (e *Engine) enqueue(t TimerItem) {
+func (e *Engine) enqueue(t enginestore.TimerItem) {
 	e.s.seq++
 	q := &queued{t: t, seq: e.s.seq}
 	old := e.s.index[t.ID]
@@ -281,7 +282,7 @@ func (e *Engine) cancelTimerLocked(id string) {
 	e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, id))
 }
 
-func (e *Engine) dropTimerIndex(t TimerItem) {
+func (e *Engine) dropTimerIndex(t enginestore.TimerItem) {
 	delete(e.s.index, t.ID)
 	if m := e.s.runTimer[t.RunID]; m != nil {
 		delete(m, t.ID)
@@ -364,7 +365,9 @@ func (e *Engine) nextAutoLocked() (time.Time, bool) {
 }
 
 // needsSlot reports whether firing a timer of kind k makes an HTTP call.
-func needsSlot(k TimerKind) bool { return k == TimerCall || k == TimerGateway }
+func needsSlot(k enginestore.TimerKind) bool {
+	return k == enginestore.TimerCall || k == enginestore.TimerGateway
+}
 
 // slotsFullLocked reports whether MaxConcurrentCalls calls are in flight.
 func (e *Engine) slotsFullLocked() bool { return e.s.inflight >= e.opts.MaxConcurrentCalls }
@@ -429,31 +432,31 @@ func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 }
 
 // retryAfterRollback is how long the engine waits before redoing a timer or
-// a call whose Store transaction failed.
+// a call whose enginestore.Store transaction failed.
 const retryAfterRollback = time.Second
 
-func (e *Engine) fireLocked(t TimerItem, now time.Time) {
-	if t.Kind != TimerCall && t.Kind != TimerGateway {
+func (e *Engine) fireLocked(t enginestore.TimerItem, now time.Time) {
+	if t.Kind != enginestore.TimerCall && t.Kind != enginestore.TimerGateway {
 		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
 	}
 	switch t.Kind {
-	case TimerCall:
+	case enginestore.TimerCall:
 		e.startCallLocked(t, now)
-	case TimerGateway:
+	case enginestore.TimerGateway:
 		e.startGatewayLocked(t)
-	case TimerSleep:
+	case enginestore.TimerSleep:
 		e.resumeLocked(t.RunID, t.StepID, []byte("null"), "sleep", "woke up")
-	case TimerPauseTimeout:
+	case enginestore.TimerPauseTimeout:
 		e.pauseTimeoutLocked(t)
-	case TimerStartTimeout, TimerFinishTimeout:
+	case enginestore.TimerStartTimeout, enginestore.TimerFinishTimeout:
 		e.runTimeoutLocked(t)
-	case TimerDebounce:
+	case enginestore.TimerDebounce:
 		e.debounceDueLocked(t.FunctionID, now)
-	case TimerBatch:
+	case enginestore.TimerBatch:
 		e.batchDueLocked(t.FunctionID, now)
-	case TimerCron:
+	case enginestore.TimerCron:
 		e.cronFireLocked(t, now)
-	case TimerStart:
+	case enginestore.TimerStart:
 		e.startRunLocked(t.RunID, now)
 	}
 }
@@ -462,7 +465,7 @@ func (e *Engine) fireLocked(t TimerItem, now time.Time) {
 var errClosed = errors.New("inngest: engine closed")
 
 type queued struct {
-	t   TimerItem
+	t   enginestore.TimerItem
 	seq uint64
 	idx int // in its heap; < 0 once out
 	// waiting reports that the entry is in Engine.waiting, not the queue.

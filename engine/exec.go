@@ -4,50 +4,43 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
-// runSharer is a Store that can hand the engine its runs without deep
-// copies: sharedRun returns a copy sharing, with the stored run, the parts
-// the engine only ever appends to (see RunState.shareClone), and keepRun
-// stores the run itself, which the engine then never modifies. The engine
-// uses it when its Store implements it (the MemoryStore does).
-type runSharer interface {
-	sharedRun(id string) (*RunState, error)
-	keepRun(r *RunState) error
-}
-
 // loadRunLocked returns a run, or nil.
-func (e *Engine) loadRunLocked(id string) *RunState {
-	var r *RunState
+func (e *Engine) loadRunLocked(id string) *runState {
+	var r *enginestore.RunRecord
 	var err error
-	if m, ok := e.s.store.(runSharer); ok {
-		r, err = m.sharedRun(id)
+	if m, ok := e.s.store.(enginestore.RunSharer); ok {
+		r, err = m.SharedRun(e.ctx, id)
 	} else {
 		r, err = e.s.store.Run(e.ctx, id)
 	}
 	if err != nil {
 		return nil
 	}
-	return r
+	return &runState{RunRecord: *r}
 }
 
-// saveRunLocked stores r. With a runSharer Store, the store keeps r itself:
-// r must not be modified afterwards (load the run again to change it).
-func (e *Engine) saveRunLocked(r *RunState) {
+// saveRunLocked stores r. With a RunSharer Store, the store keeps r's record
+// itself: r must not be modified afterwards (load the run again to change
+// it).
+func (e *Engine) saveRunLocked(r *runState) {
 	var err error
-	if m, ok := e.s.store.(runSharer); ok {
-		err = m.keepRun(r)
+	if m, ok := e.s.store.(enginestore.RunSharer); ok {
+		err = m.KeepRun(e.ctx, &r.RunRecord)
 	} else {
-		err = e.s.store.SaveRun(e.ctx, r)
+		err = e.s.store.SaveRun(e.ctx, &r.RunRecord)
 	}
 	if err != nil {
 		e.log.Error("inngest: save run", "run", r.ID, "err", err)
@@ -59,7 +52,7 @@ func (e *Engine) saveRunLocked(r *RunState) {
 // after the first runtype.HistoryHead when runtype.MaxHistory are kept already. It never
 // writes into History's backing array but past its length (a stored copy of
 // the run may share it).
-func (e *Engine) historyLocked(r *RunState, kind, stepID string, status int, detail string) {
+func (e *Engine) historyLocked(r *runState, kind, stepID string, status int, detail string) {
 	item := runtype.HistoryItem{Time: e.clock.Now(), Kind: kind, StepID: stepID, Status: status, Detail: detail}
 	if len(r.History) < runtype.MaxHistory {
 		r.History = append(r.History, item)
@@ -74,13 +67,13 @@ func (e *Engine) historyLocked(r *RunState, kind, stepID string, status int, det
 }
 
 // newCallLocked schedules a fresh call job (attempt 0, generation 1).
-func (e *Engine) newCallLocked(r *RunState, stepID string, at time.Time) {
-	e.scheduleLocked(TimerItem{Kind: TimerCall, At: at, RunID: r.ID, StepID: stepID, JobID: newJobID(), Generation: 1, Priority: r.Priority})
+func (e *Engine) newCallLocked(r *runState, stepID string, at time.Time) {
+	e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerCall, At: at, RunID: r.ID, StepID: stepID, JobID: newJobID(), Generation: 1, Priority: r.Priority})
 }
 
 // acquireLocked takes every concurrency slot a call of run needs.
 // When one is full it takes none and returns the full one.
-func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldSlot, slotKey, bool) {
+func (e *Engine) acquireLocked(fn *fnState, r *runState, holder string) ([]heldSlot, slotKey, bool) {
 	var held []heldSlot
 	for i, c := range fn.conc {
 		key := r.Keys[fmt.Sprintf("c%d", i)]
@@ -105,7 +98,7 @@ func (e *Engine) acquireLocked(fn *fnState, r *RunState, holder string) ([]heldS
 }
 
 // startCallLocked starts the HTTP call of a due call job.
-func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
+func (e *Engine) startCallLocked(t enginestore.TimerItem, now time.Time) {
 	started := false
 	wokenFor, woken := e.takeWokenLocked(t.ID)
 	defer func() {
@@ -148,12 +141,12 @@ func (e *Engine) startCallLocked(t TimerItem, now time.Time) {
 		r.Started = true
 		r.Status = runtype.StatusRunning
 		for id := range e.s.runTimer[r.ID] {
-			if q := e.s.index[id]; q != nil && q.t.Kind == TimerStartTimeout {
+			if q := e.s.index[id]; q != nil && q.t.Kind == enginestore.TimerStartTimeout {
 				e.cancelTimerLocked(id)
 			}
 		}
 		if fn.finishTO > 0 {
-			e.scheduleLocked(TimerItem{Kind: TimerFinishTimeout, At: flow.FinishDeadline(now, fn.finishTO), RunID: r.ID})
+			e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerFinishTimeout, At: flow.FinishDeadline(now, fn.finishTO), RunID: r.ID})
 		}
 	}
 	r.Calls++
@@ -294,7 +287,7 @@ func errorFromBody(body []byte) *runtype.RunError {
 }
 
 // functionErrorLocked handles a failed call: retry the same job or fail the run.
-func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, re *runtype.RunError) {
+func (e *Engine) functionErrorLocked(r *runState, t enginestore.TimerItem, res callResult, re *runtype.RunError) {
 	if !re.NoRetry && t.Attempt+1 < r.MaxAttempts {
 		r.errKind = "" // it describes this attempt's error only
 		e.retryLocked(r, t, res.retryAfter)
@@ -313,7 +306,7 @@ func (e *Engine) functionErrorLocked(r *RunState, t TimerItem, res callResult, r
 }
 
 // retryLocked re-schedules the same job with attempt+1 and generation+1.
-func (e *Engine) retryLocked(r *RunState, t TimerItem, retryAfter time.Duration) {
+func (e *Engine) retryLocked(r *runState, t enginestore.TimerItem, retryAfter time.Duration) {
 	delay := retryAfter
 	if delay == 0 {
 		delay = e.opts.RetryBackoff(t.Attempt + 1)
@@ -366,7 +359,7 @@ var opNames = func() map[string]wire.Opcode {
 }()
 
 // stepRecordLocked returns the step record for a hash, creating it.
-func stepRecordLocked(r *RunState, op wire.Op) *runtype.Step {
+func stepRecordLocked(r *runState, op wire.Op) *runtype.Step {
 	for i := range r.Steps {
 		if r.Steps[i].ID == op.ID {
 			if op.Name != "" {
@@ -398,13 +391,13 @@ func stepMemo(op wire.Op) json.RawMessage {
 }
 
 // storeMemoLocked memoizes a step result (ignoring duplicates).
-func storeMemoLocked(r *RunState, id string, value json.RawMessage) bool {
+func storeMemoLocked(r *runState, id string, value json.RawMessage) bool {
 	for _, m := range r.Memo {
 		if m.ID == id {
 			return false
 		}
 	}
-	r.Memo = append(r.Memo, MemoEntry{ID: id, Value: value})
+	r.Memo = append(r.Memo, enginestore.MemoEntry{ID: id, Value: value})
 	for i := range r.Steps {
 		if r.Steps[i].ID == id {
 			r.Steps[i].Result = value

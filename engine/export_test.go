@@ -14,19 +14,6 @@ func QuietForTest(e *Engine, holding int) bool {
 // variables.
 func EventDecodesForTest(e *Engine) int64 { return e.eventDecodes.Load() }
 
-// NewCheckedMemoryStoreForTest returns a MemoryStore that proves the engine
-// never modifies a run it holds after it was stored (see
-// MemoryStore.checkAliasing); the engine's tests use it wherever they do not
-// need another store. The check encodes the whole run on every read and
-// save, so a run of hundreds of steps costs time quadratic in its steps (a
-// 700-step run took a minute under -race on a loaded machine): such tests
-// use NewMemoryStore, and TestHistoryBound5000 covers the history bound.
-func NewCheckedMemoryStoreForTest() *MemoryStore {
-	m := NewMemoryStore()
-	m.checkAliasing = true
-	return m
-}
-
 // CallWorkersForTest is how many call workers e started.
 func CallWorkersForTest(e *Engine) int {
 	e.mu.Lock()

@@ -1,8 +1,9 @@
 package engine_test
 
 import (
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

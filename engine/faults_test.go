@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -16,6 +15,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -248,7 +250,7 @@ func newFaultEnv(t *testing.T, o faultOpts) *faultEnv {
 	engTr := http.DefaultTransport.(*http.Transport).Clone()
 	ft := &faultTransport{base: engTr}
 	eng, err := engine.New(engine.Options{
-		Store:        engine.NewCheckedMemoryStoreForTest(),
+		Store:        memstore.NewChecked(),
 		RetryBackoff: func(int) time.Duration { return 5 * time.Millisecond },
 		CallTimeout:  o.callTimeout,
 		HTTPClient:   &http.Client{Transport: ft},

@@ -3,10 +3,12 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -40,7 +42,7 @@ type lifecycleErr struct {
 	Name    string `json:"name"`
 }
 
-func lifecycleError(r *RunState) any {
+func lifecycleError(r *runState) any {
 	if r.Error == nil {
 		return nil
 	}
@@ -62,7 +64,7 @@ func lifecycleError(r *RunState) any {
 }
 
 // finishLocked ends a run, releases what it holds and emits lifecycle events.
-func (e *Engine) finishLocked(r *RunState, status runtype.Status, output json.RawMessage, re *runtype.RunError) {
+func (e *Engine) finishLocked(r *runState, status runtype.Status, output json.RawMessage, re *runtype.RunError) {
 	now := e.clock.Now()
 	r.Status = status
 	r.Output = output
@@ -104,7 +106,7 @@ func (e *Engine) finishLocked(r *RunState, status runtype.Status, output json.Ra
 // run triggered by function.finished or function.failed (so a function
 // listening to them, and an onFailure handler, never re-triggers itself).
 // A cancelled run's events carry neither error nor result.
-func (e *Engine) lifecycleEventsLocked(r *RunState, status runtype.Status, output json.RawMessage, now time.Time) []EventRecord {
+func (e *Engine) lifecycleEventsLocked(r *runState, status runtype.Status, output json.RawMessage, now time.Time) []enginestore.EventRecord {
 	if len(r.Events) == 0 {
 		return nil
 	}
@@ -136,11 +138,11 @@ func (e *Engine) lifecycleEventsLocked(r *RunState, status runtype.Status, outpu
 		}
 	}
 	db, _ := encodeCanonical(data)
-	mk := func(id, name string) EventRecord {
+	mk := func(id, name string) enginestore.EventRecord {
 		raw := eventJSON{Data: db, ID: id, Name: name, TS: now.UnixMilli(), User: json.RawMessage("{}")}.encode()
-		return EventRecord{ID: id, Name: name, Raw: raw, ReceivedAt: now, Internal: true}
+		return enginestore.EventRecord{ID: id, Name: name, Raw: raw, ReceivedAt: now, Internal: true}
 	}
-	emit := []EventRecord{mk(wire.NewULID(now), wire.EventFunctionFinished)}
+	emit := []enginestore.EventRecord{mk(wire.NewULID(now), wire.EventFunctionFinished)}
 	switch status {
 	case runtype.StatusFailed:
 		emit = append(emit, mk(r.ID, wire.EventFunctionFailed))
@@ -244,7 +246,7 @@ func withoutUser(evs []json.RawMessage) []json.RawMessage {
 }
 
 // cancelRunLocked cancels a run.
-func (e *Engine) cancelRunLocked(r *RunState, reason string) {
+func (e *Engine) cancelRunLocked(r *runState, reason string) {
 	if r.Status.Done() {
 		return
 	}
@@ -252,16 +254,16 @@ func (e *Engine) cancelRunLocked(r *RunState, reason string) {
 }
 
 // runTimeoutLocked enforces timeouts.start / timeouts.finish.
-func (e *Engine) runTimeoutLocked(t TimerItem) {
+func (e *Engine) runTimeoutLocked(t enginestore.TimerItem) {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() {
 		return
 	}
-	if t.Kind == TimerStartTimeout && r.Started {
+	if t.Kind == enginestore.TimerStartTimeout && r.Started {
 		return
 	}
 	what := "finish"
-	if t.Kind == TimerStartTimeout {
+	if t.Kind == enginestore.TimerStartTimeout {
 		what = "start"
 	}
 	e.cancelRunLocked(r, "function run exceeded its "+what+" timeout")
@@ -279,7 +281,7 @@ type eventJSON struct {
 
 // serverFailed reports whether the run failed with one of the server's own
 // errors (see failEarlyLocked).
-func serverFailed(r *RunState) bool {
+func serverFailed(r *runState) bool {
 	return r.Status == runtype.StatusFailed && r.Error != nil && strings.HasPrefix(r.Error.Name, serverErrorPrefix)
 }
 
@@ -302,7 +304,7 @@ type serverError struct {
 // failEarlyLocked fails a run at once, without retries, with one of the
 // server's own errors, as the server does for a sleep or wait that is too
 // long: the output is {"error": {error: "<name>: <message>", name, message}}.
-func (e *Engine) failEarlyLocked(r *RunState, name, message string) {
+func (e *Engine) failEarlyLocked(r *runState, name, message string) {
 	out, _ := encodeCanonical(map[string]serverError{"error": {Error: name + ": " + message, Name: name, Message: message}})
 	e.historyLocked(r, "error", "", 0, name+": "+message)
 	e.finishLocked(r, runtype.StatusFailed, out, &runtype.RunError{Name: name, Message: message, NoRetry: true})

@@ -2,10 +2,11 @@ package engine_test
 
 import (
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

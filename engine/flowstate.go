@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -14,7 +15,7 @@ import (
 
 // This file keeps the flow-control state that decides whether an accepted
 // event becomes a run (debounce and batch buffers, rate-limit, throttle and
-// idempotency keys) in the Store as FlowRecords, restores it at start, and
+// idempotency keys) in the enginestore.Store as FlowRecords, restores it at start, and
 // undoes in-memory changes whose transaction rolled back. Singleton holders
 // are rebuilt from the stored runs; concurrency slots belong to calls in
 // flight, which a restart makes again.
@@ -33,17 +34,17 @@ func fnConfigDigest(f wire.Function) string {
 
 // flowSingleton names the singleton option in fnState.flowConfig (its state
 // is not stored: it is rebuilt from the runs).
-const flowSingleton FlowKind = "singleton"
+const flowSingleton enginestore.FlowKind = "singleton"
 
 // flowConfigs identifies the configuration of each flow-control option of f:
 // an option's state is kept across a re-sync, and restored at start, only
 // for the same digest.
-func flowConfigs(f wire.Function) map[FlowKind]string {
-	opts := map[FlowKind]any{
-		FlowRateLimit: f.RateLimit, FlowThrottle: f.Throttle, FlowIdempotency: f.Idempotency,
-		FlowDebounce: f.Debounce, FlowBatch: f.BatchEvents, flowSingleton: f.Singleton,
+func flowConfigs(f wire.Function) map[enginestore.FlowKind]string {
+	opts := map[enginestore.FlowKind]any{
+		enginestore.FlowRateLimit: f.RateLimit, enginestore.FlowThrottle: f.Throttle, enginestore.FlowIdempotency: f.Idempotency,
+		enginestore.FlowDebounce: f.Debounce, enginestore.FlowBatch: f.BatchEvents, flowSingleton: f.Singleton,
 	}
-	out := make(map[FlowKind]string, len(opts))
+	out := make(map[enginestore.FlowKind]string, len(opts))
 	for kind, v := range opts {
 		b, _ := jsoncodec.Marshal(v)
 		sum := sha256.Sum256(append([]byte(kind+"\x00"), canonical(b)...))
@@ -60,17 +61,17 @@ type keyedFlow interface {
 
 // keyed returns fn's limiter of kind and how long its state matters after
 // its latest time, or nil.
-func (fn *fnState) keyed(kind FlowKind) (keyedFlow, time.Duration) {
+func (fn *fnState) keyed(kind enginestore.FlowKind) (keyedFlow, time.Duration) {
 	switch kind {
-	case FlowRateLimit:
+	case enginestore.FlowRateLimit:
 		if fn.rateLimit != nil {
 			return fn.rateLimit, fn.ratePeriod
 		}
-	case FlowThrottle:
+	case enginestore.FlowThrottle:
 		if fn.throttle != nil {
 			return fn.throttle, fn.throttlePeriod
 		}
-	case FlowIdempotency:
+	case enginestore.FlowIdempotency:
 		if fn.idem != nil {
 			return fn.idem, flow.DefaultIdempotencyTTL
 		}
@@ -81,7 +82,7 @@ func (fn *fnState) keyed(kind FlowKind) (keyedFlow, time.Duration) {
 // editKeyedLocked is called before a keyed limiter of fn changes key: a
 // rollback restores the key's current state, and the returned function
 // stores the state the change left.
-func (e *Engine) editKeyedLocked(fn *fnState, kind FlowKind, key string) (save func()) {
+func (e *Engine) editKeyedLocked(fn *fnState, kind enginestore.FlowKind, key string) (save func()) {
 	k, period := fn.keyed(kind)
 	before := k.KeyState(key)
 	e.onRollbackLocked(func() { k.SetKeyState(key, before) })
@@ -92,7 +93,7 @@ func (e *Engine) editKeyedLocked(fn *fnState, kind FlowKind, key string) (save f
 			return
 		}
 		data, _ := jsoncodec.Marshal(state)
-		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: kind, Key: key, Config: fn.flowConfig[kind], Data: data,
+		e.saveFlowLocked(enginestore.FlowRecord{FunctionID: fn.id, Kind: kind, Key: key, Config: fn.flowConfig[kind], Data: data,
 			Expires: slices.MaxFunc(state, time.Time.Compare).Add(period)})
 	}
 }
@@ -124,11 +125,11 @@ func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		s, ok := d.Series(key)
 		if !ok {
-			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, FlowDebounce, key))
+			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowDebounce, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
-		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowDebounce, Key: key, Config: fn.flowConfig[FlowDebounce], Data: data})
+		e.saveFlowLocked(enginestore.FlowRecord{FunctionID: fn.id, Kind: enginestore.FlowDebounce, Key: key, Config: fn.flowConfig[enginestore.FlowDebounce], Data: data})
 	}
 }
 
@@ -146,16 +147,16 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		p, ok := b.Pending(key)
 		if !ok {
-			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, key))
+			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowBatch, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
-		e.saveFlowLocked(FlowRecord{FunctionID: fn.id, Kind: FlowBatch, Key: key, Config: fn.flowConfig[FlowBatch], Data: data})
+		e.saveFlowLocked(enginestore.FlowRecord{FunctionID: fn.id, Kind: enginestore.FlowBatch, Key: key, Config: fn.flowConfig[enginestore.FlowBatch], Data: data})
 	}
 }
 
 // saveFlowLocked stores a flow record, pruning expired ones now and then.
-func (e *Engine) saveFlowLocked(rec FlowRecord) {
+func (e *Engine) saveFlowLocked(rec enginestore.FlowRecord) {
 	if err := e.s.store.SaveFlow(e.ctx, rec); err != nil {
 		e.log.Error("inngest: save flow-control state", "fn", rec.FunctionID, "kind", rec.Kind, "err", err)
 	}
@@ -200,17 +201,17 @@ func (e *Engine) restoreFlowsLocked(now time.Time) error {
 			continue
 		}
 		switch rec.Kind {
-		case FlowRateLimit, FlowThrottle, FlowIdempotency:
+		case enginestore.FlowRateLimit, enginestore.FlowThrottle, enginestore.FlowIdempotency:
 			var state []time.Time
 			if k, _ := fn.keyed(rec.Kind); k != nil && jsoncodec.Unmarshal(rec.Data, &state) == nil {
 				k.SetKeyState(rec.Key, state)
 			}
-		case FlowDebounce:
+		case enginestore.FlowDebounce:
 			var d debounceData
 			if fn.debounce != nil && jsoncodec.Unmarshal(rec.Data, &d) == nil {
 				fn.debounce.Restore(flow.DebounceSeries[json.RawMessage]{Key: rec.Key, Event: d.Event, First: d.First, FireAt: d.FireAt})
 			}
-		case FlowBatch:
+		case enginestore.FlowBatch:
 			var b batchData
 			if fn.batch != nil && jsoncodec.Unmarshal(rec.Data, &b) == nil {
 				fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: rec.Key, Events: b.Events, Deadline: b.Deadline})
@@ -222,10 +223,10 @@ func (e *Engine) restoreFlowsLocked(now time.Time) error {
 	}
 	for _, fn := range e.s.fns {
 		if fn.debounce != nil {
-			e.rescheduleFlowLocked(fn, TimerDebounce)
+			e.rescheduleFlowLocked(fn, enginestore.TimerDebounce)
 		}
 		if fn.batch != nil {
-			e.rescheduleFlowLocked(fn, TimerBatch)
+			e.rescheduleFlowLocked(fn, enginestore.TimerBatch)
 		}
 	}
 	return e.restoreSingletonsLocked()

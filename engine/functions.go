@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/cronexpr"
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
@@ -19,7 +20,7 @@ const defaultRetries = 4
 const maxRetries = 20
 
 type appState struct {
-	rec AppRecord
+	rec enginestore.AppRecord
 	fns []*fnState
 }
 
@@ -50,7 +51,7 @@ type fnState struct {
 	def    wire.Function
 	config string // fnConfigDigest(def)
 	// flowConfig identifies each flow-control option's configuration.
-	flowConfig map[FlowKind]string
+	flowConfig map[enginestore.FlowKind]string
 	id         string
 	uuid       string
 	url        string

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -58,7 +60,7 @@ func captureBodies(f *testing.F, prefix string) [][]byte {
 // by itself) and its handler; it is closed when the fuzz iteration ends.
 func fuzzEngine(t *testing.T) http.Handler {
 	clk := engine.NewVirtualClock(t0)
-	eng, err := engine.New(engine.Options{Clock: clk, Store: engine.NewCheckedMemoryStoreForTest(), Logger: slog.New(slog.DiscardHandler)})
+	eng, err := engine.New(engine.Options{Clock: clk, Store: memstore.NewChecked(), Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng.Handler()

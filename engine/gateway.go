@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -27,20 +28,20 @@ type gatewayOpts struct {
 // call: it is made once the section commits, and its timer is deleted with
 // the result, so a crash while it is in flight makes it again after a
 // restart.
-func (e *Engine) gatewayLocked(r *RunState, op wire.Op) {
+func (e *Engine) gatewayLocked(r *runState, op wire.Op) {
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	if opts.Method == "" {
 		opts.Method = http.MethodPost
 	}
 	data, _ := jsoncodec.Marshal(opts)
-	e.scheduleLocked(TimerItem{Kind: TimerGateway, At: e.clock.Now(), RunID: r.ID, StepID: op.ID, Priority: r.Priority, Data: data})
+	e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerGateway, At: e.clock.Now(), RunID: r.ID, StepID: op.ID, Priority: r.Priority, Data: data})
 }
 
 // startGatewayLocked performs a due step.fetch timer: it starts the request
 // once the section commits, or, when an earlier attempt got a result whose
 // transaction rolled back, applies that result.
-func (e *Engine) startGatewayLocked(t TimerItem) {
+func (e *Engine) startGatewayLocked(t enginestore.TimerItem) {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() {
 		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
@@ -62,7 +63,7 @@ func (e *Engine) startGatewayLocked(t TimerItem) {
 
 // finishGatewayLocked memoizes a step.fetch result and deletes its timer;
 // the result is kept in memory until the section commits.
-func (e *Engine) finishGatewayLocked(t TimerItem, val json.RawMessage) {
+func (e *Engine) finishGatewayLocked(t enginestore.TimerItem, val json.RawMessage) {
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(t.Data, &opts)
 	e.resumeLocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL)
@@ -71,7 +72,7 @@ func (e *Engine) finishGatewayLocked(t TimerItem, val json.RawMessage) {
 }
 
 // runGateway performs a step.fetch request and resumes the run with it.
-func (e *Engine) runGateway(t TimerItem, opts gatewayOpts) {
+func (e *Engine) runGateway(t enginestore.TimerItem, opts gatewayOpts) {
 	defer e.wg.Done()
 	val, retryable := e.doGateway(e.ctx, opts)
 	e.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -111,7 +113,7 @@ func newHarness(t testing.TB, opts engine.Options, handler func(c call) reply) *
 		opts.RetryBackoff = func(int) time.Duration { return 34 * time.Second }
 	}
 	if opts.Store == nil {
-		opts.Store = engine.NewCheckedMemoryStoreForTest()
+		opts.Store = memstore.NewChecked()
 	}
 	eng, err := engine.New(opts)
 	require.NoError(t, err)

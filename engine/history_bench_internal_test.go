@@ -15,7 +15,7 @@ func BenchmarkHistoryAppend(b *testing.B) {
 	for _, n := range []int{100, 1000, 5000} {
 		b.Run("entries="+strconv.Itoa(n), func(b *testing.B) {
 			e := &Engine{clock: NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
-			r := &RunState{}
+			r := &runState{}
 			for i := range n {
 				e.historyLocked(r, "checkpoint", "", 0, "StepRun(s"+strconv.Itoa(i)+")")
 			}

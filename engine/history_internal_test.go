@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +17,7 @@ import (
 func TestHistoryBound5000(t *testing.T) {
 	t.Parallel()
 	e := &Engine{clock: NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
-	r := &RunState{}
+	r := &runState{}
 	var stored []runtype.HistoryItem
 	var storedCopy []runtype.HistoryItem
 	const steps = 5000

@@ -1,10 +1,12 @@
 package engine_test
 
 import (
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http"
 	"strconv"
 	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -24,7 +26,7 @@ func TestHistoryBounded(t *testing.T) {
 	// read and save: over 700 checkpoints that is quadratic and took over
 	// waitBound under -race on a loaded machine. TestHistoryBound5000 checks
 	// that the bound never writes into a stored history.
-	h = newHarness(t, engine.Options{Store: engine.NewMemoryStore()}, func(c call) reply {
+	h = newHarness(t, engine.Options{Store: memstore.New()}, func(c call) reply {
 		run := c.ctx()["run_id"].(string)
 		for i := range steps {
 			id := "s" + strconv.Itoa(i)

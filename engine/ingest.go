@@ -2,11 +2,13 @@ package engine
 
 import (
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -15,9 +17,9 @@ import (
 // ingestLocked stores one event and acts on it: it resolves matching pauses
 // (waits, cancellations) and starts the functions it triggers. It reports
 // whether the event was new (a repeated ID does nothing here; see
-// redeliverLocked for ids the sender chose), and the Store's
+// redeliverLocked for ids the sender chose), and the enginestore.Store's
 // error when the event could not be saved (then nothing else was done).
-func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
+func (e *Engine) ingestLocked(rec enginestore.EventRecord, now time.Time) (bool, error) {
 	inserted, err := e.s.store.SaveEvent(e.ctx, rec)
 	if err != nil {
 		e.log.Error("inngest: save event", "event", rec.ID, "err", err)
@@ -37,7 +39,7 @@ func (e *Engine) ingestLocked(rec EventRecord, now time.Time) (bool, error) {
 // already received within the deduplication window: as the server does, it
 // resumes waits and cancels runs, and starts only the functions that have no
 // run for that id yet (the server's deduplication is per function).
-func (e *Engine) redeliverLocked(rec EventRecord, now time.Time) {
+func (e *Engine) redeliverLocked(rec enginestore.EventRecord, now time.Time) {
 	vars := &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}
 	e.matchPausesLocked(rec, now, vars)
 	ran := map[string]bool{}
@@ -53,7 +55,7 @@ func (e *Engine) redeliverLocked(rec EventRecord, now time.Time) {
 // triggerAllLocked starts every function rec triggers, except those in skip,
 // in composite-ID order; it looks functions up in the trigger index. vars
 // is rec decoded on first use, shared by every function's expressions.
-func (e *Engine) triggerAllLocked(rec EventRecord, now time.Time, skip map[string]bool, vars *lazyVars) {
+func (e *Engine) triggerAllLocked(rec enginestore.EventRecord, now time.Time, skip map[string]bool, vars *lazyVars) {
 	for _, fn := range e.triggerIndexLocked().candidates(rec.Name) {
 		if skip[fn.id] {
 			continue
@@ -104,7 +106,7 @@ func (e *Engine) dedupExpiredLocked(id string, now time.Time) bool {
 	return true
 }
 
-// storeError is a Store failure while accepting input: unlike a validation
+// storeError is a enginestore.Store failure while accepting input: unlike a validation
 // error it is the engine's fault, and the request may be retried (HTTP 500).
 type storeError struct{ err error }
 
@@ -125,7 +127,7 @@ func nameMatches(pattern, name string) bool {
 // expression compares fields for equality is found by a lookup of the
 // event's values (a non-matching one costs nothing), any other by evaluating
 // its expression over the run's cached trigger.
-func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time, vars *lazyVars) {
+func (e *Engine) matchPausesLocked(rec enginestore.EventRecord, now time.Time, vars *lazyVars) {
 	ps, err := e.matchingPausesLocked(rec, now, vars)
 	if err != nil || len(ps) == 0 {
 		return
@@ -136,9 +138,9 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time, vars *lazyVar
 			continue
 		}
 		switch p.Kind {
-		case PauseWait:
+		case enginestore.PauseWait:
 			e.resumeLocked(p.RunID, p.StepID, rec.Raw, "wait", "matched event "+rec.ID)
-		case PauseCancel:
+		case enginestore.PauseCancel:
 			e.cancelRunLocked(r, "cancelled by event "+rec.ID)
 		}
 	}
@@ -148,7 +150,7 @@ func (e *Engine) matchPausesLocked(rec EventRecord, now time.Time, vars *lazyVar
 // cancels its timer, and returns the run. It returns false when the run is
 // gone or finished, or when another path (a timeout, an event, a signal)
 // already took the pause.
-func (e *Engine) claimPauseLocked(p Pause) (*RunState, bool) {
+func (e *Engine) claimPauseLocked(p enginestore.Pause) (*runState, bool) {
 	r := e.loadRunLocked(p.RunID)
 	if r == nil || r.Status.Done() {
 		return nil, false
@@ -166,10 +168,10 @@ func (e *Engine) claimPauseLocked(p Pause) (*RunState, bool) {
 // buffers) a run. It reports whether the rate limit (or idempotency, which
 // the server implements as a rate limit) dropped the event. vars is rec
 // decoded on first use.
-func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, correlation string, vars *lazyVars) (rateLimited bool) {
+func (e *Engine) triggerFnLocked(fn *fnState, rec enginestore.EventRecord, now time.Time, correlation string, vars *lazyVars) (rateLimited bool) {
 	if fn.rateLimit != nil {
 		if key, limited := vars.rate(fn.rateKey); limited {
-			save := e.editKeyedLocked(fn, FlowRateLimit, key)
+			save := e.editKeyedLocked(fn, enginestore.FlowRateLimit, key)
 			if !fn.rateLimit.Allow(key, now) {
 				e.log.Debug("inngest: rate limited", "fn", fn.id, "event", rec.ID)
 				return true
@@ -179,7 +181,7 @@ func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, co
 	}
 	if fn.idem != nil {
 		if key, limited := vars.rate(fn.idemKey); limited {
-			save := e.editKeyedLocked(fn, FlowIdempotency, key)
+			save := e.editKeyedLocked(fn, enginestore.FlowIdempotency, key)
 			if !fn.idem.FirstSeen(key, now) {
 				e.log.Debug("inngest: idempotency key seen", "fn", fn.id, "event", rec.ID)
 				return true
@@ -197,7 +199,7 @@ func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, co
 		save := e.editDebounceLocked(fn, key)
 		fn.debounce.Add(key, rec.Raw, now)
 		save()
-		e.rescheduleFlowLocked(fn, TimerDebounce)
+		e.rescheduleFlowLocked(fn, enginestore.TimerDebounce)
 		return false
 	}
 	if fn.batch != nil && correlation == "" && vars.bool(fn.batchIf) {
@@ -211,7 +213,7 @@ func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, co
 		if full != nil {
 			e.createRunLocked(fn, full, now, "", "")
 		}
-		e.rescheduleFlowLocked(fn, TimerBatch)
+		e.rescheduleFlowLocked(fn, enginestore.TimerBatch)
 		return false
 	}
 	e.createRunLocked(fn, []json.RawMessage{rec.Raw}, now, correlation, "")
@@ -220,11 +222,11 @@ func (e *Engine) triggerFnLocked(fn *fnState, rec EventRecord, now time.Time, co
 
 // rescheduleFlowLocked keeps one debounce/batch timer per function at the
 // buffer's next due time.
-func (e *Engine) rescheduleFlowLocked(fn *fnState, kind TimerKind) {
+func (e *Engine) rescheduleFlowLocked(fn *fnState, kind enginestore.TimerKind) {
 	id := string(kind) + ":" + fn.id
 	var next time.Time
 	var ok bool
-	if kind == TimerDebounce {
+	if kind == enginestore.TimerDebounce {
 		next, ok = fn.debounce.NextDue()
 	} else {
 		next, ok = fn.batch.NextDue()
@@ -233,7 +235,7 @@ func (e *Engine) rescheduleFlowLocked(fn *fnState, kind TimerKind) {
 		e.cancelTimerLocked(id)
 		return
 	}
-	e.scheduleLocked(TimerItem{ID: id, Kind: kind, At: next, FunctionID: fn.id})
+	e.scheduleLocked(enginestore.TimerItem{ID: id, Kind: kind, At: next, FunctionID: fn.id})
 }
 
 func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
@@ -250,7 +252,7 @@ func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
 		e.editDebounceLocked(fn, f.Key)()
 		e.createRunLocked(fn, []json.RawMessage{f.Event}, now, "", "")
 	}
-	e.rescheduleFlowLocked(fn, TimerDebounce)
+	e.rescheduleFlowLocked(fn, enginestore.TimerDebounce)
 }
 
 func (e *Engine) batchDueLocked(fnID string, now time.Time) {
@@ -262,10 +264,10 @@ func (e *Engine) batchDueLocked(fnID string, now time.Time) {
 		e.onRollbackLocked(func() {
 			fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: f.Key, Events: f.Events, Deadline: f.FireAt})
 		})
-		e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, FlowBatch, f.Key))
+		e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowBatch, f.Key))
 		e.createRunLocked(fn, f.Events, now, "", "")
 	}
-	e.rescheduleFlowLocked(fn, TimerBatch)
+	e.rescheduleFlowLocked(fn, enginestore.TimerBatch)
 }
 
 func eventIDOf(raw json.RawMessage) string {
@@ -279,12 +281,12 @@ func eventIDOf(raw json.RawMessage) string {
 // createRunLocked creates a run for events and schedules its first call
 // (after singleton, throttle and priority are applied). It returns nil when
 // singleton skipped the run.
-func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time.Time, correlation, cron string) *RunState {
+func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time.Time, correlation, cron string) *runState {
 	ids := make([]string, len(events))
 	for i, ev := range events {
 		ids[i] = eventIDOf(ev)
 	}
-	r := &RunState{
+	r := &runState{RunRecord: enginestore.RunRecord{
 		Run: runtype.Run{
 			ID: wire.NewULID(now), AppID: fn.app.rec.Name, FunctionID: fn.id, FunctionUUID: fn.uuid,
 			Status: runtype.StatusQueued, EventIDs: ids, Events: events, StartedAt: now, MaxAttempts: fn.maxAttempts,
@@ -293,7 +295,7 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 		CorrelationID: correlation,
 		Cron:          cron,
 		Keys:          map[string]string{},
-	}
+	}}
 	if parent, _, ok := strings.Cut(correlation, "."); ok {
 		r.ParentRunID = parent
 	}
@@ -325,20 +327,20 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 	e.historyLocked(r, "queued", "", 0, "")
 	e.saveRunLocked(r)
 	if fn.startTO > 0 {
-		e.scheduleLocked(TimerItem{Kind: TimerStartTimeout, At: flow.StartDeadline(now, fn.startTO), RunID: r.ID})
+		e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerStartTimeout, At: flow.StartDeadline(now, fn.startTO), RunID: r.ID})
 	}
 	for i, c := range fn.cancels {
-		_ = e.savePauseLocked(r, Pause{ID: r.ID + "/cancel/" + strconv.Itoa(i), Kind: PauseCancel, RunID: r.ID, Event: c.event, If: c.cond, Expires: now.Add(c.timeout)})
+		_ = e.savePauseLocked(r, enginestore.Pause{ID: r.ID + "/cancel/" + strconv.Itoa(i), Kind: enginestore.PauseCancel, RunID: r.ID, Event: c.event, If: c.cond, Expires: now.Add(c.timeout)})
 	}
 	startAt := now
 	if fn.throttle != nil {
 		key := vars.key(fn.throttleKey)
-		save := e.editKeyedLocked(fn, FlowThrottle, key)
+		save := e.editKeyedLocked(fn, enginestore.FlowThrottle, key)
 		startAt = fn.throttle.Reserve(key, now)
 		save()
 	}
 	if startAt.After(now) {
-		e.scheduleLocked(TimerItem{Kind: TimerStart, At: startAt, RunID: r.ID, Priority: r.Priority})
+		e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerStart, At: startAt, RunID: r.ID, Priority: r.Priority})
 	} else {
 		e.newCallLocked(r, wire.DiscoveryStepID, now)
 	}
@@ -356,7 +358,7 @@ func (e *Engine) startRunLocked(runID string, now time.Time) {
 
 // cronFireLocked starts a cron run and schedules the next tick from
 // max(this tick, now), so at most one overdue tick fires.
-func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
+func (e *Engine) cronFireLocked(t enginestore.TimerItem, now time.Time) {
 	fn := e.s.fns[t.FunctionID]
 	if fn == nil {
 		return
@@ -369,7 +371,7 @@ func (e *Engine) cronFireLocked(t TimerItem, now time.Time) {
 		stamp := at.Format(time.RFC3339)
 		data, _ := encodeCanonical(map[string]string{"cron": tr.cron, "fireAt": stamp, "scheduledAt": stamp})
 		raw, _ := encodeCanonical(eventJSON{Data: data, ID: stamp, Name: wire.EventScheduledTimer, TS: at.UnixMilli(), User: json.RawMessage("{}")})
-		_, err := e.s.store.SaveEvent(e.ctx, EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
+		_, err := e.s.store.SaveEvent(e.ctx, enginestore.EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
 		e.logStoreErr("SaveEvent", err)
 		e.createRunLocked(fn, []json.RawMessage{raw}, now, "", tr.cron)
 		// Like the server, missed ticks are not backfilled: after a clock

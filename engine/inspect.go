@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sort"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
@@ -29,25 +31,17 @@ func (e *Engine) Clock() Clock { return e.clock }
 // and sync require the key.
 func (e *Engine) RequiresKey() bool { return e.opts.SigningKey != "" }
 
-// EventLister is implemented by a Store that can list recent events.
-// MemoryStore and engine/sqlitestore implement it.
-type EventLister interface {
-	// RecentEvents returns up to limit events, newest (latest ReceivedAt)
-	// first, leaving out Internal ones.
-	RecentEvents(ctx context.Context, limit int) ([]EventRecord, error)
-}
-
 // Events returns up to limit received events, newest first (internal events,
 // such as a run's function.failed stored under its run ID, are left out). A
-// Store that does not implement EventLister yields the events of the stored
+// enginestore.Store that does not implement enginestore.EventLister yields the events of the stored
 // runs instead.
-func (e *Engine) Events(limit int) []EventRecord {
+func (e *Engine) Events(limit int) []enginestore.EventRecord {
 	if limit <= 0 {
 		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if l, ok := e.s.store.(EventLister); ok {
+	if l, ok := e.s.store.(enginestore.EventLister); ok {
 		evs, err := l.RecentEvents(e.ctx, limit)
 		if err == nil {
 			return evs
@@ -55,7 +49,7 @@ func (e *Engine) Events(limit int) []EventRecord {
 	}
 	rs, _ := e.s.store.Runs(e.ctx)
 	seen := map[string]bool{}
-	var out []EventRecord
+	var out []enginestore.EventRecord
 	for _, r := range rs {
 		for _, id := range r.EventIDs {
 			if seen[id] {
@@ -75,7 +69,7 @@ func (e *Engine) Events(limit int) []EventRecord {
 }
 
 // Event returns one received event.
-func (e *Engine) Event(id string) (EventRecord, bool) {
+func (e *Engine) Event(id string) (enginestore.EventRecord, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ev, err := e.s.store.Event(e.ctx, id)
@@ -87,7 +81,7 @@ type AppInfo struct {
 	// Name is the app's ID (appName of its sync); URL where it is served.
 	Name, URL string
 	// SyncedAt is the engine time of the app's last sync request, whether or
-	// not it changed anything; zero when the app was restored from the Store
+	// not it changed anything; zero when the app was restored from the enginestore.Store
 	// and has not synced since the engine started.
 	SyncedAt time.Time
 	// Functions are the app's functions in sync order.
@@ -210,7 +204,7 @@ func (e *Engine) Rerun(ctx context.Context, id string) (runtype.Run, error) {
 	if fn == nil {
 		return runtype.Run{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, old.FunctionID)
 	}
-	var nr *RunState
+	var nr *runState
 	err := e.atomicLocked(func() error {
 		nr = e.createRunLocked(fn, old.Events, e.clock.Now(), "", old.Cron)
 		return nil

@@ -3,9 +3,10 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

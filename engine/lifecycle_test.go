@@ -2,9 +2,10 @@ package engine_test
 
 import (
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

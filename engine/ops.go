@@ -3,10 +3,12 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
@@ -18,7 +20,7 @@ import (
 const maxSleep = 366 * 24 * time.Hour
 
 // applyOpsLocked handles the ops of a 206 response.
-func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []wire.Op) {
+func (e *Engine) applyOpsLocked(r *runState, t enginestore.TimerItem, res callResult, ops []wire.Op) {
 	targeted := t.StepID != wire.DiscoveryStepID
 	now := e.clock.Now()
 	if len(ops) == 0 {
@@ -84,7 +86,7 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 				return
 			}
 			e.historyLocked(r, "sleep", op.ID, 0, d.String())
-			e.scheduleLocked(TimerItem{Kind: TimerSleep, At: now.Add(d), RunID: r.ID, StepID: op.ID})
+			e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerSleep, At: now.Add(d), RunID: r.ID, StepID: op.ID})
 			threads++
 		case wire.OpWaitForEvent, wire.OpInvokeFunction, wire.OpWaitForSignal:
 			stepRecordLocked(r, op)
@@ -133,7 +135,7 @@ func (e *Engine) applyOpsLocked(r *RunState, t TimerItem, res callResult, ops []
 
 // groupDoneLocked ends a group: reset force-plan (request version ≥ 2) after
 // targeted calls, then make a discovery call.
-func (e *Engine) groupDoneLocked(r *RunState, now time.Time) {
+func (e *Engine) groupDoneLocked(r *runState, now time.Time) {
 	if r.GroupTargeted && r.Version >= 2 {
 		r.ForcePlan = false
 	}
@@ -210,7 +212,7 @@ func timeoutError(what, s string) string {
 // opExpiryLocked is when an invoke or a signal wait with this timeout expires:
 // a year from now without one (the server's time.AddDate(1, 0, 0)). ok is false
 // when the timeout does not parse; the call has then failed (opErrorLocked).
-func (e *Engine) opExpiryLocked(r *RunState, t TimerItem, res callResult, what, timeout string, now time.Time) (expire time.Time, ok bool) {
+func (e *Engine) opExpiryLocked(r *runState, t enginestore.TimerItem, res callResult, what, timeout string, now time.Time) (expire time.Time, ok bool) {
 	if timeout == "" {
 		return now.AddDate(1, 0, 0), true
 	}
@@ -226,7 +228,7 @@ func (e *Engine) opExpiryLocked(r *RunState, t TimerItem, res callResult, what, 
 // cannot parse): as on the server, the call fails and the same job is retried
 // (attempt + 1, after the backoff table or Retry-After); when the attempts
 // are spent, or the SDK said not to retry, the run fails.
-func (e *Engine) opErrorLocked(r *RunState, t TimerItem, res callResult, msg string) {
+func (e *Engine) opErrorLocked(r *runState, t enginestore.TimerItem, res callResult, msg string) {
 	re := &runtype.RunError{Name: "Error", Message: "error handling generator response: " + msg}
 	e.historyLocked(r, "error", t.StepID, res.status, re.Message)
 	if !(res.hasNoRetry && res.noRetry) && t.Attempt+1 < r.MaxAttempts {
@@ -241,7 +243,7 @@ func (e *Engine) opErrorLocked(r *RunState, t TimerItem, res callResult, msg str
 // waitLocked registers a waitForEvent pause; waiting is false when the step
 // resolved at once, failed is true when the run failed (a timeout beyond the
 // server's maximum).
-func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
+func (e *Engine) waitLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.WaitForEventOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	if opts.Event == "" {
@@ -274,8 +276,8 @@ func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op
 		e.failEarlyLocked(r, errTimeoutTooLong, fmt.Sprintf("The wait-for-event timeout %q expires more than one year in the future; timeouts may last at most one year.", opts.Timeout))
 		return false, true
 	}
-	p := Pause{ID: r.ID + "/" + op.ID, Kind: PauseWait, RunID: r.ID, StepID: op.ID, Event: opts.Event, If: opts.If, Expires: now.Add(clampWait(d))}
-	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: p.Expires, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
+	p := enginestore.Pause{ID: r.ID + "/" + op.ID, Kind: enginestore.PauseWait, RunID: r.ID, StepID: op.ID, Event: opts.Event, If: opts.If, Expires: now.Add(clampWait(d))}
+	tm := e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerPauseTimeout, At: p.Expires, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
 	_ = e.savePauseLocked(r, p)
 	r.Waits = append(r.Waits, runtype.WaitInfo{StepID: op.ID, Event: opts.Event, If: opts.If, Expires: p.Expires})
@@ -284,7 +286,7 @@ func (e *Engine) waitLocked(r *RunState, t TimerItem, res callResult, op wire.Op
 }
 
 // pauseTimeoutLocked resolves a timed-out pause.
-func (e *Engine) pauseTimeoutLocked(t TimerItem) {
+func (e *Engine) pauseTimeoutLocked(t enginestore.TimerItem) {
 	ok, _ := e.deletePauseLocked(t.PauseID)
 	if !ok {
 		return
@@ -304,7 +306,7 @@ func (e *Engine) pauseTimeoutLocked(t TimerItem) {
 // invokeLocked starts the invoked function; waiting is false when the step
 // resolved at once, failed is true when the call failed (a timeout the
 // server cannot parse).
-func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
+func (e *Engine) invokeLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.InvokeOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	fail := func(msg string) (bool, bool) {
@@ -350,9 +352,9 @@ func (e *Engine) invokeLocked(r *RunState, t TimerItem, res callResult, op wire.
 	db, _ := jsoncodec.Marshal(data)
 	ev := eventJSON{Data: db, ID: wire.NewULID(now), Name: wire.EventFunctionInvoked, TS: now.UnixMilli(), User: user}
 	raw, _ := encodeCanonical(ev)
-	rec := EventRecord{ID: ev.ID, Name: ev.Name, Raw: canonical(raw), ReceivedAt: now, Internal: true}
-	p := Pause{ID: "invoke:" + correlation, Kind: PauseInvoke, RunID: r.ID, StepID: op.ID, CorrelationID: correlation, Expires: expire}
-	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
+	rec := enginestore.EventRecord{ID: ev.ID, Name: ev.Name, Raw: canonical(raw), ReceivedAt: now, Internal: true}
+	p := enginestore.Pause{ID: "invoke:" + correlation, Kind: enginestore.PauseInvoke, RunID: r.ID, StepID: op.ID, CorrelationID: correlation, Expires: expire}
+	tm := e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
 	_ = e.savePauseLocked(r, p)
 	e.historyLocked(r, "invoke", op.ID, 0, "invoking "+opts.FunctionID)
@@ -378,7 +380,7 @@ const errInvokeRateLimited = "invoked function is rate limited"
 // function.finished event; like the server, which resumes the parent with
 // that event's error or result, a cancelled child (whose event has neither)
 // resolves the step to the whole event.
-func (e *Engine) resolveInvokeLocked(child *RunState, finished json.RawMessage) {
+func (e *Engine) resolveInvokeLocked(child *runState, finished json.RawMessage) {
 	parentID, stepID, ok := strings.Cut(child.CorrelationID, ".")
 	if !ok {
 		return

@@ -5,6 +5,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 )
 
 // Options configure an Engine. The zero value works.
@@ -12,9 +15,9 @@ type Options struct {
 	// Clock is the engine's time source. Default: RealClock. Use a VirtualClock
 	// in tests (see VirtualClock for how).
 	Clock Clock
-	// Store persists apps, events, runs, pauses and timers. Default: a new
-	// MemoryStore.
-	Store Store
+	// Store persists apps, events, runs, pauses and timers (the contract is
+	// engine/enginestore). Default: a new in-memory store (engine/memstore).
+	Store enginestore.Store
 	// SigningKey, when set, signs every call with X-Inngest-Signature (HMAC over
 	// the canonical body, PROTOCOL §2.1) and requires the Bearer token (hashed or
 	// plain key) on /fn/register, /v1/checkpoint and /v0/runs. Default: empty,
@@ -41,7 +44,7 @@ type Options struct {
 	// Retention is how long finished runs are kept after they end, and events
 	// after they are received (events at least 24 h, the event-id
 	// deduplication window), measured on Clock; older ones are deleted from a
-	// Store that implements Pruner. Default (zero): DefaultRetention. Negative:
+	// enginestore.Store that implements enginestore.Pruner. Default (zero): DefaultRetention. Negative:
 	// keep everything.
 	Retention time.Duration
 }
@@ -72,7 +75,7 @@ func (o Options) withDefaults() Options {
 		o.Clock = RealClock{}
 	}
 	if o.Store == nil {
-		o.Store = NewMemoryStore()
+		o.Store = memstore.New()
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

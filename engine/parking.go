@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"slices"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 )
 
@@ -16,7 +17,7 @@ type slotKey struct {
 
 // parkedCall is a due call that found its slotKey full.
 type parkedCall struct {
-	t   TimerItem
+	t   enginestore.TimerItem
 	on  slotKey
 	seq uint64 // parking order
 	idx int    // index in its key's heap, -1 when not parked
@@ -45,7 +46,7 @@ type parking struct {
 }
 
 // add parks a call, after every call already parked.
-func (p *parking) add(t TimerItem, on slotKey) *parkedCall {
+func (p *parking) add(t enginestore.TimerItem, on slotKey) *parkedCall {
 	p.seq++
 	pc := &parkedCall{t: t, on: on, seq: p.seq}
 	p.insert(pc)
@@ -119,7 +120,7 @@ func (p *parking) removeRun(runID string) []*parkedCall {
 }
 
 // parkLocked parks a call that found on full.
-func (e *Engine) parkLocked(t TimerItem, on slotKey) {
+func (e *Engine) parkLocked(t enginestore.TimerItem, on slotKey) {
 	pc := e.s.parked.add(t, on)
 	e.onRollbackLocked(func() { e.s.parked.remove(pc) })
 }

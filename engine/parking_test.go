@@ -2,9 +2,12 @@ package engine_test
 
 import (
 	"context"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"sync/atomic"
 	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -13,11 +16,11 @@ import (
 
 // timerCountingStore counts the timers saved.
 type timerCountingStore struct {
-	engine.Store
+	enginestore.Store
 	saves atomic.Int64
 }
 
-func (s *timerCountingStore) SaveTimer(ctx context.Context, t engine.TimerItem) error {
+func (s *timerCountingStore) SaveTimer(ctx context.Context, t enginestore.TimerItem) error {
 	s.saves.Add(1)
 	return s.Store.SaveTimer(ctx, t)
 }
@@ -27,7 +30,7 @@ func (s *timerCountingStore) SaveTimer(ctx context.Context, t engine.TimerItem) 
 // of timers per run (a wake-all re-parks the whole backlog at every release).
 func TestReleasedSlotWakesOneParkedCall(t *testing.T) {
 	t.Parallel()
-	st := &timerCountingStore{Store: engine.NewCheckedMemoryStoreForTest()}
+	st := &timerCountingStore{Store: memstore.NewChecked()}
 	h := newHarness(t, engine.Options{Store: st}, func(c call) reply { return ok(`"done"`) })
 	h.mustRegister(h.fn("one", map[string]any{"concurrency": []any{map[string]any{"limit": 1, "key": "event.data.k"}}}),
 		h.fn("other", map[string]any{"concurrency": []any{map[string]any{"limit": 1, "key": "event.data.k"}}}))

@@ -5,14 +5,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 )
 
 // pauseIndex holds, for each event name an event was sent with (or a pause
 // saved on) since the engine started, the waits and cancellations that
-// events of that name may resolve: the Store is read once per name, then the
+// events of that name may resolve: the enginestore.Store is read once per name, then the
 // engine keeps the index in step with every pause it saves or deletes
-// (undoing its changes when a Store transaction rolls back). Pauses whose
+// (undoing its changes when a enginestore.Store transaction rolls back). Pauses whose
 // expression is a conjunction of equalities are found by key (see
 // pausekey.go); the others are checked one by one.
 type pauseIndex struct {
@@ -47,7 +48,7 @@ type pauseShape struct {
 // run is gone, its expression does not compile or reads a missing trigger
 // field) is only in byID.
 type indexedPause struct {
-	p     Pause
+	p     enginestore.Pause
 	keyed *keyedPause
 	// evaluate is set for pauses in namePauses.other.
 	evaluate bool
@@ -55,12 +56,12 @@ type indexedPause struct {
 
 // matchable reports whether events can resolve p (signal and invoke pauses
 // are resolved otherwise).
-func matchable(p Pause) bool {
-	return (p.Kind == PauseWait || p.Kind == PauseCancel) && p.Event != ""
+func matchable(p enginestore.Pause) bool {
+	return (p.Kind == enginestore.PauseWait || p.Kind == enginestore.PauseCancel) && p.Event != ""
 }
 
 // pauseNameLocked returns the index of name, reading the name's pauses from
-// the Store the first time.
+// the enginestore.Store the first time.
 func (e *Engine) pauseNameLocked(name string) (*namePauses, error) {
 	if np := e.s.pidx.names[name]; np != nil {
 		return np, nil
@@ -110,7 +111,7 @@ func (e *Engine) forgetPauseNameLocked(name string) {
 }
 
 // indexPauseLocked adds p to np (p is matchable and not indexed).
-func (e *Engine) indexPauseLocked(np *namePauses, p Pause) {
+func (e *Engine) indexPauseLocked(np *namePauses, p enginestore.Pause) {
 	ip := &indexedPause{p: p}
 	e.s.pidx.byID[p.ID] = ip
 	if p.If == "" {
@@ -119,7 +120,7 @@ func (e *Engine) indexPauseLocked(np *namePauses, p Pause) {
 		return
 	}
 	kind := expr.Wait
-	if p.Kind == PauseCancel {
+	if p.Kind == enginestore.PauseCancel {
 		kind = expr.Cancel
 	}
 	prog, err := compileExpr(kind, p.If)
@@ -161,10 +162,10 @@ func (e *Engine) indexPauseLocked(np *namePauses, p Pause) {
 
 // unindexPauseLocked removes the pause with this ID from the index and
 // returns what it held.
-func (e *Engine) unindexPauseLocked(id string) (Pause, bool) {
+func (e *Engine) unindexPauseLocked(id string) (enginestore.Pause, bool) {
 	ip := e.s.pidx.byID[id]
 	if ip == nil {
-		return Pause{}, false
+		return enginestore.Pause{}, false
 	}
 	delete(e.s.pidx.byID, id)
 	np := e.s.pidx.names[ip.p.Event]
@@ -189,7 +190,7 @@ func (e *Engine) unindexPauseLocked(id string) (Pause, bool) {
 
 // savePauseLocked saves p, a pause of run r (nil when the caller does not
 // hold it), and keeps the index in step.
-func (e *Engine) savePauseLocked(r *RunState, p Pause) error {
+func (e *Engine) savePauseLocked(r *runState, p enginestore.Pause) error {
 	if err := e.s.store.SavePause(e.ctx, p); err != nil {
 		return err
 	}
@@ -217,7 +218,7 @@ func (e *Engine) savePauseLocked(r *RunState, p Pause) error {
 	return nil
 }
 
-// deletePauseLocked deletes a pause (see Store.DeletePause) and keeps the
+// deletePauseLocked deletes a pause (see enginestore.Store.DeletePause) and keeps the
 // index in step.
 func (e *Engine) deletePauseLocked(id string) (bool, error) {
 	ok, err := e.s.store.DeletePause(e.ctx, id)
@@ -238,13 +239,13 @@ func (e *Engine) deletePauseLocked(id string) (bool, error) {
 // name that rec resolves at now: keyed pauses by lookup, the others by
 // evaluating their expressions. The event (vars, rec decoded on first use)
 // is decoded only when its name has pauses.
-func (e *Engine) matchingPausesLocked(rec EventRecord, now time.Time, vars *lazyVars) ([]Pause, error) {
+func (e *Engine) matchingPausesLocked(rec enginestore.EventRecord, now time.Time, vars *lazyVars) ([]enginestore.Pause, error) {
 	np, err := e.pauseNameLocked(rec.Name)
 	if err != nil || (len(np.shapes) == 0 && len(np.other) == 0) {
 		return nil, err
 	}
 	async := vars.get().Event
-	var out []Pause
+	var out []enginestore.Pause
 	var buf []byte
 	for _, sh := range np.shapes {
 		var ok bool
@@ -262,6 +263,6 @@ func (e *Engine) matchingPausesLocked(rec EventRecord, now time.Time, vars *lazy
 			out = append(out, ip.p)
 		}
 	}
-	slices.SortFunc(out, func(a, b Pause) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b enginestore.Pause) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }

@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 )
@@ -17,13 +20,13 @@ import (
 func TestKeyedWaitsNeedNoEvaluation(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	st := NewCheckedMemoryStoreForTest()
+	st := memstore.NewChecked()
 	ctx := context.Background()
 	wait := func(id, cond string, k string) {
 		trigger := json.RawMessage(`{"name":"test/start","data":{"k":` + k + `},"id":"ev-` + id + `","ts":1767225600000}`)
-		require.NoError(t, st.SaveRun(ctx, &RunState{Run: runtype.Run{ID: id, FunctionID: "app-waiter", Status: runtype.StatusRunning,
+		require.NoError(t, st.SaveRun(ctx, &enginestore.RunRecord{Run: runtype.Run{ID: id, FunctionID: "app-waiter", Status: runtype.StatusRunning,
 			EventIDs: []string{"ev-" + id}, Events: []json.RawMessage{trigger}, StartedAt: start}}))
-		require.NoError(t, st.SavePause(ctx, Pause{ID: id + "/w", Kind: PauseWait, RunID: id, StepID: "w",
+		require.NoError(t, st.SavePause(ctx, enginestore.Pause{ID: id + "/w", Kind: enginestore.PauseWait, RunID: id, StepID: "w",
 			Event: "test/resume", If: cond, Expires: start.Add(time.Hour)}))
 	}
 	for i := range 1000 {

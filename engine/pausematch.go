@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 )
 
@@ -27,7 +28,7 @@ func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) 
 
 // knowTriggerLocked caches the decoded trigger of r, a run the caller holds,
 // so that waitingTrigger need not load it.
-func (e *Engine) knowTriggerLocked(r *RunState) {
+func (e *Engine) knowTriggerLocked(r *runState) {
 	if _, ok := e.s.triggers[r.ID]; ok || r.Status.Done() {
 		return
 	}
@@ -42,15 +43,15 @@ func (e *Engine) knowTriggerLocked(r *RunState) {
 // pauseMatches reports whether pause p accepts the event whose decoded form
 // is async: p has not expired and its expression, if any, holds for the
 // run's trigger and async. It loads no run beyond the first call per run.
-func (e *Engine) pauseMatches(p Pause, async map[string]any, now time.Time) bool {
-	if p.Kind == PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
+func (e *Engine) pauseMatches(p enginestore.Pause, async map[string]any, now time.Time) bool {
+	if p.Kind == enginestore.PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
 		return false
 	}
 	if p.If == "" {
 		return true
 	}
 	kind := expr.Wait
-	if p.Kind == PauseCancel {
+	if p.Kind == enginestore.PauseCancel {
 		kind = expr.Cancel
 	}
 	prog, err := compileExpr(kind, p.If)

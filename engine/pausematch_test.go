@@ -9,15 +9,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
 // countingStore counts the runs loaded from the Store.
 type countingStore struct {
-	engine.Store
+	enginestore.Store
 	loads atomic.Int64
 }
 
-func (s *countingStore) Run(ctx context.Context, id string) (*engine.RunState, error) {
+func (s *countingStore) Run(ctx context.Context, id string) (*enginestore.RunRecord, error) {
 	s.loads.Add(1)
 	return s.Store.Run(ctx, id)
 }
@@ -65,51 +66,51 @@ func TestEventMatchingNoWaitLoadsNoRun(t *testing.T) {
 
 // readCountingStore counts every read of the Store.
 type readCountingStore struct {
-	engine.Store
+	enginestore.Store
 	reads atomic.Int64
 }
 
-func (s *readCountingStore) Run(ctx context.Context, id string) (*engine.RunState, error) {
+func (s *readCountingStore) Run(ctx context.Context, id string) (*enginestore.RunRecord, error) {
 	s.reads.Add(1)
 	return s.Store.Run(ctx, id)
 }
 
-func (s *readCountingStore) Runs(ctx context.Context) ([]*engine.RunState, error) {
+func (s *readCountingStore) Runs(ctx context.Context) ([]*enginestore.RunRecord, error) {
 	s.reads.Add(1)
 	return s.Store.Runs(ctx)
 }
 
-func (s *readCountingStore) RunsForEvent(ctx context.Context, id string) ([]*engine.RunState, error) {
+func (s *readCountingStore) RunsForEvent(ctx context.Context, id string) ([]*enginestore.RunRecord, error) {
 	s.reads.Add(1)
 	return s.Store.RunsForEvent(ctx, id)
 }
 
-func (s *readCountingStore) PausesForEvent(ctx context.Context, name string) ([]engine.Pause, error) {
+func (s *readCountingStore) PausesForEvent(ctx context.Context, name string) ([]enginestore.Pause, error) {
 	s.reads.Add(1)
 	return s.Store.PausesForEvent(ctx, name)
 }
 
-func (s *readCountingStore) PausesForRun(ctx context.Context, id string) ([]engine.Pause, error) {
+func (s *readCountingStore) PausesForRun(ctx context.Context, id string) ([]enginestore.Pause, error) {
 	s.reads.Add(1)
 	return s.Store.PausesForRun(ctx, id)
 }
 
-func (s *readCountingStore) Timers(ctx context.Context) ([]engine.TimerItem, error) {
+func (s *readCountingStore) Timers(ctx context.Context) ([]enginestore.TimerItem, error) {
 	s.reads.Add(1)
 	return s.Store.Timers(ctx)
 }
 
-func (s *readCountingStore) Apps(ctx context.Context) ([]engine.AppRecord, error) {
+func (s *readCountingStore) Apps(ctx context.Context) ([]enginestore.AppRecord, error) {
 	s.reads.Add(1)
 	return s.Store.Apps(ctx)
 }
 
-func (s *readCountingStore) Event(ctx context.Context, id string) (engine.EventRecord, error) {
+func (s *readCountingStore) Event(ctx context.Context, id string) (enginestore.EventRecord, error) {
 	s.reads.Add(1)
 	return s.Store.Event(ctx, id)
 }
 
-func (s *readCountingStore) Flows(ctx context.Context) ([]engine.FlowRecord, error) {
+func (s *readCountingStore) Flows(ctx context.Context) ([]enginestore.FlowRecord, error) {
 	s.reads.Add(1)
 	return s.Store.Flows(ctx)
 }

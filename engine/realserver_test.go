@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/realserver/scenarios"
 	"github.com/seed-b02f2472/inngest-go/serve"
@@ -96,7 +97,7 @@ func replayScenario(t *testing.T, s *scenarios.Scenario) *scenarios.Recording {
 	t.Helper()
 	ctx := context.Background()
 	clk := engine.NewVirtualClock(t0)
-	eng, err := engine.New(engine.Options{Clock: clk, Store: engine.NewCheckedMemoryStoreForTest()})
+	eng, err := engine.New(engine.Options{Clock: clk, Store: memstore.NewChecked()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	api := httptest.NewServer(eng.Handler())

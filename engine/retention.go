@@ -1,8 +1,9 @@
 package engine
 
 import (
-	"context"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
 // DefaultRetention is how long finished runs and received events are kept
@@ -14,19 +15,6 @@ const DefaultRetention = 24 * time.Hour
 // minEventRetention is the shortest time events are kept whatever the
 // retention: event ids are deduplicated for that long.
 const minEventRetention = 24 * time.Hour
-
-// Pruner is a Store that can delete old records. When the engine's Store
-// implements it (MemoryStore and sqlitestore do), the engine deletes finished
-// runs and old events as Options.Retention says.
-type Pruner interface {
-	// PruneRuns deletes the runs that reached a final status before
-	// endedBefore (with their event index) and returns how many it deleted.
-	// Runs not finished are never deleted.
-	PruneRuns(ctx context.Context, endedBefore time.Time) (int, error)
-	// PruneEvents deletes the events received before receivedBefore and
-	// returns how many it deleted.
-	PruneEvents(ctx context.Context, receivedBefore time.Time) (int, error)
-}
 
 // pruneEvery is how often, in engine time, the scheduler prunes: a tenth of
 // the retention, at most an hour, at least a second.
@@ -41,7 +29,7 @@ func (e *Engine) pruneLocked(now time.Time) {
 	if e.opts.Retention < 0 {
 		return
 	}
-	p, ok := e.base.(Pruner)
+	p, ok := e.base.(enginestore.Pruner)
 	if !ok || e.s.tx != nil {
 		return
 	}

@@ -2,15 +2,18 @@ package engine_test
 
 import (
 	"context"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -35,10 +38,10 @@ func TestRetention(t *testing.T) {
 	}
 	stores := []struct {
 		name string
-		open func(t *testing.T) engine.Store
+		open func(t *testing.T) enginestore.Store
 	}{
-		{"memory", func(*testing.T) engine.Store { return engine.NewCheckedMemoryStoreForTest() }},
-		{"sqlite", func(t *testing.T) engine.Store {
+		{"memory", func(*testing.T) enginestore.Store { return memstore.NewChecked() }},
+		{"sqlite", func(t *testing.T) enginestore.Store {
 			st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "engine.db"))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = st.Close() })
@@ -55,7 +58,7 @@ func TestRetention(t *testing.T) {
 	}
 }
 
-func testRetention(t *testing.T, st engine.Store, retention, after time.Duration, pruned bool) {
+func testRetention(t *testing.T, st enginestore.Store, retention, after time.Duration, pruned bool) {
 	nap := wire.HashID("nap", 0)
 	clk := engine.NewVirtualClock(t0)
 	h := newHarness(t, engine.Options{Clock: clk, Store: st, Retention: retention}, func(c call) reply {
@@ -103,7 +106,7 @@ func testRetention(t *testing.T, st engine.Store, retention, after time.Duration
 	_, err := st.Event(ctx, sleepEv)
 	eventPruned := after >= 24*time.Hour && retention >= 0
 	if eventPruned {
-		require.ErrorIs(t, err, engine.ErrNotFound)
+		require.ErrorIs(t, err, enginestore.ErrNotFound)
 	} else {
 		require.NoError(t, err)
 	}

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -29,7 +31,7 @@ var ErrNoSignalWait = errors.New("inngest: no run waits for this signal")
 // (the default) a second wait for an owned signal fails its run early; with
 // "replace" it takes the signal over and the previous wait is left to time
 // out.
-func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
+func (e *Engine) signalWaitLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.WaitForSignalOpts
 	if err := jsoncodec.Unmarshal(op.Opts, &opts); err != nil && len(op.Opts) > 0 && string(op.Opts) != "null" {
 		e.opErrorLocked(r, t, res, "unable to parse signal opts: "+err.Error())
@@ -46,7 +48,7 @@ func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op w
 	id := "signal:" + r.ID + "/" + op.ID
 	owners, _ := e.s.store.PausesForEvent(e.ctx, opts.Signal)
 	for _, o := range owners {
-		if o.Kind != PauseSignal || o.ID == id {
+		if o.Kind != enginestore.PauseSignal || o.ID == id {
 			continue
 		}
 		if opts.Conflict != wire.SignalConflictReplace {
@@ -58,8 +60,8 @@ func (e *Engine) signalWaitLocked(r *RunState, t TimerItem, res callResult, op w
 		o.Event = ""
 		_ = e.savePauseLocked(nil, o)
 	}
-	p := Pause{ID: id, Kind: PauseSignal, RunID: r.ID, StepID: op.ID, Event: opts.Signal, Expires: expire}
-	tm := e.scheduleLocked(TimerItem{Kind: TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
+	p := enginestore.Pause{ID: id, Kind: enginestore.PauseSignal, RunID: r.ID, StepID: op.ID, Event: opts.Signal, Expires: expire}
+	tm := e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerPauseTimeout, At: expire, RunID: r.ID, StepID: op.ID, PauseID: p.ID})
 	p.TimerID = tm.ID
 	_ = e.savePauseLocked(r, p)
 	r.Waits = append(r.Waits, runtype.WaitInfo{StepID: op.ID, Signal: opts.Signal, Expires: expire})
@@ -76,7 +78,7 @@ func (e *Engine) resumeSignalLocked(name string, data json.RawMessage) (string, 
 	}
 	now := e.clock.Now()
 	for _, p := range ps {
-		if p.Kind != PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
+		if p.Kind != enginestore.PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
 			continue
 		}
 		if _, ok := e.claimPauseLocked(p); !ok {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 )
 
 // TestSignalAPIErrors: POST /v1/signals answers bad input as the server does
@@ -17,7 +18,7 @@ import (
 // signal name, 404 when no run waits, 401 without the key.
 func TestSignalAPIErrors(t *testing.T) {
 	t.Parallel()
-	eng, err := engine.New(engine.Options{Store: engine.NewCheckedMemoryStoreForTest(), Clock: engine.NewVirtualClock(t0), SigningKey: "signkey-test-12345678"})
+	eng, err := engine.New(engine.Options{Store: memstore.NewChecked(), Clock: engine.NewVirtualClock(t0), SigningKey: "signkey-test-12345678"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	srv := httptest.NewServer(eng.Handler())
@@ -58,7 +59,7 @@ func FuzzSignalAPI(f *testing.F) {
 		`{"app_id":"a","function_id":"f","started_before":"2026-01-01T00:00:00Z","if":"event.data.x =="}`} {
 		f.Add(s)
 	}
-	eng, err := engine.New(engine.Options{Store: engine.NewCheckedMemoryStoreForTest(), Clock: engine.NewVirtualClock(t0)})
+	eng, err := engine.New(engine.Options{Store: memstore.NewChecked(), Clock: engine.NewVirtualClock(t0)})
 	if err != nil {
 		f.Fatal(err)
 	}

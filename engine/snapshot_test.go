@@ -3,8 +3,9 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -46,7 +47,7 @@ func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	fnJSON, _ := jsoncodec.Marshal(req.Functions)
 	canon := canonical(fnJSON)
 	sum := sha256.Sum256(append([]byte(req.URL+"\x00"), canon...))
-	rec := AppRecord{ID: appUUID(req.AppName), Name: req.AppName, URL: req.URL, Checksum: hex.EncodeToString(sum[:]), SyncID: randomUUID(), Config: body}
+	rec := enginestore.AppRecord{ID: appUUID(req.AppName), Name: req.AppName, URL: req.URL, Checksum: hex.EncodeToString(sum[:]), SyncID: randomUUID(), Config: body}
 	old, had := e.s.apps[req.AppName]
 	modified := !had || old.rec.Checksum != rec.Checksum
 	if !modified {
@@ -81,7 +82,7 @@ func (s *syncError) Error() string { return s.msg }
 // function-scoped concurrency limits keep counting the calls in flight (same
 // scope and key expression), so that those calls never put it over its new
 // limit.
-func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
+func (e *Engine) installApp(rec enginestore.AppRecord, schedule bool) (*appState, error) {
 	var req wire.RegisterRequest
 	if err := jsoncodec.Unmarshal(rec.Config, &req); err != nil {
 		return nil, err
@@ -124,8 +125,8 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 					e.cancelTimerLocked(cronTimerID(fn.id, tr.cron))
 				}
 			}
-			e.cancelTimerLocked(string(TimerDebounce) + ":" + fn.id)
-			e.cancelTimerLocked(string(TimerBatch) + ":" + fn.id)
+			e.cancelTimerLocked(string(enginestore.TimerDebounce) + ":" + fn.id)
+			e.cancelTimerLocked(string(enginestore.TimerBatch) + ":" + fn.id)
 		}
 	}
 	e.s.apps[rec.Name] = app
@@ -141,7 +142,7 @@ func (e *Engine) installApp(rec AppRecord, schedule bool) (*appState, error) {
 		}
 		for _, tr := range fn.triggers {
 			if tr.sched != nil {
-				e.scheduleLocked(TimerItem{ID: cronTimerID(fn.id, tr.cron), Kind: TimerCron, At: tr.sched.Next(now), FunctionID: fn.id, Key: tr.cron})
+				e.scheduleLocked(enginestore.TimerItem{ID: cronTimerID(fn.id, tr.cron), Kind: enginestore.TimerCron, At: tr.sched.Next(now), FunctionID: fn.id, Key: tr.cron})
 			}
 		}
 	}
@@ -210,10 +211,10 @@ func (e *Engine) carryBuffersLocked(old, fn *fnState, now time.Time) {
 		}
 	}
 	if fn.debounce != nil {
-		e.rescheduleFlowLocked(fn, TimerDebounce)
+		e.rescheduleFlowLocked(fn, enginestore.TimerDebounce)
 	}
 	if fn.batch != nil {
-		e.rescheduleFlowLocked(fn, TimerBatch)
+		e.rescheduleFlowLocked(fn, enginestore.TimerBatch)
 	}
 	if old.singleton != nil && fn.singleton != nil && old.singleton != fn.singleton {
 		for key, runID := range old.singleton.Holders() {
@@ -225,20 +226,20 @@ func (e *Engine) carryBuffersLocked(old, fn *fnState, now time.Time) {
 // adoptFlow makes fn, a new version of old, use old's state for each
 // flow-control option whose configuration is the same in both.
 func (fn *fnState) adoptFlow(old *fnState) {
-	same := func(kind FlowKind) bool { return fn.flowConfig[kind] == old.flowConfig[kind] }
-	if fn.rateLimit != nil && old.rateLimit != nil && same(FlowRateLimit) {
+	same := func(kind enginestore.FlowKind) bool { return fn.flowConfig[kind] == old.flowConfig[kind] }
+	if fn.rateLimit != nil && old.rateLimit != nil && same(enginestore.FlowRateLimit) {
 		fn.rateLimit = old.rateLimit
 	}
-	if fn.throttle != nil && old.throttle != nil && same(FlowThrottle) {
+	if fn.throttle != nil && old.throttle != nil && same(enginestore.FlowThrottle) {
 		fn.throttle = old.throttle
 	}
-	if fn.idem != nil && old.idem != nil && same(FlowIdempotency) {
+	if fn.idem != nil && old.idem != nil && same(enginestore.FlowIdempotency) {
 		fn.idem = old.idem
 	}
-	if fn.debounce != nil && old.debounce != nil && same(FlowDebounce) {
+	if fn.debounce != nil && old.debounce != nil && same(enginestore.FlowDebounce) {
 		fn.debounce = old.debounce
 	}
-	if fn.batch != nil && old.batch != nil && same(FlowBatch) {
+	if fn.batch != nil && old.batch != nil && same(enginestore.FlowBatch) {
 		fn.batch = old.batch
 	}
 	if fn.singleton != nil && old.singleton != nil && same(flowSingleton) {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"slices"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
-// txState collects what one locked section did while its Store writes are
-// inside a transaction: the first Store error (which rolls the transaction
+// txState collects what one locked section did while its enginestore.Store writes are
+// inside a transaction: the first enginestore.Store error (which rolls the transaction
 // back), how to undo the in-memory schedule changes made meanwhile, and the
 // side effects (goroutines) to start only once the writes are committed.
 type txState struct {
@@ -17,20 +19,20 @@ type txState struct {
 	post []func()
 }
 
-// atomicLocked runs fn, one locked section of the engine, as a single Store
-// transaction when the Store is a TxStore: all of the section's writes commit
-// or none do. On rollback (fn's error, a Store error inside the section, or a
+// atomicLocked runs fn, one locked section of the engine, as a single enginestore.Store
+// transaction when the enginestore.Store is a enginestore.TxStore: all of the section's writes commit
+// or none do. On rollback (fn's error, a enginestore.Store error inside the section, or a
 // failed commit) the in-memory timer queue is restored to what it was, and the
-// error is returned. Without a TxStore, fn's writes are applied one by one as
+// error is returned. Without a enginestore.TxStore, fn's writes are applied one by one as
 // before and fn's own error is returned. Sections do not nest: an inner call
 // runs inside the outer transaction.
 func (e *Engine) atomicLocked(fn func() error) error {
-	ts, ok := e.base.(TxStore)
+	ts, ok := e.base.(enginestore.TxStore)
 	if !ok || e.s.tx != nil {
 		return fn()
 	}
 	st := &txState{}
-	err := ts.Tx(e.ctx, func(s Store) error {
+	err := ts.Tx(e.ctx, func(s enginestore.Store) error {
 		e.s.tx = st
 		e.s.store = txTracker{Store: s, st: st}
 		defer func() {
@@ -74,60 +76,60 @@ func (e *Engine) afterCommitLocked(f func()) {
 	f()
 }
 
-// txTracker is the Store the engine uses inside a transaction: the
-// transaction-bound Store, recording the first error so that the section
+// txTracker is the enginestore.Store the engine uses inside a transaction: the
+// transaction-bound enginestore.Store, recording the first error so that the section
 // rolls back even where the engine only logs a failure.
 type txTracker struct {
-	Store
+	enginestore.Store
 	st *txState
 }
 
 func (t txTracker) note(err error) error {
-	if err != nil && !errors.Is(err, ErrNotFound) && t.st.err == nil {
+	if err != nil && !errors.Is(err, enginestore.ErrNotFound) && t.st.err == nil {
 		t.st.err = err
 	}
 	return err
 }
 
-func (t txTracker) SaveApp(ctx context.Context, app AppRecord) error {
+func (t txTracker) SaveApp(ctx context.Context, app enginestore.AppRecord) error {
 	return t.note(t.Store.SaveApp(ctx, app))
 }
 
-func (t txTracker) Apps(ctx context.Context) ([]AppRecord, error) {
+func (t txTracker) Apps(ctx context.Context) ([]enginestore.AppRecord, error) {
 	out, err := t.Store.Apps(ctx)
 	return out, t.note(err)
 }
 
-func (t txTracker) SaveEvent(ctx context.Context, ev EventRecord) (bool, error) {
+func (t txTracker) SaveEvent(ctx context.Context, ev enginestore.EventRecord) (bool, error) {
 	ok, err := t.Store.SaveEvent(ctx, ev)
 	return ok, t.note(err)
 }
 
-func (t txTracker) Event(ctx context.Context, id string) (EventRecord, error) {
+func (t txTracker) Event(ctx context.Context, id string) (enginestore.EventRecord, error) {
 	ev, err := t.Store.Event(ctx, id)
 	return ev, t.note(err)
 }
 
-func (t txTracker) SaveRun(ctx context.Context, run *RunState) error {
+func (t txTracker) SaveRun(ctx context.Context, run *enginestore.RunRecord) error {
 	return t.note(t.Store.SaveRun(ctx, run))
 }
 
-func (t txTracker) Run(ctx context.Context, id string) (*RunState, error) {
+func (t txTracker) Run(ctx context.Context, id string) (*enginestore.RunRecord, error) {
 	r, err := t.Store.Run(ctx, id)
 	return r, t.note(err)
 }
 
-func (t txTracker) Runs(ctx context.Context) ([]*RunState, error) {
+func (t txTracker) Runs(ctx context.Context) ([]*enginestore.RunRecord, error) {
 	rs, err := t.Store.Runs(ctx)
 	return rs, t.note(err)
 }
 
-func (t txTracker) RunsForEvent(ctx context.Context, eventID string) ([]*RunState, error) {
+func (t txTracker) RunsForEvent(ctx context.Context, eventID string) ([]*enginestore.RunRecord, error) {
 	rs, err := t.Store.RunsForEvent(ctx, eventID)
 	return rs, t.note(err)
 }
 
-func (t txTracker) SavePause(ctx context.Context, p Pause) error {
+func (t txTracker) SavePause(ctx context.Context, p enginestore.Pause) error {
 	return t.note(t.Store.SavePause(ctx, p))
 }
 
@@ -136,17 +138,17 @@ func (t txTracker) DeletePause(ctx context.Context, id string) (bool, error) {
 	return ok, t.note(err)
 }
 
-func (t txTracker) PausesForEvent(ctx context.Context, name string) ([]Pause, error) {
+func (t txTracker) PausesForEvent(ctx context.Context, name string) ([]enginestore.Pause, error) {
 	ps, err := t.Store.PausesForEvent(ctx, name)
 	return ps, t.note(err)
 }
 
-func (t txTracker) PausesForRun(ctx context.Context, runID string) ([]Pause, error) {
+func (t txTracker) PausesForRun(ctx context.Context, runID string) ([]enginestore.Pause, error) {
 	ps, err := t.Store.PausesForRun(ctx, runID)
 	return ps, t.note(err)
 }
 
-func (t txTracker) SaveTimer(ctx context.Context, ti TimerItem) error {
+func (t txTracker) SaveTimer(ctx context.Context, ti enginestore.TimerItem) error {
 	return t.note(t.Store.SaveTimer(ctx, ti))
 }
 
@@ -154,20 +156,20 @@ func (t txTracker) DeleteTimer(ctx context.Context, id string) error {
 	return t.note(t.Store.DeleteTimer(ctx, id))
 }
 
-func (t txTracker) Timers(ctx context.Context) ([]TimerItem, error) {
+func (t txTracker) Timers(ctx context.Context) ([]enginestore.TimerItem, error) {
 	ts, err := t.Store.Timers(ctx)
 	return ts, t.note(err)
 }
 
-func (t txTracker) SaveFlow(ctx context.Context, f FlowRecord) error {
+func (t txTracker) SaveFlow(ctx context.Context, f enginestore.FlowRecord) error {
 	return t.note(t.Store.SaveFlow(ctx, f))
 }
 
-func (t txTracker) DeleteFlow(ctx context.Context, functionID string, kind FlowKind, key string) error {
+func (t txTracker) DeleteFlow(ctx context.Context, functionID string, kind enginestore.FlowKind, key string) error {
 	return t.note(t.Store.DeleteFlow(ctx, functionID, kind, key))
 }
 
-func (t txTracker) Flows(ctx context.Context) ([]FlowRecord, error) {
+func (t txTracker) Flows(ctx context.Context) ([]enginestore.FlowRecord, error) {
 	fs, err := t.Store.Flows(ctx)
 	return fs, t.note(err)
 }
@@ -176,12 +178,12 @@ func (t txTracker) PruneFlows(ctx context.Context, before time.Time) error {
 	return t.note(t.Store.PruneFlows(ctx, before))
 }
 
-// logStoreErr logs err, a failed Store write after which the engine goes on
-// (it used to drop these errors silently); ErrNotFound is not logged. Inside
+// logStoreErr logs err, a failed enginestore.Store write after which the engine goes on
+// (it used to drop these errors silently); enginestore.ErrNotFound is not logged. Inside
 // a transaction the txTracker has also recorded it, so the section rolls
 // back and is retried.
 func (e *Engine) logStoreErr(op string, err error) {
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, enginestore.ErrNotFound) {
 		e.log.Error("inngest: store "+op, "err", err)
 	}
 }

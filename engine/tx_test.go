@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,9 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -30,20 +33,20 @@ type flakyTxStore struct {
 	failMemo atomic.Pointer[string]
 }
 
-func (f *flakyTxStore) Tx(ctx context.Context, fn func(engine.Store) error) error {
-	return f.Store.Tx(ctx, func(s engine.Store) error { return fn(flakyTx{Store: s, f: f}) })
+func (f *flakyTxStore) Tx(ctx context.Context, fn func(enginestore.Store) error) error {
+	return f.Store.Tx(ctx, func(s enginestore.Store) error { return fn(flakyTx{Store: s, f: f}) })
 }
 
 type flakyTx struct {
-	engine.Store
+	enginestore.Store
 	f *flakyTxStore
 }
 
-func (s flakyTx) SaveRun(ctx context.Context, r *engine.RunState) error {
+func (s flakyTx) SaveRun(ctx context.Context, r *enginestore.RunRecord) error {
 	if s.f.failRuns.Add(-1) >= 0 {
 		return errors.New("disk full")
 	}
-	if p := s.f.failMemo.Load(); p != nil && slices.ContainsFunc(r.Memo, func(m engine.MemoEntry) bool { return m.ID == *p }) &&
+	if p := s.f.failMemo.Load(); p != nil && slices.ContainsFunc(r.Memo, func(m enginestore.MemoEntry) bool { return m.ID == *p }) &&
 		s.f.failMemo.CompareAndSwap(p, nil) {
 		return errors.New("disk full")
 	}
@@ -72,7 +75,7 @@ func TestTxIngestIsAtomic(t *testing.T) {
 	status, out := h.post("/e/test", body, map[string]string{wire.HeaderEventIDSeed: seed})
 	require.Equal(t, 500, status, "%v", out)
 	_, err = st.Event(t.Context(), ids[0])
-	require.ErrorIs(t, err, engine.ErrNotFound, "SaveEvent was rolled back with SaveRun")
+	require.ErrorIs(t, err, enginestore.ErrNotFound, "SaveEvent was rolled back with SaveRun")
 	timers, err := st.Timers(t.Context())
 	require.NoError(t, err)
 	require.Empty(t, timers, "the first call's timer was rolled back")
@@ -181,7 +184,7 @@ func TestTxGatewayResultRollbackDoesNotStrandTheRun(t *testing.T) {
 
 func TestGatewayInFlightResumesAfterRestart(t *testing.T) {
 	t.Parallel()
-	st := engine.NewCheckedMemoryStoreForTest()
+	st := memstore.NewChecked()
 	entered := make(chan struct{}, 4)
 	release := make(chan struct{})
 	var fetches atomic.Int32

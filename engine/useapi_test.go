@@ -1,9 +1,10 @@
 package engine_test
 
 import (
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

@@ -2,8 +2,9 @@ package engine_test
 
 import (
 	"context"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

@@ -3,29 +3,31 @@ package sqlitestore_test
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
 
 // benchStores are the stores the benchmarks compare.
-func benchStores(b *testing.B) map[string]func() engine.Store {
-	open := func(opts sqlitestore.Options) func() engine.Store {
-		return func() engine.Store {
+func benchStores(b *testing.B) map[string]func() enginestore.Store {
+	open := func(opts sqlitestore.Options) func() enginestore.Store {
+		return func() enginestore.Store {
 			st, err := sqlitestore.OpenOptions(filepath.Join(b.TempDir(), "engine.db"), opts)
 			require.NoError(b, err)
 			b.Cleanup(func() { _ = st.Close() })
 			return st
 		}
 	}
-	return map[string]func() engine.Store{
-		"memory":          func() engine.Store { return engine.NewMemoryStore() },
+	return map[string]func() enginestore.Store{
+		"memory":          func() enginestore.Store { return memstore.New() },
 		"sqlite":          open(sqlitestore.Options{}),
 		"sqlite-fullsync": open(sqlitestore.Options{FullSync: true}),
 	}
@@ -40,7 +42,7 @@ func BenchmarkSaveEvent(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				if _, err := st.SaveEvent(ctx, engine.EventRecord{ID: strconv.Itoa(i), Name: "app/user.created", Raw: raw, ReceivedAt: t0}); err != nil {
+				if _, err := st.SaveEvent(ctx, enginestore.EventRecord{ID: strconv.Itoa(i), Name: "app/user.created", Raw: raw, ReceivedAt: t0}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -55,7 +57,7 @@ func BenchmarkSaveRun(b *testing.B) {
 	for i := range 10 {
 		id := fmt.Sprintf("%040d", i)
 		v := json.RawMessage(fmt.Sprintf(`{"data":{"i":%d,"text":"a step result of moderate size"}}`, i))
-		r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
+		r.Memo = append(r.Memo, enginestore.MemoEntry{ID: id, Value: v})
 		r.Steps = append(r.Steps, runtype.Step{ID: id, Name: "step-" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
 		r.History = append(r.History, runtype.HistoryItem{Time: t0, Kind: "call", StepID: id, Status: 206})
 	}

@@ -8,10 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // timeLayout is fixed-width so that stored times sort as text.
@@ -39,7 +39,7 @@ func decodeTime(s sql.NullString) (time.Time, error) {
 
 // Run formats (runs.format).
 const (
-	// runFormatGob is gob of the whole engine.RunState in runs.state, no
+	// runFormatGob is gob of the whole enginestore.RunRecord in runs.state, no
 	// run_items rows: what schema versions 1 and 2 wrote. Still read; a run
 	// saved again is rewritten in runFormat.
 	runFormatGob = 1
@@ -58,7 +58,7 @@ const runFormat = runFormatItems
 // and encoding/json would not: fields tagged json:"-" (RunError.NoRetry),
 // raw JSON values byte for byte, times to the nanosecond with their zone
 // offset (time.Time's binary form, as gob). It also keeps a nil slice or
-// map apart from an empty one. Every field of engine.RunState is written
+// map apart from an empty one. Every field of enginestore.RunRecord is written
 // (TestEveryRunFieldIsStored fails when one is added and not written here);
 // a field that cannot be added at the end of a record gets a new format.
 
@@ -287,7 +287,7 @@ func (d *dec) done() error {
 
 // encodeHeader encodes everything of a run but its memo, step records and
 // history, which are run_items rows.
-func encodeHeader(buf []byte, r *engine.RunState) []byte {
+func encodeHeader(buf []byte, r *enginestore.RunRecord) []byte {
 	e := enc{b: buf}
 	e.str(r.ID)
 	e.str(r.AppID)
@@ -343,9 +343,9 @@ func encodeHeader(buf []byte, r *engine.RunState) []byte {
 }
 
 // decodeHeader reads what encodeHeader wrote into a new run.
-func decodeHeader(b []byte) (*engine.RunState, error) {
+func decodeHeader(b []byte) (*enginestore.RunRecord, error) {
 	d := dec{b: b}
-	r := new(engine.RunState)
+	r := new(enginestore.RunRecord)
 	r.ID = d.str()
 	r.AppID = d.str()
 	r.FunctionID = d.str()
@@ -474,8 +474,8 @@ func decodeHistory(stepID string, b []byte) (runtype.HistoryItem, error) {
 }
 
 // decodeGob reads a run of runFormatGob.
-func decodeGob(b []byte) (*engine.RunState, error) {
-	r := new(engine.RunState)
+func decodeGob(b []byte) (*enginestore.RunRecord, error) {
+	r := new(enginestore.RunRecord)
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(r); err != nil {
 		return nil, fmt.Errorf("inngest: sqlitestore: decode run: %w", err)
 	}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore/storetest"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
-	"github.com/seed-b02f2472/inngest-go/engine/storetest"
 )
 
 // t0 is the base time of the fixtures (UTC, with nanoseconds), the time
@@ -20,19 +20,19 @@ var t0 = time.Date(2026, 11, 26, 20, 58, 0, 123456789, time.UTC)
 var ctx = context.Background()
 
 // fullRun is a run with every field set (see storetest.FullRun).
-func fullRun(id string, eventIDs ...string) *engine.RunState {
+func fullRun(id string, eventIDs ...string) *enginestore.RunRecord {
 	return storetest.FullRun(id, eventIDs...)
 }
 
 // openStore opens a new store in a temporary file and returns a function
 // that closes and reopens it.
-func openStore(t *testing.T) (engine.Store, func() engine.Store) {
+func openStore(t *testing.T) (enginestore.Store, func() enginestore.Store) {
 	path := filepath.Join(t.TempDir(), "engine.db")
 	st, err := sqlitestore.Open(path)
 	require.NoError(t, err)
 	cur := st
 	t.Cleanup(func() { _ = cur.Close() })
-	return st, func() engine.Store {
+	return st, func() enginestore.Store {
 		require.NoError(t, cur.Close())
 		next, err := sqlitestore.Open(path)
 		require.NoError(t, err)

@@ -7,10 +7,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
 func eventCount(t *testing.T, s *Store) int {
@@ -73,11 +72,11 @@ func TestWriterTxRollsBack(t *testing.T) {
 	}
 	// The writer is free and out of any transaction: a statement commits on
 	// its own, a transaction commits.
-	ok, err := s.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "x"})
+	ok, err := s.SaveEvent(ctx, enginestore.EventRecord{ID: "e1", Name: "x"})
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.NoError(t, s.Tx(ctx, func(st engine.Store) error {
-		_, err := st.SaveEvent(ctx, engine.EventRecord{ID: "e2", Name: "x"})
+	require.NoError(t, s.Tx(ctx, func(st enginestore.Store) error {
+		_, err := st.SaveEvent(ctx, enginestore.EventRecord{ID: "e2", Name: "x"})
 		return err
 	}))
 	require.Equal(t, 2, eventCount(t, s))
@@ -89,22 +88,22 @@ func TestTxStoreFailsAfterTx(t *testing.T) {
 	s, err := Open(filepath.Join(t.TempDir(), "engine.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	var kept engine.Store
-	require.NoError(t, s.Tx(ctx, func(st engine.Store) error {
+	var kept enginestore.Store
+	require.NoError(t, s.Tx(ctx, func(st enginestore.Store) error {
 		kept = st
-		if _, err := st.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "x"}); err != nil {
+		if _, err := st.SaveEvent(ctx, enginestore.EventRecord{ID: "e1", Name: "x"}); err != nil {
 			return err
 		}
 		// A pause, so that pause lookups query.
-		return st.SavePause(ctx, engine.Pause{ID: "p1", RunID: "r1", Event: "x"})
+		return st.SavePause(ctx, enginestore.Pause{ID: "p1", RunID: "r1", Event: "x"})
 	}))
-	_, err = kept.SaveEvent(ctx, engine.EventRecord{ID: "e2", Name: "x"})
+	_, err = kept.SaveEvent(ctx, enginestore.EventRecord{ID: "e2", Name: "x"})
 	require.ErrorIs(t, err, errTxDone)
 	_, err = kept.PausesForRun(ctx, "r1")
 	require.ErrorIs(t, err, errTxDone)
 	_, err = kept.Event(ctx, "e1")
 	require.Error(t, err)
-	require.NotErrorIs(t, err, engine.ErrNotFound)
+	require.NotErrorIs(t, err, enginestore.ErrNotFound)
 	require.Equal(t, 1, eventCount(t, s))
 }
 
@@ -115,7 +114,7 @@ func TestStatementsAfterReopen(t *testing.T) {
 	for i := range 3 {
 		s, err := Open(path)
 		require.NoError(t, err)
-		ok, err := s.SaveEvent(ctx, engine.EventRecord{ID: fmt.Sprint("e", i), Name: "x"})
+		ok, err := s.SaveEvent(ctx, enginestore.EventRecord{ID: fmt.Sprint("e", i), Name: "x"})
 		require.NoError(t, err)
 		require.True(t, ok)
 		for j := range i + 1 {
@@ -158,7 +157,7 @@ func TestReadersPrepareConcurrently(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	for i := range 3 {
-		_, err := s.SaveEvent(ctx, engine.EventRecord{ID: fmt.Sprint("e", i), Name: "x"})
+		_, err := s.SaveEvent(ctx, enginestore.EventRecord{ID: fmt.Sprint("e", i), Name: "x"})
 		require.NoError(t, err)
 	}
 	var wg sync.WaitGroup

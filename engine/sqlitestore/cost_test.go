@@ -3,12 +3,13 @@ package sqlitestore_test
 import (
 	"context"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

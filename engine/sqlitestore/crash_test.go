@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"log/slog"
 	"net"
@@ -25,9 +24,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
@@ -70,8 +72,8 @@ type pausingStore struct {
 	event, memo string
 }
 
-func (p *pausingStore) Tx(ctx context.Context, fn func(engine.Store) error) error {
-	return p.Store.Tx(ctx, func(s engine.Store) error {
+func (p *pausingStore) Tx(ctx context.Context, fn func(enginestore.Store) error) error {
+	return p.Store.Tx(ctx, func(s enginestore.Store) error {
 		w := &watchTx{Store: s, event: p.event, memo: p.memo}
 		if err := fn(w); err != nil {
 			return err
@@ -85,19 +87,19 @@ func (p *pausingStore) Tx(ctx context.Context, fn func(engine.Store) error) erro
 }
 
 type watchTx struct {
-	engine.Store
+	enginestore.Store
 	event, memo string
 	hit         bool
 }
 
-func (w *watchTx) SaveRun(ctx context.Context, r *engine.RunState) error {
+func (w *watchTx) SaveRun(ctx context.Context, r *enginestore.RunRecord) error {
 	for _, m := range r.Memo {
 		w.hit = w.hit || (w.memo != "" && m.ID == w.memo)
 	}
 	return w.Store.SaveRun(ctx, r)
 }
 
-func (w *watchTx) SaveEvent(ctx context.Context, ev engine.EventRecord) (bool, error) {
+func (w *watchTx) SaveEvent(ctx context.Context, ev enginestore.EventRecord) (bool, error) {
 	if w.event != "" && ev.Name == w.event {
 		w.hit = true
 	}
@@ -118,7 +120,7 @@ func TestCrashServerHelper(t *testing.T) {
 		os.Exit(3)
 	}
 	offset, _ := strconv.ParseInt(os.Getenv(crashOffsetEnv), 10, 64)
-	var store engine.Store = st
+	var store enginestore.Store = st
 	if pause := os.Getenv(crashPauseEnv); pause != "" {
 		ps := &pausingStore{Store: st}
 		ps.event, _ = strings.CutPrefix(pause, "event:")
@@ -545,7 +547,7 @@ func TestCrashRecovery(t *testing.T) {
 	peek, err := sqlitestore.OpenOptions(dbPath, sqlitestore.Options{ReadOnly: true})
 	require.NoError(t, err)
 	defer peek.Close()
-	runOf := func(fn string) *engine.RunState {
+	runOf := func(fn string) *enginestore.RunRecord {
 		runs, err := peek.RunsForEvent(ctx, triggers[fn])
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(runs), 1, fn)
@@ -554,10 +556,10 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		return runs[0]
 	}
-	runsOfFn := func(fnID string) []*engine.RunState {
+	runsOfFn := func(fnID string) []*enginestore.RunRecord {
 		runs, err := peek.Runs(ctx)
 		require.NoError(t, err)
-		var out []*engine.RunState
+		var out []*enginestore.RunRecord
 		for _, r := range runs {
 			if r.FunctionID == fnID {
 				out = append(out, r)
@@ -593,21 +595,21 @@ func TestCrashRecovery(t *testing.T) {
 		require.NoError(t, err)
 		sleeping, parked := false, false
 		for _, tm := range timers {
-			sleeping = sleeping || (tm.Kind == engine.TimerSleep && tm.RunID == s.ID)
-			parked = parked || (tm.Kind == engine.TimerCall && tm.RunID == s2.ID)
+			sleeping = sleeping || (tm.Kind == enginestore.TimerSleep && tm.RunID == s.ID)
+			parked = parked || (tm.Kind == enginestore.TimerCall && tm.RunID == s2.ID)
 		}
 		ps, err := peek.PausesForRun(ctx, w.ID)
 		require.NoError(t, err)
 		flows, err := peek.Flows(ctx)
 		require.NoError(t, err)
-		buffered := map[engine.FlowKind]string{}
+		buffered := map[enginestore.FlowKind]string{}
 		for _, f := range flows {
 			buffered[f.Kind] = string(f.Data)
 		}
 		return sleeping && parked && len(ps) == 1 && s2.Status == runtype.StatusQueued &&
-			strings.Count(buffered[engine.FlowBatch], `"id"`) == 2 && buffered[engine.FlowDebounce] != ""
+			strings.Count(buffered[enginestore.FlowBatch], `"id"`) == 2 && buffered[enginestore.FlowDebounce] != ""
 	})
-	recorded := map[string][]engine.MemoEntry{}
+	recorded := map[string][]enginestore.MemoEntry{}
 	for _, fn := range []string{"sleeper", "waiter", "blocker"} {
 		recorded[fn] = runOf(fn).Memo
 	}

@@ -1,4 +1,4 @@
-// Package sqlitestore is a durable engine.Store kept in one SQLite file, using
+// Package sqlitestore is a durable enginestore.Store kept in one SQLite file, using
 // the pure-Go driver modernc.org/sqlite (no cgo).
 //
 // Open a store on a file, or OpenDir on a data directory (the file is
@@ -12,13 +12,13 @@
 //	eng, err := engine.New(engine.Options{Store: st})
 //
 // A --data-dir flag of a dev server is therefore one line: use OpenDir when
-// the flag is set, leave Options.Store nil (a MemoryStore) otherwise. Close
+// the flag is set, leave Options.Store nil (an in-memory store) otherwise. Close
 // the engine before the store.
 //
 // # Durability
 //
 // Every Store method is one SQLite transaction, committed before the method
-// returns. The store is an engine.TxStore: the engine runs each of its steps
+// returns. The store is an enginestore.TxStore: the engine runs each of its steps
 // that writes several records (accepting an event, handling a call's result,
 // firing a timer) through Store.Tx, one transaction, so a crash never leaves a
 // step half stored; nor does a failed statement: after one, no statement of
@@ -32,7 +32,7 @@
 //
 // # Semantics
 //
-// The store behaves exactly like engine.MemoryStore, which the conformance
+// The store behaves exactly like memstore.Store, which the conformance
 // tests of this package check side by side: the same dedupe of events, the
 // same orders (apps and runs in creation order, pauses by ID), the same index
 // of runs by triggering event (built when a run is first saved), copies in and
@@ -49,7 +49,7 @@
 // runs (32 MiB): Run decodes those from memory, and a run it does not
 // remember is compared against its rows. This relies on one store writing
 // the file (see the lock below) and on raw JSON values never being edited in
-// place, as engine.MemoryStore does; a run passed to SaveRun or returned by
+// place, as memstore.Store does; a run passed to SaveRun or returned by
 // Run is otherwise the caller's to edit.
 //
 // The schema is versioned with PRAGMA user_version and each stored run

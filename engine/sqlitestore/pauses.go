@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"sync/atomic"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
-// SavePause implements engine.Store.
-func (s *queries) SavePause(ctx context.Context, p engine.Pause) error {
+// SavePause implements enginestore.Store.
+func (s *queries) SavePause(ctx context.Context, p enginestore.Pause) error {
 	return s.tx(ctx, func(q querier) error {
 		s.pauses.saving()
 		_, err := q.ExecContext(ctx, `INSERT INTO pauses (id, kind, run_id, step_id, event, cond, correlation_id, expires, timer_id)
@@ -22,7 +22,7 @@ ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, run_id = excluded.run_id, s
 	})
 }
 
-// DeletePause implements engine.Store: of concurrent callers deleting one
+// DeletePause implements enginestore.Store: of concurrent callers deleting one
 // pause, exactly one gets true. A deletion that leaves the table empty lets
 // the lookups skip their query (see pauseGate) once it commits.
 func (s *queries) DeletePause(ctx context.Context, id string) (bool, error) {
@@ -57,9 +57,9 @@ func (s *queries) DeletePause(ctx context.Context, id string) (bool, error) {
 	return deleted, nil
 }
 
-// PausesForEvent implements engine.Store; pauses come sorted by ID and the
+// PausesForEvent implements enginestore.Store; pauses come sorted by ID and the
 // result is nil when there are none.
-func (s *queries) PausesForEvent(ctx context.Context, name string) ([]engine.Pause, error) {
+func (s *queries) PausesForEvent(ctx context.Context, name string) ([]enginestore.Pause, error) {
 	if s.pauses.none() {
 		return nil, nil
 	}
@@ -67,9 +67,9 @@ func (s *queries) PausesForEvent(ctx context.Context, name string) ([]engine.Pau
 FROM pauses WHERE event = ? ORDER BY id`, name)
 }
 
-// PausesForRun implements engine.Store; pauses come sorted by ID and the
+// PausesForRun implements enginestore.Store; pauses come sorted by ID and the
 // result is nil when there are none.
-func (s *queries) PausesForRun(ctx context.Context, runID string) ([]engine.Pause, error) {
+func (s *queries) PausesForRun(ctx context.Context, runID string) ([]enginestore.Pause, error) {
 	if s.pauses.none() {
 		return nil, nil
 	}
@@ -77,21 +77,21 @@ func (s *queries) PausesForRun(ctx context.Context, runID string) ([]engine.Paus
 FROM pauses WHERE run_id = ? ORDER BY id`, runID)
 }
 
-func (s *queries) queryPauses(ctx context.Context, query string, arg string) ([]engine.Pause, error) {
+func (s *queries) queryPauses(ctx context.Context, query string, arg string) ([]enginestore.Pause, error) {
 	rows, err := s.r.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	var out []engine.Pause
+	var out []enginestore.Pause
 	for rows.Next() {
-		var p engine.Pause
+		var p enginestore.Pause
 		var kind string
 		var expires sql.NullString
 		if err := rows.Scan(&p.ID, &kind, &p.RunID, &p.StepID, &p.Event, &p.If, &p.CorrelationID, &expires, &p.TimerID); err != nil {
 			return nil, wrap(err)
 		}
-		p.Kind = engine.PauseKind(kind)
+		p.Kind = enginestore.PauseKind(kind)
 		if p.Expires, err = decodeTime(expires); err != nil {
 			return nil, err
 		}

@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/stretchr/testify/require"
-
-	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
 // storedPauses counts the pauses in the file (the truth the gate follows).
@@ -32,7 +31,7 @@ func TestPauseLookupsWhileTheTableIsEmpty(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { _ = s.Close() }()
 
-	lookup := func() []engine.Pause {
+	lookup := func() []enginestore.Pause {
 		before := s.Counts().Reads
 		ps, err := s.PausesForRun(ctx, "r1")
 		require.NoError(t, err)
@@ -55,7 +54,7 @@ func TestPauseLookupsWhileTheTableIsEmpty(t *testing.T) {
 		op := rng.IntN(6)
 		switch op {
 		case 0:
-			require.NoError(t, s.SavePause(ctx, engine.Pause{ID: id, RunID: "r1", Event: "x"}))
+			require.NoError(t, s.SavePause(ctx, enginestore.Pause{ID: id, RunID: "r1", Event: "x"}))
 			model[id] = true
 		case 1:
 			ok, err := s.DeletePause(ctx, id)
@@ -68,14 +67,14 @@ func TestPauseLookupsWhileTheTableIsEmpty(t *testing.T) {
 			for k := range model {
 				next[k] = true
 			}
-			err := s.Tx(ctx, func(st engine.Store) error {
+			err := s.Tx(ctx, func(st enginestore.Store) error {
 				ok, err := st.DeletePause(ctx, id)
 				require.NoError(t, err)
 				require.Equal(t, next[id], ok)
 				delete(next, id)
 				if op == 3 {
 					other := fmt.Sprint("p", rng.IntN(3))
-					require.NoError(t, st.SavePause(ctx, engine.Pause{ID: other, RunID: "r1", Event: "x"}))
+					require.NoError(t, st.SavePause(ctx, enginestore.Pause{ID: other, RunID: "r1", Event: "x"}))
 					next[other] = true
 				}
 				if !commit {
@@ -99,7 +98,7 @@ func TestPauseLookupsWhileTheTableIsEmpty(t *testing.T) {
 	}
 
 	// Reopened with a pause stored, lookups query; a read-only store always does.
-	require.NoError(t, s.SavePause(ctx, engine.Pause{ID: "p9", RunID: "r1", Event: "x"}))
+	require.NoError(t, s.SavePause(ctx, enginestore.Pause{ID: "p9", RunID: "r1", Event: "x"}))
 	require.NoError(t, s.Close())
 	s, err = Open(path)
 	require.NoError(t, err)
@@ -115,7 +114,7 @@ func TestPauseLookupsWhileTheTableIsEmpty(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.True(t, s.pauses.none())
-	require.NoError(t, s.SavePause(ctx, engine.Pause{ID: "p10", RunID: "r1", Event: "x"}))
+	require.NoError(t, s.SavePause(ctx, enginestore.Pause{ID: "p10", RunID: "r1", Event: "x"}))
 	ps, err := ro.PausesForRun(ctx, "r1")
 	require.NoError(t, err)
 	require.Len(t, ps, 1, "a read-only store sees another writer's pause")

@@ -4,12 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
-var _ engine.Pruner = (*Store)(nil)
+var _ enginestore.Pruner = (*Store)(nil)
 
-// PruneRuns implements engine.Pruner: finished runs that ended before
+// PruneRuns implements enginestore.Pruner: finished runs that ended before
 // endedBefore are deleted with their event index and their run_items rows.
 func (s *queries) PruneRuns(ctx context.Context, endedBefore time.Time) (int, error) {
 	n := 0
@@ -65,7 +65,7 @@ func prunedRuns(ctx context.Context, tx querier, query string, args ...any) ([]s
 	return ids, rows.Err()
 }
 
-// PruneEvents implements engine.Pruner.
+// PruneEvents implements enginestore.Pruner.
 func (s *queries) PruneEvents(ctx context.Context, receivedBefore time.Time) (int, error) {
 	res, err := s.w.ExecContext(ctx, `DELETE FROM events WHERE received_at IS NOT NULL AND received_at < ?`, encodeTime(receivedBefore))
 	if err != nil {

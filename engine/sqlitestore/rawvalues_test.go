@@ -3,12 +3,12 @@ package sqlitestore
 import (
 	"context"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/stretchr/testify/require"
 )
 
 // An empty raw value is not a nil one, whether the run is read from the
@@ -22,7 +22,7 @@ func TestAnEmptyRawValueReadsBackEmpty(t *testing.T) {
 	r := itemsRun("r1")
 	r.Output = json.RawMessage{}
 	r.Events = []json.RawMessage{{}, nil}
-	r.Memo = []engine.MemoEntry{{ID: "a", Value: json.RawMessage{}}, {ID: "b"}, {ID: "c", Value: json.RawMessage(`1`)}}
+	r.Memo = []enginestore.MemoEntry{{ID: "a", Value: json.RawMessage{}}, {ID: "b"}, {ID: "c", Value: json.RawMessage(`1`)}}
 	r.Steps = []runtype.Step{
 		{ID: "a", Result: json.RawMessage{}, Done: true},
 		{ID: "b"},

@@ -8,7 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
 
@@ -20,13 +21,13 @@ func TestRecentEvents(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for name, s := range map[string]engine.Store{"sqlite": st, "memory": engine.NewMemoryStore()} {
+	for name, s := range map[string]enginestore.Store{"sqlite": st, "memory": memstore.New()} {
 		ctx := context.Background()
 		for i, id := range []string{"a", "b", "c"} {
-			_, err := s.SaveEvent(ctx, engine.EventRecord{ID: id, Name: "x", Raw: []byte(`{}`), ReceivedAt: at.Add(time.Duration(i) * time.Second), Internal: id == "b"})
+			_, err := s.SaveEvent(ctx, enginestore.EventRecord{ID: id, Name: "x", Raw: []byte(`{}`), ReceivedAt: at.Add(time.Duration(i) * time.Second), Internal: id == "b"})
 			require.NoError(t, err)
 		}
-		l, ok := s.(engine.EventLister)
+		l, ok := s.(enginestore.EventLister)
 		require.True(t, ok, name)
 		evs, err := l.RecentEvents(ctx, 10)
 		require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -13,9 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/stretchr/testify/require"
 )
 
 // A transaction whose fn succeeds but whose COMMIT fails (a deferred
@@ -40,7 +40,7 @@ func TestACommitThatFailsLeavesTheCacheAsBefore(t *testing.T) {
 	require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 	longer := cloneRun(r)
 	appendStep(longer, 3)
-	err := st.Tx(ctx, func(s engine.Store) error {
+	err := st.Tx(ctx, func(s enginestore.Store) error {
 		require.NoError(t, s.SaveRun(ctx, cloneRun(longer)))
 		// Checked only at COMMIT.
 		_, err := s.(*txStore).w.ExecContext(ctx, `INSERT INTO child (parent_id) VALUES (7)`)
@@ -51,7 +51,7 @@ func TestACommitThatFailsLeavesTheCacheAsBefore(t *testing.T) {
 	require.NoError(t, st.SaveRun(ctx, cloneRun(longer)))
 	requireStored(t, st, longer, "saved again")
 	appendStep(longer, 4)
-	require.NoError(t, st.Tx(ctx, func(s engine.Store) error { return s.SaveRun(ctx, cloneRun(longer)) }))
+	require.NoError(t, st.Tx(ctx, func(s enginestore.Store) error { return s.SaveRun(ctx, cloneRun(longer)) }))
 	requireStored(t, st, longer, "saved in a transaction")
 }
 
@@ -59,20 +59,20 @@ func TestACommitThatFailsLeavesTheCacheAsBefore(t *testing.T) {
 // run and Calls, unique per save) and which of them rolled back.
 type savedVersions struct {
 	mu     sync.Mutex
-	tried  map[string]map[int]*engine.RunState
+	tried  map[string]map[int]*enginestore.RunRecord
 	rolled map[string]map[int]bool
 }
 
-func (v *savedVersions) try(r *engine.RunState) {
+func (v *savedVersions) try(r *enginestore.RunRecord) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.tried[r.ID] == nil {
-		v.tried[r.ID], v.rolled[r.ID] = map[int]*engine.RunState{}, map[int]bool{}
+		v.tried[r.ID], v.rolled[r.ID] = map[int]*enginestore.RunRecord{}, map[int]bool{}
 	}
 	v.tried[r.ID][r.Calls] = cloneRun(r)
 }
 
-func (v *savedVersions) rollBack(rs ...*engine.RunState) {
+func (v *savedVersions) rollBack(rs ...*enginestore.RunRecord) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, r := range rs {
@@ -82,7 +82,7 @@ func (v *savedVersions) rollBack(rs ...*engine.RunState) {
 
 // check fails unless got is a version tried and not rolled back (a
 // reader may see a version that then rolls back only by a bug).
-func (v *savedVersions) check(got *engine.RunState) error {
+func (v *savedVersions) check(got *enginestore.RunRecord) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	want := v.tried[got.ID][got.Calls]
@@ -102,9 +102,9 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openItems(t)
 	const writers, rounds = 4, 80
-	v := &savedVersions{tried: map[string]map[int]*engine.RunState{}, rolled: map[string]map[int]bool{}}
+	v := &savedVersions{tried: map[string]map[int]*enginestore.RunRecord{}, rolled: map[string]map[int]bool{}}
 	var sharedCalls atomic.Int64
-	last := make([]*engine.RunState, writers)
+	last := make([]*enginestore.RunRecord, writers)
 	errs := make(chan error, 16)
 	report := func(err error) {
 		select {
@@ -157,7 +157,7 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 						return
 					}
 				case 1:
-					if err := st.Tx(ctx, func(s engine.Store) error {
+					if err := st.Tx(ctx, func(s enginestore.Store) error {
 						if err := s.SaveRun(ctx, cloneRun(shared)); err != nil {
 							return err
 						}
@@ -167,7 +167,7 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 						return
 					}
 				case 2:
-					err := st.Tx(ctx, func(s engine.Store) error {
+					err := st.Tx(ctx, func(s enginestore.Store) error {
 						if err := s.SaveRun(ctx, cloneRun(r)); err != nil {
 							return err
 						}
@@ -185,7 +185,7 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 				case 3:
 					func() {
 						defer func() { _ = recover() }()
-						_ = st.Tx(ctx, func(s engine.Store) error {
+						_ = st.Tx(ctx, func(s enginestore.Store) error {
 							_ = s.SaveRun(ctx, cloneRun(shared))
 							_ = s.SaveRun(ctx, cloneRun(r))
 							panic("boom")
@@ -214,8 +214,8 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 			if i%2 == 0 {
 				_, err = st.PruneRuns(ctx, itemsT0.Add(time.Hour))
 			} else {
-				err = st.Tx(ctx, func(s engine.Store) error {
-					_, err := s.(engine.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
+				err = st.Tx(ctx, func(s enginestore.Store) error {
+					_, err := s.(enginestore.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
 					return err
 				})
 			}
@@ -236,10 +236,10 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 					return
 				default:
 				}
-				read := func(s engine.Store) error {
+				read := func(s enginestore.Store) error {
 					for _, id := range ids {
 						got, err := s.Run(ctx, id)
-						if errors.Is(err, engine.ErrNotFound) {
+						if errors.Is(err, enginestore.ErrNotFound) {
 							continue
 						}
 						if err != nil {
@@ -253,7 +253,7 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 				}
 				var err error
 				if i%4 == 3 {
-					err = st.Tx(ctx, func(s engine.Store) error { return read(s) })
+					err = st.Tx(ctx, func(s enginestore.Store) error { return read(s) })
 				} else {
 					err = read(st)
 				}
@@ -277,7 +277,7 @@ func TestConcurrentSavesReadsAndPrunesKeepTheCacheTrue(t *testing.T) {
 		}
 	}
 	got, err := st.Run(ctx, "shared")
-	if errors.Is(err, engine.ErrNotFound) {
+	if errors.Is(err, enginestore.ErrNotFound) {
 		return
 	}
 	require.NoError(t, err)
@@ -309,7 +309,7 @@ func TestAReadOnlyStoreSeesEverySave(t *testing.T) {
 		if i%2 == 0 {
 			require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 		} else {
-			require.NoError(t, st.Tx(ctx, func(s engine.Store) error { return s.SaveRun(ctx, cloneRun(r)) }))
+			require.NoError(t, st.Tx(ctx, func(s enginestore.Store) error { return s.SaveRun(ctx, cloneRun(r)) }))
 		}
 		for range 2 { // the second read would be the one a cache served
 			got, err := ro.Run(ctx, "r1")
@@ -318,7 +318,7 @@ func TestAReadOnlyStoreSeesEverySave(t *testing.T) {
 		}
 		all, err := ro.Runs(ctx)
 		require.NoError(t, err)
-		require.Equal(t, []*engine.RunState{r}, all, "save %d", i)
+		require.Equal(t, []*enginestore.RunRecord{r}, all, "save %d", i)
 	}
 }
 
@@ -332,7 +332,7 @@ func TestPruningKeepsTheRunsItDoesNotDeleteInTheCache(t *testing.T) {
 	appendStep(running, 0)
 	appendStep(ended, 0)
 	ended.Status, ended.EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Minute)
-	for _, r := range []*engine.RunState{running, ended} {
+	for _, r := range []*enginestore.RunRecord{running, ended} {
 		require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 	}
 	requireCached := func(msg string) {
@@ -348,14 +348,14 @@ func TestPruningKeepsTheRunsItDoesNotDeleteInTheCache(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 	requireCached("nothing pruned")
-	require.NoError(t, st.Tx(ctx, func(s engine.Store) error {
-		n, err := s.(engine.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
+	require.NoError(t, st.Tx(ctx, func(s enginestore.Store) error {
+		n, err := s.(enginestore.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
 		require.Equal(t, 1, n)
 		return err
 	}))
 	requireCached("another run pruned")
 	_, err = st.Run(ctx, "ended")
-	require.ErrorIs(t, err, engine.ErrNotFound)
+	require.ErrorIs(t, err, enginestore.ErrNotFound)
 	// The pruned run saved again is stored whole.
 	require.NoError(t, st.SaveRun(ctx, cloneRun(ended)))
 	requireStored(t, st, ended, "saved after the prune")

@@ -5,10 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // Kinds of run_items rows.
@@ -26,7 +26,7 @@ const (
 // none); a step record keeps its row and the row is replaced when the record
 // changes.
 type storedItems struct {
-	memo    []engine.MemoEntry
+	memo    []enginestore.MemoEntry
 	memoSeq []int64
 	steps   []runtype.Step
 	stepSeq []int64
@@ -48,7 +48,7 @@ type storedItems struct {
 
 // memoValue returns the first memoized value of step id (nil when none):
 // the first, so that appending entries never changes it.
-func memoValue(memo []engine.MemoEntry, id string) json.RawMessage {
+func memoValue(memo []enginestore.MemoEntry, id string) json.RawMessage {
 	for i := range memo {
 		if memo[i].ID == id {
 			return memo[i].Value
@@ -105,7 +105,7 @@ func (b *itemsBuilder) add(seq int64, kind int, stepID string, data []byte, null
 				v = json.RawMessage{}
 			}
 		}
-		it.memo = append(it.memo, engine.MemoEntry{ID: stepID, Value: v})
+		it.memo = append(it.memo, enginestore.MemoEntry{ID: stepID, Value: v})
 		it.memoSeq = append(it.memoSeq, seq)
 	case itemStep:
 		s, fromMemo, err := decodeStep(stepID, data)
@@ -194,7 +194,7 @@ func (w *itemWriter) rawRow(kind int, seq int64, stepID string, v []byte) {
 
 // diff compares run with what its rows hold (it, updated in place to what
 // they will hold) and collects the changes.
-func (w *itemWriter) diff(run *engine.RunState, it *storedItems) {
+func (w *itemWriter) diff(run *enginestore.RunRecord, it *storedItems) {
 	memoStart, memoDeleted := diffSeq(w, itemMemo, &it.memo, &it.memoSeq, &it.next, run.Memo, memoEqual)
 	for i := memoStart; i < len(run.Memo); i++ {
 		w.rawRow(itemMemo, it.memoSeq[i], run.Memo[i].ID, run.Memo[i].Value)
@@ -300,7 +300,7 @@ func diffSeq[T any](w *itemWriter, kind int, items *[]T, seqs *[]int64, next *in
 
 func rawEqual(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
 
-func memoEqual(a, b *engine.MemoEntry) bool { return a.ID == b.ID && rawEqual(a.Value, b.Value) }
+func memoEqual(a, b *enginestore.MemoEntry) bool { return a.ID == b.ID && rawEqual(a.Value, b.Value) }
 
 func historyEqual(a, b *runtype.HistoryItem) bool {
 	if a.Kind != b.Kind || a.StepID != b.StepID || a.Status != b.Status || a.Detail != b.Detail {

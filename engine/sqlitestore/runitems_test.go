@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -14,16 +13,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/stretchr/testify/require"
 )
 
 var itemsT0 = time.Date(2026, 11, 26, 20, 58, 0, 123456789, time.UTC)
 
 // itemsRun is a run with no steps yet.
-func itemsRun(id string) *engine.RunState {
-	return &engine.RunState{Run: runtype.Run{
+func itemsRun(id string) *enginestore.RunRecord {
+	return &enginestore.RunRecord{Run: runtype.Run{
 		ID: id, AppID: "app", FunctionID: "app-fn", Status: runtype.StatusRunning,
 		EventIDs: []string{"e-" + id}, Events: []json.RawMessage{json.RawMessage(`{"id":"e"}`)},
 		StartedAt: itemsT0, MaxAttempts: 4,
@@ -32,7 +32,7 @@ func itemsRun(id string) *engine.RunState {
 
 // cloneRun copies the lists SaveRun compares, as the engine's run loaded
 // again would be. An empty list reads back nil (as with gob before).
-func cloneRun(r *engine.RunState) *engine.RunState {
+func cloneRun(r *enginestore.RunRecord) *enginestore.RunRecord {
 	c := *r
 	c.Memo = slices.Clip(slices.Clone(r.Memo))
 	c.Steps = slices.Clip(slices.Clone(r.Steps))
@@ -61,7 +61,7 @@ func openItems(t *testing.T) (*Store, string) {
 // requireStored checks that the run reads back as r from st and from a
 // read-only store on the same file (which has no cache), and that its
 // rows are one per memo entry, step record and history item.
-func requireStored(t *testing.T, st *Store, r *engine.RunState, msg string) {
+func requireStored(t *testing.T, st *Store, r *enginestore.RunRecord, msg string) {
 	t.Helper()
 	ctx := context.Background()
 	got, err := st.Run(ctx, r.ID)
@@ -105,7 +105,7 @@ func TestARunSavedStepByStepReadsBackIdentical(t *testing.T) {
 			s.LastError = &runtype.StepError{Name: "E", Message: "retried", Data: json.RawMessage(`{"x":1}`)}
 			s.Attempts = 2
 		}
-		r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
+		r.Memo = append(r.Memo, enginestore.MemoEntry{ID: id, Value: v})
 		r.History = append(r.History, runtype.HistoryItem{Time: itemsT0.Add(time.Duration(i) * time.Second), Kind: "step", StepID: id, Detail: "done"})
 		require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
 		if i == 10 {
@@ -125,10 +125,10 @@ func TestARunSavedStepByStepReadsBackIdentical(t *testing.T) {
 	requireStored(t, st2, r, "reopened")
 	all, err := st2.Runs(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []*engine.RunState{r}, all)
+	require.Equal(t, []*enginestore.RunRecord{r}, all)
 	byEv, err := st2.RunsForEvent(ctx, "e-r1")
 	require.NoError(t, err)
-	require.Equal(t, []*engine.RunState{r}, byEv)
+	require.Equal(t, []*enginestore.RunRecord{r}, byEv)
 }
 
 // A transaction that saved a run and rolled back leaves no trace in what the
@@ -150,7 +150,7 @@ func TestARolledBackSaveLeavesTheNextSaveCorrect(t *testing.T) {
 			appendStep(longer, 4)
 			func() {
 				defer func() { _ = recover() }()
-				err := st.Tx(ctx, func(s engine.Store) error {
+				err := st.Tx(ctx, func(s enginestore.Store) error {
 					require.NoError(t, s.SaveRun(ctx, cloneRun(longer)))
 					got, err := s.Run(ctx, "r1")
 					require.NoError(t, err)
@@ -168,7 +168,7 @@ func TestARolledBackSaveLeavesTheNextSaveCorrect(t *testing.T) {
 			// Two saves in one committed transaction.
 			longest := cloneRun(longer)
 			appendStep(longest, 5)
-			require.NoError(t, st.Tx(ctx, func(s engine.Store) error {
+			require.NoError(t, st.Tx(ctx, func(s enginestore.Store) error {
 				if err := s.SaveRun(ctx, cloneRun(longer)); err != nil {
 					return err
 				}
@@ -180,11 +180,11 @@ func TestARolledBackSaveLeavesTheNextSaveCorrect(t *testing.T) {
 }
 
 // appendStep adds step i as the engine records a step that returned.
-func appendStep(r *engine.RunState, i int) {
+func appendStep(r *enginestore.RunRecord, i int) {
 	id := "h" + strconv.Itoa(i)
 	v := json.RawMessage(`{"data":` + strconv.Itoa(i) + `}`)
 	r.Steps = append(r.Steps, runtype.Step{ID: id, Name: "s" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
-	r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
+	r.Memo = append(r.Memo, enginestore.MemoEntry{ID: id, Value: v})
 	r.History = append(r.History, runtype.HistoryItem{Time: itemsT0, Kind: "call", StepID: id, Status: 206})
 	r.Calls++
 }
@@ -196,45 +196,45 @@ func TestARewrittenRunReadsBackAsSaved(t *testing.T) {
 	t.Parallel()
 	edits := []struct {
 		name string
-		edit func(r *engine.RunState)
+		edit func(r *enginestore.RunRecord)
 	}{
-		{"ten steps", func(r *engine.RunState) {
+		{"ten steps", func(r *enginestore.RunRecord) {
 			for i := range 10 {
 				appendStep(r, i)
 			}
 		}},
-		{"memo entry removed and one replaced", func(r *engine.RunState) {
+		{"memo entry removed and one replaced", func(r *enginestore.RunRecord) {
 			r.Memo = slices.Delete(r.Memo, 3, 4)
 			r.Memo[5].Value = json.RawMessage(`"replaced"`)
 		}},
-		{"history trimmed in the middle", func(r *engine.RunState) {
+		{"history trimmed in the middle", func(r *enginestore.RunRecord) {
 			r.History = append(r.History[:2:2], r.History[len(r.History)-3:]...)
 			r.History = append(r.History, runtype.HistoryItem{Time: itemsT0.Add(time.Hour), Kind: "trimmed"})
 		}},
-		{"step records truncated and one changed", func(r *engine.RunState) {
+		{"step records truncated and one changed", func(r *enginestore.RunRecord) {
 			r.Steps = r.Steps[:4:4]
 			r.Steps[1].Attempts = 9
 			r.Steps[1].Error = &runtype.StepError{Name: "E", Message: "m"}
 		}},
-		{"memo reordered", func(r *engine.RunState) {
+		{"memo reordered", func(r *enginestore.RunRecord) {
 			r.Memo[0], r.Memo[1] = r.Memo[1], r.Memo[0]
 		}},
-		{"step result no longer its memo", func(r *engine.RunState) {
+		{"step result no longer its memo", func(r *enginestore.RunRecord) {
 			r.Steps[0].Result = json.RawMessage(`"own"`)
 		}},
-		{"everything cleared", func(r *engine.RunState) {
+		{"everything cleared", func(r *enginestore.RunRecord) {
 			r.Memo, r.Steps, r.History = nil, nil, nil
 		}},
-		{"appended again", func(r *engine.RunState) {
+		{"appended again", func(r *enginestore.RunRecord) {
 			for i := range 3 {
 				appendStep(r, 20+i)
 			}
 		}},
-		{"memo of a step rewritten", func(r *engine.RunState) {
+		{"memo of a step rewritten", func(r *enginestore.RunRecord) {
 			r.Memo[2].Value = json.RawMessage(`{"data":"new"}`)
 			r.Steps[2].Result = r.Memo[2].Value
 		}},
-		{"history replaced", func(r *engine.RunState) {
+		{"history replaced", func(r *enginestore.RunRecord) {
 			r.History = []runtype.HistoryItem{{Time: itemsT0, Kind: "only"}}
 		}},
 	}
@@ -296,7 +296,7 @@ func TestRandomRunEditsReadBackAsSaved(t *testing.T) {
 		}
 		switch rng.IntN(4) {
 		case 0:
-			err := st.Tx(ctx, func(s engine.Store) error {
+			err := st.Tx(ctx, func(s enginestore.Store) error {
 				if err := s.SaveRun(ctx, cloneRun(r)); err != nil {
 					return err
 				}
@@ -305,7 +305,7 @@ func TestRandomRunEditsReadBackAsSaved(t *testing.T) {
 			require.Error(t, err)
 			r = cloneRun(committed)
 		case 1:
-			require.NoError(t, st.Tx(ctx, func(s engine.Store) error { return s.SaveRun(ctx, cloneRun(r)) }))
+			require.NoError(t, st.Tx(ctx, func(s enginestore.Store) error { return s.SaveRun(ctx, cloneRun(r)) }))
 			committed = cloneRun(r)
 		default:
 			require.NoError(t, st.SaveRun(ctx, cloneRun(r)))
@@ -352,9 +352,9 @@ func TestPruneDeletesARunsItems(t *testing.T) {
 	// The same in one transaction: the run saved finished, pruned and saved
 	// again.
 	again.Status, again.EndedAt = runtype.StatusCompleted, itemsT0.Add(time.Minute)
-	require.NoError(t, st.Tx(ctx, func(s engine.Store) error {
+	require.NoError(t, st.Tx(ctx, func(s enginestore.Store) error {
 		require.NoError(t, s.SaveRun(ctx, cloneRun(again)))
-		n, err := s.(engine.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
+		n, err := s.(enginestore.Pruner).PruneRuns(ctx, itemsT0.Add(time.Hour))
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		require.NoError(t, s.SaveRun(ctx, cloneRun(again)))
@@ -410,13 +410,13 @@ func fill(t testing.TB, v reflect.Value, n *int) {
 	}
 }
 
-// Every field of a run is stored: a field added to engine.RunState (or a
+// Every field of a run is stored: a field added to enginestore.RunRecord (or a
 // type it holds) and not to the codec fails here.
 func TestEveryRunFieldIsStored(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st, path := openItems(t)
-	r := new(engine.RunState)
+	r := new(enginestore.RunRecord)
 	n := 0
 	fill(t, reflect.ValueOf(r).Elem(), &n)
 	r.Memo[1].ID = r.Steps[1].ID // a step whose result is its memo
@@ -434,7 +434,7 @@ func TestEveryRunFieldIsStored(t *testing.T) {
 
 // The decoders of stored bytes return an error, never panic, on any input.
 func FuzzDecodeRunEncodings(f *testing.F) {
-	r := new(engine.RunState)
+	r := new(enginestore.RunRecord)
 	n := 0
 	fill(f, reflect.ValueOf(r).Elem(), &n)
 	f.Add(encodeHeader(nil, r))
@@ -489,7 +489,7 @@ func TestARunReadOrSavedIsTheCallersToEdit(t *testing.T) {
 	saved.Keys = map[string]string{"k": "v"}
 	saved.EventIDs = slices.Clone(r.EventIDs)
 	require.NoError(t, st.SaveRun(ctx, r))
-	edit := func(x *engine.RunState) {
+	edit := func(x *enginestore.RunRecord) {
 		x.Steps[0].Attempts = 99
 		x.Steps[1].LastError.Message = "edited"
 		x.Memo[0].ID = "edited"
@@ -515,7 +515,7 @@ func TestMoreRunsThanTheCacheHolds(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openItems(t)
 	n := maxCachedRuns + 100
-	runs := make([]*engine.RunState, n)
+	runs := make([]*enginestore.RunRecord, n)
 	for round := range 2 {
 		for i := range runs {
 			if round == 0 {

@@ -4,14 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"slices"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
-// SaveRun implements engine.Store. Like MemoryStore, the run's triggering
+// SaveRun implements enginestore.Store. Like memstore.Store, the run's triggering
 // event IDs are indexed when the run is first saved; a run keeps its place in
 // Runs when it is replaced.
 //
@@ -20,7 +20,7 @@ import (
 // written, one run_items row each (see runCache for how the store knows
 // what its rows hold). Appending a step to a run therefore writes about the
 // same bytes whatever the run's length.
-func (s *queries) SaveRun(ctx context.Context, run *engine.RunState) error {
+func (s *queries) SaveRun(ctx context.Context, run *enginestore.RunRecord) error {
 	p := s.pend
 	own := p == nil
 	if own {
@@ -39,7 +39,7 @@ func (s *queries) SaveRun(ctx context.Context, run *engine.RunState) error {
 	return err
 }
 
-func (s *queries) saveRun(ctx context.Context, tx querier, p *pending, run *engine.RunState) error {
+func (s *queries) saveRun(ctx context.Context, tx querier, p *pending, run *enginestore.RunRecord) error {
 	header := encodeHeader(nil, run)
 	fixed := runFixed{run.AppID, run.FunctionID, run.ParentRunID, run.Status, run.StartedAt, run.EndedAt}
 	it := p.items(run.ID)
@@ -95,7 +95,7 @@ type runFixed struct {
 }
 
 // insertRun adds a run's row and its event index.
-func (s *queries) insertRun(ctx context.Context, tx querier, run *engine.RunState, header []byte) error {
+func (s *queries) insertRun(ctx context.Context, tx querier, run *enginestore.RunRecord, header []byte) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, app_id, function_id, status, started_at, ended_at, parent_run_id, state, format)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.ID, run.AppID, run.FunctionID, string(run.Status), encodeTime(run.StartedAt), encodeTime(run.EndedAt),
@@ -127,9 +127,9 @@ UNION ALL SELECT e.seq, i.run_id, i.seq, i.kind, i.step_id, i.data, i.data IS NU
 ORDER BY 1, 3`
 )
 
-// Run implements engine.Store. A run the store knows it saved last (see
+// Run implements enginestore.Store. A run the store knows it saved last (see
 // runCache) is decoded from memory; others are read.
-func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) {
+func (s *queries) Run(ctx context.Context, id string) (*enginestore.RunRecord, error) {
 	if r := s.cachedRun(id); r != nil {
 		return r, nil
 	}
@@ -138,7 +138,7 @@ func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) 
 		return nil, err
 	}
 	if len(runs) == 0 {
-		return nil, engine.ErrNotFound
+		return nil, enginestore.ErrNotFound
 	}
 	return runs[0], nil
 }
@@ -146,8 +146,8 @@ func (s *queries) Run(ctx context.Context, id string) (*engine.RunState, error) 
 // cachedRun returns the run as this store last saved it, from the cache
 // (and the transaction's own saves), or nil when it is not there. The run
 // is a copy: the caller may edit it.
-func (s *queries) cachedRun(id string) *engine.RunState {
-	var r *engine.RunState
+func (s *queries) cachedRun(id string) *enginestore.RunRecord {
+	var r *enginestore.RunRecord
 	copyRun := func(it *storedItems) {
 		h, err := decodeHeader(it.header)
 		if err != nil {
@@ -187,24 +187,24 @@ func cloneStepError(e *runtype.StepError) *runtype.StepError {
 	return &c
 }
 
-// Runs implements engine.Store.
-func (s *queries) Runs(ctx context.Context) ([]*engine.RunState, error) {
+// Runs implements enginestore.Store.
+func (s *queries) Runs(ctx context.Context) ([]*enginestore.RunRecord, error) {
 	return s.queryRuns(ctx, runsQuery)
 }
 
-// RunsForEvent implements engine.Store.
-func (s *queries) RunsForEvent(ctx context.Context, eventID string) ([]*engine.RunState, error) {
+// RunsForEvent implements enginestore.Store.
+func (s *queries) RunsForEvent(ctx context.Context, eventID string) ([]*enginestore.RunRecord, error) {
 	return s.queryRuns(ctx, runsForEventQuery, eventID)
 }
 
-func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*engine.RunState, error) {
+func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*enginestore.RunRecord, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	out := []*engine.RunState{}
-	var cur *engine.RunState
+	out := []*enginestore.RunRecord{}
+	var cur *enginestore.RunRecord
 	var b *itemsBuilder // nil for a run of runFormatGob
 	flush := func() error {
 		if b == nil {
@@ -258,8 +258,8 @@ func (s *queries) queryRuns(ctx context.Context, query string, args ...any) ([]*
 }
 
 // decodeRun reads a runs row's state in format.
-func decodeRun(path, id string, format int, b []byte) (*engine.RunState, error) {
-	var r *engine.RunState
+func decodeRun(path, id string, format int, b []byte) (*enginestore.RunRecord, error) {
+	var r *enginestore.RunRecord
 	var err error
 	switch format {
 	case runFormatGob:

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/stretchr/testify/require"
 )
 
 // A step ID memoized twice, or recorded twice, reads back as saved while the
@@ -23,15 +23,15 @@ func TestAStepIDTwiceReadsBackAsSaved(t *testing.T) {
 		st, path := openItems(t)
 		r := itemsRun("r1")
 		x, y := json.RawMessage(`"x"`), json.RawMessage(`"y"`)
-		r.Memo = []engine.MemoEntry{{ID: "A", Value: x}, {ID: "A", Value: y}}
+		r.Memo = []enginestore.MemoEntry{{ID: "A", Value: x}, {ID: "A", Value: y}}
 		r.Steps = []runtype.Step{{ID: "A", Result: x}, {ID: "A", Result: y}}
 		edits := []func(){
 			func() {},
 			func() { r.Memo = r.Memo[1:] },
-			func() { r.Memo = append(r.Memo, engine.MemoEntry{ID: "A", Value: x}) },
+			func() { r.Memo = append(r.Memo, enginestore.MemoEntry{ID: "A", Value: x}) },
 			func() { r.Memo = r.Memo[1:] },
 			func() { r.Steps = append(r.Steps, runtype.Step{ID: "A", Result: x}) },
-			func() { r.Memo = append([]engine.MemoEntry{{ID: "A", Value: y}}, r.Memo...) },
+			func() { r.Memo = append([]enginestore.MemoEntry{{ID: "A", Value: y}}, r.Memo...) },
 			func() { r.Steps = r.Steps[:1] },
 			func() { r.Memo = nil },
 		}

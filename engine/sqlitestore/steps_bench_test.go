@@ -4,24 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // benchStep appends step i to r as the engine does when a step returns: its
 // record, its memoized result and two history items.
-func benchStep(r *engine.RunState, i int, at time.Time) {
+func benchStep(r *enginestore.RunRecord, i int, at time.Time) {
 	id := fmt.Sprintf("%040x", i)
 	v := json.RawMessage(fmt.Sprintf(`{"data":{"i":%d,"text":"a step result of moderate size"}}`, i))
 	r.Steps = append(r.Steps, runtype.Step{ID: id, Name: "step-" + strconv.Itoa(i), Op: "StepRun", Attempts: 1, Result: v, Done: true})
-	r.Memo = append(r.Memo, engine.MemoEntry{ID: id, Value: v})
+	r.Memo = append(r.Memo, enginestore.MemoEntry{ID: id, Value: v})
 	r.History = append(r.History,
 		runtype.HistoryItem{Time: at, Kind: "call", StepID: id, Status: 206},
 		runtype.HistoryItem{Time: at, Kind: "step", StepID: id, Detail: "StepRun"})
@@ -56,11 +57,11 @@ func BenchmarkSaveRunStep(b *testing.B) {
 				return fi.Size()
 			}
 			at := time.Date(2026, 11, 26, 20, 58, 0, 0, time.UTC)
-			var r *engine.RunState
+			var r *enginestore.RunRecord
 			runs := 0
 			fresh := func() {
 				runs++
-				r = &engine.RunState{Run: runtype.Run{
+				r = &enginestore.RunRecord{Run: runtype.Run{
 					ID: fmt.Sprintf("01JDQ%021d", runs), AppID: "app", FunctionID: "app-fn", Status: runtype.StatusRunning,
 					EventIDs: []string{"e" + strconv.Itoa(runs)}, Events: []json.RawMessage{json.RawMessage(`{"data":{},"id":"e","name":"app/x","ts":1,"user":{}}`)},
 					StartedAt: at, MaxAttempts: 4,
@@ -97,7 +98,7 @@ func BenchmarkSaveRunStep(b *testing.B) {
 // history; JSON would also need a storage struct to keep RunError.NoRetry):
 // one encode and one decode per op.
 func BenchmarkRunHeaderCodec(b *testing.B) {
-	r := &engine.RunState{Run: runtype.Run{
+	r := &enginestore.RunRecord{Run: runtype.Run{
 		ID: "01JDQ000000000000000000001", AppID: "app", FunctionID: "app-fn", FunctionUUID: "9f0c0f36-7f4e-4cb3-a0bb-0c5d0c0a0a01",
 		Status: runtype.StatusRunning, EventIDs: []string{"01JDQ000000000000000000002"},
 		Events:    []json.RawMessage{json.RawMessage(`{"data":{"email":"someone@example.com","plan":"pro"},"id":"01JDQ000000000000000000002","name":"app/user.created","ts":1732654680000,"user":{}}`)},
@@ -122,7 +123,7 @@ func BenchmarkRunHeaderCodec(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var got engine.RunState
+			var got enginestore.RunRecord
 			if err := jsoncodec.Unmarshal(buf, &got); err != nil {
 				b.Fatal(err)
 			}

@@ -15,9 +15,8 @@ import (
 	"time"
 
 	// Registers the "sqlite" database/sql driver (pure Go).
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	_ "modernc.org/sqlite"
-
-	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
 // FileName is the database file OpenDir opens inside its directory.
@@ -47,7 +46,7 @@ type Options struct {
 	ReadOnly bool
 }
 
-// Store is an engine.Store kept in a SQLite file. It is safe for concurrent
+// Store is an enginestore.Store kept in a SQLite file. It is safe for concurrent
 // use. Create it with Open, OpenDir or OpenOptions; call Close when done.
 type Store struct {
 	queries
@@ -72,7 +71,7 @@ type Store struct {
 	closeErr  error
 }
 
-var _ engine.TxStore = (*Store)(nil)
+var _ enginestore.TxStore = (*Store)(nil)
 
 // querier is what a *sql.DB and a *sql.Tx have in common.
 type querier interface {
@@ -81,7 +80,7 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// queries implements the engine.Store methods over a writer and a reader:
+// queries implements the enginestore.Store methods over a writer and a reader:
 // the two connection pools of a Store, or one transaction (see Tx).
 type queries struct {
 	// path is the database file (for error messages).
@@ -102,7 +101,7 @@ type queries struct {
 	pauses *pauseGate
 }
 
-// txStore is the engine.Store handed to a Tx callback.
+// txStore is the enginestore.Store handed to a Tx callback.
 type txStore struct{ queries }
 
 // Open opens (creating if needed) the database file at path with the default
@@ -288,7 +287,7 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// Tx implements engine.TxStore: fn's reads and writes all go through one SQL
+// Tx implements enginestore.TxStore: fn's reads and writes all go through one SQL
 // transaction (BEGIN IMMEDIATE) on the writing connection, so fn sees its own
 // writes, and the transaction commits when fn returns nil; it rolls back when
 // fn returns an error or panics, and when one of its statements failed even
@@ -297,7 +296,7 @@ func (s *Store) Close() error {
 // that began runs to its commit or rollback. The Store handed to fn is valid
 // only until Tx returns (its calls fail after). fn must use it, never s: s
 // would wait for the connection the transaction holds.
-func (s *Store) Tx(ctx context.Context, fn func(engine.Store) error) error {
+func (s *Store) Tx(ctx context.Context, fn func(enginestore.Store) error) error {
 	p := s.cache.begin()
 	committed := false
 	defer func() { p.finish(committed) }() // also when fn panics

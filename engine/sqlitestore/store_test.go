@@ -4,15 +4,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/seed-b02f2472/inngest-go/runtype"
+
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
 
@@ -77,7 +78,7 @@ func TestFullSync(t *testing.T) {
 	st, err := sqlitestore.OpenOptions(filepath.Join(t.TempDir(), "engine.db"), sqlitestore.Options{FullSync: true})
 	require.NoError(t, err)
 	defer st.Close()
-	ok, err := st.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "a"})
+	ok, err := st.SaveEvent(ctx, enginestore.EventRecord{ID: "e1", Name: "a"})
 	require.NoError(t, err)
 	require.True(t, ok)
 }
@@ -89,7 +90,7 @@ func ExampleOpenDir() {
 	if err != nil {
 		panic(err)
 	}
-	ev := engine.EventRecord{ID: "01J0000000000000000000000", Name: "app/user.created", Raw: []byte(`{"id":"01J0000000000000000000000"}`)}
+	ev := enginestore.EventRecord{ID: "01J0000000000000000000000", Name: "app/user.created", Raw: []byte(`{"id":"01J0000000000000000000000"}`)}
 	first, _ := st.SaveEvent(ctx, ev)
 	again, _ := st.SaveEvent(ctx, ev)
 	_ = st.Close()
@@ -108,17 +109,17 @@ func TestTx(t *testing.T) {
 	st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "engine.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	run := func(id string) *engine.RunState {
-		return &engine.RunState{Run: runtype.Run{ID: id, Status: runtype.StatusQueued, EventIDs: []string{"ev-" + id}}}
+	run := func(id string) *enginestore.RunRecord {
+		return &enginestore.RunRecord{Run: runtype.Run{ID: id, Status: runtype.StatusQueued, EventIDs: []string{"ev-" + id}}}
 	}
 	tests := []struct {
 		name   string
-		fn     func(s engine.Store) error
+		fn     func(s enginestore.Store) error
 		commit bool
 	}{
-		{"commit", func(engine.Store) error { return nil }, true},
-		{"error rolls back", func(engine.Store) error { return errors.New("boom") }, false},
-		{"panic rolls back", func(engine.Store) error { panic("boom") }, false},
+		{"commit", func(enginestore.Store) error { return nil }, true},
+		{"error rolls back", func(enginestore.Store) error { return errors.New("boom") }, false},
+		{"panic rolls back", func(enginestore.Store) error { panic("boom") }, false},
 	}
 	for i, tt := range tests {
 		id := fmt.Sprint("r", i)
@@ -128,12 +129,12 @@ func TestTx(t *testing.T) {
 					err = errors.New("panicked")
 				}
 			}()
-			return st.Tx(ctx, func(s engine.Store) error {
-				ok, err := s.SaveEvent(ctx, engine.EventRecord{ID: "ev-" + id, Name: "x"})
+			return st.Tx(ctx, func(s enginestore.Store) error {
+				ok, err := s.SaveEvent(ctx, enginestore.EventRecord{ID: "ev-" + id, Name: "x"})
 				require.NoError(t, err)
 				require.True(t, ok)
 				require.NoError(t, s.SaveRun(ctx, run(id)))
-				require.NoError(t, s.SaveTimer(ctx, engine.TimerItem{ID: "t-" + id, Kind: engine.TimerCall, RunID: id}))
+				require.NoError(t, s.SaveTimer(ctx, enginestore.TimerItem{ID: "t-" + id, Kind: enginestore.TimerCall, RunID: id}))
 				// Reads inside the transaction see its writes.
 				got, err := s.Run(ctx, id)
 				require.NoError(t, err)
@@ -143,7 +144,7 @@ func TestTx(t *testing.T) {
 				require.Len(t, rs, 1)
 				// Outside readers do not, until the commit.
 				_, err = st.Run(ctx, id)
-				require.ErrorIs(t, err, engine.ErrNotFound)
+				require.ErrorIs(t, err, enginestore.ErrNotFound)
 				return tt.fn(s)
 			})
 		}()
@@ -154,8 +155,8 @@ func TestTx(t *testing.T) {
 			require.NoError(t, evErr, tt.name)
 			require.NoError(t, runErr, tt.name)
 		} else {
-			require.ErrorIs(t, evErr, engine.ErrNotFound, tt.name)
-			require.ErrorIs(t, runErr, engine.ErrNotFound, tt.name)
+			require.ErrorIs(t, evErr, enginestore.ErrNotFound, tt.name)
+			require.ErrorIs(t, runErr, enginestore.ErrNotFound, tt.name)
 		}
 	}
 	// Only the committed transaction's timer is there, and the store still works.
@@ -177,7 +178,7 @@ func TestOpenRefusesASecondEngine(t *testing.T) {
 	// A read-only inspector does not need the lock, and cannot write.
 	ro, err := sqlitestore.OpenOptions(path, sqlitestore.Options{ReadOnly: true})
 	require.NoError(t, err)
-	_, err = ro.SaveEvent(ctx, engine.EventRecord{ID: "e1", Name: "a"})
+	_, err = ro.SaveEvent(ctx, enginestore.EventRecord{ID: "e1", Name: "a"})
 	require.Error(t, err)
 	require.NoError(t, ro.Close())
 	// Closing releases the lock.

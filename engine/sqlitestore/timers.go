@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
-// SaveTimer implements engine.Store. A replaced timer keeps its seq (its
+// SaveTimer implements enginestore.Store. A replaced timer keeps its seq (its
 // place among timers due at the same time).
-func (s *queries) SaveTimer(ctx context.Context, t engine.TimerItem) error {
+func (s *queries) SaveTimer(ctx context.Context, t enginestore.TimerItem) error {
 	return s.exec(ctx, `INSERT INTO timers (id, seq, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority = excluded.priority,
@@ -20,23 +20,23 @@ ON CONFLICT (id) DO UPDATE SET at = excluded.at, kind = excluded.kind, priority 
 		t.Generation, t.FunctionID, t.Key, []byte(t.Data))
 }
 
-// DeleteTimer implements engine.Store.
+// DeleteTimer implements enginestore.Store.
 func (s *queries) DeleteTimer(ctx context.Context, id string) error {
 	return s.exec(ctx, `DELETE FROM timers WHERE id = ?`, id)
 }
 
-// Timers implements engine.Store. Timers come by due time, then in the order
+// Timers implements enginestore.Store. Timers come by due time, then in the order
 // they were first saved.
-func (s *queries) Timers(ctx context.Context) ([]engine.TimerItem, error) {
+func (s *queries) Timers(ctx context.Context) ([]enginestore.TimerItem, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, at, kind, priority, run_id, step_id, pause_id, attempt, job_id, generation, function_id, key, data
 FROM timers ORDER BY at, seq`)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	out := []engine.TimerItem{}
+	out := []enginestore.TimerItem{}
 	for rows.Next() {
-		var t engine.TimerItem
+		var t enginestore.TimerItem
 		var at sql.NullString
 		var kind string
 		var data []byte
@@ -47,7 +47,7 @@ FROM timers ORDER BY at, seq`)
 		if data != nil {
 			t.Data = data
 		}
-		t.Kind = engine.TimerKind(kind)
+		t.Kind = enginestore.TimerKind(kind)
 		if t.At, err = decodeTime(at); err != nil {
 			return nil, err
 		}

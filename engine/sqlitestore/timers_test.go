@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
 
@@ -18,8 +18,8 @@ func TestTimerOrderSurvivesReopen(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "engine.db")
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	timer := func(id string) engine.TimerItem {
-		return engine.TimerItem{ID: id, At: at, Kind: engine.TimerSleep, RunID: "r1"}
+	timer := func(id string) enginestore.TimerItem {
+		return enginestore.TimerItem{ID: id, At: at, Kind: enginestore.TimerSleep, RunID: "r1"}
 	}
 	var want []string
 	for _, ids := range [][]string{{"tc", "ta"}, {"tb"}, {"t0"}} {

@@ -2,9 +2,10 @@ package sqlitestore
 
 import (
 	"context"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 )

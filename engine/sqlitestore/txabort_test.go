@@ -4,9 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/stretchr/testify/require"
-
-	"github.com/seed-b02f2472/inngest-go/engine"
 )
 
 // When a statement fails in a transaction, SQLite may have rolled the whole
@@ -26,14 +25,14 @@ func TestNothingRunsAfterAFailedStatementInATransaction(t *testing.T) {
 	for _, fnFails := range []bool{false, true} {
 		r := itemsRun("r1")
 		appendStep(r, 0)
-		err := st.Tx(ctx, func(s engine.Store) error {
-			_, err := s.SaveEvent(ctx, engine.EventRecord{ID: "ev1", Name: "x"})
+		err := st.Tx(ctx, func(s enginestore.Store) error {
+			_, err := s.SaveEvent(ctx, enginestore.EventRecord{ID: "ev1", Name: "x"})
 			require.NoError(t, err)
 			_, failed := s.(*txStore).w.ExecContext(ctx, `INSERT OR ROLLBACK INTO once (id) VALUES (1)`)
 			require.Error(t, failed)
 			// What a step does next, ignoring the failure.
 			saveErr := s.SaveRun(ctx, cloneRun(r))
-			_, evErr := s.SaveEvent(ctx, engine.EventRecord{ID: "ev2", Name: "x"})
+			_, evErr := s.SaveEvent(ctx, enginestore.EventRecord{ID: "ev2", Name: "x"})
 			require.Error(t, saveErr, "a statement after the failed one")
 			require.Error(t, evErr, "a statement after the failed one")
 			if fnFails {
@@ -43,11 +42,11 @@ func TestNothingRunsAfterAFailedStatementInATransaction(t *testing.T) {
 		})
 		require.Error(t, err, "fn failed: %v", fnFails)
 		_, err = st.Run(ctx, "r1")
-		require.ErrorIs(t, err, engine.ErrNotFound, "fn failed: %v", fnFails)
+		require.ErrorIs(t, err, enginestore.ErrNotFound, "fn failed: %v", fnFails)
 		require.Zero(t, eventCount(t, st), "fn failed: %v", fnFails)
 	}
 	// The store goes on.
 	r := itemsRun("r1")
-	require.NoError(t, st.Tx(ctx, func(s engine.Store) error { return s.SaveRun(ctx, cloneRun(r)) }))
+	require.NoError(t, st.Tx(ctx, func(s enginestore.Store) error { return s.SaveRun(ctx, cloneRun(r)) }))
 	requireStored(t, st, r, "after")
 }

@@ -6,19 +6,19 @@ import (
 	"database/sql"
 	"encoding/gob"
 	"encoding/json"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
-	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/stretchr/testify/require"
 )
 
 // encodeGob encodes a run as the first releases did (runFormatGob): gob of
-// the whole engine.RunState.
-func encodeGob(t *testing.T, r *engine.RunState) []byte {
+// the whole enginestore.RunRecord.
+func encodeGob(t *testing.T, r *enginestore.RunRecord) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	require.NoError(t, gob.NewEncoder(&b).Encode(r))
@@ -27,7 +27,7 @@ func encodeGob(t *testing.T, r *engine.RunState) []byte {
 
 // writeV1 creates a file at schema version 1 (as the first release wrote
 // it) holding one run and one timer.
-func writeV1(t *testing.T, path string, run *engine.RunState) {
+func writeV1(t *testing.T, path string, run *enginestore.RunRecord) {
 	t.Helper()
 	db, err := sql.Open("sqlite", path)
 	require.NoError(t, err)
@@ -51,9 +51,9 @@ func TestUpgradeReadsAVersion1File(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "engine.db")
-	run := &engine.RunState{
+	run := &enginestore.RunRecord{
 		Run:  runtype.Run{ID: "r1", AppID: "app", FunctionID: "app-fn", Status: runtype.StatusRunning, EventIDs: []string{"e1"}, Events: []json.RawMessage{json.RawMessage(`{"id":"e1"}`)}},
-		Memo: []engine.MemoEntry{{ID: "h0", Value: json.RawMessage(`{"data":1}`)}},
+		Memo: []enginestore.MemoEntry{{ID: "h0", Value: json.RawMessage(`{"data":1}`)}},
 		Keys: map[string]string{"c0": "k"},
 	}
 	writeV1(t, path, run)
@@ -69,10 +69,10 @@ func TestUpgradeReadsAVersion1File(t *testing.T) {
 	require.Len(t, byEv, 1)
 	timers, err := st.Timers(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []engine.TimerItem{{ID: "t1", Kind: engine.TimerSleep, RunID: "r1", StepID: "h1"}}, timers)
+	require.Equal(t, []enginestore.TimerItem{{ID: "t1", Kind: enginestore.TimerSleep, RunID: "r1", StepID: "h1"}}, timers)
 	// The upgraded file takes the new records, and the run is rewritten in
 	// the current encoding.
-	require.NoError(t, st.SaveFlow(ctx, engine.FlowRecord{FunctionID: "app-fn", Kind: engine.FlowDebounce, Data: json.RawMessage(`{}`)}))
+	require.NoError(t, st.SaveFlow(ctx, enginestore.FlowRecord{FunctionID: "app-fn", Kind: enginestore.FlowDebounce, Data: json.RawMessage(`{}`)}))
 	require.NoError(t, st.SaveRun(ctx, got))
 	var v, format int
 	require.NoError(t, st.rdb.QueryRow("PRAGMA user_version").Scan(&v))
@@ -99,7 +99,7 @@ func TestARunOfAnUnknownEncodingIsRefused(t *testing.T) {
 	st, err := Open(path)
 	require.NoError(t, err)
 	defer func() { _ = st.Close() }()
-	run := &engine.RunState{Run: runtype.Run{ID: "r1", Status: runtype.StatusRunning, EventIDs: []string{"e1"}, StartedAt: time.Unix(1, 0)}}
+	run := &enginestore.RunRecord{Run: runtype.Run{ID: "r1", Status: runtype.StatusRunning, EventIDs: []string{"e1"}, StartedAt: time.Unix(1, 0)}}
 	require.NoError(t, st.SaveRun(ctx, run))
 	got, err := st.Run(ctx, "r1")
 	require.NoError(t, err, "the current encoding round-trips")

@@ -1,14 +1,16 @@
-package engine
+package memstore
 
 import (
 	"context"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
-var _ Pruner = (*MemoryStore)(nil)
+var _ enginestore.Pruner = (*Store)(nil)
 
-// PruneRuns implements Pruner.
-func (m *MemoryStore) PruneRuns(_ context.Context, endedBefore time.Time) (int, error) {
+// PruneRuns implements enginestore.Pruner.
+func (m *Store) PruneRuns(_ context.Context, endedBefore time.Time) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
@@ -41,8 +43,8 @@ func (m *MemoryStore) PruneRuns(_ context.Context, endedBefore time.Time) (int, 
 	return n, nil
 }
 
-// PruneEvents implements Pruner.
-func (m *MemoryStore) PruneEvents(_ context.Context, receivedBefore time.Time) (int, error) {
+// PruneEvents implements enginestore.Pruner.
+func (m *Store) PruneEvents(_ context.Context, receivedBefore time.Time) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0

@@ -1,11 +1,12 @@
-package engine
+package enginestore
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // ErrNotFound is returned by Store lookups for missing records.
@@ -21,8 +22,13 @@ var ErrNotFound = errors.New("inngest: not found")
 // returned values to be copies it may modify. Implementations must therefore
 // copy on the way in or out, but for the bytes of raw JSON values
 // (json.RawMessage), which neither the engine nor a store ever edits in
-// place: stores share them (MemoryStore and sqlitestore do). MemoryStore is
-// the default.
+// place: stores share them (engine/memstore and engine/sqlitestore do).
+// engine/memstore is the engine's default.
+//
+// Beside Store a store may implement the optional interfaces TxStore,
+// Pruner, EventLister and RunSharer; the engine discovers them by interface
+// assertion and never by the store's concrete type. Every store runs the
+// conformance suite in engine/enginestore/storetest.
 //
 // Flow-control state that decides whether an accepted event becomes a run
 // (debounce and batch buffers, rate-limit, throttle and idempotency keys) is
@@ -42,13 +48,13 @@ type Store interface {
 	Event(ctx context.Context, id string) (EventRecord, error)
 
 	// SaveRun creates or replaces a run.
-	SaveRun(ctx context.Context, run *RunState) error
+	SaveRun(ctx context.Context, run *RunRecord) error
 	// Run returns the run with this ID or ErrNotFound.
-	Run(ctx context.Context, id string) (*RunState, error)
+	Run(ctx context.Context, id string) (*RunRecord, error)
 	// Runs lists all runs in creation order.
-	Runs(ctx context.Context) ([]*RunState, error)
+	Runs(ctx context.Context) ([]*RunRecord, error)
 	// RunsForEvent lists the runs that any of whose triggering events has this ID.
-	RunsForEvent(ctx context.Context, eventID string) ([]*RunState, error)
+	RunsForEvent(ctx context.Context, eventID string) ([]*RunRecord, error)
 
 	// SavePause creates or replaces a pause.
 	SavePause(ctx context.Context, p Pause) error
@@ -110,6 +116,43 @@ type TxStore interface {
 	Tx(ctx context.Context, fn func(Store) error) error
 }
 
+// Pruner is a Store that can delete old records. When the engine's Store
+// implements it (memstore and sqlitestore do), the engine deletes finished
+// runs and old events as its Options.Retention says.
+type Pruner interface {
+	// PruneRuns deletes the runs that reached a final status before
+	// endedBefore (with their event index) and returns how many it deleted.
+	// Runs not finished are never deleted.
+	PruneRuns(ctx context.Context, endedBefore time.Time) (int, error)
+	// PruneEvents deletes the events received before receivedBefore and
+	// returns how many it deleted.
+	PruneEvents(ctx context.Context, receivedBefore time.Time) (int, error)
+}
+
+// EventLister is a Store that can list recent events (memstore and
+// sqlitestore are). Without it the engine lists the events of the stored
+// runs.
+type EventLister interface {
+	// RecentEvents returns up to limit events, newest (latest ReceivedAt)
+	// first, leaving out Internal ones.
+	RecentEvents(ctx context.Context, limit int) ([]EventRecord, error)
+}
+
+// RunSharer is a Store that can hand the engine its runs without deep
+// copies (memstore is one). The engine uses it, when its Store implements
+// it, for its own loads and saves of runs, under two promises: it never
+// modifies a run it passed to KeepRun, and of a run SharedRun returned it
+// only ever appends to Memo, History and Steps (never writing into their
+// backing arrays below their lengths) and replaces other fields.
+type RunSharer interface {
+	// SharedRun is Run for the engine's own loads: a copy that may share,
+	// with the stored run, the slices the engine only appends to.
+	SharedRun(ctx context.Context, id string) (*RunRecord, error)
+	// KeepRun is SaveRun for the engine's own saves: the store may keep run
+	// itself instead of a copy.
+	KeepRun(ctx context.Context, run *RunRecord) error
+}
+
 // AppRecord is an app's last successful sync.
 type AppRecord struct {
 	// ID is the app's UUID; Name its appName (the app ID in SDK terms).
@@ -145,8 +188,11 @@ type MemoEntry struct {
 	Value json.RawMessage `json:"value"`
 }
 
-// RunState is the engine's full record of a run.
-type RunState struct {
+// RunRecord is the stored record of a run: its public state (runtype.Run),
+// its memoized step results, and the engine's scheduler bookkeeping for it
+// (Version through StackCurrent), which a store keeps verbatim and which
+// only the engine interprets.
+type RunRecord struct {
 	runtype.Run
 	// Memo holds step results in the order they were stored (ctx.stack order).
 	Memo []MemoEntry
@@ -174,11 +220,6 @@ type RunState struct {
 	// memoized steps when the discovery call that planned them was made (the
 	// server sends the stack index of the call that enqueued a step).
 	StackCurrent int
-	// errKind is the server's error string for the lifecycle event of the
-	// failure being recorded when it is not Error.Name, e.g. "invalid status
-	// code: 500". It lives only as long as the call that sets it; the Store
-	// does not keep it.
-	errKind string
 }
 
 // PauseKind says what a pause waits for.

@@ -1,13 +1,14 @@
-package engine
+package memstore
 
 import (
 	"fmt"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // remember records run's encoding; m.mu is held.
-func (m *MemoryStore) remember(run *RunState) {
+func (m *Store) remember(run *enginestore.RunRecord) {
 	if !m.checkAliasing {
 		return
 	}
@@ -19,7 +20,7 @@ func (m *MemoryStore) remember(run *RunState) {
 
 // checkUnchanged panics when stored run r differs from its encoding when
 // stored; m.mu is held.
-func (m *MemoryStore) checkUnchanged(r *RunState) {
+func (m *Store) checkUnchanged(r *enginestore.RunRecord) {
 	if !m.checkAliasing || r == nil {
 		return
 	}
@@ -28,7 +29,7 @@ func (m *MemoryStore) checkUnchanged(r *RunState) {
 	}
 }
 
-func runPrint(r *RunState) string {
+func runPrint(r *enginestore.RunRecord) string {
 	b, err := jsoncodec.Marshal(r)
 	if err != nil {
 		return "unencodable: " + err.Error()
