@@ -39,6 +39,7 @@ const maxEventBody = 16 << 20
 //	POST/GET /v1/cancellations        create / list bulk cancellations
 //	DELETE /v1/cancellations/{id}     delete a bulk cancellation
 //	GET  /dev                         the apps and functions synced (dev server info)
+//	/v1/realtime/...                  publish, tokens, WebSocket and SSE subscribe (realtime.go)
 //	GET  /health                      liveness
 //
 // With Options.SigningKey set, every route but /e and /health requires
@@ -64,6 +65,7 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/cancellations", e.requireKey(e.handleCancellations))
 	mux.HandleFunc("DELETE /v1/cancellations/{id}", e.requireKey(e.handleDeleteCancellation))
 	mux.HandleFunc("GET /dev", e.requireKey(e.handleDevInfo))
+	mux.Handle("/v1/realtime/", e.realtimeHandler())
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": 200, "message": "OK"})
 	})

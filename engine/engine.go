@@ -37,6 +37,8 @@ type Engine struct {
 	callJobs chan *callJob
 	// connect carries calls to apps synced over Connect (connect.go).
 	connect atomic.Pointer[connectSlot]
+	// rt is the realtime hub behind /v1/realtime/* (realtime.go).
+	rt realtimeSlot
 	// eventDecodes counts the events decoded into expression variables
 	// (read by tests).
 	eventDecodes atomic.Int64

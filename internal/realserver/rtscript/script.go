@@ -129,6 +129,7 @@ func Run(ctx context.Context, o Options) (*Recording, error) {
 	r.exchange(ctx, "sse-no-token", http.MethodGet, "/v1/realtime/sse", "", "", "", "")
 	r.exchange(ctx, "sse-malformed-token", http.MethodGet, "/v1/realtime/sse", "token=not.a.jwt", "", "", "")
 	r.exchange(ctx, "sse-forged-token", http.MethodGet, "/v1/realtime/sse", "token="+Forge(tok), "", "", "")
+	r.rec.Exchanges[len(r.rec.Exchanges)-1].Query = "token=<the token above, signature replaced>"
 	r.exchange(ctx, "ws-no-token", http.MethodGet, "/v1/realtime/connect", "", "", "", "")
 
 	// Subscribers.
