@@ -327,7 +327,9 @@ func (e *Engine) handleRegister(w http.ResponseWriter, r *http.Request) {
 		unauthorized(w)
 		return
 	}
-	if k := r.Header.Get(wire.HeaderExpectedServerKind); k != "" && k != wire.ServerKindDev {
+	// A signed engine's sync says cloud (as `inngest start` does), and the SDK
+	// echoes the kind it was synced by.
+	if k := r.Header.Get(wire.HeaderExpectedServerKind); k != "" && k != wire.ServerKindDev && (k != wire.ServerKindCloud || e.opts.SigningKey == "") {
 		writeJSON(w, http.StatusBadRequest, textPlain, map[string]any{"error": "Expected server kind dev, got " + k})
 		return
 	}

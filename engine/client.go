@@ -18,7 +18,8 @@ import (
 // Sync asks the app served at appURL to sync, like the dev server does: it
 // sends PUT appURL with {"url": appURL} and X-Inngest-Server-Kind: dev, which
 // makes the SDK POST its functions to /fn/register; with Options.SigningKey the
-// PUT is signed, as the server signs its own. The engine's Handler must
+// PUT is signed and says Server-Kind cloud, as a signed server (`inngest
+// start`) sends its own. The engine's Handler must
 // be reachable at the SDK's configured API origin.
 func (e *Engine) Sync(ctx context.Context, appURL string) error {
 	body, _ := jsoncodec.Marshal(wire.SyncRequest{URL: appURL})
@@ -29,8 +30,10 @@ func (e *Engine) Sync(ctx context.Context, appURL string) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(wire.HeaderServerKind, wire.ServerKindDev)
 	if e.opts.SigningKey != "" {
-		// Signed as the server signs its own sync, so that an app in cloud mode
+		// Signed and sent as `inngest start` sends its own (Server-Kind cloud,
+		// testdata/realserver/wire-signed.json), so that an app in cloud mode
 		// trusts it (an unsigned one syncs only to the app's ServeOrigin).
+		req.Header.Set(wire.HeaderServerKind, wire.ServerKindCloud)
 		req.Header.Set(wire.HeaderSignature, wire.Sign(e.opts.SigningKey, time.Now(), body))
 	}
 	resp, err := e.client.Do(req)

@@ -188,8 +188,8 @@ func (o *outbound) RoundTrip(r *http.Request) (*http.Response, error) {
 		body, _ = io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	ex := Exchange{AtMS: time.Since(o.start).Milliseconds(), Method: r.Method, Path: r.URL.Path}
-	if strings.Contains(r.URL.Path, "checkpoint") && json.Valid(body) {
+	ex := Exchange{AtMS: time.Since(o.start).Milliseconds(), Method: r.Method, Path: r.URL.Path, Header: flat(r.Header)}
+	if (strings.Contains(r.URL.Path, "checkpoint") || strings.Contains(r.URL.Path, "register")) && json.Valid(body) {
 		ex.Body = body
 	}
 	resp, err := http.DefaultTransport.RoundTrip(r)

@@ -24,7 +24,7 @@ func main() {
 	out := flag.String("out", "testdata/realserver", "directory the recording is written to")
 	flag.Parse()
 	cases := map[string]func(env) (any, error){
-		"cut": recordCut, "stepids": recordStepIDs, "noretry": recordNoRetry,
+		"cut": recordCut, "stepids": recordStepIDs, "noretry": recordNoRetry, "signed": recordSigned,
 	}
 	f, ok := cases[*which]
 	if !ok {
