@@ -43,7 +43,7 @@ func (s *Server) apiDo(ctx context.Context, method, url string, body []byte, hea
 		for k, v := range header {
 			req.Header[k] = v
 		}
-		if body != nil {
+		if body != nil && req.Header.Get("Content-Type") == "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		req.Header.Set(wire.HeaderSDK, s.cfg.SDK)

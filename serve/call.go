@@ -67,43 +67,6 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, q url.Values) {
 	if _, ok := s.verify(w, r, body); !ok {
 		return
 	}
-	fnID := q.Get("fnId")
-	if fnID == "" {
-		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: call request has no fnId query parameter", true)
-		return
-	}
-	fn := s.lookup(fnID)
-	if fn == nil {
-		// Retriable: during a rolling deploy an instance that does not have the
-		// function yet (or any more) gets calls for it; the server retries them with
-		// backoff, typically on an instance that has it, instead of failing the run.
-		writeError(w, http.StatusNotFound, "FunctionNotFound", fmt.Sprintf(
-			"inngest: function %q is not served by app %q on this deploy; the server will retry the call (is a deploy in progress, or was the function removed without a sync?)",
-			fnID, s.cfg.AppID), false)
-		return
-	}
-	req := &wire.CallRequest{}
-	if err := wire.DecodeCallRequest(body, req); err != nil {
-		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: malformed call request: "+err.Error(), false)
-		return
-	}
-	if req.UseAPI || req.Ctx.UseAPI {
-		if err := s.fetchState(r.Context(), req); err != nil {
-			s.logger.Error("inngest: fetching run state (use_api) failed; the server will retry the call", "run_id", req.Ctx.RunID, "function_id", fn.Config.ID, "error", err)
-			writeError(w, http.StatusInternalServerError, "StateFetchError", "inngest: fetching run state (use_api): "+err.Error(), false)
-			return
-		}
-	}
-	if len(req.Event) == 0 && len(req.Events) > 0 {
-		req.Event = req.Events[0]
-	}
-	if len(req.Event) == 0 {
-		writeError(w, http.StatusBadRequest, "BadRequest", "inngest: call request has no event", false)
-		return
-	}
-	if req.Ctx.MaxAttempts <= 0 {
-		req.Ctx.MaxAttempts = 1
-	}
 	// The server appends &stepId=<target> to the registered URL, which already holds
 	// stepId=step: the last value is the target.
 	var stepID string
@@ -112,6 +75,57 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, q url.Values) {
 	}
 	if stepID == "" {
 		stepID = r.Header.Get(wire.HeaderStepID)
+	}
+	c, early := s.prepare(r.Context(), q.Get("fnId"), stepID, body, started,
+		r.Header.Get(wire.HeaderTraceParent), r.Header.Get(wire.HeaderTraceState))
+	if c == nil {
+		s.writeResponse(w, early)
+		return
+	}
+	if s.cfg.Streaming {
+		if fl, ok := w.(http.Flusher); ok {
+			s.stream(w, fl, r.Context(), c)
+			return
+		}
+	}
+	s.writeResponse(w, exec.Execute(r.Context(), c))
+}
+
+// prepare turns a verified call body into the call to execute, or, when the call
+// cannot run (no or an unknown function, a malformed body, use_api state that
+// could not be fetched), returns nil and the error answer. Every transport goes
+// through it: the HTTP handler above and the Connect worker (transport.go).
+func (s *Server) prepare(ctx context.Context, fnID, stepID string, body []byte, started time.Time, traceParent, traceState string) (*exec.Call, exec.Response) {
+	if fnID == "" {
+		return nil, exec.ErrorResponse(http.StatusBadRequest, "BadRequest", "inngest: call request has no fnId query parameter", "", true, time.Time{})
+	}
+	fn := s.lookup(fnID)
+	if fn == nil {
+		// Retriable: during a rolling deploy an instance that does not have the
+		// function yet (or any more) gets calls for it; the server retries them with
+		// backoff, typically on an instance that has it, instead of failing the run.
+		return nil, exec.ErrorResponse(http.StatusNotFound, "FunctionNotFound", fmt.Sprintf(
+			"inngest: function %q is not served by app %q on this deploy; the server will retry the call (is a deploy in progress, or was the function removed without a sync?)",
+			fnID, s.cfg.AppID), "", false, time.Time{})
+	}
+	req := &wire.CallRequest{}
+	if err := wire.DecodeCallRequest(body, req); err != nil {
+		return nil, exec.ErrorResponse(http.StatusBadRequest, "BadRequest", "inngest: malformed call request: "+err.Error(), "", false, time.Time{})
+	}
+	if req.UseAPI || req.Ctx.UseAPI {
+		if err := s.fetchState(ctx, req); err != nil {
+			s.logger.Error("inngest: fetching run state (use_api) failed; the server will retry the call", "run_id", req.Ctx.RunID, "function_id", fn.Config.ID, "error", err)
+			return nil, exec.ErrorResponse(http.StatusInternalServerError, "StateFetchError", "inngest: fetching run state (use_api): "+err.Error(), "", false, time.Time{})
+		}
+	}
+	if len(req.Event) == 0 && len(req.Events) > 0 {
+		req.Event = req.Events[0]
+	}
+	if len(req.Event) == 0 {
+		return nil, exec.ErrorResponse(http.StatusBadRequest, "BadRequest", "inngest: call request has no event", "", false, time.Time{})
+	}
+	if req.Ctx.MaxAttempts <= 0 {
+		req.Ctx.MaxAttempts = 1
 	}
 	c := &exec.Call{
 		Fn:     fn,
@@ -122,21 +136,15 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, q url.Values) {
 	}
 	if fn.Hooks != nil {
 		// Only middleware reads them: no work on the call path without it.
-		c.TraceParent = r.Header.Get(wire.HeaderTraceParent)
-		c.TraceState = r.Header.Get(wire.HeaderTraceState)
+		c.TraceParent = traceParent
+		c.TraceState = traceState
 	}
 	if !fn.Checkpoint.Disabled {
 		c.Checkpoint = func(ctx context.Context, ops []wire.Op) error {
 			return s.checkpoint(ctx, req, started, ops)
 		}
 	}
-	if s.cfg.Streaming {
-		if fl, ok := w.(http.Flusher); ok {
-			s.stream(w, fl, r.Context(), c)
-			return
-		}
-	}
-	s.writeResponse(w, exec.Execute(r.Context(), c))
+	return c, exec.Response{}
 }
 
 func (s *Server) responseHeaders(resp exec.Response) map[string]string {

@@ -73,12 +73,24 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 
 // registration builds the sync body for appURL.
 func (s *Server) registration(appURL string) wire.RegisterRequest {
+	return wire.RegisterRequest{
+		V: "1", URL: appURL, DeployType: "ping", SDK: s.cfg.SDK, Framework: s.opts.Framework,
+		AppName: s.cfg.AppID, AppVersion: s.cfg.AppVersion,
+		Headers:      wire.RegisterHeaders{Env: s.cfg.Env, Platform: s.cfg.Platform},
+		Capabilities: wire.Capabilities{InBandSync: "v1", TrustProbe: "v1"},
+		Functions:    s.functionConfigs("http", appURL),
+	}
+}
+
+// functionConfigs is the functions' sync configuration, each called at appURL
+// over runtime ("http" for this handler, "ws" for a Connect worker).
+func (s *Server) functionConfigs(runtime, appURL string) []wire.Function {
 	fns := make([]wire.Function, len(s.fns))
 	for i, f := range s.fns {
 		c := f.Config
 		steps := make(map[string]wire.Step, 1)
 		st := c.Steps["step"]
-		st.Runtime = wire.StepRuntime{Type: "http", URL: functionURL(appURL, c.ID)}
+		st.Runtime = wire.StepRuntime{Type: runtime, URL: functionURL(appURL, c.ID)}
 		steps["step"] = st
 		c.Steps = steps
 		if !f.Checkpoint.Disabled {
@@ -92,13 +104,7 @@ func (s *Server) registration(appURL string) wire.RegisterRequest {
 		}
 		fns[i] = c
 	}
-	return wire.RegisterRequest{
-		V: "1", URL: appURL, DeployType: "ping", SDK: s.cfg.SDK, Framework: s.opts.Framework,
-		AppName: s.cfg.AppID, AppVersion: s.cfg.AppVersion,
-		Headers:      wire.RegisterHeaders{Env: s.cfg.Env, Platform: s.cfg.Platform},
-		Capabilities: wire.Capabilities{InBandSync: "v1", TrustProbe: "v1"},
-		Functions:    fns,
-	}
+	return fns
 }
 
 // Register syncs the app with the server out of band (POST {api}/fn/register), as a

@@ -6,9 +6,12 @@
 package link
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/seed-b02f2472/inngest-go/internal/exec"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
 // The accessors are kept as any because this package cannot name inngest's types
@@ -45,4 +48,41 @@ func Definitions[F any](fn F) []*exec.Function {
 		panic(fmt.Sprintf("inngest: no definitions accessor for %T", fn))
 	}
 	return f(fn)
+}
+
+// Transport is what a transport other than the HTTP handler (the Connect
+// worker) uses of a serve.Server, so that a call runs through exactly the code
+// an HTTP call runs through.
+type Transport interface {
+	// Prepare turns a call body into the call to execute, or returns nil and the
+	// error answer (serve's prepare).
+	Prepare(ctx context.Context, fnID, stepID string, body []byte, traceParent, traceState string) (*exec.Call, exec.Response)
+	// Functions is the functions' sync configuration, called at appURL over runtime.
+	Functions(runtime, appURL string) []wire.Function
+	// Headers are the answer's X-Inngest-No-Retry and Retry-After.
+	Headers(resp exec.Response) map[string]string
+	// API sends a request to the Inngest API with the hashed signing key (and
+	// the fallback key on 401).
+	API(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Response, []byte, error)
+	// Config is the client's resolved configuration.
+	Config() exec.ClientConfig
+}
+
+var transport any // func(S) Transport
+
+// RegisterTransport installs package serve's accessor; called once from its init.
+func RegisterTransport[S any](f func(S) Transport) {
+	if transport != nil {
+		panic("inngest: link.RegisterTransport called twice")
+	}
+	transport = f
+}
+
+// ServeTransport returns the Transport of a serve.Server.
+func ServeTransport[S any](s S) Transport {
+	f, ok := transport.(func(S) Transport)
+	if !ok {
+		panic(fmt.Sprintf("inngest: no transport accessor for %T", s))
+	}
+	return f(s)
 }
