@@ -1,6 +1,7 @@
 package realtimehub
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
@@ -15,7 +16,7 @@ import (
 func FuzzParseToken(f *testing.F) {
 	secret := []byte("fuzz")
 	now := time.Unix(1_800_000_000, 0)
-	h := New(nil, Options{Secret: secret, Now: func() time.Time { return now }})
+	h := New(context.Background(), Options{Secret: secret, Now: func() time.Time { return now }})
 	good, err := h.Mint([]Topic{{Kind: "run", Channel: "c", Name: "t"}}, false)
 	require.NoError(f, err)
 	for _, s := range []string{good, "", ".", "..", "a.b.c", good + "x", good[:len(good)-2], "eyJhbGciOiJub25lIn0.e30."} {
@@ -37,7 +38,7 @@ func FuzzParseToken(f *testing.F) {
 // FuzzClientFrame: a WebSocket client's frame never panics the hub and only
 // a valid token adds topics.
 func FuzzClientFrame(f *testing.F) {
-	h := New(nil, Options{Secret: []byte("fuzz")})
+	h := New(context.Background(), Options{Secret: []byte("fuzz")})
 	tok, _ := h.Mint([]Topic{{Kind: "run", Channel: "c", Name: "t"}}, false)
 	for _, s := range []string{`{"kind":"sub","data":"` + tok + `"}`, `{"kind":"unsub","data":[{"channel":"c","name":"t"}]}`, `{}`, `null`, `[`, `{"kind":"sub","data":{}}`} {
 		f.Add([]byte(s))
@@ -58,9 +59,8 @@ func FuzzClientFrame(f *testing.F) {
 }
 
 type countConn struct {
-	n    *atomic.Int64
-	wg   *sync.WaitGroup
-	want int64
+	n  *atomic.Int64
+	wg *sync.WaitGroup
 }
 
 func (c countConn) write([]byte) error {
@@ -74,7 +74,7 @@ func (countConn) close(bool)       {}
 // BenchmarkFanout1000 publishes one message to 1,000 subscribers and waits
 // until every subscriber's writer has written it.
 func BenchmarkFanout1000(b *testing.B) {
-	h := New(nil, Options{})
+	h := New(context.Background(), Options{})
 	var n atomic.Int64
 	var wg sync.WaitGroup
 	subs := make([]*subscriber, 1000)

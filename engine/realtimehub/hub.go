@@ -109,9 +109,7 @@ func New(ctx context.Context, o Options) *Hub {
 		o.Now = time.Now
 	}
 	h := &Hub{o: o, topics: map[topicKey]map[*subscriber]struct{}{}, subs: map[*subscriber]struct{}{}}
-	if ctx != nil {
-		context.AfterFunc(ctx, h.Close)
-	}
+	context.AfterFunc(ctx, h.Close)
 	return h
 }
 
