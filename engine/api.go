@@ -380,8 +380,8 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	runID := r.PathValue("run")
 	ops := req.Steps
 	for i := range ops {
-		canon, ok := opNames[strings.ToLower(string(ops[i].Op))]
-		if !ok || (canon != "StepRun" && canon != "Step" && canon != "StepPlanned") {
+		canon, ok := wire.ParseOpcode(string(ops[i].Op))
+		if !ok || (canon != wire.OpStepRun && canon != wire.OpStep && canon != wire.OpStepPlanned) {
 			writeJSON(w, http.StatusBadRequest, "application/json", map[string]any{"error": "unsupported checkpoint op " + string(ops[i].Op)})
 			return
 		}
@@ -429,7 +429,7 @@ func (e *Engine) resetAttemptsLocked(runID, qiID string) {
 // checkpointLocked memoizes checkpointed steps.
 func (e *Engine) checkpointLocked(run *runState, ops []wire.Op) {
 	for _, op := range ops {
-		if op.Op == "StepPlanned" {
+		if op.Op == wire.OpStepPlanned {
 			continue
 		}
 		rec := stepRecordLocked(run, op)

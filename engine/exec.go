@@ -339,7 +339,7 @@ func parseOps(body []byte) ([]wire.Op, error) {
 		return nil, fmt.Errorf("inngest: invalid ops: %w", err)
 	}
 	for i := range ops {
-		canon, ok := opNames[strings.ToLower(string(ops[i].Op))]
+		canon, ok := wire.ParseOpcode(string(ops[i].Op))
 		if !ok {
 			return nil, fmt.Errorf("inngest: unknown opcode %q", ops[i].Op)
 		}
@@ -347,16 +347,6 @@ func parseOps(body []byte) ([]wire.Op, error) {
 	}
 	return ops, nil
 }
-
-var opNames = func() map[string]wire.Opcode {
-	m := map[string]wire.Opcode{}
-	for _, o := range []wire.Opcode{wire.OpStepRun, wire.OpStep, wire.OpStepError, wire.OpStepFailed, wire.OpStepPlanned,
-		wire.OpSleep, wire.OpWaitForEvent, wire.OpInvokeFunction, wire.OpGateway, wire.OpAIGateway, wire.OpWaitForSignal,
-		wire.OpRunComplete, wire.OpDiscoveryRequest, wire.OpNone, "SyncRunComplete", "DeferAdd", "DeferAbort"} {
-		m[strings.ToLower(string(o))] = o
-	}
-	return m
-}()
 
 // stepRecordLocked returns the step record for a hash, creating it.
 func stepRecordLocked(r *runState, op wire.Op) *runtype.Step {

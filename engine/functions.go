@@ -9,15 +9,10 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/internal/cronexpr"
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/rules"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
-
-// defaultRetries is the server's default number of retries (5 attempts).
-const defaultRetries = 4
-
-// maxRetries caps retries like the server.
-const maxRetries = 20
 
 type appState struct {
 	rec enginestore.AppRecord
@@ -89,13 +84,13 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 	fs := &fnState{app: app, def: f, config: fnConfigDigest(f), flowConfig: flowConfigs(f), id: f.ID, uuid: fnUUID(app.rec.ID, f.ID)}
 	for _, s := range f.Steps {
 		fs.url = s.Runtime.URL
-		retries := defaultRetries
+		retries := rules.DefaultRetries
 		if s.Retries != nil {
 			retries = s.Retries.Attempts
 		} else if f.Retries != nil {
 			retries = *f.Retries
 		}
-		retries = min(max(retries, 0), maxRetries)
+		retries = min(max(retries, 0), rules.MaxRetries)
 		fs.maxAttempts = retries + 1
 	}
 	fs.discoveryURL = stepURL(fs.url, wire.DiscoveryStepID)

@@ -12,12 +12,10 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/internal/expr"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/rules"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
-
-// maxSleep is the longest sleep or wait the server accepts.
-const maxSleep = 366 * 24 * time.Hour
 
 // applyOpsLocked handles the ops of a 206 response.
 func (e *Engine) applyOpsLocked(r *runState, t enginestore.TimerItem, res callResult, ops []wire.Op) {
@@ -38,7 +36,7 @@ func (e *Engine) applyOpsLocked(r *runState, t enginestore.TimerItem, res callRe
 	nonLazy := 0
 	for _, op := range ops {
 		switch op.Op {
-		case "DeferAdd", "DeferAbort", wire.OpNone:
+		case wire.OpDeferAdd, wire.OpDeferAbort, wire.OpNone:
 		default:
 			nonLazy++
 		}
@@ -81,7 +79,7 @@ func (e *Engine) applyOpsLocked(r *runState, t enginestore.TimerItem, res callRe
 				e.opErrorLocked(r, t, res, err.Error())
 				return
 			}
-			if d > maxSleep {
+			if d > rules.MaxSleep {
 				e.failEarlyLocked(r, errTimeoutTooLong, fmt.Sprintf("The sleep %q ends more than one year in the future; sleeps may last at most one year.", raw))
 				return
 			}
@@ -112,7 +110,7 @@ func (e *Engine) applyOpsLocked(r *runState, t enginestore.TimerItem, res callRe
 			stepRecordLocked(r, op)
 			e.aiGatewayLocked(r, op)
 			threads++
-		case wire.OpRunComplete, "SyncRunComplete":
+		case wire.OpRunComplete, wire.OpSyncRunComplete:
 			out := op.Data
 			if len(out) == 0 {
 				out = json.RawMessage("null")
@@ -180,7 +178,7 @@ func parseWhen(s string, now time.Time) (time.Duration, bool) {
 	return d, true
 }
 
-func clampWait(d time.Duration) time.Duration { return min(max(d, 0), maxSleep) }
+func clampWait(d time.Duration) time.Duration { return min(max(d, 0), rules.MaxWait) }
 
 // sleepDuration reads opts.duration, or the op name when it is empty, as the
 // server does, and returns the delay (0 for a time in the past or no value)
@@ -272,7 +270,7 @@ func (e *Engine) waitLocked(r *runState, t enginestore.TimerItem, res callResult
 			return false, true
 		}
 	}
-	if d > maxSleep {
+	if d > rules.MaxWait {
 		e.failEarlyLocked(r, errTimeoutTooLong, fmt.Sprintf("The wait-for-event timeout %q expires more than one year in the future; timeouts may last at most one year.", opts.Timeout))
 		return false, true
 	}

@@ -4,16 +4,19 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/internal/rules"
 )
 
 // NoRetries, as FunctionOpts.Retries, gives a function a single attempt.
 const NoRetries = -1
 
-// DefaultRetries is the number of retries when FunctionOpts.Retries is 0.
-const DefaultRetries = 4
+// DefaultRetries is the number of retries when FunctionOpts.Retries is 0: 4,
+// five attempts, the server's default.
+const DefaultRetries = rules.DefaultRetries
 
-// MaxRetries is the most retries the server allows; larger values are capped.
-const MaxRetries = 20
+// MaxRetries is the most retries the server allows (20); larger values are
+// capped.
+const MaxRetries = rules.MaxRetries
 
 // ConcurrencyScope says across what a concurrency limit applies.
 type ConcurrencyScope string

@@ -3,20 +3,22 @@ package inngest
 import (
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/seed-b02f2472/inngest-go/internal/cronexpr"
-	"github.com/seed-b02f2472/inngest-go/internal/expr"
+	"github.com/seed-b02f2472/inngest-go/internal/rules"
 	"github.com/seed-b02f2472/inngest-go/internal/timestr"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
-// buildConfig validates opts the way the server validates a registration (§10) and
-// returns the registration entry (without the runtime URL).
+// buildConfig translates opts into the registration entry (without the
+// runtime URL) and validates it with the server's rules (internal/rules, the
+// copy the embedded engine applies at sync, §10). The checks made here before
+// the translation are the SDK's own, each saying why it differs.
 func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOnly bool) (wire.Function, error) {
 	fail := func(format string, args ...any) (wire.Function, error) {
 		return wire.Function{}, fmt.Errorf("%w %q: %s", ErrInvalidFunction, opts.ID, fmt.Sprintf(format, args...))
 	}
+	// The server slugifies whatever it gets; the SDK wants an ID the user
+	// chose on purpose, since it ends up in URLs and the composite ID.
 	if !slugOK(opts.ID) {
 		return fail("ID must be a slug of lower-case letters, digits, '-' or '_' (for example \"send-welcome-email\")")
 	}
@@ -25,38 +27,10 @@ func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOn
 		name = opts.ID
 	}
 	fn := wire.Function{ID: c.cfg.AppID + "-" + opts.ID, Name: name}
+	// The server reads no trigger as invoke-only; the SDK asks for
+	// InvokeOnly, so that a forgotten trigger is not silently invoke-only.
 	if len(triggers) == 0 && !invokeOnly {
 		return fail("a function needs at least one trigger (or inngest.InvokeOnly)")
-	}
-	if len(triggers) > 10 {
-		return fail("at most 10 triggers, got %d", len(triggers))
-	}
-	seen := map[string]bool{}
-	for _, t := range triggers {
-		key := t.Event + "\x00" + t.Expression + "\x00" + t.Cron
-		if seen[key] {
-			return fail("duplicate trigger %q", t.Event+t.Cron)
-		}
-		seen[key] = true
-		switch {
-		case t.Event != "" && t.Cron != "":
-			return fail("a trigger is either an event or a cron")
-		case t.Cron != "":
-			if err := cronexpr.Check(t.Cron); err != nil {
-				return fail("%v", err)
-			}
-		case t.Event != "":
-			if len(t.Event) > 255 {
-				return fail("event name longer than 255 characters")
-			}
-			if t.Expression != "" {
-				if err := expr.Check(expr.Trigger, t.Expression); err != nil {
-					return fail("%v", err)
-				}
-			}
-		default:
-			return fail("empty trigger")
-		}
 	}
 	fn.Triggers = append([]wire.Trigger{}, triggers...)
 	retries := opts.Retries
@@ -71,19 +45,9 @@ func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOn
 	fn.Retries = &retries
 	fn.Steps = map[string]wire.Step{"step": {ID: "step", Name: name, Retries: &wire.StepRetries{Attempts: retries}}}
 
-	checkKey := func(what, key string) error {
-		if key == "" {
-			return nil
-		}
-		if err := expr.Check(expr.Key, key); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
-	}
-	if len(opts.Concurrency) > 2 {
-		return fail("at most 2 concurrency limits, got %d", len(opts.Concurrency))
-	}
 	for _, cc := range opts.Concurrency {
+		// The server checks the limit of a function-level entry only; here
+		// every limit must be positive, since 0 would limit nothing.
 		if cc.Limit <= 0 {
 			return fail("concurrency limit must be > 0")
 		}
@@ -91,29 +55,16 @@ func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOn
 		if scope == "" {
 			scope = ScopeFunction
 		}
-		switch scope {
-		case ScopeFunction:
-		case ScopeEnv, ScopeAccount:
-			if cc.Key == "" {
-				return fail("concurrency with scope %q needs a Key", scope)
-			}
-		default:
-			return fail("unknown concurrency scope %q (use fn, env or account)", scope)
-		}
-		if err := checkKey("concurrency key", cc.Key); err != nil {
-			return fail("%v", err)
-		}
 		fn.Concurrency = append(fn.Concurrency, wire.Concurrency{Limit: cc.Limit, Key: cc.Key, Scope: string(scope)})
 	}
 	if t := opts.Throttle; t != nil {
+		// The server does not check throttle ranges at sync; a zero period or
+		// a negative count is a mistake in a typed option, refused here.
 		if t.Period <= 0 {
 			return fail("throttle needs a Period")
 		}
 		if t.Limit < 0 || t.Burst < 0 {
 			return fail("throttle limit and burst cannot be negative")
-		}
-		if err := checkKey("throttle key", t.Key); err != nil {
-			return fail("%v", err)
 		}
 		limit := t.Limit
 		if limit == 0 {
@@ -122,26 +73,17 @@ func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOn
 		fn.Throttle = &wire.Throttle{Limit: limit, Period: timestr.Format(t.Period), Burst: t.Burst, Key: t.Key}
 	}
 	if r := opts.RateLimit; r != nil {
-		if r.Limit <= 0 {
-			return fail("rate limit must be > 0")
-		}
-		if r.Period <= 0 || r.Period > 24*time.Hour {
+		// The server accepts a "0s" period; a zero Duration is a forgotten
+		// field, refused here.
+		if r.Period <= 0 {
 			return fail("rate limit period must be > 0 and at most 24h")
-		}
-		if err := checkKey("rate limit key", r.Key); err != nil {
-			return fail("%v", err)
 		}
 		fn.RateLimit = &wire.RateLimit{Limit: r.Limit, Period: timestr.Format(r.Period), Key: r.Key}
 	}
 	if d := opts.Debounce; d != nil {
-		if d.Period < time.Second || d.Period > 7*24*time.Hour {
-			return fail("debounce period must be between 1s and 7 days")
-		}
+		// A negative Duration has no time-string form; the server never sees one.
 		if d.Timeout < 0 {
 			return fail("debounce timeout cannot be negative")
-		}
-		if err := checkKey("debounce key", d.Key); err != nil {
-			return fail("%v", err)
 		}
 		fn.Debounce = &wire.Debounce{Period: timestr.Format(d.Period), Key: d.Key}
 		if d.Timeout > 0 {
@@ -149,53 +91,17 @@ func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOn
 		}
 	}
 	if b := opts.BatchEvents; b != nil {
-		if b.MaxSize < 2 {
-			return fail("batch MaxSize must be at least 2")
-		}
-		if b.Timeout < time.Second {
-			return fail("batch Timeout must be at least 1s")
-		}
-		if err := checkKey("batch key", b.Key); err != nil {
-			return fail("%v", err)
-		}
-		if err := checkKey("batch if", b.If); err != nil {
-			return fail("%v", err)
-		}
-		switch {
-		case len(opts.CancelOn) > 0:
-			return fail("BatchEvents cannot be combined with CancelOn")
-		case opts.Debounce != nil:
-			return fail("BatchEvents cannot be combined with Debounce")
-		case opts.Singleton != nil:
-			return fail("BatchEvents cannot be combined with Singleton")
-		case opts.Priority != nil && opts.Priority.Run != "":
-			return fail("BatchEvents cannot be combined with Priority")
-		}
 		fn.BatchEvents = &wire.BatchEvents{MaxSize: b.MaxSize, Timeout: timestr.FormatGo(b.Timeout), Key: b.Key, If: b.If}
 	}
 	if p := opts.Priority; p != nil && p.Run != "" {
-		if err := expr.Check(expr.Priority, p.Run); err != nil {
-			return fail("%v", err)
-		}
 		fn.Priority = &wire.Priority{Run: p.Run}
 	}
-	if opts.Idempotency != "" {
-		if err := checkKey("idempotency", opts.Idempotency); err != nil {
-			return fail("%v", err)
-		}
-		fn.Idempotency = opts.Idempotency
-	}
-	if len(opts.CancelOn) > 5 {
-		return fail("at most 5 CancelOn rules, got %d", len(opts.CancelOn))
-	}
+	fn.Idempotency = opts.Idempotency
 	for _, co := range opts.CancelOn {
-		if co.Event == nil || co.Event.EventName() == "" {
+		// An empty event name is refused by the shared rules too; a nil
+		// Event has no name to send.
+		if co.Event == nil {
 			return fail("CancelOn needs an Event")
-		}
-		if co.If != "" {
-			if err := expr.Check(expr.Cancel, co.If); err != nil {
-				return fail("%v", err)
-			}
 		}
 		wc := wire.Cancel{Event: co.Event.EventName(), If: co.If}
 		if co.Timeout > 0 {
@@ -217,13 +123,13 @@ func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOn
 		if mode == "" {
 			mode = SingletonSkip
 		}
-		if mode != SingletonSkip && mode != SingletonCancel {
-			return fail("unknown singleton mode %q (use skip or cancel)", mode)
-		}
-		if err := checkKey("singleton key", s.Key); err != nil {
-			return fail("%v", err)
-		}
 		fn.Singleton = &wire.Singleton{Key: s.Key, Mode: string(mode)}
+	}
+	if err := rules.Decode(fn); err != nil {
+		return fail("%v", err)
+	}
+	if problems := rules.Config(fn); len(problems) > 0 {
+		return fail("%s", strings.Join(problems, "; "))
 	}
 	return fn, nil
 }

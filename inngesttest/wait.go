@@ -3,10 +3,11 @@ package inngesttest
 import (
 	"context"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strings"
 	"testing"
 
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // Runs returns a snapshot of every run, oldest first.
@@ -141,7 +142,7 @@ func (e *Env) Dump() string {
 		b.WriteString(r.String())
 		if !r.Status.Done() {
 			for _, s := range r.Steps {
-				if !s.Done && (s.Op == "Sleep" || s.Op == "WaitForEvent") {
+				if !s.Done && (s.Op == string(wire.OpSleep) || s.Op == string(wire.OpWaitForEvent)) {
 					paused = true
 				}
 			}

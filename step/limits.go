@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/internal/rules"
 )
 
 // Limits of the server (consts.MaxSleepDuration and consts.MaxWaitForEventTimeout
 // in its source): 366 days, so that a one-year span over a leap day still fits.
+// The embedded engine enforces the same constants.
 const (
 	// MaxSleep is the longest Sleep (and the furthest SleepUntil) the server accepts.
-	MaxSleep = 366 * 24 * time.Hour
+	MaxSleep time.Duration = rules.MaxSleep
 	// MaxWait is the longest WaitForEvent timeout the server accepts.
-	MaxWait = 366 * 24 * time.Hour
+	MaxWait time.Duration = rules.MaxWait
 )
 
 // Errors for arguments a step tool refuses instead of changing them. They come

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"html/template"
 	"net/http"
 	"slices"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/wire"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // pageNames are the templates that are whole pages (each with layout.html).
@@ -316,7 +317,7 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 		case s.Done:
 			v.State = "Completed"
 			v.Output = pretty(unwrapData(s.Result))
-			if s.Op == "Sleep" && v.Output == "null" {
+			if s.Op == string(wire.OpSleep) && v.Output == "null" {
 				v.Output = "" // a sleep has no value
 			}
 		default:

@@ -5,12 +5,9 @@ import (
 	"time"
 )
 
-// Batch limits enforced or defaulted by the server.
-const (
-	DefaultBatchMaxSize = 100
-	MinBatchMaxSize     = 2
-	MinBatchTimeout     = time.Second
-)
+// DefaultBatchMaxSize is the size of a batch when none is given, as the
+// server defaults it.
+const DefaultBatchMaxSize = 100
 
 // Batch collects events per key into batches of at most MaxSize. A batch
 // is flushed as soon as it is full, or Timeout after its first event.

@@ -5,12 +5,6 @@ import (
 	"time"
 )
 
-// Debounce period bounds enforced by the server at registration.
-const (
-	MinDebouncePeriod = time.Second
-	MaxDebouncePeriod = 7 * 24 * time.Hour
-)
-
 // DebounceDelay is how long after a series stops taking events its run
 // starts: the server enqueues the debounce job 50 ms plus 1 s after the
 // debounce's key expires.

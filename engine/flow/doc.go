@@ -15,6 +15,7 @@
 //
 // Constructors named New… accept any input and clamp or disable values
 // that make no sense, as documented on each. The server's registration
-// rules are checked once, by the engine when a function is synced
-// (engine/validate.go, with the bounds exported here).
+// rules (the bounds of a period, a batch size, …) are not here: they are
+// checked once, when a function is defined or synced, by the module's
+// internal rules package that the SDK and the engine share.
 package flow

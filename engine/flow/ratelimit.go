@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// MaxRateLimitPeriod is the longest rate-limit period the server accepts.
-const MaxRateLimitPeriod = 24 * time.Hour
-
 // RateLimit drops run starts over Limit per Period per key with the server's
 // GCRA limiter: starts are spaced at one per emission interval (Period/Limit),
 // and an idle key may take 1+Burst starts at once, where Burst is Limit/10

@@ -1,11 +1,15 @@
 package wire
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Opcode is the op string of a generator opcode (§5.2).
 type Opcode string
 
-// Opcodes the SDK sends and the engine accepts.
+// Opcodes the SDK sends and the engine accepts: the server's enum
+// (pkg/enums/opcode.go), the one list of op names in this module.
 const (
 	OpStepRun          Opcode = "StepRun"
 	OpStep             Opcode = "Step"
@@ -21,7 +25,30 @@ const (
 	OpRunComplete      Opcode = "RunComplete"
 	OpDiscoveryRequest Opcode = "DiscoveryRequest"
 	OpNone             Opcode = "None"
+	// OpSyncRunComplete ends a durable endpoint's run (sent by no SDK here).
+	OpSyncRunComplete Opcode = "SyncRunComplete"
+	// OpDeferAdd and OpDeferAbort are lazy ops: they report no step.
+	OpDeferAdd   Opcode = "DeferAdd"
+	OpDeferAbort Opcode = "DeferAbort"
 )
+
+// opcodes maps each opcode's lower-case spelling to the opcode.
+var opcodes = func() map[string]Opcode {
+	m := map[string]Opcode{}
+	for _, o := range []Opcode{OpStepRun, OpStep, OpStepError, OpStepFailed, OpStepPlanned,
+		OpSleep, OpWaitForEvent, OpInvokeFunction, OpGateway, OpAIGateway, OpWaitForSignal,
+		OpRunComplete, OpDiscoveryRequest, OpNone, OpSyncRunComplete, OpDeferAdd, OpDeferAbort} {
+		m[strings.ToLower(string(o))] = o
+	}
+	return m
+}()
+
+// ParseOpcode returns the opcode spelled s, matched case-insensitively as the
+// server matches it ("aigateway" is OpAIGateway), and whether there is one.
+func ParseOpcode(s string) (Opcode, bool) {
+	o, ok := opcodes[strings.ToLower(s)]
+	return o, ok
+}
 
 // Op is one generator opcode in a 206 response or a checkpoint request.
 type Op struct {

@@ -96,6 +96,10 @@ type Concurrency struct {
 	Limit int    `json:"limit"`
 	Key   string `json:"key,omitempty"`
 	Scope string `json:"scope,omitempty"`
+	// FnLevel is set on the entries of the fn list of the {fn:[…], step:[…]}
+	// form, which the server validates apart from step-level limits (at most
+	// one); it is not encoded: the array form holds step-level limits only.
+	FnLevel bool `json:"-"`
 }
 
 // Concurrencies accepts every form the server accepts (a number, an object, an array,
@@ -129,6 +133,7 @@ func (c *Concurrencies) UnmarshalJSON(b []byte) error {
 			out := make([]Concurrency, 0, len(split.Fn)+len(split.Step))
 			for _, f := range split.Fn {
 				f.Scope = "fn"
+				f.FnLevel = true
 				out = append(out, f)
 			}
 			out = append(out, split.Step...)
