@@ -40,7 +40,7 @@ type gwConn struct {
 	closeRs string
 }
 
-func (c *gwConn) send(t *testing.T, kind cp.GatewayMessageType, m proto.Message) {
+func (c *gwConn) send(t testing.TB, kind cp.GatewayMessageType, m proto.Message) {
 	t.Helper()
 	env := &cp.ConnectMessage{Kind: kind}
 	if m != nil {
@@ -53,7 +53,7 @@ func (c *gwConn) send(t *testing.T, kind cp.GatewayMessageType, m proto.Message)
 	c.sendRaw(t, b)
 }
 
-func (c *gwConn) sendRaw(t *testing.T, b []byte) {
+func (c *gwConn) sendRaw(t testing.TB, b []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -62,7 +62,7 @@ func (c *gwConn) sendRaw(t *testing.T, b []byte) {
 
 // expect returns the next frame of kind from the worker, skipping heartbeats,
 // status reports and lease extensions unless asked for.
-func (c *gwConn) expect(t *testing.T, kind cp.GatewayMessageType) proto.Message {
+func (c *gwConn) expect(t testing.TB, kind cp.GatewayMessageType) proto.Message {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -92,7 +92,7 @@ func (c *gwConn) closed() (websocket.StatusCode, string) {
 // fakeGateway is the REST API and the WebSocket gateway in one httptest server.
 // The handshake answers come from the recording of the real gateway.
 type fakeGateway struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 	rec *recording
 
@@ -108,7 +108,7 @@ type fakeGateway struct {
 	count   int
 }
 
-func newFakeGateway(t *testing.T) *fakeGateway {
+func newFakeGateway(t testing.TB) *fakeGateway {
 	g := &fakeGateway{t: t, rec: loadRecording(t, "request"), conns: make(chan *gwConn, 16), answerHeartbeats: true}
 	g.ready = g.rec.gatewayPayload(t, cp.GatewayMessageType_GATEWAY_CONNECTION_READY).(*cp.GatewayConnectionReadyData)
 	mux := http.NewServeMux()
@@ -220,7 +220,7 @@ func (g *fakeGateway) upgrade(w http.ResponseWriter, r *http.Request) {
 }
 
 // next returns the next connection a worker opened (after the handshake).
-func (g *fakeGateway) next(t *testing.T) *gwConn {
+func (g *fakeGateway) next(t testing.TB) *gwConn {
 	t.Helper()
 	select {
 	case c := <-g.conns:
@@ -266,7 +266,7 @@ type recording struct {
 	} `json:"frames"`
 }
 
-func loadRecording(t *testing.T, name string) *recording {
+func loadRecording(t testing.TB, name string) *recording {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "testdata", "connect", name+".json"))
 	require.NoError(t, err)
@@ -276,7 +276,7 @@ func loadRecording(t *testing.T, name string) *recording {
 }
 
 // payload decodes the first recorded frame of kind sent by from.
-func (r *recording) payload(t *testing.T, from string, kind cp.GatewayMessageType) proto.Message {
+func (r *recording) payload(t testing.TB, from string, kind cp.GatewayMessageType) proto.Message {
 	t.Helper()
 	for _, f := range r.Frames {
 		if f.From == from && f.Kind == kind.String() {
@@ -289,10 +289,10 @@ func (r *recording) payload(t *testing.T, from string, kind cp.GatewayMessageTyp
 	return nil
 }
 
-func (r *recording) gatewayPayload(t *testing.T, kind cp.GatewayMessageType) proto.Message {
+func (r *recording) gatewayPayload(t testing.TB, kind cp.GatewayMessageType) proto.Message {
 	return r.payload(t, "gateway", kind)
 }
 
-func (r *recording) workerPayload(t *testing.T, kind cp.GatewayMessageType) proto.Message {
+func (r *recording) workerPayload(t testing.TB, kind cp.GatewayMessageType) proto.Message {
 	return r.payload(t, "worker", kind)
 }

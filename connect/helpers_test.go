@@ -38,7 +38,7 @@ func (s *syncBuffer) String() string {
 
 // recClient is a dev-mode client of the recorded app ("connect-rec") whose API
 // is the fake gateway.
-func recClient(t *testing.T, g *fakeGateway, logs *syncBuffer) *inngest.Client {
+func recClient(t testing.TB, g *fakeGateway, logs *syncBuffer) *inngest.Client {
 	t.Helper()
 	c, err := inngest.NewClient(inngest.ClientOptions{
 		AppID: "connect-rec", Mode: inngest.ModeDev, DevServerURL: g.srv.URL,
@@ -55,7 +55,7 @@ type running struct {
 	done   chan error
 }
 
-func runWorker(t *testing.T, c *inngest.Client, opts connect.Options, fns ...inngest.ServableFunction) *running {
+func runWorker(t testing.TB, c *inngest.Client, opts connect.Options, fns ...inngest.ServableFunction) *running {
 	t.Helper()
 	w, err := connect.New(c, opts, fns...)
 	require.NoError(t, err)
@@ -75,7 +75,7 @@ func runWorker(t *testing.T, c *inngest.Client, opts connect.Options, fns ...inn
 }
 
 // stop cancels the worker's context and returns Run's result.
-func (r *running) stop(t *testing.T) error {
+func (r *running) stop(t testing.TB) error {
 	t.Helper()
 	r.cancel()
 	select {
@@ -86,4 +86,8 @@ func (r *running) stop(t *testing.T) error {
 		require.FailNow(t, "worker did not stop")
 		return nil
 	}
+}
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
 }

@@ -144,6 +144,9 @@ func (w *Worker) execute(d *cp.GatewayExecutorRequestData) *cp.SDKResponse {
 // without a connection, when the write fails or no ack comes in time, the
 // reply goes to the flush endpoint (retried until it lands or Close).
 func (w *Worker) deliver(r *request, resp *cp.SDKResponse) {
+	if w.isClosed() {
+		return // Close: stop at once; the lease expires and the request is retried
+	}
 	c := w.current()
 	if c == nil && !r.from.ended() {
 		c = r.from

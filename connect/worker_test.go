@@ -26,7 +26,7 @@ type recData struct {
 }
 
 // helloFn is the recorded app's function: connect-rec-hello returns "hello".
-func helloFn(t *testing.T, c *inngest.Client) inngest.ServableFunction {
+func helloFn(t testing.TB, c *inngest.Client) inngest.ServableFunction {
 	t.Helper()
 	fn, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "hello"},
 		inngest.OnEvent(events.Define[recData]("connect-rec/hello", events.AllowAnyName())),
@@ -37,7 +37,7 @@ func helloFn(t *testing.T, c *inngest.Client) inngest.ServableFunction {
 
 // recordedRequest is the executor request the real gateway sent, with a new
 // request id when id is set.
-func recordedRequest(t *testing.T, g *fakeGateway, id string) *cp.GatewayExecutorRequestData {
+func recordedRequest(t testing.TB, g *fakeGateway, id string) *cp.GatewayExecutorRequestData {
 	t.Helper()
 	req := proto.Clone(g.rec.gatewayPayload(t, cp.GatewayMessageType_GATEWAY_EXECUTOR_REQUEST)).(*cp.GatewayExecutorRequestData)
 	if id != "" {
