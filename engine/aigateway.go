@@ -26,7 +26,7 @@ type aiOpts struct {
 
 // aiGatewayLocked schedules an inference request like a step.fetch (a
 // stored gateway timer, made once the section commits).
-func (e *Engine) aiGatewayLocked(r *runState, op wire.Op) {
+func (e locked) aiGatewayLocked(r *runState, op wire.Op) {
 	var o aiOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &o)
 	g := gatewayOpts{URL: o.URL, Method: http.MethodPost, AI: &o}
@@ -109,13 +109,13 @@ func (e *Engine) aiRequest(ctx context.Context, o aiOpts) (int, []byte, error) {
 // (it re-runs the call, which reports the same op again): after the retry
 // backoff, while the run's attempts last. It reports false when none are
 // left, and the error is then memoized.
-func (e *Engine) retryGatewayLocked(t enginestore.TimerItem) bool {
+func (e locked) retryGatewayLocked(t enginestore.TimerItem) bool {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() || t.Attempt+1 >= r.MaxAttempts {
 		return false
 	}
-	err := e.atomicLocked(func() error {
-		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
+	err := e.atomicLocked(func(e locked) error {
+		e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, t.ID))
 		delay := e.opts.RetryBackoff(t.Attempt + 1)
 		n := t
 		n.ID = ""

@@ -230,7 +230,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 		recs[i] = enginestore.EventRecord{ID: rec.ID, Name: in.Name, Raw: raw, ReceivedAt: now}
 	}
 	ids := make([]string, len(recs))
-	err := e.atomicLocked(func() error {
+	err := e.held().atomicLocked(func(e locked) error {
 		for i, rec := range recs {
 			ids[i] = rec.ID
 			inserted, err := e.ingestLocked(rec, now)
@@ -339,7 +339,7 @@ func (e *Engine) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	res, err := e.registerLocked(body)
+	res, err := e.held().registerLocked(body)
 	e.mu.Unlock()
 	if err != nil {
 		var se *syncError
@@ -388,18 +388,18 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		ops[i].Op = canon
 	}
 	e.mu.Lock()
-	run := e.loadRunLocked(runID)
+	run := e.held().loadRunLocked(runID)
 	if run == nil {
 		e.mu.Unlock()
 		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "run not found"})
 		return
 	}
 	if !run.Status.Done() {
-		err = e.atomicLocked(func() error {
+		err = e.held().atomicLocked(func(e locked) error {
 			e.checkpointLocked(run, ops)
 			return nil
 		})
-		e.resetAttemptsLocked(runID, req.QiID)
+		e.held().resetAttemptsLocked(runID, req.QiID)
 	}
 	e.mu.Unlock()
 	if err != nil {
@@ -415,7 +415,7 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 // resetAttemptsLocked starts the in-flight call named by a checkpoint's qi_id
 // (base64 of "<job id>::<queue>") over at attempt 0, as the server does
 // (ResetAttemptsByJobID): the steps after a checkpoint get their full retries.
-func (e *Engine) resetAttemptsLocked(runID, qiID string) {
+func (e locked) resetAttemptsLocked(runID, qiID string) {
 	raw, err := base64.StdEncoding.DecodeString(qiID)
 	if err != nil {
 		return
@@ -427,7 +427,7 @@ func (e *Engine) resetAttemptsLocked(runID, qiID string) {
 }
 
 // checkpointLocked memoizes checkpointed steps.
-func (e *Engine) checkpointLocked(run *runState, ops []wire.Op) {
+func (e locked) checkpointLocked(run *runState, ops []wire.Op) {
 	for _, op := range ops {
 		if op.Op == wire.OpStepPlanned {
 			continue
@@ -456,7 +456,7 @@ func (e *Engine) serveRunState(w http.ResponseWriter, r *http.Request, part func
 		return
 	}
 	e.mu.Lock()
-	run := e.loadRunLocked(r.PathValue("run"))
+	run := e.held().loadRunLocked(r.PathValue("run"))
 	e.mu.Unlock()
 	if run == nil {
 		writeJSON(w, http.StatusGone, "application/json", map[string]any{"error": "run state not found"})
@@ -515,7 +515,7 @@ func apiStatus(s runtype.Status) string {
 
 func (e *Engine) handleRun(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	run := e.loadRunLocked(r.PathValue("run"))
+	run := e.held().loadRunLocked(r.PathValue("run"))
 	e.mu.Unlock()
 	if run == nil {
 		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "run not found", "status": 404})
@@ -535,10 +535,10 @@ func (e *Engine) handleCancelRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	run := e.loadRunLocked(id)
+	run := e.held().loadRunLocked(id)
 	var err error
 	if run != nil {
-		err = e.atomicLocked(func() error {
+		err = e.held().atomicLocked(func(e locked) error {
 			e.cancelRunLocked(run, "cancelled via the API")
 			return nil
 		})
@@ -559,7 +559,7 @@ func (e *Engine) handleCancelRun(w http.ResponseWriter, r *http.Request) {
 
 func (e *Engine) handleEventRuns(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	runs, err := e.s.store.RunsForEvent(e.ctx, r.PathValue("id"))
+	runs, err := e.base.RunsForEvent(e.ctx, r.PathValue("id"))
 	e.mu.Unlock()
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": err.Error(), "status": 500})

@@ -123,7 +123,7 @@ type callResult struct {
 }
 
 // buildCallLocked builds the request of a call job.
-func (e *Engine) buildCallLocked(run *runState, fn *fnState, t enginestore.TimerItem, requestID string) ([]byte, string, error) {
+func (e locked) buildCallLocked(run *runState, fn *fnState, t enginestore.TimerItem, requestID string) ([]byte, string, error) {
 	stack := make([]string, len(run.Memo))
 	for i, m := range run.Memo {
 		stack[i] = m.ID

@@ -9,7 +9,7 @@ package engine
 
 // dispatchCallLocked runs job on an idle call worker, or on a new one when
 // none is idle. The caller has counted job in e.wg.
-func (e *Engine) dispatchCallLocked(job *callJob) {
+func (e locked) dispatchCallLocked(job *callJob) {
 	select {
 	case e.callJobs <- job:
 	default:

@@ -121,9 +121,9 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 		StartedAfter: req.StartedAfter, StartedBefore: req.StartedBefore, If: req.If,
 		Kind: "bulk_run", Cause: "api",
 	}
-	err = e.atomicLocked(func() error {
-		rs, err := e.s.store.Runs(e.ctx)
-		if err != nil {
+	err = e.held().atomicLocked(func(e locked) error {
+		rs, err := e.store.Runs(e.ctx)
+		if e.check(err) != nil {
 			return err
 		}
 		for _, run := range rs {

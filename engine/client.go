@@ -88,7 +88,7 @@ func (e *Engine) SendJSON(ctx context.Context, body []byte) ([]string, error) {
 func (e *Engine) Runs() []runtype.Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rs, _ := e.s.store.Runs(e.ctx)
+	rs, _ := e.base.Runs(e.ctx)
 	out := make([]runtype.Run, len(rs))
 	for i, r := range rs {
 		out[i] = r.Run
@@ -100,7 +100,7 @@ func (e *Engine) Runs() []runtype.Run {
 func (e *Engine) Run(id string) (runtype.Run, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.loadRunLocked(id)
+	r := e.held().loadRunLocked(id)
 	if r == nil {
 		return runtype.Run{}, false
 	}
@@ -112,7 +112,7 @@ func (e *Engine) Run(id string) (runtype.Run, bool) {
 func (e *Engine) RunsForEvent(eventID string) []runtype.Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rs, _ := e.s.store.RunsForEvent(e.ctx, eventID)
+	rs, _ := e.base.RunsForEvent(e.ctx, eventID)
 	out := make([]runtype.Run, len(rs))
 	for i, r := range rs {
 		out[i] = r.Run
@@ -132,7 +132,7 @@ func (e *Engine) waitFor(ctx context.Context, cond func() bool) error {
 			e.mu.Unlock()
 			return errClosed
 		}
-		ch := e.watchChangesLocked()
+		ch := e.held().watchChangesLocked()
 		e.mu.Unlock()
 		if err := e.awaitChange(ctx, ch); err != nil {
 			return err
@@ -157,7 +157,7 @@ func (e *Engine) awaitChange(ctx context.Context, ch <-chan struct{}) error {
 func (e *Engine) WaitForRun(ctx context.Context, runID string) (runtype.Run, error) {
 	var out runtype.Run
 	err := e.waitFor(ctx, func() bool {
-		r := e.loadRunLocked(runID)
+		r := e.held().loadRunLocked(runID)
 		if r == nil || !r.Status.Done() {
 			return false
 		}
@@ -175,7 +175,7 @@ func (e *Engine) WaitForRun(ctx context.Context, runID string) (runtype.Run, err
 func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]runtype.Run, error) {
 	var out []runtype.Run
 	err := e.waitFor(ctx, func() bool {
-		rs, _ := e.s.store.RunsForEvent(e.ctx, eventID)
+		rs, _ := e.base.RunsForEvent(e.ctx, eventID)
 		if len(rs) < n {
 			return false
 		}
@@ -206,12 +206,12 @@ func (e *Engine) WaitFor(ctx context.Context, pred func(runs []runtype.Run) bool
 			e.mu.Unlock()
 			return errClosed
 		}
-		rs, _ := e.s.store.Runs(e.ctx)
+		rs, _ := e.base.Runs(e.ctx)
 		out := make([]runtype.Run, len(rs))
 		for i, r := range rs {
 			out[i] = r.Run
 		}
-		ch := e.watchChangesLocked()
+		ch := e.held().watchChangesLocked()
 		e.mu.Unlock()
 		if pred(out) {
 			return nil
@@ -227,5 +227,5 @@ func (e *Engine) Idle() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock.Now()
-	return e.idleLocked(now)
+	return e.held().idleLocked(now)
 }

@@ -89,7 +89,7 @@ func (e *Engine) SyncConfig(ctx context.Context, body []byte) (SyncResult, error
 		return SyncResult{}, err
 	}
 	e.mu.Lock()
-	res, err := e.registerLocked(body)
+	res, err := e.held().registerLocked(body)
 	e.mu.Unlock()
 	if err != nil {
 		var se *syncError

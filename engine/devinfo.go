@@ -91,7 +91,7 @@ func (f devFunction) MarshalJSON() ([]byte, error) {
 }
 
 // devInfoLocked builds GET /dev's answer.
-func (e *Engine) devInfoLocked() devInfo {
+func (e locked) devInfoLocked() devInfo {
 	info := devInfo{
 		Version:             DevInfoVersion,
 		Authenticated:       false,
@@ -134,7 +134,7 @@ func (e *Engine) devInfoLocked() devInfo {
 
 func (e *Engine) handleDevInfo(w http.ResponseWriter, _ *http.Request) {
 	e.mu.Lock()
-	info := e.devInfoLocked()
+	info := e.held().devInfoLocked()
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", info)
 }

@@ -22,7 +22,8 @@ import (
 type Engine struct {
 	opts  Options
 	clock Clock
-	// base is the configured enginestore.Store (s.store is the one to use now).
+	// base is the configured Store (a locked section uses the Store its
+	// locked value is bound to: base, or a transaction's).
 	base   enginestore.Store
 	log    *slog.Logger
 	client *http.Client
@@ -53,10 +54,6 @@ type Engine struct {
 // guarded is the engine's state guarded by Engine.mu (see Engine.s),
 // including everything the apps, functions and runs it holds point to.
 type guarded struct {
-	// store is the enginestore.Store to use now: Engine.base, or inside a transaction
-	// (see atomicLocked) the transaction's enginestore.Store; tx is that transaction.
-	store    enginestore.Store
-	tx       *txState
 	apps     map[string]*appState // by app name
 	fns      map[string]*fnState  // by composite ID
 	queue    timerHeap
@@ -117,7 +114,6 @@ func New(opts Options) (*Engine, error) {
 		wake:     make(chan struct{}, 1),
 		callJobs: make(chan *callJob),
 		s: guarded{
-			store:    opts.Store,
 			apps:     map[string]*appState{},
 			fns:      map[string]*fnState{},
 			index:    map[string]*queued{},
@@ -144,24 +140,25 @@ func New(opts Options) (*Engine, error) {
 func (e *Engine) restore() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	apps, err := e.s.store.Apps(e.ctx)
+	l := e.held()
+	apps, err := l.store.Apps(e.ctx)
 	if err != nil {
 		return err
 	}
 	for _, a := range apps {
-		if _, err := e.installApp(a, false); err != nil {
+		if _, err := l.installApp(a, false); err != nil {
 			return err
 		}
 	}
-	if err := e.restoreFlowsLocked(e.clock.Now()); err != nil {
+	if err := l.restoreFlowsLocked(e.clock.Now()); err != nil {
 		return err
 	}
-	timers, err := e.s.store.Timers(e.ctx)
+	timers, err := l.store.Timers(e.ctx)
 	if err != nil {
 		return err
 	}
 	for _, t := range timers {
-		e.enqueue(t)
+		l.enqueue(t)
 	}
 	return nil
 }
@@ -198,7 +195,7 @@ func (e *Engine) poke() {
 // nothing. A waiter takes the channel (watchChangesLocked) under e.mu in the
 // same critical section as the state it checks, so no change falls between
 // its check and its wait.
-func (e *Engine) notifyLocked() {
+func (e locked) notifyLocked() {
 	if !e.s.changedWatched {
 		return
 	}
@@ -207,18 +204,18 @@ func (e *Engine) notifyLocked() {
 }
 
 // watchChangesLocked returns the channel the next change closes.
-func (e *Engine) watchChangesLocked() <-chan struct{} {
+func (e locked) watchChangesLocked() <-chan struct{} {
 	e.s.changedWatched = true
 	return e.s.changed
 }
 
 // schedule stores and enqueues a timer; it assigns an ID when empty.
-func (e *Engine) scheduleLocked(t enginestore.TimerItem) enginestore.TimerItem {
+func (e locked) scheduleLocked(t enginestore.TimerItem) enginestore.TimerItem {
 	if t.ID == "" {
 		e.s.seq++
 		t.ID = "t" + strconv.FormatUint(e.s.seq, 36) + "-" + newJobID()
 	}
-	if err := e.s.store.SaveTimer(e.ctx, t); err != nil {
+	if err := e.check(e.store.SaveTimer(e.ctx, t)); err != nil {
 		e.log.Error("inngest: save timer", "err", err)
 	}
 	e.enqueue(t)
@@ -227,7 +224,7 @@ func (e *Engine) scheduleLocked(t enginestore.TimerItem) enginestore.TimerItem {
 }
 
 // enqueue puts a timer in the queue, replacing one with the same ID.
-func (e *Engine) enqueue(t enginestore.TimerItem) {
+func (e locked) enqueue(t enginestore.TimerItem) {
 	e.s.seq++
 	q := &queued{t: t, seq: e.s.seq}
 	old := e.s.index[t.ID]
@@ -235,7 +232,7 @@ func (e *Engine) enqueue(t enginestore.TimerItem) {
 		e.removeQueued(old)
 	}
 	e.pushQueued(q)
-	e.onRollbackLocked(func() {
+	e.onRollbackLocked(func(e locked) {
 		e.removeQueued(q)
 		if old != nil {
 			e.pushQueued(old)
@@ -273,15 +270,15 @@ func (e *Engine) removeQueued(q *queued) {
 }
 
 // cancelTimerLocked removes a timer from the queue and the store.
-func (e *Engine) cancelTimerLocked(id string) {
+func (e locked) cancelTimerLocked(id string) {
 	if k, ok := e.takeWokenLocked(id); ok {
 		e.wakeLocked(k) // the slot it was woken for is still free
 	}
 	if q, ok := e.s.index[id]; ok {
 		e.removeQueued(q)
-		e.onRollbackLocked(func() { e.pushQueued(q) })
+		e.onRollbackLocked(func(e locked) { e.pushQueued(q) })
 	}
-	e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, id))
+	e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, id))
 }
 
 func (e *Engine) dropTimerIndex(t enginestore.TimerItem) {
@@ -295,14 +292,14 @@ func (e *Engine) dropTimerIndex(t enginestore.TimerItem) {
 }
 
 // cancelRunTimersLocked removes every timer of a run.
-func (e *Engine) cancelRunTimersLocked(runID string) {
+func (e locked) cancelRunTimersLocked(runID string) {
 	for id := range e.s.runTimer[runID] {
 		e.cancelTimerLocked(id)
 	}
 	delete(e.s.runTimer, runID)
 	for _, pc := range e.s.parked.removeRun(runID) {
-		e.onRollbackLocked(func() { e.s.parked.insert(pc) })
-		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, pc.t.ID))
+		e.onRollbackLocked(func(e locked) { e.s.parked.insert(pc) })
+		e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, pc.t.ID))
 	}
 }
 
@@ -324,11 +321,11 @@ func (e *Engine) loop() {
 			return
 		}
 		now := e.clock.Now()
-		next, hasNext := e.fireDueLocked(now)
-		e.pruneLocked(now) // what it schedules pokes the loop
-		idle := e.idleLocked(now)
+		next, hasNext := e.held().fireDueLocked(now)
+		e.held().pruneLocked(now) // what it schedules pokes the loop
+		idle := e.held().idleLocked(now)
 		if vc != nil && idle && vc.AutoAdvance() {
-			autoNext, hasAuto := e.nextAutoLocked()
+			autoNext, hasAuto := e.held().nextAutoLocked()
 			e.mu.Unlock()
 			if hasAuto {
 				vc.Set(autoNext)
@@ -361,7 +358,7 @@ func (e *Engine) loop() {
 // nextAutoLocked returns the time of the earliest timer other than cron
 // timers (which would otherwise advance a virtual clock forever); it is
 // used only to auto-advance a VirtualClock when the engine is idle.
-func (e *Engine) nextAutoLocked() (time.Time, bool) {
+func (e locked) nextAutoLocked() (time.Time, bool) {
 	at, ok, _ := earliestNonCron(e.s.queue)
 	return at, ok
 }
@@ -372,11 +369,11 @@ func needsSlot(k enginestore.TimerKind) bool {
 }
 
 // slotsFullLocked reports whether MaxConcurrentCalls calls are in flight.
-func (e *Engine) slotsFullLocked() bool { return e.s.inflight >= e.opts.MaxConcurrentCalls }
+func (e locked) slotsFullLocked() bool { return e.s.inflight >= e.opts.MaxConcurrentCalls }
 
 // idleLocked reports whether no call is in flight and nothing is due at now
 // (calls waiting for a slot are due).
-func (e *Engine) idleLocked(now time.Time) bool {
+func (e locked) idleLocked(now time.Time) bool {
 	return e.s.inflight == 0 && e.s.waiting.Len() == 0 && (e.s.queue.Len() == 0 || e.s.queue[0].t.At.After(now))
 }
 
@@ -389,7 +386,7 @@ func (e *Engine) idleLocked(now time.Time) bool {
 // It returns when the loop must next wake: the earliest timer in the queue,
 // read off the heap's top (no scan); a freed slot wakes the loop for the
 // waiting calls.
-func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
+func (e locked) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 	for {
 		due := e.s.queue.Len() > 0 && !e.s.queue[0].t.At.After(now)
 		full := e.slotsFullLocked()
@@ -420,7 +417,7 @@ func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 		// Idle may hold once the timer is off the queue even when firing it
 		// changes no run (a call for a run that ended, a stale timeout).
 		e.notifyLocked()
-		err := e.atomicLocked(func() error {
+		err := e.atomicLocked(func(e locked) error {
 			e.fireLocked(top.t, now)
 			return nil
 		})
@@ -437,9 +434,9 @@ func (e *Engine) fireDueLocked(now time.Time) (next time.Time, ok bool) {
 // a call whose enginestore.Store transaction failed.
 const retryAfterRollback = time.Second
 
-func (e *Engine) fireLocked(t enginestore.TimerItem, now time.Time) {
+func (e locked) fireLocked(t enginestore.TimerItem, now time.Time) {
 	if t.Kind != enginestore.TimerCall && t.Kind != enginestore.TimerGateway {
-		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
+		e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, t.ID))
 	}
 	switch t.Kind {
 	case enginestore.TimerCall:

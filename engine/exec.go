@@ -18,15 +18,15 @@ import (
 )
 
 // loadRunLocked returns a run, or nil.
-func (e *Engine) loadRunLocked(id string) *runState {
+func (e locked) loadRunLocked(id string) *runState {
 	var r *enginestore.RunRecord
 	var err error
-	if m, ok := e.s.store.(enginestore.RunSharer); ok {
+	if m, ok := e.store.(enginestore.RunSharer); ok {
 		r, err = m.SharedRun(e.ctx, id)
 	} else {
-		r, err = e.s.store.Run(e.ctx, id)
+		r, err = e.store.Run(e.ctx, id)
 	}
-	if err != nil {
+	if e.check(err) != nil {
 		return nil
 	}
 	return &runState{RunRecord: *r}
@@ -35,14 +35,14 @@ func (e *Engine) loadRunLocked(id string) *runState {
 // saveRunLocked stores r. With a RunSharer Store, the store keeps r's record
 // itself: r must not be modified afterwards (load the run again to change
 // it).
-func (e *Engine) saveRunLocked(r *runState) {
+func (e locked) saveRunLocked(r *runState) {
 	var err error
-	if m, ok := e.s.store.(enginestore.RunSharer); ok {
+	if m, ok := e.store.(enginestore.RunSharer); ok {
 		err = m.KeepRun(e.ctx, &r.RunRecord)
 	} else {
-		err = e.s.store.SaveRun(e.ctx, &r.RunRecord)
+		err = e.store.SaveRun(e.ctx, &r.RunRecord)
 	}
-	if err != nil {
+	if e.check(err) != nil {
 		e.log.Error("inngest: save run", "run", r.ID, "err", err)
 	}
 	e.notifyLocked()
@@ -52,7 +52,7 @@ func (e *Engine) saveRunLocked(r *runState) {
 // after the first runtype.HistoryHead when runtype.MaxHistory are kept already. It never
 // writes into History's backing array but past its length (a stored copy of
 // the run may share it).
-func (e *Engine) historyLocked(r *runState, kind, stepID string, status int, detail string) {
+func (e locked) historyLocked(r *runState, kind, stepID string, status int, detail string) {
 	item := runtype.HistoryItem{Time: e.clock.Now(), Kind: kind, StepID: stepID, Status: status, Detail: detail}
 	if len(r.History) < runtype.MaxHistory {
 		r.History = append(r.History, item)
@@ -67,13 +67,13 @@ func (e *Engine) historyLocked(r *runState, kind, stepID string, status int, det
 }
 
 // newCallLocked schedules a fresh call job (attempt 0, generation 1).
-func (e *Engine) newCallLocked(r *runState, stepID string, at time.Time) {
+func (e locked) newCallLocked(r *runState, stepID string, at time.Time) {
 	e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerCall, At: at, RunID: r.ID, StepID: stepID, JobID: newJobID(), Generation: 1, Priority: r.Priority})
 }
 
 // acquireLocked takes every concurrency slot a call of run needs.
 // When one is full it takes none and returns the full one.
-func (e *Engine) acquireLocked(fn *fnState, r *runState, holder string) ([]heldSlot, slotKey, bool) {
+func (e locked) acquireLocked(fn *fnState, r *runState, holder string) ([]heldSlot, slotKey, bool) {
 	var held []heldSlot
 	for i, c := range fn.conc {
 		key := r.Keys[fmt.Sprintf("c%d", i)]
@@ -98,12 +98,12 @@ func (e *Engine) acquireLocked(fn *fnState, r *runState, holder string) ([]heldS
 }
 
 // startCallLocked starts the HTTP call of a due call job.
-func (e *Engine) startCallLocked(t enginestore.TimerItem, now time.Time) {
+func (e locked) startCallLocked(t enginestore.TimerItem, now time.Time) {
 	started := false
 	wokenFor, woken := e.takeWokenLocked(t.ID)
 	defer func() {
 		if !started {
-			e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
+			e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, t.ID))
 			if woken {
 				e.wakeLocked(wokenFor) // the slot it was woken for is still free
 			}
@@ -126,7 +126,7 @@ func (e *Engine) startCallLocked(t enginestore.TimerItem, now time.Time) {
 			e.wakeLocked(wokenFor) // it took and gave back that slot
 		}
 		started = true
-		e.logStoreErr("SaveTimer", e.s.store.SaveTimer(e.ctx, t))
+		e.logStoreErr("SaveTimer", e.store.SaveTimer(e.ctx, t))
 		return
 	}
 	body, url, err := e.buildCallLocked(r, fn, t, requestID)
@@ -161,12 +161,12 @@ func (e *Engine) startCallLocked(t enginestore.TimerItem, now time.Time) {
 	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
 	job.connect = connectCallLocked(fn, job)
 	started = true
-	e.onRollbackLocked(func() {
+	e.onRollbackLocked(func(e locked) {
 		for _, h := range held {
 			h.sem.Release(h.key, requestID)
 		}
 	})
-	e.afterCommitLocked(func() {
+	e.afterCommitLocked(func(e locked) {
 		e.s.inflight++
 		if t.JobID != "" {
 			e.s.calls[t.JobID] = job
@@ -181,25 +181,25 @@ func (e *Engine) runCall(job *callJob) {
 	res := e.doCall(e.ctx, job)
 	e.mu.Lock()
 	e.s.inflight--
-	e.notifyLocked() // Idle may hold now even when the result changes no run
+	e.held().notifyLocked() // Idle may hold now even when the result changes no run
 	if e.s.calls[job.t.JobID] == job {
 		delete(e.s.calls, job.t.JobID)
 	}
 	for _, h := range job.held {
 		h.sem.Release(h.key, job.requestID)
-		e.wakeLocked(slotKey(h))
+		e.held().wakeLocked(slotKey(h))
 	}
 	if e.ctx.Err() == nil {
-		err := e.atomicLocked(func() error {
+		err := e.held().atomicLocked(func(e locked) error {
 			e.handleResultLocked(job, res)
-			return e.s.store.DeleteTimer(e.ctx, job.t.ID)
+			return e.check(e.store.DeleteTimer(e.ctx, job.t.ID))
 		})
 		if err != nil {
 			// Rolled back: the result is lost but the call's timer is still
 			// stored, as after a crash mid-call; make the call again.
 			t := job.t
 			t.At = e.clock.Now().Add(retryAfterRollback)
-			e.enqueue(t)
+			e.held().enqueue(t)
 		}
 	}
 	e.mu.Unlock()
@@ -207,7 +207,7 @@ func (e *Engine) runCall(job *callJob) {
 }
 
 // handleResultLocked applies the outcome of a call to its run.
-func (e *Engine) handleResultLocked(job *callJob, res callResult) {
+func (e locked) handleResultLocked(job *callJob, res callResult) {
 	r := e.loadRunLocked(job.runID)
 	if r == nil || r.Status.Done() {
 		return
@@ -287,7 +287,7 @@ func errorFromBody(body []byte) *runtype.RunError {
 }
 
 // functionErrorLocked handles a failed call: retry the same job or fail the run.
-func (e *Engine) functionErrorLocked(r *runState, t enginestore.TimerItem, res callResult, re *runtype.RunError) {
+func (e locked) functionErrorLocked(r *runState, t enginestore.TimerItem, res callResult, re *runtype.RunError) {
 	if !re.NoRetry && t.Attempt+1 < r.MaxAttempts {
 		r.errKind = "" // it describes this attempt's error only
 		e.retryLocked(r, t, res.retryAfter)
@@ -306,7 +306,7 @@ func (e *Engine) functionErrorLocked(r *runState, t enginestore.TimerItem, res c
 }
 
 // retryLocked re-schedules the same job with attempt+1 and generation+1.
-func (e *Engine) retryLocked(r *runState, t enginestore.TimerItem, retryAfter time.Duration) {
+func (e locked) retryLocked(r *runState, t enginestore.TimerItem, retryAfter time.Duration) {
 	delay := retryAfter
 	if delay == 0 {
 		delay = e.opts.RetryBackoff(t.Attempt + 1)

@@ -27,6 +27,6 @@ func SchedulerPassForTest(e *Engine) uint64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	before := e.s.heapOps
-	e.fireDueLocked(e.clock.Now())
+	e.held().fireDueLocked(e.clock.Now())
 	return e.s.heapOps - before
 }

@@ -64,7 +64,7 @@ func lifecycleError(r *runState) any {
 }
 
 // finishLocked ends a run, releases what it holds and emits lifecycle events.
-func (e *Engine) finishLocked(r *runState, status runtype.Status, output json.RawMessage, re *runtype.RunError) {
+func (e locked) finishLocked(r *runState, status runtype.Status, output json.RawMessage, re *runtype.RunError) {
 	now := e.clock.Now()
 	r.Status = status
 	r.Output = output
@@ -75,7 +75,7 @@ func (e *Engine) finishLocked(r *runState, status runtype.Status, output json.Ra
 	e.historyLocked(r, string(status), "", 0, errMessage(re))
 	e.cancelRunTimersLocked(r.ID)
 	delete(e.s.triggers, r.ID)
-	if ps, err := e.s.store.PausesForRun(e.ctx, r.ID); err == nil {
+	if ps, err := e.store.PausesForRun(e.ctx, r.ID); e.check(err) == nil {
 		for _, p := range ps {
 			_, _ = e.deletePauseLocked(p.ID)
 		}
@@ -106,7 +106,7 @@ func (e *Engine) finishLocked(r *runState, status runtype.Status, output json.Ra
 // run triggered by function.finished or function.failed (so a function
 // listening to them, and an onFailure handler, never re-triggers itself).
 // A cancelled run's events carry neither error nor result.
-func (e *Engine) lifecycleEventsLocked(r *runState, status runtype.Status, output json.RawMessage, now time.Time) []enginestore.EventRecord {
+func (e locked) lifecycleEventsLocked(r *runState, status runtype.Status, output json.RawMessage, now time.Time) []enginestore.EventRecord {
 	if len(r.Events) == 0 {
 		return nil
 	}
@@ -246,7 +246,7 @@ func withoutUser(evs []json.RawMessage) []json.RawMessage {
 }
 
 // cancelRunLocked cancels a run.
-func (e *Engine) cancelRunLocked(r *runState, reason string) {
+func (e locked) cancelRunLocked(r *runState, reason string) {
 	if r.Status.Done() {
 		return
 	}
@@ -254,7 +254,7 @@ func (e *Engine) cancelRunLocked(r *runState, reason string) {
 }
 
 // runTimeoutLocked enforces timeouts.start / timeouts.finish.
-func (e *Engine) runTimeoutLocked(t enginestore.TimerItem) {
+func (e locked) runTimeoutLocked(t enginestore.TimerItem) {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() {
 		return
@@ -304,7 +304,7 @@ type serverError struct {
 // failEarlyLocked fails a run at once, without retries, with one of the
 // server's own errors, as the server does for a sleep or wait that is too
 // long: the output is {"error": {error: "<name>: <message>", name, message}}.
-func (e *Engine) failEarlyLocked(r *runState, name, message string) {
+func (e locked) failEarlyLocked(r *runState, name, message string) {
 	out, _ := encodeCanonical(map[string]serverError{"error": {Error: name + ": " + message, Name: name, Message: message}})
 	e.historyLocked(r, "error", "", 0, name+": "+message)
 	e.finishLocked(r, runtype.StatusFailed, out, &runtype.RunError{Name: name, Message: message, NoRetry: true})

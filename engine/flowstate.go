@@ -82,14 +82,14 @@ func (fn *fnState) keyed(kind enginestore.FlowKind) (keyedFlow, time.Duration) {
 // editKeyedLocked is called before a keyed limiter of fn changes key: a
 // rollback restores the key's current state, and the returned function
 // stores the state the change left.
-func (e *Engine) editKeyedLocked(fn *fnState, kind enginestore.FlowKind, key string) (save func()) {
+func (e locked) editKeyedLocked(fn *fnState, kind enginestore.FlowKind, key string) (save func()) {
 	k, period := fn.keyed(kind)
 	before := k.KeyState(key)
-	e.onRollbackLocked(func() { k.SetKeyState(key, before) })
+	e.onRollbackLocked(func(e locked) { k.SetKeyState(key, before) })
 	return func() {
 		state := k.KeyState(key)
 		if len(state) == 0 {
-			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, kind, key))
+			e.logStoreErr("DeleteFlow", e.store.DeleteFlow(e.ctx, fn.id, kind, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(state)
@@ -112,10 +112,10 @@ type batchData struct {
 }
 
 // editDebounceLocked is editKeyedLocked for fn's debounce series of key.
-func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
+func (e locked) editDebounceLocked(fn *fnState, key string) (save func()) {
 	d := fn.debounce
 	before, had := d.Series(key)
-	e.onRollbackLocked(func() {
+	e.onRollbackLocked(func(e locked) {
 		if had {
 			d.Restore(before)
 		} else {
@@ -125,7 +125,7 @@ func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		s, ok := d.Series(key)
 		if !ok {
-			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowDebounce, key))
+			e.logStoreErr("DeleteFlow", e.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowDebounce, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(debounceData{Event: s.Event, First: s.First, FireAt: s.FireAt})
@@ -134,10 +134,10 @@ func (e *Engine) editDebounceLocked(fn *fnState, key string) (save func()) {
 }
 
 // editBatchLocked is editKeyedLocked for fn's open batch of key.
-func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
+func (e locked) editBatchLocked(fn *fnState, key string) (save func()) {
 	b := fn.batch
 	before, had := b.Pending(key)
-	e.onRollbackLocked(func() {
+	e.onRollbackLocked(func(e locked) {
 		if had {
 			b.Restore(before)
 		} else {
@@ -147,7 +147,7 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 	return func() {
 		p, ok := b.Pending(key)
 		if !ok {
-			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowBatch, key))
+			e.logStoreErr("DeleteFlow", e.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowBatch, key))
 			return
 		}
 		data, _ := jsoncodec.Marshal(batchData{Events: p.Events, Deadline: p.Deadline})
@@ -156,27 +156,27 @@ func (e *Engine) editBatchLocked(fn *fnState, key string) (save func()) {
 }
 
 // saveFlowLocked stores a flow record, pruning expired ones now and then.
-func (e *Engine) saveFlowLocked(rec enginestore.FlowRecord) {
-	if err := e.s.store.SaveFlow(e.ctx, rec); err != nil {
+func (e locked) saveFlowLocked(rec enginestore.FlowRecord) {
+	if err := e.check(e.store.SaveFlow(e.ctx, rec)); err != nil {
 		e.log.Error("inngest: save flow-control state", "fn", rec.FunctionID, "kind", rec.Kind, "err", err)
 	}
 	e.s.flowSaves++
 	if e.s.flowSaves%flowPruneEvery == 0 {
-		e.logStoreErr("PruneFlows", e.s.store.PruneFlows(e.ctx, e.clock.Now()))
+		e.logStoreErr("PruneFlows", e.store.PruneFlows(e.ctx, e.clock.Now()))
 	}
 }
 
 // singletonStartLocked is flow.Singleton.Start, undone on rollback.
-func (e *Engine) singletonStartLocked(s *flow.Singleton, key, runID string) (bool, string) {
+func (e locked) singletonStartLocked(s *flow.Singleton, key, runID string) (bool, string) {
 	before, _ := s.Running(key)
-	e.onRollbackLocked(func() { s.Restore(key, before) })
+	e.onRollbackLocked(func(e locked) { s.Restore(key, before) })
 	return s.Start(key, runID)
 }
 
 // singletonDoneLocked is flow.Singleton.Done, undone on rollback.
-func (e *Engine) singletonDoneLocked(s *flow.Singleton, key, runID string) {
+func (e locked) singletonDoneLocked(s *flow.Singleton, key, runID string) {
 	before, _ := s.Running(key)
-	e.onRollbackLocked(func() { s.Restore(key, before) })
+	e.onRollbackLocked(func(e locked) { s.Restore(key, before) })
 	s.Done(key, runID)
 }
 
@@ -184,15 +184,15 @@ func (e *Engine) singletonDoneLocked(s *flow.Singleton, key, runID string) {
 // functions, dropping the state of functions that are gone or whose
 // configuration changed, and rebuilds singleton holders from the runs that
 // are not done.
-func (e *Engine) restoreFlowsLocked(now time.Time) error {
-	recs, err := e.s.store.Flows(e.ctx)
-	if err != nil {
+func (e locked) restoreFlowsLocked(now time.Time) error {
+	recs, err := e.store.Flows(e.ctx)
+	if e.check(err) != nil {
 		return err
 	}
 	for _, rec := range recs {
 		fn := e.s.fns[rec.FunctionID]
 		if fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
-			if err := e.s.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key); err != nil {
+			if err := e.check(e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key)); err != nil {
 				return err
 			}
 			continue
@@ -218,7 +218,7 @@ func (e *Engine) restoreFlowsLocked(now time.Time) error {
 			}
 		}
 	}
-	if err := e.s.store.PruneFlows(e.ctx, now); err != nil {
+	if err := e.check(e.store.PruneFlows(e.ctx, now)); err != nil {
 		return err
 	}
 	for _, fn := range e.s.fns {
@@ -234,12 +234,12 @@ func (e *Engine) restoreFlowsLocked(now time.Time) error {
 
 // restoreSingletonsLocked makes each singleton function's unfinished runs
 // hold their keys again (the latest run of a key holds it).
-func (e *Engine) restoreSingletonsLocked() error {
+func (e locked) restoreSingletonsLocked() error {
 	if !slices.ContainsFunc(e.fnOrderLocked(), func(fn *fnState) bool { return fn.singleton != nil }) {
 		return nil
 	}
-	runs, err := e.s.store.Runs(e.ctx)
-	if err != nil {
+	runs, err := e.store.Runs(e.ctx)
+	if e.check(err) != nil {
 		return err
 	}
 	for _, r := range runs {
@@ -255,15 +255,15 @@ func (e *Engine) restoreSingletonsLocked() error {
 
 // dropStaleFlowsLocked deletes the stored flow-control state of functions
 // that are gone or whose configuration changed (after a sync).
-func (e *Engine) dropStaleFlowsLocked() {
-	recs, err := e.s.store.Flows(e.ctx)
-	if err != nil {
+func (e locked) dropStaleFlowsLocked() {
+	recs, err := e.store.Flows(e.ctx)
+	if e.check(err) != nil {
 		e.log.Error("inngest: list flow-control state", "err", err)
 		return
 	}
 	for _, rec := range recs {
 		if fn := e.s.fns[rec.FunctionID]; fn == nil || rec.Config != fn.flowConfig[rec.Kind] {
-			e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key))
+			e.logStoreErr("DeleteFlow", e.store.DeleteFlow(e.ctx, rec.FunctionID, rec.Kind, rec.Key))
 		}
 	}
 }

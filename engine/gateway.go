@@ -28,7 +28,7 @@ type gatewayOpts struct {
 // call: it is made once the section commits, and its timer is deleted with
 // the result, so a crash while it is in flight makes it again after a
 // restart.
-func (e *Engine) gatewayLocked(r *runState, op wire.Op) {
+func (e locked) gatewayLocked(r *runState, op wire.Op) {
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	if opts.Method == "" {
@@ -41,11 +41,11 @@ func (e *Engine) gatewayLocked(r *runState, op wire.Op) {
 // startGatewayLocked performs a due step.fetch timer: it starts the request
 // once the section commits, or, when an earlier attempt got a result whose
 // transaction rolled back, applies that result.
-func (e *Engine) startGatewayLocked(t enginestore.TimerItem) {
+func (e locked) startGatewayLocked(t enginestore.TimerItem) {
 	r := e.loadRunLocked(t.RunID)
 	if r == nil || r.Status.Done() {
-		e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
-		e.afterCommitLocked(func() { delete(e.s.fetched, t.ID) })
+		e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, t.ID))
+		e.afterCommitLocked(func(e locked) { delete(e.s.fetched, t.ID) })
 		return
 	}
 	if val, ok := e.s.fetched[t.ID]; ok {
@@ -54,7 +54,7 @@ func (e *Engine) startGatewayLocked(t enginestore.TimerItem) {
 	}
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(t.Data, &opts)
-	e.afterCommitLocked(func() {
+	e.afterCommitLocked(func(e locked) {
 		e.s.inflight++
 		e.wg.Add(1)
 		go e.runGateway(t, opts)
@@ -63,12 +63,12 @@ func (e *Engine) startGatewayLocked(t enginestore.TimerItem) {
 
 // finishGatewayLocked memoizes a step.fetch result and deletes its timer;
 // the result is kept in memory until the section commits.
-func (e *Engine) finishGatewayLocked(t enginestore.TimerItem, val json.RawMessage) {
+func (e locked) finishGatewayLocked(t enginestore.TimerItem, val json.RawMessage) {
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(t.Data, &opts)
 	e.resumeLocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL)
-	e.logStoreErr("DeleteTimer", e.s.store.DeleteTimer(e.ctx, t.ID))
-	e.afterCommitLocked(func() { delete(e.s.fetched, t.ID) })
+	e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, t.ID))
+	e.afterCommitLocked(func(e locked) { delete(e.s.fetched, t.ID) })
 }
 
 // runGateway performs a step.fetch request and resumes the run with it.
@@ -77,15 +77,15 @@ func (e *Engine) runGateway(t enginestore.TimerItem, opts gatewayOpts) {
 	val, retryable := e.doGateway(e.ctx, opts)
 	e.mu.Lock()
 	e.s.inflight--
-	e.notifyLocked() // Idle may hold now even when the result changes no run
+	e.held().notifyLocked() // Idle may hold now even when the result changes no run
 	if e.ctx.Err() == nil {
-		if retryable && e.retryGatewayLocked(t) {
+		if retryable && e.held().retryGatewayLocked(t) {
 			e.mu.Unlock()
 			e.poke()
 			return
 		}
 		e.s.fetched[t.ID] = val
-		err := e.atomicLocked(func() error {
+		err := e.held().atomicLocked(func(e locked) error {
 			e.finishGatewayLocked(t, val)
 			return nil
 		})
@@ -93,7 +93,7 @@ func (e *Engine) runGateway(t enginestore.TimerItem, opts gatewayOpts) {
 			// Rolled back: the timer is still stored; apply the result
 			// again shortly (a restart before then makes the request again).
 			t.At = e.clock.Now().Add(retryAfterRollback)
-			e.enqueue(t)
+			e.held().enqueue(t)
 		}
 	}
 	e.mu.Unlock()

@@ -17,14 +17,14 @@ func BenchmarkHistoryAppend(b *testing.B) {
 			e := &Engine{clock: NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 			r := &runState{}
 			for i := range n {
-				e.historyLocked(r, "checkpoint", "", 0, "StepRun(s"+strconv.Itoa(i)+")")
+				e.held().historyLocked(r, "checkpoint", "", 0, "StepRun(s"+strconv.Itoa(i)+")")
 			}
 			r.History = slices.Clip(r.History)
 			start := r.History
 			b.ReportAllocs()
 			for b.Loop() {
 				r.History = start // the run as loaded again: n entries
-				e.historyLocked(r, "checkpoint", "", 0, "StepRun(next)")
+				e.held().historyLocked(r, "checkpoint", "", 0, "StepRun(next)")
 			}
 		})
 	}

@@ -22,7 +22,7 @@ func TestHistoryBound5000(t *testing.T) {
 	var storedCopy []runtype.HistoryItem
 	const steps = 5000
 	for i := range steps {
-		e.historyLocked(r, "step", "s"+strconv.Itoa(i), 0, "")
+		e.held().historyLocked(r, "step", "s"+strconv.Itoa(i), 0, "")
 		if i%97 == 0 {
 			// What the MemoryStore keeps when the engine saves: the same
 			// backing array, clipped.

@@ -19,9 +19,9 @@ import (
 // whether the event was new (a repeated ID does nothing here; see
 // redeliverLocked for ids the sender chose), and the enginestore.Store's
 // error when the event could not be saved (then nothing else was done).
-func (e *Engine) ingestLocked(rec enginestore.EventRecord, now time.Time) (bool, error) {
-	inserted, err := e.s.store.SaveEvent(e.ctx, rec)
-	if err != nil {
+func (e locked) ingestLocked(rec enginestore.EventRecord, now time.Time) (bool, error) {
+	inserted, err := e.store.SaveEvent(e.ctx, rec)
+	if e.check(err) != nil {
 		e.log.Error("inngest: save event", "event", rec.ID, "err", err)
 		return false, &storeError{err: err}
 	}
@@ -39,11 +39,11 @@ func (e *Engine) ingestLocked(rec enginestore.EventRecord, now time.Time) (bool,
 // already received within the deduplication window: as the server does, it
 // resumes waits and cancels runs, and starts only the functions that have no
 // run for that id yet (the server's deduplication is per function).
-func (e *Engine) redeliverLocked(rec enginestore.EventRecord, now time.Time) {
+func (e locked) redeliverLocked(rec enginestore.EventRecord, now time.Time) {
 	vars := &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}
 	e.matchPausesLocked(rec, now, vars)
 	ran := map[string]bool{}
-	if rs, err := e.s.store.RunsForEvent(e.ctx, rec.ID); err == nil {
+	if rs, err := e.store.RunsForEvent(e.ctx, rec.ID); e.check(err) == nil {
 		for _, r := range rs {
 			ran[r.FunctionID] = true
 		}
@@ -55,7 +55,7 @@ func (e *Engine) redeliverLocked(rec enginestore.EventRecord, now time.Time) {
 // triggerAllLocked starts every function rec triggers, except those in skip,
 // in composite-ID order; it looks functions up in the trigger index. vars
 // is rec decoded on first use, shared by every function's expressions.
-func (e *Engine) triggerAllLocked(rec enginestore.EventRecord, now time.Time, skip map[string]bool, vars *lazyVars) {
+func (e locked) triggerAllLocked(rec enginestore.EventRecord, now time.Time, skip map[string]bool, vars *lazyVars) {
 	for _, fn := range e.triggerIndexLocked().candidates(rec.Name) {
 		if skip[fn.id] {
 			continue
@@ -80,11 +80,11 @@ const eventDedupWindow = 24 * time.Hour
 
 // dedupExpiredLocked reports whether an event id already stored was last
 // accepted at least eventDedupWindow ago, and if so accepts it again now.
-func (e *Engine) dedupExpiredLocked(id string, now time.Time) bool {
+func (e locked) dedupExpiredLocked(id string, now time.Time) bool {
 	last, ok := e.s.reaccepted[id]
 	if !ok {
-		old, err := e.s.store.Event(e.ctx, id)
-		if err != nil {
+		old, err := e.store.Event(e.ctx, id)
+		if e.check(err) != nil {
 			return false
 		}
 		last = old.ReceivedAt
@@ -127,7 +127,7 @@ func nameMatches(pattern, name string) bool {
 // expression compares fields for equality is found by a lookup of the
 // event's values (a non-matching one costs nothing), any other by evaluating
 // its expression over the run's cached trigger.
-func (e *Engine) matchPausesLocked(rec enginestore.EventRecord, now time.Time, vars *lazyVars) {
+func (e locked) matchPausesLocked(rec enginestore.EventRecord, now time.Time, vars *lazyVars) {
 	ps, err := e.matchingPausesLocked(rec, now, vars)
 	if err != nil || len(ps) == 0 {
 		return
@@ -150,7 +150,7 @@ func (e *Engine) matchPausesLocked(rec enginestore.EventRecord, now time.Time, v
 // cancels its timer, and returns the run. It returns false when the run is
 // gone or finished, or when another path (a timeout, an event, a signal)
 // already took the pause.
-func (e *Engine) claimPauseLocked(p enginestore.Pause) (*runState, bool) {
+func (e locked) claimPauseLocked(p enginestore.Pause) (*runState, bool) {
 	r := e.loadRunLocked(p.RunID)
 	if r == nil || r.Status.Done() {
 		return nil, false
@@ -168,7 +168,7 @@ func (e *Engine) claimPauseLocked(p enginestore.Pause) (*runState, bool) {
 // buffers) a run. It reports whether the rate limit (or idempotency, which
 // the server implements as a rate limit) dropped the event. vars is rec
 // decoded on first use.
-func (e *Engine) triggerFnLocked(fn *fnState, rec enginestore.EventRecord, now time.Time, correlation string, vars *lazyVars) (rateLimited bool) {
+func (e locked) triggerFnLocked(fn *fnState, rec enginestore.EventRecord, now time.Time, correlation string, vars *lazyVars) (rateLimited bool) {
 	if fn.rateLimit != nil {
 		if key, limited := vars.rate(fn.rateKey); limited {
 			save := e.editKeyedLocked(fn, enginestore.FlowRateLimit, key)
@@ -222,7 +222,7 @@ func (e *Engine) triggerFnLocked(fn *fnState, rec enginestore.EventRecord, now t
 
 // rescheduleFlowLocked keeps one debounce/batch timer per function at the
 // buffer's next due time.
-func (e *Engine) rescheduleFlowLocked(fn *fnState, kind enginestore.TimerKind) {
+func (e locked) rescheduleFlowLocked(fn *fnState, kind enginestore.TimerKind) {
 	id := string(kind) + ":" + fn.id
 	var next time.Time
 	var ok bool
@@ -238,13 +238,13 @@ func (e *Engine) rescheduleFlowLocked(fn *fnState, kind enginestore.TimerKind) {
 	e.scheduleLocked(enginestore.TimerItem{ID: id, Kind: kind, At: next, FunctionID: fn.id})
 }
 
-func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
+func (e locked) debounceDueLocked(fnID string, now time.Time) {
 	fn := e.s.fns[fnID]
 	if fn == nil || fn.debounce == nil {
 		return
 	}
 	for _, f := range fn.debounce.Due(now) {
-		e.onRollbackLocked(func() {
+		e.onRollbackLocked(func(e locked) {
 			fn.debounce.Restore(flow.DebounceSeries[json.RawMessage](f))
 		})
 		// A newer series of the same key may be pending (an event came after
@@ -255,16 +255,16 @@ func (e *Engine) debounceDueLocked(fnID string, now time.Time) {
 	e.rescheduleFlowLocked(fn, enginestore.TimerDebounce)
 }
 
-func (e *Engine) batchDueLocked(fnID string, now time.Time) {
+func (e locked) batchDueLocked(fnID string, now time.Time) {
 	fn := e.s.fns[fnID]
 	if fn == nil || fn.batch == nil {
 		return
 	}
 	for _, f := range fn.batch.Due(now) {
-		e.onRollbackLocked(func() {
+		e.onRollbackLocked(func(e locked) {
 			fn.batch.Restore(flow.BatchPending[json.RawMessage]{Key: f.Key, Events: f.Events, Deadline: f.FireAt})
 		})
-		e.logStoreErr("DeleteFlow", e.s.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowBatch, f.Key))
+		e.logStoreErr("DeleteFlow", e.store.DeleteFlow(e.ctx, fn.id, enginestore.FlowBatch, f.Key))
 		e.createRunLocked(fn, f.Events, now, "", "")
 	}
 	e.rescheduleFlowLocked(fn, enginestore.TimerBatch)
@@ -281,7 +281,7 @@ func eventIDOf(raw json.RawMessage) string {
 // createRunLocked creates a run for events and schedules its first call
 // (after singleton, throttle and priority are applied). It returns nil when
 // singleton skipped the run.
-func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time.Time, correlation, cron string) *runState {
+func (e locked) createRunLocked(fn *fnState, events []json.RawMessage, now time.Time, correlation, cron string) *runState {
 	ids := make([]string, len(events))
 	for i, ev := range events {
 		ids[i] = eventIDOf(ev)
@@ -348,7 +348,7 @@ func (e *Engine) createRunLocked(fn *fnState, events []json.RawMessage, now time
 }
 
 // startRunLocked schedules the first call of a throttled run.
-func (e *Engine) startRunLocked(runID string, now time.Time) {
+func (e locked) startRunLocked(runID string, now time.Time) {
 	r := e.loadRunLocked(runID)
 	if r == nil || r.Status.Done() {
 		return
@@ -358,7 +358,7 @@ func (e *Engine) startRunLocked(runID string, now time.Time) {
 
 // cronFireLocked starts a cron run and schedules the next tick from
 // max(this tick, now), so at most one overdue tick fires.
-func (e *Engine) cronFireLocked(t enginestore.TimerItem, now time.Time) {
+func (e locked) cronFireLocked(t enginestore.TimerItem, now time.Time) {
 	fn := e.s.fns[t.FunctionID]
 	if fn == nil {
 		return
@@ -371,7 +371,7 @@ func (e *Engine) cronFireLocked(t enginestore.TimerItem, now time.Time) {
 		stamp := at.Format(time.RFC3339)
 		data, _ := encodeCanonical(map[string]string{"cron": tr.cron, "fireAt": stamp, "scheduledAt": stamp})
 		raw, _ := encodeCanonical(eventJSON{Data: data, ID: stamp, Name: wire.EventScheduledTimer, TS: at.UnixMilli(), User: json.RawMessage("{}")})
-		_, err := e.s.store.SaveEvent(e.ctx, enginestore.EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
+		_, err := e.store.SaveEvent(e.ctx, enginestore.EventRecord{ID: stamp, Name: wire.EventScheduledTimer, Raw: raw, ReceivedAt: now, Internal: true})
 		e.logStoreErr("SaveEvent", err)
 		e.createRunLocked(fn, []json.RawMessage{raw}, now, "", tr.cron)
 		// Like the server, missed ticks are not backfilled: after a clock

@@ -41,13 +41,13 @@ func (e *Engine) Events(limit int) []enginestore.EventRecord {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if l, ok := e.s.store.(enginestore.EventLister); ok {
+	if l, ok := e.base.(enginestore.EventLister); ok {
 		evs, err := l.RecentEvents(e.ctx, limit)
 		if err == nil {
 			return evs
 		}
 	}
-	rs, _ := e.s.store.Runs(e.ctx)
+	rs, _ := e.base.Runs(e.ctx)
 	seen := map[string]bool{}
 	var out []enginestore.EventRecord
 	for _, r := range rs {
@@ -56,7 +56,7 @@ func (e *Engine) Events(limit int) []enginestore.EventRecord {
 				continue
 			}
 			seen[id] = true
-			if ev, err := e.s.store.Event(e.ctx, id); err == nil && !ev.Internal {
+			if ev, err := e.base.Event(e.ctx, id); err == nil && !ev.Internal {
 				out = append(out, ev)
 			}
 		}
@@ -72,7 +72,7 @@ func (e *Engine) Events(limit int) []enginestore.EventRecord {
 func (e *Engine) Event(id string) (enginestore.EventRecord, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev, err := e.s.store.Event(e.ctx, id)
+	ev, err := e.base.Event(e.ctx, id)
 	return ev, err == nil
 }
 
@@ -114,7 +114,7 @@ func (e *Engine) Apps() []AppInfo {
 	for n := range e.s.apps {
 		names = append(names, n)
 	}
-	recs, _ := e.s.store.Apps(e.ctx)
+	recs, _ := e.base.Apps(e.ctx)
 	order := map[string]int{}
 	for i, r := range recs {
 		order[r.Name] = i
@@ -159,7 +159,7 @@ func functionInfo(f *fnState) FunctionInfo {
 }
 
 // noteSyncLocked records when an app last asked to sync.
-func (e *Engine) noteSyncLocked(app string) {
+func (e locked) noteSyncLocked(app string) {
 	if e.s.syncedAt == nil {
 		e.s.syncedAt = map[string]time.Time{}
 	}
@@ -174,11 +174,11 @@ func (e *Engine) CancelRun(ctx context.Context, id string) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	run := e.loadRunLocked(id)
+	run := e.held().loadRunLocked(id)
 	if run == nil {
 		return fmt.Errorf("%w: %s", ErrRunNotFound, id)
 	}
-	err := e.atomicLocked(func() error {
+	err := e.held().atomicLocked(func(e locked) error {
 		e.cancelRunLocked(run, "cancelled via the API")
 		return nil
 	})
@@ -196,7 +196,7 @@ func (e *Engine) Rerun(ctx context.Context, id string) (runtype.Run, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	old := e.loadRunLocked(id)
+	old := e.held().loadRunLocked(id)
 	if old == nil {
 		return runtype.Run{}, fmt.Errorf("%w: %s", ErrRunNotFound, id)
 	}
@@ -205,14 +205,14 @@ func (e *Engine) Rerun(ctx context.Context, id string) (runtype.Run, error) {
 		return runtype.Run{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, old.FunctionID)
 	}
 	var nr *runState
-	err := e.atomicLocked(func() error {
+	err := e.held().atomicLocked(func(e locked) error {
 		nr = e.createRunLocked(fn, old.Events, e.clock.Now(), "", old.Cron)
 		return nil
 	})
 	if err != nil {
 		return runtype.Run{}, err
 	}
-	e.notifyLocked()
+	e.held().notifyLocked()
 	e.poke()
 	if nr == nil {
 		return runtype.Run{}, nil

@@ -18,7 +18,7 @@ import (
 )
 
 // applyOpsLocked handles the ops of a 206 response.
-func (e *Engine) applyOpsLocked(r *runState, t enginestore.TimerItem, res callResult, ops []wire.Op) {
+func (e locked) applyOpsLocked(r *runState, t enginestore.TimerItem, res callResult, ops []wire.Op) {
 	targeted := t.StepID != wire.DiscoveryStepID
 	now := e.clock.Now()
 	if len(ops) == 0 {
@@ -133,7 +133,7 @@ func (e *Engine) applyOpsLocked(r *runState, t enginestore.TimerItem, res callRe
 
 // groupDoneLocked ends a group: reset force-plan (request version ≥ 2) after
 // targeted calls, then make a discovery call.
-func (e *Engine) groupDoneLocked(r *runState, now time.Time) {
+func (e locked) groupDoneLocked(r *runState, now time.Time) {
 	if r.GroupTargeted && r.Version >= 2 {
 		r.ForcePlan = false
 	}
@@ -143,7 +143,7 @@ func (e *Engine) groupDoneLocked(r *runState, now time.Time) {
 
 // resumeLocked memoizes the result of an asynchronous step (sleep, wait,
 // invoke, gateway) and continues the run when its group is done.
-func (e *Engine) resumeLocked(runID, stepID string, value json.RawMessage, kind, detail string) {
+func (e locked) resumeLocked(runID, stepID string, value json.RawMessage, kind, detail string) {
 	r := e.loadRunLocked(runID)
 	if r == nil || r.Status.Done() {
 		return
@@ -210,7 +210,7 @@ func timeoutError(what, s string) string {
 // opExpiryLocked is when an invoke or a signal wait with this timeout expires:
 // a year from now without one (the server's time.AddDate(1, 0, 0)). ok is false
 // when the timeout does not parse; the call has then failed (opErrorLocked).
-func (e *Engine) opExpiryLocked(r *runState, t enginestore.TimerItem, res callResult, what, timeout string, now time.Time) (expire time.Time, ok bool) {
+func (e locked) opExpiryLocked(r *runState, t enginestore.TimerItem, res callResult, what, timeout string, now time.Time) (expire time.Time, ok bool) {
 	if timeout == "" {
 		return now.AddDate(1, 0, 0), true
 	}
@@ -226,7 +226,7 @@ func (e *Engine) opExpiryLocked(r *runState, t enginestore.TimerItem, res callRe
 // cannot parse): as on the server, the call fails and the same job is retried
 // (attempt + 1, after the backoff table or Retry-After); when the attempts
 // are spent, or the SDK said not to retry, the run fails.
-func (e *Engine) opErrorLocked(r *runState, t enginestore.TimerItem, res callResult, msg string) {
+func (e locked) opErrorLocked(r *runState, t enginestore.TimerItem, res callResult, msg string) {
 	re := &runtype.RunError{Name: "Error", Message: "error handling generator response: " + msg}
 	e.historyLocked(r, "error", t.StepID, res.status, re.Message)
 	if !(res.hasNoRetry && res.noRetry) && t.Attempt+1 < r.MaxAttempts {
@@ -241,7 +241,7 @@ func (e *Engine) opErrorLocked(r *runState, t enginestore.TimerItem, res callRes
 // waitLocked registers a waitForEvent pause; waiting is false when the step
 // resolved at once, failed is true when the run failed (a timeout beyond the
 // server's maximum).
-func (e *Engine) waitLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
+func (e locked) waitLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.WaitForEventOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	if opts.Event == "" {
@@ -284,7 +284,7 @@ func (e *Engine) waitLocked(r *runState, t enginestore.TimerItem, res callResult
 }
 
 // pauseTimeoutLocked resolves a timed-out pause.
-func (e *Engine) pauseTimeoutLocked(t enginestore.TimerItem) {
+func (e locked) pauseTimeoutLocked(t enginestore.TimerItem) {
 	ok, _ := e.deletePauseLocked(t.PauseID)
 	if !ok {
 		return
@@ -304,7 +304,7 @@ func (e *Engine) pauseTimeoutLocked(t enginestore.TimerItem) {
 // invokeLocked starts the invoked function; waiting is false when the step
 // resolved at once, failed is true when the call failed (a timeout the
 // server cannot parse).
-func (e *Engine) invokeLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
+func (e locked) invokeLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.InvokeOpts
 	_ = jsoncodec.Unmarshal(op.Opts, &opts)
 	fail := func(msg string) (bool, bool) {
@@ -356,7 +356,7 @@ func (e *Engine) invokeLocked(r *runState, t enginestore.TimerItem, res callResu
 	p.TimerID = tm.ID
 	_ = e.savePauseLocked(r, p)
 	e.historyLocked(r, "invoke", op.ID, 0, "invoking "+opts.FunctionID)
-	if _, err := e.s.store.SaveEvent(e.ctx, rec); err != nil {
+	if _, err := e.store.SaveEvent(e.ctx, rec); e.check(err) != nil {
 		e.log.Error("inngest: save event", "err", err)
 	}
 	if e.triggerFnLocked(target, rec, now, correlation, &lazyVars{raw: rec.Raw, decodes: &e.eventDecodes}) {
@@ -378,7 +378,7 @@ const errInvokeRateLimited = "invoked function is rate limited"
 // function.finished event; like the server, which resumes the parent with
 // that event's error or result, a cancelled child (whose event has neither)
 // resolves the step to the whole event.
-func (e *Engine) resolveInvokeLocked(child *runState, finished json.RawMessage) {
+func (e locked) resolveInvokeLocked(child *runState, finished json.RawMessage) {
 	parentID, stepID, ok := strings.Cut(child.CorrelationID, ".")
 	if !ok {
 		return

@@ -120,20 +120,20 @@ func (p *parking) removeRun(runID string) []*parkedCall {
 }
 
 // parkLocked parks a call that found on full.
-func (e *Engine) parkLocked(t enginestore.TimerItem, on slotKey) {
+func (e locked) parkLocked(t enginestore.TimerItem, on slotKey) {
 	pc := e.s.parked.add(t, on)
-	e.onRollbackLocked(func() { e.s.parked.remove(pc) })
+	e.onRollbackLocked(func(e locked) { e.s.parked.remove(pc) })
 }
 
 // wakeLocked queues the next call parked on k (one slot of k was freed) and
 // remembers it was woken for k: if it then leaves without taking the slot
 // (its run ended, it was cancelled), the next one is woken instead.
-func (e *Engine) wakeLocked(k slotKey) {
+func (e locked) wakeLocked(k slotKey) {
 	pc, ok := e.s.parked.next(k)
 	if !ok {
 		return
 	}
-	e.onRollbackLocked(func() { e.s.parked.insert(pc) })
+	e.onRollbackLocked(func(e locked) { e.s.parked.insert(pc) })
 	t := pc.t
 	t.At = e.clock.Now()
 	e.setWokenLocked(t.ID, k)
@@ -141,18 +141,18 @@ func (e *Engine) wakeLocked(k slotKey) {
 	e.poke() // callers outside the scheduler loop (cancellations) must wake it
 }
 
-func (e *Engine) setWokenLocked(id string, k slotKey) {
+func (e locked) setWokenLocked(id string, k slotKey) {
 	e.s.woken[id] = k
-	e.onRollbackLocked(func() { delete(e.s.woken, id) })
+	e.onRollbackLocked(func(e locked) { delete(e.s.woken, id) })
 }
 
 // takeWokenLocked forgets that call timer id was woken and returns the key
 // it was woken for.
-func (e *Engine) takeWokenLocked(id string) (slotKey, bool) {
+func (e locked) takeWokenLocked(id string) (slotKey, bool) {
 	k, ok := e.s.woken[id]
 	if ok {
 		delete(e.s.woken, id)
-		e.onRollbackLocked(func() { e.s.woken[id] = k })
+		e.onRollbackLocked(func(e locked) { e.s.woken[id] = k })
 	}
 	return k, ok
 }

@@ -62,12 +62,12 @@ func matchable(p enginestore.Pause) bool {
 
 // pauseNameLocked returns the index of name, reading the name's pauses from
 // the enginestore.Store the first time.
-func (e *Engine) pauseNameLocked(name string) (*namePauses, error) {
+func (e locked) pauseNameLocked(name string) (*namePauses, error) {
 	if np := e.s.pidx.names[name]; np != nil {
 		return np, nil
 	}
-	ps, err := e.s.store.PausesForEvent(e.ctx, name)
-	if err != nil {
+	ps, err := e.store.PausesForEvent(e.ctx, name)
+	if e.check(err) != nil {
 		return nil, err
 	}
 	if e.s.pidx.names == nil {
@@ -77,7 +77,7 @@ func (e *Engine) pauseNameLocked(name string) (*namePauses, error) {
 	np := &namePauses{shapes: map[string]*pauseShape{}, other: map[string]*indexedPause{}}
 	e.s.pidx.names[name] = np
 	// What was read inside a transaction may be rolled back: read it again.
-	e.onRollbackLocked(func() { e.forgetPauseNameLocked(name) })
+	e.onRollbackLocked(func(e locked) { e.forgetPauseNameLocked(name) })
 	for _, p := range ps {
 		if matchable(p) {
 			e.indexPauseLocked(np, p)
@@ -97,7 +97,7 @@ func (e *Engine) pauseNameLocked(name string) (*namePauses, error) {
 }
 
 // forgetPauseNameLocked drops name from the index.
-func (e *Engine) forgetPauseNameLocked(name string) {
+func (e locked) forgetPauseNameLocked(name string) {
 	np := e.s.pidx.names[name]
 	if np == nil {
 		return
@@ -111,7 +111,7 @@ func (e *Engine) forgetPauseNameLocked(name string) {
 }
 
 // indexPauseLocked adds p to np (p is matchable and not indexed).
-func (e *Engine) indexPauseLocked(np *namePauses, p enginestore.Pause) {
+func (e locked) indexPauseLocked(np *namePauses, p enginestore.Pause) {
 	ip := &indexedPause{p: p}
 	e.s.pidx.byID[p.ID] = ip
 	if p.If == "" {
@@ -162,7 +162,7 @@ func (e *Engine) indexPauseLocked(np *namePauses, p enginestore.Pause) {
 
 // unindexPauseLocked removes the pause with this ID from the index and
 // returns what it held.
-func (e *Engine) unindexPauseLocked(id string) (enginestore.Pause, bool) {
+func (e locked) unindexPauseLocked(id string) (enginestore.Pause, bool) {
 	ip := e.s.pidx.byID[id]
 	if ip == nil {
 		return enginestore.Pause{}, false
@@ -190,8 +190,8 @@ func (e *Engine) unindexPauseLocked(id string) (enginestore.Pause, bool) {
 
 // savePauseLocked saves p, a pause of run r (nil when the caller does not
 // hold it), and keeps the index in step.
-func (e *Engine) savePauseLocked(r *runState, p enginestore.Pause) error {
-	if err := e.s.store.SavePause(e.ctx, p); err != nil {
+func (e locked) savePauseLocked(r *runState, p enginestore.Pause) error {
+	if err := e.check(e.store.SavePause(e.ctx, p)); err != nil {
 		return err
 	}
 	old, had := e.unindexPauseLocked(p.ID)
@@ -206,7 +206,7 @@ func (e *Engine) savePauseLocked(r *runState, p enginestore.Pause) error {
 		}
 	}
 	if had || added {
-		e.onRollbackLocked(func() {
+		e.onRollbackLocked(func(e locked) {
 			e.unindexPauseLocked(p.ID)
 			if had {
 				if np := e.s.pidx.names[old.Event]; np != nil {
@@ -220,13 +220,13 @@ func (e *Engine) savePauseLocked(r *runState, p enginestore.Pause) error {
 
 // deletePauseLocked deletes a pause (see enginestore.Store.DeletePause) and keeps the
 // index in step.
-func (e *Engine) deletePauseLocked(id string) (bool, error) {
-	ok, err := e.s.store.DeletePause(e.ctx, id)
-	if err != nil {
+func (e locked) deletePauseLocked(id string) (bool, error) {
+	ok, err := e.store.DeletePause(e.ctx, id)
+	if e.check(err) != nil {
 		return ok, err
 	}
 	if old, had := e.unindexPauseLocked(id); had {
-		e.onRollbackLocked(func() {
+		e.onRollbackLocked(func(e locked) {
 			if np := e.s.pidx.names[old.Event]; np != nil && e.s.pidx.byID[id] == nil {
 				e.indexPauseLocked(np, old)
 			}
@@ -239,7 +239,7 @@ func (e *Engine) deletePauseLocked(id string) (bool, error) {
 // name that rec resolves at now: keyed pauses by lookup, the others by
 // evaluating their expressions. The event (vars, rec decoded on first use)
 // is decoded only when its name has pauses.
-func (e *Engine) matchingPausesLocked(rec enginestore.EventRecord, now time.Time, vars *lazyVars) ([]enginestore.Pause, error) {
+func (e locked) matchingPausesLocked(rec enginestore.EventRecord, now time.Time, vars *lazyVars) ([]enginestore.Pause, error) {
 	np, err := e.pauseNameLocked(rec.Name)
 	if err != nil || (len(np.shapes) == 0 && len(np.other) == 0) {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 // pauses, for evaluating their expressions without loading the run. The
 // first call per run loads it once; finishLocked forgets it. ok is false
 // when the run is gone or has ended.
-func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) {
+func (e locked) waitingTrigger(runID string) (trigger map[string]any, ok bool) {
 	if t, ok := e.s.triggers[runID]; ok {
 		return t, true
 	}
@@ -28,7 +28,7 @@ func (e *Engine) waitingTrigger(runID string) (trigger map[string]any, ok bool) 
 
 // knowTriggerLocked caches the decoded trigger of r, a run the caller holds,
 // so that waitingTrigger need not load it.
-func (e *Engine) knowTriggerLocked(r *runState) {
+func (e locked) knowTriggerLocked(r *runState) {
 	if _, ok := e.s.triggers[r.ID]; ok || r.Status.Done() {
 		return
 	}
@@ -37,13 +37,13 @@ func (e *Engine) knowTriggerLocked(r *runState) {
 		trigger = exprVars(&e.eventDecodes, r.Events[0], nil).Event
 	}
 	e.s.triggers[r.ID] = trigger
-	e.onRollbackLocked(func() { delete(e.s.triggers, r.ID) })
+	e.onRollbackLocked(func(e locked) { delete(e.s.triggers, r.ID) })
 }
 
 // pauseMatches reports whether pause p accepts the event whose decoded form
 // is async: p has not expired and its expression, if any, holds for the
 // run's trigger and async. It loads no run beyond the first call per run.
-func (e *Engine) pauseMatches(p enginestore.Pause, async map[string]any, now time.Time) bool {
+func (e locked) pauseMatches(p enginestore.Pause, async map[string]any, now time.Time) bool {
 	if p.Kind == enginestore.PauseSignal || (!p.Expires.IsZero() && now.After(p.Expires)) {
 		return false
 	}

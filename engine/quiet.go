@@ -13,7 +13,7 @@ func (e *Engine) Quiet(holding int) bool {
 	if e.s.inflight != holding {
 		return false
 	}
-	full := e.slotsFullLocked()
+	full := e.held().slotsFullLocked()
 	if !full && e.s.waiting.Len() > 0 {
 		return false
 	}

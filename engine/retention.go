@@ -25,12 +25,12 @@ func pruneEvery(retention time.Duration) time.Duration {
 // pruneLocked deletes what Options.Retention no longer keeps, at most once
 // per pruneEvery of engine time. It is measured on the engine clock, so a
 // VirtualClock that jumps a week prunes a week's worth.
-func (e *Engine) pruneLocked(now time.Time) {
+func (e locked) pruneLocked(now time.Time) {
 	if e.opts.Retention < 0 {
 		return
 	}
 	p, ok := e.base.(enginestore.Pruner)
-	if !ok || e.s.tx != nil {
+	if !ok || e.tx != nil {
 		return
 	}
 	if !e.s.lastPrune.IsZero() && now.Sub(e.s.lastPrune) < pruneEvery(e.opts.Retention) {

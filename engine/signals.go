@@ -31,7 +31,7 @@ var ErrNoSignalWait = errors.New("inngest: no run waits for this signal")
 // (the default) a second wait for an owned signal fails its run early; with
 // "replace" it takes the signal over and the previous wait is left to time
 // out.
-func (e *Engine) signalWaitLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
+func (e locked) signalWaitLocked(r *runState, t enginestore.TimerItem, res callResult, op wire.Op, now time.Time) (waiting, failed bool) {
 	var opts wire.WaitForSignalOpts
 	if err := jsoncodec.Unmarshal(op.Opts, &opts); err != nil && len(op.Opts) > 0 && string(op.Opts) != "null" {
 		e.opErrorLocked(r, t, res, "unable to parse signal opts: "+err.Error())
@@ -46,7 +46,8 @@ func (e *Engine) signalWaitLocked(r *runState, t enginestore.TimerItem, res call
 		return false, true
 	}
 	id := "signal:" + r.ID + "/" + op.ID
-	owners, _ := e.s.store.PausesForEvent(e.ctx, opts.Signal)
+	owners, err := e.store.PausesForEvent(e.ctx, opts.Signal)
+	_ = e.check(err)
 	for _, o := range owners {
 		if o.Kind != enginestore.PauseSignal || o.ID == id {
 			continue
@@ -71,9 +72,9 @@ func (e *Engine) signalWaitLocked(r *runState, t enginestore.TimerItem, res call
 
 // resumeSignalLocked hands data to the wait that owns the signal named name
 // and returns its run's ID, or ErrNoSignalWait.
-func (e *Engine) resumeSignalLocked(name string, data json.RawMessage) (string, error) {
-	ps, err := e.s.store.PausesForEvent(e.ctx, name)
-	if err != nil {
+func (e locked) resumeSignalLocked(name string, data json.RawMessage) (string, error) {
+	ps, err := e.store.PausesForEvent(e.ctx, name)
+	if e.check(err) != nil {
 		return "", err
 	}
 	now := e.clock.Now()
@@ -109,7 +110,7 @@ func (e *Engine) SendSignal(name string, data json.RawMessage) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var runID string
-	err := e.atomicLocked(func() error {
+	err := e.held().atomicLocked(func(e locked) error {
 		var err error
 		runID, err = e.resumeSignalLocked(name, data)
 		return err

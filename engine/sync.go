@@ -23,7 +23,7 @@ type syncResult struct {
 
 // registerLocked validates and installs a sync body. A returned *syncError is
 // a 400 for the SDK.
-func (e *Engine) registerLocked(body []byte) (syncResult, error) {
+func (e locked) registerLocked(body []byte) (syncResult, error) {
 	var req wire.RegisterRequest
 	if err := jsoncodec.Unmarshal(body, &req); err != nil {
 		return syncResult{}, &syncError{msg: "Invalid request: " + err.Error()}
@@ -56,7 +56,7 @@ func (e *Engine) registerLocked(body []byte) (syncResult, error) {
 	if _, err := e.installApp(rec, true); err != nil {
 		return syncResult{}, &syncError{msg: "At least one function is invalid", details: []string{err.Error()}}
 	}
-	if err := e.s.store.SaveApp(e.ctx, rec); err != nil {
+	if err := e.check(e.store.SaveApp(e.ctx, rec)); err != nil {
 		return syncResult{}, err
 	}
 	e.dropStaleFlowsLocked()
@@ -82,7 +82,7 @@ func (s *syncError) Error() string { return s.msg }
 // function-scoped concurrency limits keep counting the calls in flight (same
 // scope and key expression), so that those calls never put it over its new
 // limit.
-func (e *Engine) installApp(rec enginestore.AppRecord, schedule bool) (*appState, error) {
+func (e locked) installApp(rec enginestore.AppRecord, schedule bool) (*appState, error) {
 	var req wire.RegisterRequest
 	if err := jsoncodec.Unmarshal(rec.Config, &req); err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (e *Engine) installApp(rec enginestore.AppRecord, schedule bool) (*appState
 func cronTimerID(fnID, cron string) string { return "cron:" + fnID + ":" + cron }
 
 // fnOrderLocked lists functions sorted by composite ID.
-func (e *Engine) fnOrderLocked() []*fnState {
+func (e locked) fnOrderLocked() []*fnState {
 	out := make([]*fnState, 0, len(e.s.fns))
 	for _, fn := range e.s.fns {
 		out = append(out, fn)
@@ -187,7 +187,7 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // (keeping their due times) when fn still debounces or batches, else into
 // runs started now, so that a re-sync never drops an accepted event. The
 // runs holding old's singleton keys hold them in fn too.
-func (e *Engine) carryBuffersLocked(old, fn *fnState, now time.Time) {
+func (e locked) carryBuffersLocked(old, fn *fnState, now time.Time) {
 	if old.debounce != nil && old.debounce != fn.debounce {
 		for _, f := range old.debounce.Due(farFuture) {
 			if fn.debounce == nil {

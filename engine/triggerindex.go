@@ -20,7 +20,7 @@ type triggerIndex struct {
 
 // triggerIndexLocked returns the index, building it after a sync changed
 // the functions.
-func (e *Engine) triggerIndexLocked() *triggerIndex {
+func (e locked) triggerIndexLocked() *triggerIndex {
 	if e.s.trigIdx != nil {
 		return e.s.trigIdx
 	}
@@ -51,9 +51,9 @@ func (e *Engine) triggerIndexLocked() *triggerIndex {
 }
 
 // invalidateTriggersLocked drops the index after the functions changed.
-func (e *Engine) invalidateTriggersLocked() {
+func (e locked) invalidateTriggersLocked() {
 	e.s.trigIdx = nil
-	e.onRollbackLocked(func() { e.s.trigIdx = nil })
+	e.onRollbackLocked(func(e locked) { e.s.trigIdx = nil })
 }
 
 // candidates lists the functions with a trigger that matches name (an exact

@@ -26,7 +26,7 @@ func TestWildcardCandidatesByPrefix(t *testing.T) {
 	add("shop", "shop/*", "shop/order.created", "shop/order.*")
 	add("order", "shop/order.created")
 	add("exactstar", "shop/**")
-	idx := e.triggerIndexLocked()
+	idx := e.held().triggerIndexLocked()
 
 	ids := func(name string) []string {
 		var out []string
@@ -43,7 +43,7 @@ func TestWildcardCandidatesByPrefix(t *testing.T) {
 	require.Equal(t, []string{"all"}, ids(""))
 	for _, name := range []string{"w7/x", "shop/order.created", "shop/*x", "shop/", "w1", "x", ""} {
 		var want []string
-		for _, fn := range e.fnOrderLocked() {
+		for _, fn := range e.held().fnOrderLocked() {
 			for _, tr := range fn.triggers {
 				if nameMatches(tr.event, name) {
 					want = append(want, fn.id)
