@@ -8,7 +8,7 @@
 "use strict";
 
 const http = require("node:http");
-const { Inngest, NonRetriableError, RetryAfterError } = require("inngest");
+const { Inngest, NonRetriableError, RetryAfterError, realtime, staticSchema } = require("inngest");
 const { serve } = require("inngest/node");
 
 // Mode and keys come from the environment: INNGEST_DEV=<engine URL> for dev mode, or
@@ -343,13 +343,31 @@ const configuredDebounce = inngest.createFunction(
   async () => null,
 );
 
+// Realtime: a typed channel per ticket, published to durably from two steps
+// (the Go package interop subscribes with the Go realtime package).
+const ticketChannel = realtime.channel({
+  name: ({ id }) => `ticket:${id}`,
+  topics: { stage: { schema: staticSchema() } },
+});
+
+const rtPublish = inngest.createFunction(
+  { id: "rt-publish", triggers: [{ event: "interop/rt.publish" }] },
+  async ({ event, step }) => {
+    const ch = ticketChannel({ id: event.data.id });
+    await step.realtime.publish("validated", ch.stage, { ticket: event.data.id, stage: "validated" });
+    await step.run("work", () => 1);
+    await step.realtime.publish("done", ch.stage, { ticket: event.data.id, stage: "done" });
+    return "ok";
+  },
+);
+
 const handler = serve({
   client: inngest,
   functions: [
     steps, sleep, wait, child, fanout, invoke, parallel, retry, failing, limited, once,
     withOnFailure, cancellable, batch, debounced, sleepUntil, onFinished, invokeFailing, edges,
     rateLimited, throttled, single, timedOut, configured, configuredBatch, configuredDebounce,
-    classic, many, big, exhausted, slow, invokeErrors,
+    classic, many, big, exhausted, slow, invokeErrors, rtPublish,
   ],
 });
 
