@@ -28,7 +28,9 @@ func TestRealServerKinds(t *testing.T) {
 	require.NotEmpty(t, dev, "set INNGEST_DEV to the dev server's origin")
 	c, err := inngest.NewClient(inngest.ClientOptions{AppID: "connect-kinds", Mode: inngest.ModeDev, DevServerURL: dev})
 	require.NoError(t, err)
-	def := func(name string) events.Definition[realIn] { return events.Define[realIn]("connectkinds/" + name + ".started") }
+	def := func(name string) events.Definition[realIn] {
+		return events.Define[realIn]("connectkinds/" + name + ".started")
+	}
 
 	type kind struct {
 		name string
@@ -62,7 +64,10 @@ func TestRealServerKinds(t *testing.T) {
 	received := events.Define[realIn]("connectkinds/sent.received")
 	var got atomic.Int32
 	recv, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "receiver"}, inngest.OnEvent(received),
-		func(ctx context.Context, in inngest.Input[realIn]) (int, error) { got.Add(1); return in.Event.Data.N, nil })
+		func(ctx context.Context, in inngest.Input[realIn]) (int, error) {
+			got.Add(1)
+			return in.Event.Data.N, nil
+		})
 	require.NoError(t, err)
 	f3, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "send"}, inngest.OnEvent(def("send")),
 		func(ctx context.Context, in inngest.Input[realIn]) (int, error) {
