@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"context"
 	"iter"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"net/http/httptest"
 	"testing"
 	"time"
 
