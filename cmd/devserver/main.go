@@ -1,5 +1,7 @@
 // Command devserver runs the embedded Inngest engine as a local dev server on
-// 127.0.0.1:8288, so that any Inngest SDK can sync to it and send events.
+// 127.0.0.1:8288, so that any Inngest SDK can sync to it and send events; it
+// hosts a Connect gateway too (/v0/connect/start, the WebSocket at
+// /v0/connect), so that Connect workers run their functions without a server.
 //
 //	go run ./cmd/devserver [--port 8288] [--data-dir DIR] [--signing-key signkey-…] [--event-key KEY] [--sync URL] [--retention 24h]
 //
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/connectgw"
 	"github.com/seed-b02f2472/inngest-go/engine/devui"
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
@@ -72,13 +75,21 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		return err
 	}
 	defer eng.Close()
+	gw := connectgw.New(eng, connectgw.Options{Logger: logger})
+	defer gw.Close() // before the engine: it fails the Connect calls in flight
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
 	if err != nil {
 		return fmt.Errorf("inngest: listen: %w", err)
 	}
 	addr := ln.Addr().String()
-	srv := &http.Server{Handler: devui.Handler(eng, devui.Options{}), ReadHeaderTimeout: 10 * time.Second}
+	// Connect workers start a session and open their WebSocket on the same
+	// port (the real dev server uses a second one for the socket).
+	mux := http.NewServeMux()
+	mux.Handle("/v0/connect", gw.Handler())
+	mux.Handle("/v0/connect/", gw.Handler())
+	mux.Handle("/", devui.Handler(eng, devui.Options{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("inngest dev server listening", "url", "http://"+addr)
 	if *signingKey == "" {
 		fmt.Fprintf(stderr, "web UI: http://%s/\n", addr)

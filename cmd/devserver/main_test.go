@@ -14,8 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/seed-b02f2472/inngest-go/internal/connectproto"
 
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
 )
@@ -117,6 +121,9 @@ func TestKeysAreEnforced(t *testing.T) {
 		{"wrong event key", http.MethodPost, "/e/other", "", `{"name":"a/b"}`, http.StatusUnauthorized},
 		{"event key", http.MethodPost, "/e/evkey", "", `{"name":"a/b"}`, http.StatusOK},
 		{"web UI off", http.MethodGet, "/", key, "", http.StatusForbidden},
+		{"connect start without key", http.MethodPost, "/v0/connect/start", "", "", http.StatusUnauthorized},
+		{"connect start with key", http.MethodPost, "/v0/connect/start", key, "", http.StatusOK},
+		{"connect flush without key", http.MethodPost, "/v0/connect/flush", "", "x", http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,4 +202,32 @@ func TestOneServerPerDataDir(t *testing.T) {
 	err := run(context.Background(), []string{"--port", "0", "--data-dir", dir}, io.Discard, nil)
 	require.ErrorIs(t, err, sqlitestore.ErrLocked)
 	require.ErrorContains(t, err, "one engine per file")
+}
+
+// TestConnectGatewayOnSamePort: /v0/connect/start hands Connect workers the
+// WebSocket URL of this server, whose socket speaks the Connect subprotocol
+// and greets with GATEWAY_HELLO.
+func TestConnectGatewayOnSamePort(t *testing.T) {
+	t.Parallel()
+	url, _ := startServer(t)
+	st, body := do(t, http.MethodPost, url+"/v0/connect/start", "", "")
+	require.Equal(t, http.StatusOK, st, body)
+	var sr connectproto.StartResponse
+	require.NoError(t, proto.Unmarshal([]byte(body), &sr))
+	require.Equal(t, "ws://"+strings.TrimPrefix(url, "http://")+"/v0/connect", sr.GatewayEndpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, resp, err := websocket.Dial(ctx, sr.GatewayEndpoint, &websocket.DialOptions{Subprotocols: []string{connectproto.Subprotocol}, HTTPClient: client})
+	require.NoError(t, err)
+	if resp.Body != nil {
+		resp.Body.Close()
+	}
+	defer ws.CloseNow()
+	require.Equal(t, connectproto.Subprotocol, ws.Subprotocol())
+	_, b, err := ws.Read(ctx)
+	require.NoError(t, err)
+	var m connectproto.ConnectMessage
+	require.NoError(t, proto.Unmarshal(b, &m))
+	require.Equal(t, connectproto.GatewayMessageType_GATEWAY_HELLO, m.Kind)
+	require.NoError(t, ws.Close(websocket.StatusNormalClosure, connectproto.WorkerDisconnectReason_WORKER_SHUTDOWN.String()))
 }
