@@ -22,6 +22,8 @@ func TestExitAfterDemo(t *testing.T) {
 		"started by app/auth.user-signed-up",
 		"step wait-for-triage: sleeping 30s",
 		"⏩ fast-forward 30s (the triage sleep)",
+		`the stream showed: stage "assigned"`,
+		"after the 30s sleep; the stage stream showed it",
 		"step charge-card failed, retry 1 in",
 		"2 requests → 1 run; 2 provider attempts → 1 charge of $50.00",
 		"paid €46.00 at USD→EUR 0.92, approved by ada@ticketbounty.test",

@@ -25,6 +25,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/middleware/encryption"
+	"github.com/seed-b02f2472/inngest-go/realtime"
 	"github.com/seed-b02f2472/inngest-go/serve"
 )
 
@@ -175,7 +176,7 @@ func build(ctx context.Context, cfg Config, st *store.Store) (*App, error) {
 	r.Use(middleware.Recoverer)
 	r.Handle("/api/inngest", a.Inngest)
 	r.Route("/api/auth", authhttp.Routes(authhttp.Deps{Store: st, Events: client, BaseURL: cfg.BaseURL}))
-	r.Route("/api/tickets", tickethttp.Routes(tickethttp.Deps{Store: st, Events: client}))
+	r.Route("/api/tickets", tickethttp.Routes(tickethttp.Deps{Store: st, Events: client, Realtime: realtime.New(client)}))
 	r.Route("/api/payments", payhttp.Routes(payhttp.Deps{Store: st, Events: client, Signals: client}))
 	r.Route("/api/notifications", notifyhttp.Routes(notifyhttp.Deps{Store: st, Events: client}))
 	r.Route("/api/admin", adminhttp.Routes(adminhttp.Deps{Store: st, Events: client}))

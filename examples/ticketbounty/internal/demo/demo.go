@@ -14,8 +14,10 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 	payfns "github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/payment/functions"
+	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/ticketevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
+	"github.com/seed-b02f2472/inngest-go/realtime"
 	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
@@ -169,11 +171,28 @@ func (d *demo) processTicket(ctx context.Context) (string, error) {
 	if _, err := d.waitPaused(ctx, "process-ticket", resp.Ticket.ID, "wait-for-triage"); err != nil {
 		return "", err
 	}
+	// What a browser watching the ticket sees: its stages as server-sent events.
+	stages, stop, err := d.watchStages(ctx, resp.Ticket.ID)
+	if err != nil {
+		return "", err
+	}
+	defer stop()
+	d.p.Printf("   GET /api/tickets/%s/events: watching the ticket's stages (SSE)", resp.Ticket.ID)
 	d.fastForward(30*time.Second, "the triage sleep")
 	run, err := d.waitRunDone(ctx, "process-ticket", resp.Ticket.ID)
 	if err != nil {
 		return "", err
 	}
+	var seen ticketevents.StageData
+	select {
+	case seen = <-stages:
+	case <-time.After(d.Timeout):
+		return "", errors.New("the stage stream showed no assignment")
+	}
+	if seen.Stage != "assigned" {
+		return "", fmt.Errorf("the stage stream showed %q, want assigned", seen.Stage)
+	}
+	d.p.Printf("   the stream showed: stage %q", seen.Stage)
 	if run.Status != runtype.StatusCompleted {
 		return "", fmt.Errorf("process-ticket ended %s", run.Status)
 	}
@@ -184,7 +203,51 @@ func (d *demo) processTicket(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("assigned to %s after the 30s sleep", agent.Name), nil
+	if agent.ID != seen.AssigneeID {
+		return "", fmt.Errorf("the stream showed assignee %s, the store %s", seen.AssigneeID, agent.ID)
+	}
+	return fmt.Sprintf("assigned to %s after the 30s sleep; the stage stream showed it", agent.Name), nil
+}
+
+// watchStages reads GET /api/tickets/{id}/events and hands over each stage.
+func (d *demo) watchStages(ctx context.Context, ticketID string) (<-chan ticketevents.StageData, func(), error) {
+	ctx, cancel := context.WithCancel(ctx)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.URL+"/api/tickets/"+ticketID+"/events", nil)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	resp, err := http.DefaultClient.Do(req) // no timeout: the stream stays open
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		cancel()
+		return nil, nil, fmt.Errorf("GET /api/tickets/%s/events: %s", ticketID, resp.Status)
+	}
+	out := make(chan ticketevents.StageData, 8)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer resp.Body.Close()
+		_ = realtime.ReadSSE(resp.Body, func(frame []byte) bool {
+			m, err := realtime.DecodeMessage(frame)
+			if err != nil || m.Kind != realtime.KindData {
+				return true
+			}
+			var st ticketevents.StageData
+			if json.Unmarshal(m.Data, &st) == nil {
+				select {
+				case out <- st:
+				default:
+				}
+			}
+			return true
+		})
+	}()
+	return out, func() { cancel(); <-done }, nil
 }
 
 // demoCard is the test card number the demo pays with.

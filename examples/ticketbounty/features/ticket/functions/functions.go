@@ -10,6 +10,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/ticketevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/realtime"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
 
@@ -78,6 +79,11 @@ func (d Deps) processTicket(ctx context.Context, in inngest.Input[ticketevents.T
 	if err != nil {
 		return ProcessResult{}, err
 	}
+	stages := ticketevents.Stage.On(ticketevents.StageChannel(ticketID))
+	// Durable: published once, not again each time the function is re-run.
+	if _, err := realtime.PublishStep(ctx, "publish-validated", stages, ticketevents.StageData{TicketID: ticketID, Stage: "validated"}); err != nil {
+		return ProcessResult{}, err
+	}
 	if err := step.Sleep(ctx, "wait-for-triage", d.TriageDelay); err != nil {
 		return ProcessResult{}, err
 	}
@@ -89,6 +95,9 @@ func (d Deps) processTicket(ctx context.Context, in inngest.Input[ticketevents.T
 		return a, d.Store.AssignTicket(ctx, ticket.ID, a.ID)
 	})
 	if err != nil {
+		return ProcessResult{}, err
+	}
+	if _, err := realtime.PublishStep(ctx, "publish-assigned", stages, ticketevents.StageData{TicketID: ticketID, Stage: "assigned", AssigneeID: agent.ID}); err != nil {
 		return ProcessResult{}, err
 	}
 	customer, err := step.Run(ctx, "load-customer", func(ctx context.Context) (store.User, error) {

@@ -11,12 +11,15 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/features/ticket/ticketevents"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/jsonapi"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
+	"github.com/seed-b02f2472/inngest-go/realtime"
 )
 
 // Deps is what the ticket routes need.
 type Deps struct {
 	Store  *store.Store
 	Events jsonapi.Sender
+	// Realtime relays GET /{id}/events; nil leaves the route out.
+	Realtime *realtime.Client
 }
 
 // TicketResponse is the reply of POST /api/tickets.
@@ -31,13 +34,28 @@ type CommentResponse struct {
 	EventIDs []string      `json:"event_ids"`
 }
 
-// Routes mounts POST /, GET /{id} and POST /{id}/comments.
+// Routes mounts POST /, GET /{id}, POST /{id}/comments and GET /{id}/events
+// (the ticket's processing stages as server-sent events).
 func Routes(d Deps) func(chi.Router) {
 	return func(r chi.Router) {
 		r.Post("/", d.create)
 		r.Get("/{id}", d.get)
 		r.Post("/{id}/comments", d.comment)
+		if d.Realtime != nil {
+			r.Method(http.MethodGet, "/{id}/events", d.Realtime.SSEHandler(d.stages))
+		}
 	}
+}
+
+// stages resolves GET /{id}/events to the ticket's channel; a ticket that
+// does not exist is a 404. (The example has no sessions: a real app checks
+// here that the user may see the ticket.)
+func (d Deps) stages(r *http.Request) (string, []string, error) {
+	id := chi.URLParam(r, "id")
+	if _, err := d.Store.Ticket(r.Context(), id); err != nil {
+		return "", nil, &realtime.HTTPError{Status: http.StatusNotFound, Message: "no such ticket"}
+	}
+	return ticketevents.StageChannel(id), []string{ticketevents.Stage.Name()}, nil
 }
 
 func (d Deps) create(w http.ResponseWriter, r *http.Request) {
