@@ -301,11 +301,9 @@ func (c *conn) run(ctx context.Context, frames <-chan frame) {
 			c.closeWith(&socketError{status: websocket.StatusGoingAway, code: codeGatewayClosing, msg: "drain timed out"})
 			return
 		case <-ctx.Done():
-			g.mu.Lock()
-			c.draining = true
-			g.mu.Unlock()
-			_ = c.write(connectproto.GatewayMessageType_GATEWAY_CLOSING, nil)
-			c.closeWith(&socketError{status: websocket.StatusGoingAway, code: codeGatewayClosing, msg: "Gateway is draining, reconnect to another gateway"})
+			// Shutting down: like the dev server on SIGTERM (drain.json), no
+			// GATEWAY_CLOSING and no close frame; the deferred CloseNow drops
+			// the socket and the worker reconnects.
 			return
 		}
 	}

@@ -185,9 +185,9 @@ func (g *Gateway) Handler() http.Handler {
 	return mux
 }
 
-// Close closes every connection as a gateway shutting down does (the
-// workers reconnect elsewhere), fails the calls in flight and waits for the
-// gateway's goroutines.
+// Close drops every connection as the dev server does when it stops (no
+// GATEWAY_CLOSING, no close frame: the workers reconnect), fails the calls
+// in flight and waits for the gateway's goroutines.
 func (g *Gateway) Close() error {
 	g.mu.Lock()
 	g.closed = true
