@@ -49,7 +49,7 @@ type ui struct {
 
 // Handler returns the UI for eng at "/", with eng's API (or Options.API)
 // behind every other path. UI routes: GET / (runs), GET /runs/{id},
-// GET /events, GET /apps, GET /ui.css, and the POST actions
+// GET /events, GET /apps, GET /realtime (a live stream of a channel), GET /ui.css, and the POST actions
 // /runs/{id}/cancel, /runs/{id}/rerun, /events (send), /events/{id}/resend,
 // /apps/{name}/sync and /clock/advance.
 func Handler(eng *engine.Engine, opts Options) http.Handler {
@@ -68,6 +68,7 @@ func Handler(eng *engine.Engine, opts Options) http.Handler {
 	ui.HandleFunc("GET /runs/{id}", u.runPage)
 	ui.HandleFunc("GET /events", u.eventsPage)
 	ui.HandleFunc("GET /apps", u.appsPage)
+	ui.HandleFunc("GET /realtime", u.realtimePage)
 	ui.HandleFunc("GET /ui.css", u.static("templates/style.css", "text/css; charset=utf-8"))
 	ui.HandleFunc("GET /ui.js", u.static("templates/live.js", "text/javascript; charset=utf-8"))
 	ui.HandleFunc("POST /runs/{id}/cancel", u.cancelRun)
@@ -80,7 +81,7 @@ func Handler(eng *engine.Engine, opts Options) http.Handler {
 
 	root := http.NewServeMux()
 	root.Handle("/", opts.API)
-	for _, p := range []string{"GET /{$}", "GET /runs/", "GET /events", "GET /apps", "GET /ui.css", "GET /ui.js",
+	for _, p := range []string{"GET /{$}", "GET /runs/", "GET /events", "GET /apps", "GET /realtime", "GET /ui.css", "GET /ui.js",
 		"POST /runs/", "POST /events", "POST /events/", "POST /apps/", "POST /clock/advance"} {
 		root.Handle(p, guarded)
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // pageNames are the templates that are whole pages (each with layout.html).
-var pageNames = []string{"runs", "run", "events", "apps"}
+var pageNames = []string{"runs", "run", "events", "apps", "realtime"}
 
 var funcs = template.FuncMap{
 	"when":   func(t time.Time) string { return when(t) },

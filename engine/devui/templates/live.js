@@ -14,3 +14,13 @@
   }
   setTimeout(tick, every);
 })();
+
+// Streams a realtime channel into the realtime page (data-sse: the SSE URL).
+(function () {
+  var out = document.getElementById("rt-stream");
+  if (!out) return;
+  var es = new EventSource(out.getAttribute("data-sse"));
+  es.onmessage = function (e) {
+    out.textContent += e.data + "\n";
+  };
+})();
