@@ -43,6 +43,7 @@ func run(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data-dir", "", "directory of the SQLite database (default: a new temporary directory)")
 	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit after the demo: status 0 only if every flow completed")
 	noDemo := fs.Bool("no-demo", false, "skip the demo and just serve")
+	useConnect := fs.Bool("connect", false, "with --server: run the functions through a Connect worker (outbound WebSocket to the server's gateway) instead of syncing /api/inngest")
 	verbose := fs.Bool("v", false, "log the SDK's and the functions' logs")
 	traceMode := fs.String("trace", "", `trace runs with OpenTelemetry: "stdout" prints each span as JSON, "memory" keeps them and prints a count after the demo; empty: off`)
 	if err := fs.Parse(args); err != nil {
@@ -55,6 +56,8 @@ func run(args []string, stdout io.Writer) error {
 		if *exitAfterDemo {
 			return errors.New("the demo needs the embedded engine: drop --server (or unset INNGEST_DEV)")
 		}
+	} else if *useConnect {
+		return errors.New("--connect needs --server: the embedded engine has no Connect gateway yet")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -83,7 +86,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	// The embedded engine runs on a clock the demo can fast-forward.
 	clock := &timewarp.Clock{}
-	svc, err := serve(ctx, serveOptions{addr: *addr, serverURL: *server, config: cfg, engine: engine.Options{Clock: clock, Logger: logger}})
+	svc, err := serve(ctx, serveOptions{addr: *addr, serverURL: *server, connect: *useConnect, config: cfg, engine: engine.Options{Clock: clock, Logger: logger}})
 	if err != nil {
 		return err
 	}
@@ -95,7 +98,11 @@ func run(args []string, stdout io.Writer) error {
 	p.Printf("ticket-bounty serving on %s (API under /api, Inngest on /api/inngest)", svc.url)
 	p.Printf("database: %s", svc.Store.Path())
 	if svc.engine == nil {
-		p.Printf("synced with the Inngest server at %s: open it to trigger and watch runs", svc.serverURL)
+		if svc.worker != nil {
+			p.Printf("Connect worker for the Inngest server at %s: open it to trigger and watch runs", svc.serverURL)
+		} else {
+			p.Printf("synced with the Inngest server at %s: open it to trigger and watch runs", svc.serverURL)
+		}
 		<-ctx.Done()
 		return nil
 	}

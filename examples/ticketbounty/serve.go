@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/connect"
 	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/engine/devui"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
@@ -27,6 +28,10 @@ type serveOptions struct {
 	engine engine.Options
 	// config configures the app; its client's URLs and mode are set here.
 	config app.Config
+	// connect runs the functions through a Connect worker (an outbound
+	// WebSocket to serverURL's gateway) instead of syncing /api/inngest.
+	// Needs serverURL: the embedded engine has no gateway yet.
+	connect bool
 }
 
 // service is the app being served, on the embedded engine or a real server.
@@ -40,6 +45,12 @@ type service struct {
 	serverURL string
 
 	appSrv, engSrv *http.Server
+
+	// worker is the Connect worker (with serveOptions.connect); stopWorker
+	// ends it gracefully and workerDone reports Run's result.
+	worker     *connect.Worker
+	stopWorker context.CancelFunc
+	workerDone chan error
 }
 
 // serve starts the app's HTTP server and syncs its functions with the
@@ -78,6 +89,18 @@ func serve(ctx context.Context, o serveOptions) (*service, error) {
 	s.appSrv = &http.Server{Handler: a.Router, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.appSrv.Serve(appLn) }()
 
+	if o.connect {
+		// Connect: the worker dials the server's gateway; no sync of /api/inngest.
+		w, err := connect.New(a.Client, connect.Options{Logger: cfg.Logger}, a.Functions...)
+		if err != nil {
+			_ = s.close(ctx)
+			return nil, err
+		}
+		wctx, stop := context.WithCancel(context.Background())
+		s.worker, s.stopWorker, s.workerDone = w, stop, make(chan error, 1)
+		go func() { s.workerDone <- w.Run(wctx) }()
+		return s, nil
+	}
 	// Sync: tell the Inngest server which functions live at /api/inngest.
 	if err := a.Inngest.Register(ctx, s.url+"/api/inngest"); err != nil {
 		_ = s.close(ctx)
@@ -107,6 +130,10 @@ func (s *service) startEngine(o engine.Options) error {
 // close stops serving, closes the embedded engine and the store.
 func (s *service) close(ctx context.Context) error {
 	var errs []error
+	if s.worker != nil {
+		s.stopWorker() // pause, finish requests in flight, close the socket
+		errs = append(errs, <-s.workerDone)
+	}
 	s.closeEngine(ctx) // first: cancels the engine's calls into the app
 	if s.appSrv != nil {
 		shutdown(ctx, s.appSrv)
