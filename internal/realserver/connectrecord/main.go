@@ -354,15 +354,16 @@ func main() {
 
 	if pid := *drainPID; pid != "" {
 		steps = []step{{"drain", func(t require.TestingT) {
-			r := newRecorder(t, origin, "drain", "the dev server gets SIGTERM while a worker is connected: it sends no GATEWAY_CLOSING, the socket ends without a close frame (the worker must treat that as a drop and reconnect)")
+			r := newRecorder(t, origin, "drain", "the dev server gets SIGTERM two seconds after a worker connected: what the gateway sends before the socket ends")
 			r.dial(ctx, "rec-drain", "hello")
+			time.Sleep(2 * time.Second)
 			require.NoError(t, exec("kill", "-TERM", pid))
 			typ, b, err := r.ws.Read(ctx)
 			if err == nil {
 				var msg cp.ConnectMessage
 				require.Equal(t, websocket.MessageBinary, typ)
 				require.NoError(t, proto.Unmarshal(b, &msg))
-				r.rec.Frames = append(r.rec.Frames, recordedFrame{From: "gateway", Kind: msg.Kind.String(), AtMS: time.Since(r.opened).Milliseconds()})
+				r.rec.Frames = append(r.rec.Frames, recordedFrame{From: "gateway", Kind: msg.Kind.String(), AtMS: time.Since(r.opened).Milliseconds(), Note: "sent on SIGTERM"})
 				_, _, err = r.ws.Read(ctx)
 			}
 			require.Error(t, err)
