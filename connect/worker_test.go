@@ -145,9 +145,9 @@ func TestLeaseExtendedWhileBusy(t *testing.T) {
 	}
 	// Lost lease: the gateway answers without a new one.
 	conn.send(t, cp.GatewayMessageType_WORKER_REQUEST_EXTEND_LEASE_ACK, &cp.WorkerRequestExtendLeaseAckData{RequestId: req.RequestId})
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // extensions sent before the answer was read
 	drain(conn)
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
 	for _, f := range drain(conn) {
 		require.NotEqual(t, cp.GatewayMessageType_WORKER_REQUEST_EXTEND_LEASE, f.kind, "extended a lost lease")
 	}
