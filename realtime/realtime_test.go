@@ -235,6 +235,11 @@ func TestTokenFallbackKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "t", m.Topic)
 	require.JSONEq(t, `2`, string(m.Data))
+	// Asking a token for what it does not grant is refused before connecting.
+	_, err = rt.Subscribe(t.Context(), "other", nil, realtime.SubscribeOptions{Token: &tok})
+	require.ErrorIs(t, err, realtime.ErrInvalidTopic)
+	_, err = rt.Subscribe(t.Context(), "c", []string{"secret"}, realtime.SubscribeOptions{Token: &tok})
+	require.ErrorIs(t, err, realtime.ErrInvalidTopic)
 	// A forged token is refused with 401.
 	forged := tok
 	forged.Key = tok.Key[:strings.LastIndexByte(tok.Key, '.')+1] + "AAAA"

@@ -38,7 +38,8 @@ type SubscribeOptions struct {
 	// Token is used instead of minting one (for example a token a browser
 	// got from a TokenHandler). Default: the client mints a token for each
 	// connection, so a reconnect after the 60 s lifetime works. A given
-	// token is reused on reconnect, which the server refuses once it expired.
+	// token is reused on reconnect, which the server refuses once it expired;
+	// Subscribe refuses (ErrInvalidTopic) a channel or topic it does not grant.
 	Token *Token
 	// MaxReconnects is how many reconnect attempts in a row are made after a
 	// drop before the subscription fails. Default (0): 5. Negative: never
@@ -95,6 +96,11 @@ func (c *Client) Subscribe(ctx context.Context, channel string, topics []string,
 	}
 	if len(topics) == 0 && o.Token == nil {
 		return nil, fmt.Errorf("%w: a subscription needs at least one topic", ErrInvalidTopic)
+	}
+	if o.Token != nil {
+		if err := grants(*o.Token, channel, topics); err != nil {
+			return nil, err
+		}
 	}
 	if o.Transport == "" {
 		o.Transport = WebSocket
@@ -365,4 +371,26 @@ func ReadSSE(r io.Reader, event func(data []byte) bool) error {
 		return err
 	}
 	return io.ErrUnexpectedEOF
+}
+
+// grants checks that tok covers channel and topics (as far as its Channel and
+// Topics say: a token given without them is not checked here; the server
+// delivers only what it grants either way).
+func grants(tok Token, channel string, topics []string) error {
+	if tok.Channel != "" && tok.Channel != channel {
+		return fmt.Errorf("%w: the token is for channel %q, not %q", ErrInvalidTopic, tok.Channel, channel)
+	}
+	if len(tok.Topics) == 0 {
+		return nil
+	}
+	for _, t := range topics {
+		found := false
+		for _, g := range tok.Topics {
+			found = found || g == t
+		}
+		if !found {
+			return fmt.Errorf("%w: the token does not grant topic %q", ErrInvalidTopic, t)
+		}
+	}
+	return nil
 }

@@ -311,19 +311,24 @@ func (h *Hub) handleConnect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, appJSON, "Not authenticated")
 		return
 	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	wc := &wsConn{ctx: ctx, timeout: h.o.WriteTimeout}
+	s := newSubscriber(h, wc)
+	// Subscribed before the upgrade answers (the server subscribes after):
+	// once the client sees 101, nothing published is missed. Frames queue
+	// until the writer runs.
+	if !h.add(s, c.Topics) {
+		http.Error(w, "error subscribing to topics", http.StatusInternalServerError)
+		return
+	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		h.remove(s)
 		return // Accept answered the request
 	}
 	ws.SetReadLimit(64 << 10)
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
-	wc := &wsConn{ws: ws, ctx: ctx, timeout: h.o.WriteTimeout}
-	s := newSubscriber(h, wc)
-	if !h.add(s, c.Topics) {
-		ws.Close(websocket.StatusTryAgainLater, KindClosing)
-		return
-	}
+	wc.ws = ws
 	go h.readClient(ctx, s, ws)
 	s.run(false)
 	cancel()
