@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -28,8 +29,9 @@ type Call struct {
 	// even when the server stopped waiting), from the function's goroutine or from
 	// the batch-interval timer, never concurrently.
 	Checkpoint func(ctx context.Context, ops []wire.Op) error
-	// Sender is handed to step.SendEvent (the *inngest.Client).
-	Sender any
+	// Sender sends the events of step.SendEvent: the *inngest.Client that
+	// serves the call. Nil makes SendEvent fail.
+	Sender Sender
 	// Logger is the base logger; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -37,6 +39,12 @@ type Call struct {
 	// TraceParent and TraceState are the call request's W3C trace context
 	// headers (Traceparent, Tracestate), handed to middleware; "" when absent.
 	TraceParent, TraceState string
+}
+
+// Sender sends events. It is the part of *inngest.Client the step tools call;
+// the client cannot be named here, since package inngest imports this one.
+type Sender interface {
+	Send(ctx context.Context, evs ...events.Sendable) ([]string, error)
 }
 
 type reported struct {

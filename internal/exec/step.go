@@ -325,8 +325,9 @@ func (s *Step) Done(op wire.Op) {
 	f.release()
 }
 
-// SenderFrom returns the Call's Sender for the run that owns ctx.
-func SenderFrom(ctx context.Context) any {
+// SenderFrom returns the Call's Sender for the run that owns ctx, nil outside
+// a run or when the call has none.
+func SenderFrom(ctx context.Context) Sender {
 	f := frameFrom(ctx)
 	if f == nil {
 		return nil
