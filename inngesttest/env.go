@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/connectgw"
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 )
@@ -60,6 +61,7 @@ type Env struct {
 	opts    Options
 	clock   *engine.VirtualClock
 	eng     *engine.Engine
+	gw      *connectgw.Gateway
 	api     *httptest.Server
 	logger  *slog.Logger
 	client  *inngest.Client
@@ -69,6 +71,7 @@ type Env struct {
 
 	mu      sync.Mutex
 	apps    []*app
+	workers []*worker
 	mocks   map[string]map[string]mockEntry // function id or slug → step id → mock
 	mockSeq uint64
 	closed  bool
@@ -104,7 +107,13 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatalf("inngesttest: starting the engine: %v", err)
 	}
 	e.eng = eng
-	e.api = httptest.NewServer(e.apiHandler(eng.Handler()))
+	// The engine's Connect gateway shares the API's origin, as on cmd/devserver.
+	e.gw = connectgw.New(eng, connectgw.Options{Logger: logger})
+	mux := http.NewServeMux()
+	mux.Handle("/v0/connect", e.gw.Handler())
+	mux.Handle("/v0/connect/", e.gw.Handler())
+	mux.Handle("/", e.apiHandler(eng.Handler()))
+	e.api = httptest.NewServer(mux)
 	t.Cleanup(e.close)
 	co := opts.Client
 	if opts.AppID != "" {
@@ -216,7 +225,12 @@ func (e *Env) close() {
 	}
 	e.closed = true
 	apps := e.apps
+	workers := e.workers
 	e.mu.Unlock()
+	for _, w := range workers {
+		w.stop()
+	}
+	_ = e.gw.Close()
 	_ = e.eng.Close()
 	for _, a := range apps {
 		a.srv.Close()

@@ -72,9 +72,12 @@ func (e *Env) ServeClient(t testing.TB, client *inngest.Client, fns ...inngest.S
 func (e *Env) appIDs() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ids := make([]string, 0, len(e.apps)+1)
+	ids := make([]string, 0, len(e.apps)+len(e.workers)+1)
 	for _, a := range e.apps {
 		ids = append(ids, a.id)
+	}
+	for _, w := range e.workers {
+		ids = append(ids, w.id)
 	}
 	return append(ids, e.client.AppID())
 }
