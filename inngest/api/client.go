@@ -23,6 +23,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/link"
 	"github.com/seed-b02f2472/inngest-go/internal/restapi"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // Client calls the REST API with an inngest.Client's configuration (API base
@@ -35,23 +36,13 @@ type Client struct {
 // New returns a management client for c.
 func New(c *inngest.Client) *Client { return &Client{c: c, cfg: link.Config(c)} }
 
-// RunStatus is a run's status as the API shows it.
-type RunStatus string
-
-// Run statuses.
-const (
-	RunRunning   RunStatus = "Running"
-	RunCompleted RunStatus = "Completed"
-	RunFailed    RunStatus = "Failed"
-	RunCancelled RunStatus = "Cancelled"
-)
-
 // Run is a function run.
 type Run struct {
 	// ID is the run's ULID.
 	ID string `json:"run_id"`
-	// Status is the run's status.
-	Status RunStatus `json:"status"`
+	// Status is the run's status, the type the engine's read API and the
+	// test kit use too (runtype.StatusRunning, …), spelled as the server spells it.
+	Status runtype.Status `json:"status"`
 	// FunctionID is the function's internal ID (a UUID).
 	FunctionID string `json:"function_id"`
 	// EventID is the triggering event's ID; BatchID is set for batched runs.
@@ -70,7 +61,7 @@ type Run struct {
 
 // Done reports whether the run has finished.
 func (r Run) Done() bool {
-	return r.Status == RunCompleted || r.Status == RunFailed || r.Status == RunCancelled
+	return r.Status.Done()
 }
 
 // RunError is the error of a failed run, read from its output.
@@ -82,7 +73,7 @@ type RunError struct {
 // Error returns the run's error, or nil when it did not fail or its output
 // holds no error.
 func (r Run) Error() *RunError {
-	if r.Status != RunFailed || len(r.Output) == 0 {
+	if r.Status != runtype.StatusFailed || len(r.Output) == 0 {
 		return nil
 	}
 	var out struct {

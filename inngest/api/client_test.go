@@ -16,6 +16,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngest/api"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
 
@@ -61,7 +62,7 @@ func started(t *testing.T, env *inngesttest.Env, eventID string) inngesttest.Run
 	return run
 }
 
-func waitStatus(t *testing.T, c *api.Client, runID string, want api.RunStatus) api.Run {
+func waitStatus(t *testing.T, c *api.Client, runID string, want runtype.Status) api.Run {
 	t.Helper()
 	var r api.Run
 	require.Eventually(t, func() bool {
@@ -86,23 +87,23 @@ func TestRunsAPI(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	require.Equal(t, runs[0].ID, got[0].ID)
-	require.Equal(t, api.RunRunning, got[0].Status)
+	require.Equal(t, runtype.StatusRunning, got[0].Status)
 	require.False(t, got[0].Done())
 
 	runID, err := c.SendSignal(ctx, "ship-o1", "ada")
 	require.NoError(t, err)
 	require.Equal(t, runs[0].ID, runID)
-	done := waitStatus(t, c, runID, api.RunCompleted)
+	done := waitStatus(t, c, runID, runtype.StatusCompleted)
 	require.JSONEq(t, `"shipped by ada"`, string(done.Output))
 	require.NotNil(t, done.EndedAt)
 	require.Nil(t, done.Error())
 
 	second := started(t, env, ids[1])
 	require.NoError(t, c.CancelRun(ctx, second.ID))
-	waitStatus(t, c, second.ID, api.RunCancelled)
+	waitStatus(t, c, second.ID, runtype.StatusCancelled)
 
 	bad := env.WaitForRun(t, ids[2])
-	failed := waitStatus(t, c, bad.ID, api.RunFailed)
+	failed := waitStatus(t, c, bad.ID, runtype.StatusFailed)
 	require.NotNil(t, failed.Error())
 	require.Contains(t, failed.Error().Message, "bad order")
 
@@ -156,10 +157,10 @@ func TestBulkCancellation(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "shop-fulfil", cn.FunctionID)
 	require.Equal(t, "bulk_run", cn.Kind)
-	waitStatus(t, c, free.ID, api.RunCancelled)
+	waitStatus(t, c, free.ID, runtype.StatusCancelled)
 	r, err := c.GetRun(ctx, pro.ID)
 	require.NoError(t, err)
-	require.Equal(t, api.RunRunning, r.Status)
+	require.Equal(t, runtype.StatusRunning, r.Status)
 
 	list, err := c.Cancellations(ctx)
 	require.NoError(t, err)
