@@ -132,16 +132,19 @@ func (g *Gateway) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithCancel(g.ctx)
 	defer cancel()
+	// The reader has its own context: cancelling a read's context closes
+	// the socket, which must wait until the handler wrote its last frame.
+	readCtx, readCancel := context.WithCancel(context.Background())
 	frames := make(chan frame)
 	var readers sync.WaitGroup
 	readers.Add(1)
 	go func() {
 		defer readers.Done()
 		for {
-			_, b, err := ws.Read(ctx)
+			_, b, err := ws.Read(readCtx)
 			select {
 			case frames <- frame{b: b, err: err}:
-			case <-ctx.Done():
+			case <-readCtx.Done():
 				return
 			}
 			if err != nil {
@@ -150,7 +153,7 @@ func (g *Gateway) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	defer readers.Wait()
-	defer cancel()
+	defer readCancel()
 
 	if err := c.write(connectproto.GatewayMessageType_GATEWAY_HELLO, nil); err != nil {
 		return
@@ -301,9 +304,13 @@ func (c *conn) run(ctx context.Context, frames <-chan frame) {
 			c.closeWith(&socketError{status: websocket.StatusGoingAway, code: codeGatewayClosing, msg: "drain timed out"})
 			return
 		case <-ctx.Done():
-			// Shutting down: like the dev server on SIGTERM (drain.json), no
-			// GATEWAY_CLOSING and no close frame; the deferred CloseNow drops
-			// the socket and the worker reconnects.
+			// Shutting down: like the dev server on SIGTERM (drain.json),
+			// GATEWAY_CLOSING and then the socket drops with no close frame
+			// (the deferred CloseNow); the worker reconnects.
+			g.mu.Lock()
+			c.draining = true
+			g.mu.Unlock()
+			_ = c.write(connectproto.GatewayMessageType_GATEWAY_CLOSING, nil)
 			return
 		}
 	}

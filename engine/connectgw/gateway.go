@@ -185,9 +185,10 @@ func (g *Gateway) Handler() http.Handler {
 	return mux
 }
 
-// Close drops every connection as the dev server does when it stops (no
-// GATEWAY_CLOSING, no close frame: the workers reconnect), fails the calls
-// in flight and waits for the gateway's goroutines.
+// Close ends every connection as the dev server does when it stops
+// (GATEWAY_CLOSING, then the socket drops with no close frame: the workers
+// reconnect), fails the calls in flight and waits for the gateway's
+// goroutines.
 func (g *Gateway) Close() error {
 	g.mu.Lock()
 	g.closed = true

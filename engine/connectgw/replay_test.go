@@ -97,6 +97,9 @@ func (r *replayer) replay(rec *recording) {
 		if kind == connectproto.GatewayMessageType_GATEWAY_HELLO {
 			continue // dial read it
 		}
+		if kind == connectproto.GatewayMessageType_GATEWAY_CLOSING && strings.HasPrefix(rec.Close, "after SIGTERM") {
+			go func() { _ = r.e.gw.Close() }() // the recorder's SIGTERM
+		}
 		if kind == connectproto.GatewayMessageType_GATEWAY_EXECUTOR_REQUEST && !r.sent {
 			_, err := r.e.eng.SendJSON(context.Background(), []byte(`{"name":"`+r.event+`","data":{"at":1}}`))
 			require.NoError(t, err)
