@@ -76,7 +76,7 @@ func TestEventDefaultsAndDedupe(t *testing.T) {
 	require.Equal(t, 200, st)
 	require.Equal(t, []any{"my-key"}, out["ids"])
 	waitUntil(t, h.eng.Idle)
-	require.Len(t, h.eng.RunsForEvent("my-key"), 1, "a repeated event id triggers nothing")
+	require.Len(t, must(h.eng.RunsForEvent("my-key")), 1, "a repeated event id triggers nothing")
 	calls := h.app.Calls()
 	require.Len(t, calls, 1)
 	ev := calls[0].Req["event"].(map[string]any)
@@ -245,7 +245,7 @@ func TestEventStoreFailureIs500(t *testing.T) {
 	status, out := h.post("/e/test", body, seed)
 	require.Equal(t, http.StatusInternalServerError, status)
 	require.Equal(t, map[string]any{"error": "could not store event: disk full", "message": "", "status": float64(500)}, out)
-	require.Empty(t, h.eng.Runs(), "nothing was accepted")
+	require.Empty(t, must(h.eng.Runs()), "nothing was accepted")
 	_, err := h.eng.SendJSON(t.Context(), body)
 	require.ErrorContains(t, err, "disk full")
 
@@ -264,5 +264,5 @@ func TestEventStoreFailureIs500(t *testing.T) {
 	for _, id := range ids {
 		require.Equal(t, runtype.StatusCompleted, h.waitRuns(id.(string), 1)[0].Status)
 	}
-	require.Len(t, h.eng.Runs(), 2)
+	require.Len(t, must(h.eng.Runs()), 2)
 }

@@ -113,7 +113,7 @@ func TestCancelOnDefaultTimeout(t *testing.T) {
 	waitUntil(t, h.eng.Idle)
 	h.send("test/stop", map[string]any{})
 	waitUntil(t, h.eng.Idle)
-	require.Equal(t, runtype.StatusRunning, h.eng.RunsForEvent(id)[0].Status, "the cancellation expired")
+	require.Equal(t, runtype.StatusRunning, must(h.eng.RunsForEvent(id))[0].Status, "the cancellation expired")
 	clk.Advance(24 * time.Hour)
 	require.Equal(t, runtype.StatusCompleted, h.waitRuns(id, 1)[0].Status)
 }
@@ -265,7 +265,7 @@ func TestMalformedDurationAsRecorded(t *testing.T) {
 			id := h.send("test/bad", map[string]any{})
 			for i := 1; i < n; i++ {
 				waitUntil(t, func() bool { return len(h.app.Calls()) == i && h.eng.Idle() })
-				run := h.eng.RunsForEvent(id)[0]
+				run := must(h.eng.RunsForEvent(id))[0]
 				var delay time.Duration
 				for _, it := range run.History {
 					if it.Kind == "retry" {

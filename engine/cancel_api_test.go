@@ -41,8 +41,8 @@ func TestCancelRunAPI(t *testing.T) {
 	}
 	quick := h.waitRuns(h.send("test/quick", map[string]any{}), 1)[0]
 	id := h.send("test/sleepy", map[string]any{})
-	waitUntil(t, func() bool { return len(h.eng.RunsForEvent(id)) == 1 && h.eng.Idle() })
-	run := h.eng.RunsForEvent(id)[0]
+	waitUntil(t, func() bool { return len(must(h.eng.RunsForEvent(id))) == 1 && h.eng.Idle() })
+	run := must(h.eng.RunsForEvent(id))[0]
 
 	st, body := del(run.ID)
 	require.Equal(t, http.StatusOK, st)

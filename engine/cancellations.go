@@ -231,8 +231,13 @@ func (e *Engine) handleListEvents(w http.ResponseWriter, r *http.Request) {
 	if name != "" {
 		fetch = 10000
 	}
+	evs, err := e.Events(fetch)
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
 	out := []eventRecordJSON{}
-	for _, rec := range e.Events(fetch) {
+	for _, rec := range evs {
 		if name != "" && rec.Name != name {
 			continue
 		}
@@ -246,8 +251,12 @@ func (e *Engine) handleListEvents(w http.ResponseWriter, r *http.Request) {
 
 // handleGetEvent is GET /v1/events/{id}: 404 "Event not found".
 func (e *Engine) handleGetEvent(w http.ResponseWriter, r *http.Request) {
-	rec, ok := e.Event(r.PathValue("id"))
-	if !ok || rec.Internal {
+	rec, err := e.Event(r.PathValue("id"))
+	if err != nil && !errors.Is(err, enginestore.ErrNotFound) {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if err != nil || rec.Internal {
 		apiError(w, http.StatusNotFound, "Event not found")
 		return
 	}

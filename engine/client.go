@@ -3,11 +3,13 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/seed-b02f2472/inngest-go/events"
@@ -84,11 +86,24 @@ func (e *Engine) SendJSON(ctx context.Context, body []byte) ([]string, error) {
 	return ids, nil
 }
 
-// Runs returns a snapshot of every run, oldest first.
-func (e *Engine) Runs() []runtype.Run {
+// Runs returns a snapshot of every run, oldest first, or the Store's error.
+func (e *Engine) Runs() ([]runtype.Run, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rs, _ := e.base.Runs(e.ctx)
+	return e.runsLocked()
+}
+
+// runsLocked reads every run from the configured Store; e.mu is held.
+func (e *Engine) runsLocked() ([]runtype.Run, error) {
+	rs, err := e.base.Runs(e.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: list runs: %w", err)
+	}
+	return runsOf(rs), nil
+}
+
+// runsOf returns the runs of stored records, which the Store copied out.
+func runsOf(rs []*enginestore.RunRecord) []runtype.Run {
 	out := make([]runtype.Run, len(rs))
 	for i, r := range rs {
 		out[i] = r.Run
@@ -96,37 +111,40 @@ func (e *Engine) Runs() []runtype.Run {
 	return out
 }
 
-// Run returns a snapshot of one run.
-func (e *Engine) Run(id string) (runtype.Run, bool) {
+// Run returns a snapshot of one run: ErrRunNotFound when there is no such
+// run, or the Store's error.
+func (e *Engine) Run(id string) (runtype.Run, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.held().loadRunLocked(id)
-	if r == nil {
-		return runtype.Run{}, false
+	r, err := e.base.Run(e.ctx, id)
+	switch {
+	case errors.Is(err, enginestore.ErrNotFound):
+		return runtype.Run{}, fmt.Errorf("%w: %s", ErrRunNotFound, id)
+	case err != nil:
+		return runtype.Run{}, fmt.Errorf("inngest: read run %s: %w", id, err)
 	}
-	return r.snapshot(), true
+	return r.Run, nil
 }
 
 // RunsForEvent returns the runs an event started (a batch run is listed
-// under each of its events).
-func (e *Engine) RunsForEvent(eventID string) []runtype.Run {
+// under each of its events), or the Store's error.
+func (e *Engine) RunsForEvent(eventID string) ([]runtype.Run, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rs, _ := e.base.RunsForEvent(e.ctx, eventID)
-	out := make([]runtype.Run, len(rs))
-	for i, r := range rs {
-		out[i] = r.Run
+	rs, err := e.base.RunsForEvent(e.ctx, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: list runs of event %s: %w", eventID, err)
 	}
-	return out
+	return runsOf(rs), nil
 }
 
-// waitFor blocks until cond (called with e.mu held) reports done.
-func (e *Engine) waitFor(ctx context.Context, cond func() bool) error {
+// waitFor blocks until cond (called with e.mu held) reports done or fails.
+func (e *Engine) waitFor(ctx context.Context, cond func() (bool, error)) error {
 	for {
 		e.mu.Lock()
-		if cond() {
+		if done, err := cond(); done || err != nil {
 			e.mu.Unlock()
-			return nil
+			return err
 		}
 		if e.s.closed {
 			e.mu.Unlock()
@@ -156,13 +174,16 @@ func (e *Engine) awaitChange(ctx context.Context, ch <-chan struct{}) error {
 // WaitForRun blocks until the run reaches a final status and returns it.
 func (e *Engine) WaitForRun(ctx context.Context, runID string) (runtype.Run, error) {
 	var out runtype.Run
-	err := e.waitFor(ctx, func() bool {
-		r := e.held().loadRunLocked(runID)
-		if r == nil || !r.Status.Done() {
-			return false
+	err := e.waitFor(ctx, func() (bool, error) {
+		r, err := e.base.Run(e.ctx, runID)
+		if errors.Is(err, enginestore.ErrNotFound) || err == nil && !r.Status.Done() {
+			return false, nil
 		}
-		out = r.snapshot()
-		return true
+		if err != nil {
+			return false, err
+		}
+		out = r.Run
+		return true, nil
 	})
 	if err != nil {
 		return runtype.Run{}, fmt.Errorf("inngest: wait for run %s: %w", runID, err)
@@ -174,19 +195,19 @@ func (e *Engine) WaitForRun(ctx context.Context, runID string) (runtype.Run, err
 // all of them reached a final status; it returns them.
 func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([]runtype.Run, error) {
 	var out []runtype.Run
-	err := e.waitFor(ctx, func() bool {
-		rs, _ := e.base.RunsForEvent(e.ctx, eventID)
-		if len(rs) < n {
-			return false
+	err := e.waitFor(ctx, func() (bool, error) {
+		rs, err := e.base.RunsForEvent(e.ctx, eventID)
+		if err != nil || len(rs) < n {
+			return false, err
 		}
 		out = out[:0]
 		for _, r := range rs {
 			if !r.Status.Done() {
-				return false
+				return false, nil
 			}
 			out = append(out, r.Run)
 		}
-		return true
+		return true, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("inngest: wait for runs of event %s: %w", eventID, err)
@@ -206,10 +227,10 @@ func (e *Engine) WaitFor(ctx context.Context, pred func(runs []runtype.Run) bool
 			e.mu.Unlock()
 			return errClosed
 		}
-		rs, _ := e.base.Runs(e.ctx)
-		out := make([]runtype.Run, len(rs))
-		for i, r := range rs {
-			out[i] = r.Run
+		out, err := e.runsLocked()
+		if err != nil {
+			e.mu.Unlock()
+			return err
 		}
 		ch := e.held().watchChangesLocked()
 		e.mu.Unlock()

@@ -51,7 +51,7 @@ func (r *restartable) sendTo(t *testing.T, name string, data any) string {
 
 func (r *restartable) runsOf(t *testing.T, id string) []runtype.Run {
 	waitUntil(t, r.eng.Idle)
-	return r.eng.RunsForEvent(id)
+	return must(r.eng.RunsForEvent(id))
 }
 
 func (r *restartable) waitDone(t *testing.T, id string, n int) []runtype.Run {
@@ -197,7 +197,7 @@ func TestFlowStateSurvivesRestart(t *testing.T) {
 			before: func(t *testing.T, r *restartable) []string {
 				id := r.sendTo(t, "test/f", map[string]any{"n": 1})
 				waitUntil(t, func() bool {
-					runs := r.eng.RunsForEvent(id)
+					runs := must(r.eng.RunsForEvent(id))
 					return len(runs) == 1 && len(runs[0].Steps) == 1 && r.eng.Idle()
 				})
 				return []string{id}
@@ -247,7 +247,7 @@ func TestResyncKeepsFlowStateOfUnchangedFunctions(t *testing.T) {
 	h.mustRegister(fns("two")...) // only "other" changed
 	second := h.send("test/rl", map[string]any{"n": 2})
 	waitUntil(t, h.eng.Idle)
-	require.Empty(t, h.eng.RunsForEvent(second), "the rate limit's state survived the re-sync")
+	require.Empty(t, must(h.eng.RunsForEvent(second)), "the rate limit's state survived the re-sync")
 	h.clk.SetAutoAdvance(true)
 	runs := h.waitRuns(deb, 1)
 	require.JSONEq(t, `{"n_events":1,"data":{"n":1}}`, string(runs[0].Output), "the debounced event survived the re-sync")
@@ -306,7 +306,7 @@ func TestResyncKeepsCallsInFlightWithinConcurrency(t *testing.T) {
 			// has run, b's call was either started or parked.
 			p := h.send("test/probe", map[string]any{})
 			h.waitRuns(p, 1)
-			runs := h.eng.RunsForEvent(b)
+			runs := must(h.eng.RunsForEvent(b))
 			require.Len(t, runs, 1)
 			require.Equal(t, runtype.StatusQueued, runs[0].Status, "b's call started while a's call held the only slot")
 
@@ -361,13 +361,13 @@ func TestResyncOfAChangedSingletonKeepsItsRunningRun(t *testing.T) {
 	h.mustRegister(fn("1"))
 	first := h.send("test/one", map[string]any{"n": 1})
 	waitUntil(t, func() bool {
-		runs := h.eng.RunsForEvent(first)
+		runs := must(h.eng.RunsForEvent(first))
 		return len(runs) == 1 && len(runs[0].Steps) == 1 && h.eng.Idle()
 	})
 	h.mustRegister(fn("2"))
 	second := h.send("test/one", map[string]any{"n": 2})
 	waitUntil(t, h.eng.Idle)
-	require.Empty(t, h.eng.RunsForEvent(second), "the sleeping run of the previous version still holds the singleton")
+	require.Empty(t, must(h.eng.RunsForEvent(second)), "the sleeping run of the previous version still holds the singleton")
 }
 
 func TestResyncKeepsTheStateOfUnchangedOptions(t *testing.T) {
@@ -387,7 +387,7 @@ func TestResyncKeepsTheStateOfUnchangedOptions(t *testing.T) {
 	h.mustRegister(fn("two", 1))
 	second := h.send("test/rl", map[string]any{"n": 2})
 	waitUntil(t, h.eng.Idle)
-	require.Empty(t, h.eng.RunsForEvent(second), "the rate limit's state survived a change of the function's name")
+	require.Empty(t, must(h.eng.RunsForEvent(second)), "the rate limit's state survived a change of the function's name")
 	require.NoError(t, h.eng.Close())
 	eng, err := engine.New(engine.Options{Store: st, Clock: h.clk})
 	require.NoError(t, err)
@@ -395,7 +395,7 @@ func TestResyncKeepsTheStateOfUnchangedOptions(t *testing.T) {
 	ids, err := eng.SendJSON(t.Context(), mustJSON(map[string]any{"name": "test/rl", "data": map[string]any{"n": 3}}))
 	require.NoError(t, err)
 	waitUntil(t, eng.Idle)
-	require.Empty(t, eng.RunsForEvent(ids[0]), "and the restart")
+	require.Empty(t, must(eng.RunsForEvent(ids[0])), "and the restart")
 }
 
 func TestResyncResetsTheStateOfAChangedOption(t *testing.T) {

@@ -24,6 +24,6 @@ func Example() {
 	defer srv.Close()
 
 	ids, err := eng.Send(context.Background(), events.Raw{ID: "order-1", Name: "shop/order.created", Data: map[string]any{"total": 42}})
-	fmt.Println(ids, err, len(eng.Runs()))
+	fmt.Println(ids, err, len(must(eng.Runs())))
 	// Output: [order-1] <nil> 0
 }

@@ -457,7 +457,7 @@ func TestFaultsStepsRetriedAndRunOnce(t *testing.T) {
 					require.Equal(t, 1, n, "step %s of run %d ran once: %+v", s, i+1, rs[0].History)
 				}
 			}
-			require.Len(t, fe.eng.Runs(), runs, "one run per event, none lost or doubled")
+			require.Len(t, must(fe.eng.Runs()), runs, "one run per event, none lost or doubled")
 			byKind, n := fe.app.Injected()
 			require.Positive(t, n, "faults were injected")
 			totalMu.Lock()
@@ -517,7 +517,7 @@ func TestFaultsOnFailureRunsOnce(t *testing.T) {
 	}))
 	waitUntil(t, fe.eng.Idle)
 	failed := 0
-	for _, r := range fe.eng.Runs() {
+	for _, r := range must(fe.eng.Runs()) {
 		switch {
 		case strings.HasSuffix(r.FunctionID, "-failure"):
 			require.Equal(t, runtype.StatusCompleted, r.Status)
@@ -528,7 +528,7 @@ func TestFaultsOnFailureRunsOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, 2*runs, failed)
-	require.Len(t, fe.eng.Runs(), 4*runs)
+	require.Len(t, must(fe.eng.Runs()), 4*runs)
 	require.Equal(t, int64(3*runs), stepExecs.Load(), "a failing step runs 1 + Retries times")
 	byKind, total := fe.app.Injected()
 	require.Equal(t, 3*runs, total, "3 attempts of down-5xx per run")
@@ -562,7 +562,7 @@ func TestCloseWithCallsInFlight(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("Close did not return with calls in flight")
 	}
-	for _, r := range fe.eng.Runs() {
+	for _, r := range must(fe.eng.Runs()) {
 		require.False(t, r.Status.Done())
 	}
 }

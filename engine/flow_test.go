@@ -34,13 +34,13 @@ func TestFlowIdempotencyAndRateLimit(t *testing.T) {
 	h.waitRuns(a, 1)
 	h.waitRuns(c, 1)
 	waitUntil(t, h.eng.Idle)
-	require.Empty(t, h.eng.RunsForEvent(b), "duplicate idempotency key starts nothing")
+	require.Empty(t, must(h.eng.RunsForEvent(b)), "duplicate idempotency key starts nothing")
 
 	r1 := h.send("test/rl", map[string]any{"user_id": "u1"})
 	r2 := h.send("test/rl", map[string]any{"user_id": "u1"})
 	h.waitRuns(r1, 1)
 	waitUntil(t, h.eng.Idle)
-	require.Empty(t, h.eng.RunsForEvent(r2), "rate limited")
+	require.Empty(t, must(h.eng.RunsForEvent(r2)), "rate limited")
 	h.clk.Advance(time.Hour + time.Second)
 	r3 := h.send("test/rl", map[string]any{"user_id": "u1"})
 	h.waitRuns(r3, 1)
@@ -55,7 +55,7 @@ func TestFlowDebounce(t *testing.T) {
 	h.clk.SetAutoAdvance(true)
 	runs := h.waitRuns(last, 1)
 	require.JSONEq(t, `{"n_events":1,"data":{"user_id":"u1","n":2}}`, string(runs[0].Output))
-	require.Empty(t, h.eng.RunsForEvent(first))
+	require.Empty(t, must(h.eng.RunsForEvent(first)))
 	require.Equal(t, t0.Add(2*time.Second+flow.DebounceDelay), runs[0].StartedAt)
 }
 
@@ -224,8 +224,8 @@ func TestFlowSingletonAndTimeouts(t *testing.T) {
 	st1 := h.send("test/start", map[string]any{})
 	st2 := h.send("test/start", map[string]any{})
 	waitUntil(t, h.eng.Idle)
-	require.Len(t, h.eng.RunsForEvent(s1), 1)
-	require.Empty(t, h.eng.RunsForEvent(s2), "singleton skip")
+	require.Len(t, must(h.eng.RunsForEvent(s1)), 1)
+	require.Empty(t, must(h.eng.RunsForEvent(s2)), "singleton skip")
 	require.Equal(t, runtype.StatusCancelled, h.waitRuns(r1, 1)[0].Status, "singleton cancel replaces the old run")
 	h.clk.SetAutoAdvance(true)
 	require.Equal(t, runtype.StatusCompleted, h.waitRuns(r2, 1)[0].Status)
@@ -244,7 +244,7 @@ func TestCronTrigger(t *testing.T) {
 	h.clk.Advance(30 * time.Second)
 	ctx := t.Context()
 	require.NoError(t, h.eng.WaitFor(ctx, func(runs []runtype.Run) bool { return len(runs) == 1 && runs[0].Status.Done() }))
-	run := h.eng.Runs()[0]
+	run := must(h.eng.Runs())[0]
 	var ev map[string]any
 	require.NoError(t, json.Unmarshal(run.Output, &ev))
 	require.Equal(t, "2026-11-26T20:59:00Z", ev["id"])
@@ -288,7 +288,7 @@ func TestCronDoesNotBackfillMissedTicks(t *testing.T) {
 	h.clk.Advance(7 * 24 * time.Hour)
 	require.NoError(t, h.eng.WaitFor(ctx, done(1)))
 	waitUntil(t, h.eng.Idle)
-	runs := h.eng.Runs()
+	runs := must(h.eng.Runs())
 	require.Len(t, runs, 1, "missed ticks are not backfilled")
 	require.Equal(t, "2026-11-26T20:59:00Z", fireAt(runs[0]))
 
@@ -296,7 +296,7 @@ func TestCronDoesNotBackfillMissedTicks(t *testing.T) {
 	h.clk.Advance(30 * time.Second)
 	require.NoError(t, h.eng.WaitFor(ctx, done(2)))
 	waitUntil(t, h.eng.Idle)
-	runs = h.eng.Runs()
+	runs = must(h.eng.Runs())
 	require.Len(t, runs, 2)
 	require.Equal(t, "2026-12-03T20:59:00Z", fireAt(runs[1]))
 }
@@ -315,7 +315,7 @@ func TestCronJumpOntoATick(t *testing.T) {
 	}))
 	waitUntil(t, h.eng.Idle)
 	var got []string
-	for _, r := range h.eng.Runs() {
+	for _, r := range must(h.eng.Runs()) {
 		var ev struct {
 			ID string `json:"id"`
 		}

@@ -34,20 +34,24 @@ func (e *Engine) RequiresKey() bool { return e.opts.SigningKey != "" }
 // Events returns up to limit received events, newest first (internal events,
 // such as a run's function.failed stored under its run ID, are left out). A
 // enginestore.Store that does not implement enginestore.EventLister yields the events of the stored
-// runs instead.
-func (e *Engine) Events(limit int) []enginestore.EventRecord {
+// runs instead. A Store's error is returned.
+func (e *Engine) Events(limit int) ([]enginestore.EventRecord, error) {
 	if limit <= 0 {
-		return nil
+		return nil, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if l, ok := e.base.(enginestore.EventLister); ok {
 		evs, err := l.RecentEvents(e.ctx, limit)
-		if err == nil {
-			return evs
+		if err != nil {
+			return nil, fmt.Errorf("inngest: list events: %w", err)
 		}
+		return evs, nil
 	}
-	rs, _ := e.base.Runs(e.ctx)
+	rs, err := e.base.Runs(e.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: list events: %w", err)
+	}
 	seen := map[string]bool{}
 	var out []enginestore.EventRecord
 	for _, r := range rs {
@@ -56,7 +60,14 @@ func (e *Engine) Events(limit int) []enginestore.EventRecord {
 				continue
 			}
 			seen[id] = true
-			if ev, err := e.base.Event(e.ctx, id); err == nil && !ev.Internal {
+			ev, err := e.base.Event(e.ctx, id)
+			if errors.Is(err, enginestore.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("inngest: list events: %w", err)
+			}
+			if !ev.Internal {
 				out = append(out, ev)
 			}
 		}
@@ -65,15 +76,19 @@ func (e *Engine) Events(limit int) []enginestore.EventRecord {
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	return out
+	return out, nil
 }
 
-// Event returns one received event.
-func (e *Engine) Event(id string) (enginestore.EventRecord, bool) {
+// Event returns one received event: an error wrapping
+// enginestore.ErrNotFound when there is none, or the Store's error.
+func (e *Engine) Event(id string) (enginestore.EventRecord, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ev, err := e.base.Event(e.ctx, id)
-	return ev, err == nil
+	if err != nil {
+		return enginestore.EventRecord{}, fmt.Errorf("inngest: read event %s: %w", id, err)
+	}
+	return ev, nil
 }
 
 // AppInfo is a synced app.
@@ -106,15 +121,19 @@ type TriggerInfo struct {
 	Event, Expression, Cron string
 }
 
-// Apps returns the synced apps in the order they first synced.
-func (e *Engine) Apps() []AppInfo {
+// Apps returns the synced apps in the order they first synced, or the
+// Store's error.
+func (e *Engine) Apps() ([]AppInfo, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	names := make([]string, 0, len(e.s.apps))
 	for n := range e.s.apps {
 		names = append(names, n)
 	}
-	recs, _ := e.base.Apps(e.ctx)
+	recs, err := e.base.Apps(e.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inngest: list apps: %w", err)
+	}
 	order := map[string]int{}
 	for i, r := range recs {
 		order[r.Name] = i
@@ -139,7 +158,7 @@ func (e *Engine) Apps() []AppInfo {
 		}
 		out = append(out, info)
 	}
-	return out
+	return out, nil
 }
 
 func functionInfo(f *fnState) FunctionInfo {

@@ -29,7 +29,7 @@ func TestInspectAPI(t *testing.T) {
 	require.Same(t, clk, h.eng.Clock())
 	require.False(t, h.eng.RequiresKey())
 
-	apps := h.eng.Apps()
+	apps := must(h.eng.Apps())
 	require.Len(t, apps, 1)
 	require.Equal(t, t0, apps[0].SyncedAt)
 	require.Len(t, apps[0].Functions, 2)
@@ -45,19 +45,19 @@ func TestInspectAPI(t *testing.T) {
 	done := h.waitRuns(first, 1)[0]
 	clk.Advance(time.Second)
 	second := h.send("test/sleepy", map[string]any{"n": 2})
-	waitUntil(t, func() bool { return len(h.eng.RunsForEvent(second)) == 1 && h.eng.Idle() })
+	waitUntil(t, func() bool { return len(must(h.eng.RunsForEvent(second))) == 1 && h.eng.Idle() })
 
-	evs := h.eng.Events(10)
+	evs := must(h.eng.Events(10))
 	require.Len(t, evs, 2)
 	require.Equal(t, second, evs[0].ID, "newest first")
 	require.Equal(t, first, evs[1].ID)
-	require.Len(t, h.eng.Events(1), 1)
-	ev, ok := h.eng.Event(first)
-	require.True(t, ok)
+	require.Len(t, must(h.eng.Events(1)), 1)
+	ev, err := h.eng.Event(first)
+	require.NoError(t, err)
 	require.Equal(t, "test/quick", ev.Name)
 
 	ctx := context.Background()
-	sleeping := h.eng.RunsForEvent(second)[0]
+	sleeping := must(h.eng.RunsForEvent(second))[0]
 	require.NoError(t, h.eng.CancelRun(ctx, sleeping.ID))
 	require.Equal(t, runtype.StatusCancelled, h.waitRuns(second, 1)[0].Status)
 	require.ErrorIs(t, h.eng.CancelRun(ctx, "01M8KMTE317KXQRV4GJHDYMEV8"), engine.ErrRunNotFound)

@@ -31,7 +31,7 @@ func TestWaitForEventNameFallback(t *testing.T) {
 	h.mustRegister(h.fn("jswait", nil))
 	id := h.send("test/jswait", map[string]any{"id": 3})
 	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
-	run := h.eng.RunsForEvent(id)[0]
+	run := must(h.eng.RunsForEvent(id))[0]
 	require.Len(t, run.Waits, 1)
 	require.Equal(t, "test/approved", run.Waits[0].Event)
 

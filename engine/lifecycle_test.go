@@ -16,7 +16,7 @@ import (
 // runsOf lists the runs of one function.
 func runsOf(eng *engine.Engine, fnID string) []runtype.Run {
 	var out []runtype.Run
-	for _, r := range eng.Runs() {
+	for _, r := range must(eng.Runs()) {
 		if r.FunctionID == fnID {
 			out = append(out, r)
 		}
@@ -237,7 +237,7 @@ func TestDuplicateEventIDStillMatchesPauses(t *testing.T) {
 	status, _ := h.post("/e/test", stop, nil)
 	require.Equal(t, 200, status)
 	id := h.send("test/cancellable", map[string]any{})
-	waitUntil(t, func() bool { return len(h.eng.RunsForEvent(id)) == 1 && h.eng.Idle() })
+	waitUntil(t, func() bool { return len(must(h.eng.RunsForEvent(id))) == 1 && h.eng.Idle() })
 	status, _ = h.post("/e/test", stop, nil)
 	require.Equal(t, 200, status)
 	require.Equal(t, runtype.StatusCancelled, h.waitRuns(id, 1)[0].Status)

@@ -54,12 +54,12 @@ func TestEventMatchingNoWaitLoadsNoRun(t *testing.T) {
 	_, err = eng.SendJSON(ctx, []byte(`{"name":"test/resume","data":{"k":7}}`))
 	require.NoError(t, err)
 	require.Positive(t, st.loads.Load()-before, "the matching event loads its run")
-	run, ok := eng.Run("run-7")
-	require.True(t, ok)
+	run, err := eng.Run("run-7")
+	require.NoError(t, err)
 	require.Empty(t, run.Waits, "run-7's wait matched")
 	for _, id := range []string{"run-6", "run-8"} {
-		run, ok := eng.Run(id)
-		require.True(t, ok)
+		run, err := eng.Run(id)
+		require.NoError(t, err)
 		require.Len(t, run.Waits, 1, "%s still waits", id)
 	}
 }

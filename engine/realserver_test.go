@@ -150,7 +150,7 @@ func replayScenario(t *testing.T, s *scenarios.Scenario) *scenarios.Recording {
 }
 
 func allFinal(eng *engine.Engine) bool {
-	for _, r := range eng.Runs() {
+	for _, r := range must(eng.Runs()) {
 		if !r.Status.Done() {
 			return false
 		}

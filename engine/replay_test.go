@@ -321,7 +321,7 @@ func TestReplayCaptures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			p := replay(t, name, nil)
-			runs := p.h.eng.Runs()
+			runs := must(p.h.eng.Runs())
 			require.NotEmpty(t, runs)
 		})
 	}

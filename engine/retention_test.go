@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -77,7 +78,7 @@ func testRetention(t *testing.T, st enginestore.Store, retention, after time.Dur
 		return len(runs) == 2 && engine.QuietForTest(h.eng, 0)
 	}))
 	var sleeping runtype.Run
-	for _, r := range h.eng.Runs() {
+	for _, r := range must(h.eng.Runs()) {
 		if r.FunctionID == "app-sleeper" {
 			sleeping = r
 		}
@@ -86,14 +87,14 @@ func testRetention(t *testing.T, st enginestore.Store, retention, after time.Dur
 
 	clk.Advance(after)
 	gone := func() bool {
-		_, found := h.eng.Run(done.ID)
-		return !found
+		_, err := h.eng.Run(done.ID)
+		return errors.Is(err, engine.ErrRunNotFound)
 	}
 	if pruned {
 		require.Eventually(t, gone, waitBound, time.Millisecond)
 		st, _ := h.get("/v1/runs/" + done.ID)
 		require.Equal(t, http.StatusNotFound, st)
-		require.Empty(t, h.eng.RunsForEvent(quickEv))
+		require.Empty(t, must(h.eng.RunsForEvent(quickEv)))
 	} else {
 		// Pruning runs in the scheduler loop: wait until it went round
 		// after the move (a new event is handled by it), then check.
@@ -101,9 +102,9 @@ func testRetention(t *testing.T, st enginestore.Store, retention, after time.Dur
 		h.waitRuns(again, 1)
 		require.False(t, gone())
 	}
-	_, found := h.eng.Run(sleeping.ID)
-	require.True(t, found, "a run that has not finished is never pruned")
-	_, err := st.Event(ctx, sleepEv)
+	_, err := h.eng.Run(sleeping.ID)
+	require.NoError(t, err, "a run that has not finished is never pruned")
+	_, err = st.Event(ctx, sleepEv)
 	eventPruned := after >= 24*time.Hour && retention >= 0
 	if eventPruned {
 		require.ErrorIs(t, err, enginestore.ErrNotFound)

@@ -25,7 +25,7 @@ func TestReplayWaitMatch(t *testing.T) {
 	// Manual clock: the 30 s wait must not time out while the driver sends
 	// the non-matching and then the matching reply.
 	p := replay(t, "wait-match", func(h *harness) { h.clk.SetAutoAdvance(false) })
-	runs := p.h.eng.Runs()
+	runs := must(p.h.eng.Runs())
 	require.Len(t, runs, 1)
 	require.Equal(t, runtype.StatusCompleted, runs[0].Status)
 }
@@ -325,7 +325,7 @@ func TestRetriedStepErrorIsKept(t *testing.T) {
 	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
 
 	// Waiting for the retry: the error is visible, the step is not failed.
-	runs := h.eng.RunsForEvent(id)
+	runs := must(h.eng.RunsForEvent(id))
 	require.Len(t, runs, 1)
 	step := runs[0].Steps[0]
 	require.False(t, step.Done)
@@ -370,7 +370,7 @@ func TestRunWaits(t *testing.T) {
 	h.mustRegister(h.fn("waits", nil))
 	id := h.send("test/waits", map[string]any{"id": 7})
 	waitUntil(t, func() bool { return len(h.app.Calls()) == 1 && h.eng.Idle() })
-	run := h.eng.RunsForEvent(id)[0]
+	run := must(h.eng.RunsForEvent(id))[0]
 	require.Equal(t, []runtype.WaitInfo{
 		{StepID: w1, Event: "test/approved", If: "async.data.id == event.data.id", Expires: t0.Add(time.Hour)},
 		{StepID: w2, Event: "test/paid", Expires: t0.Add(2 * time.Hour)},

@@ -27,8 +27,8 @@ func TestRunSnapshotsAreCopies(t *testing.T) {
 	defer cancel()
 	waited, err := h.eng.WaitForRun(ctx, runID)
 	require.NoError(t, err)
-	got, ok := h.eng.Run(runID)
-	require.True(t, ok)
+	got, err := h.eng.Run(runID)
+	require.NoError(t, err)
 	want, _ := json.Marshal(got)
 	for _, r := range []runtype.Run{waited, got} {
 		require.NotEmpty(t, r.History)
@@ -38,8 +38,8 @@ func TestRunSnapshotsAreCopies(t *testing.T) {
 		r.Events[0] = json.RawMessage(`{}`)
 		r.EventIDs[0] = "edited"
 	}
-	again, ok := h.eng.Run(runID)
-	require.True(t, ok)
+	again, err := h.eng.Run(runID)
+	require.NoError(t, err)
 	b, _ := json.Marshal(again)
 	require.JSONEq(t, string(want), string(b))
 }

@@ -158,7 +158,7 @@ func TestSignedSyncAsRecorded(t *testing.T) {
 	ids, err := eng.Send(t.Context(), ev.New(started{N: 1}))
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
-		runs := eng.RunsForEvent(ids[0])
+		runs := must(eng.RunsForEvent(ids[0]))
 		return len(runs) == 1 && runs[0].Status == "Completed"
 	}, 10*time.Second, 10*time.Millisecond)
 	mu.Lock()
@@ -250,10 +250,10 @@ func TestUnsignedSyncAsRecorded(t *testing.T) {
 			ids, err := eng.Send(t.Context(), ev.New(started{N: 2}))
 			require.NoError(t, err)
 			require.Eventually(t, func() bool {
-				runs := eng.RunsForEvent(ids[0])
+				runs := must(eng.RunsForEvent(ids[0]))
 				return len(runs) == 1 && string(runs[0].Status) == rec.OriginRun.Status
 			}, 10*time.Second, 10*time.Millisecond)
-			require.JSONEq(t, string(rec.OriginRun.Output), string(eng.RunsForEvent(ids[0])[0].Output))
+			require.JSONEq(t, string(rec.OriginRun.Output), string(must(eng.RunsForEvent(ids[0]))[0].Output))
 		})
 	}
 }

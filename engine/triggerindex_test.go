@@ -29,7 +29,7 @@ func TestTriggerLookup(t *testing.T) {
 		ids, err := h.eng.SendJSON(context.Background(), []byte(`{"name":"`+name+`","data":{}}`))
 		require.NoError(t, err)
 		var out []string
-		for _, r := range h.eng.RunsForEvent(ids[0]) {
+		for _, r := range must(h.eng.RunsForEvent(ids[0])) {
 			out = append(out, r.FunctionID)
 		}
 		return out

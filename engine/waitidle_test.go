@@ -27,7 +27,7 @@ func TestWaitForSeesTheEngineGoIdle(t *testing.T) {
 	h.mustRegister(h.fn("slow", nil))
 	id := h.send("test/slow", map[string]any{})
 	<-inCall
-	runID := h.eng.RunsForEvent(id)[0].ID
+	runID := must(h.eng.RunsForEvent(id))[0].ID
 	require.NoError(t, h.eng.CancelRun(context.Background(), runID))
 	require.False(t, h.eng.Idle(), "the call is still in flight")
 

@@ -54,7 +54,8 @@ func TestSameOnBothTransports(t *testing.T) {
 				env.Serve(fn)
 			} else {
 				env.ServeConnect(fn)
-				apps := env.Engine().Apps()
+				apps, err := env.Engine().Apps()
+				require.NoError(t, err)
 				require.Len(t, apps, 1)
 				require.Equal(t, "ws://connect?app_name=test-app", apps[0].URL, "synced over the worker's socket")
 			}

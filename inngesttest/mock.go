@@ -185,9 +185,9 @@ func (e *Env) apiHandler(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		run, found := e.eng.Run(runID)
+		run, err := e.eng.Run(runID)
 		var mocks []mockEntry
-		if found {
+		if err == nil {
 			for _, a := range e.appIDs() {
 				if run.AppID == a {
 					mocks = e.mocksFor(a, run.FunctionID)

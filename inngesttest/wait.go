@@ -10,11 +10,23 @@ import (
 	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
-// Runs returns a snapshot of every run, oldest first.
-func (e *Env) Runs() []Run { return fromEngineAll(e.eng.Runs()) }
+// Runs returns a snapshot of every run, oldest first. A store error fails
+// the Env's test (t.Errorf, safe from any goroutine) and returns nil.
+func (e *Env) Runs() []Run { return e.runsOrFail(e.eng.Runs()) }
 
-// RunsForEvent returns a snapshot of the runs an event started so far.
-func (e *Env) RunsForEvent(eventID string) []Run { return fromEngineAll(e.eng.RunsForEvent(eventID)) }
+// RunsForEvent returns a snapshot of the runs an event started so far. A
+// store error fails the Env's test and returns nil.
+func (e *Env) RunsForEvent(eventID string) []Run { return e.runsOrFail(e.eng.RunsForEvent(eventID)) }
+
+// runsOrFail converts the engine's runs, reporting its error to the Env's
+// test.
+func (e *Env) runsOrFail(rs []runtype.Run, err error) []Run {
+	if err != nil {
+		e.t.Errorf("inngesttest: %v", err)
+		return nil
+	}
+	return fromEngineAll(rs)
+}
 
 // WaitFor blocks until pred, called with a snapshot of all runs after every
 // change, returns true, and returns that snapshot. what describes the

@@ -155,10 +155,10 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Parallel()
 			id := s.send(t, "interop/wait", map[string]any{"id": 1, "timeout": "1m"})
 			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]runtype.Run) bool {
-				runs := s.eng.RunsForEvent(id)
+				runs := must(s.eng.RunsForEvent(id))
 				return len(runs) == 1 && len(runs[0].Waits) == 1
 			}))
-			require.Equal(t, "interop/approved", s.eng.RunsForEvent(id)[0].Waits[0].Event)
+			require.Equal(t, "interop/approved", must(s.eng.RunsForEvent(id))[0].Waits[0].Event)
 			s.send(t, "interop/approved", map[string]any{"id": 2, "by": "nobody"})
 			s.send(t, "interop/approved", map[string]any{"id": 1, "by": "ann"})
 			completed(t, s.run(t, id), `{"approved":true,"by":"ann"}`)
@@ -186,7 +186,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			r := s.run(t, s.send(t, "interop/invoke", map[string]any{}))
 			completed(t, r, `{"child":{"doubled":42}}`)
 			var children []runtype.Run
-			for _, c := range s.eng.Runs() {
+			for _, c := range must(s.eng.Runs()) {
 				if c.ParentRunID == r.ID {
 					children = append(children, c)
 				}
@@ -240,7 +240,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Parallel()
 			id := s.send(t, "interop/cancellable", map[string]any{"id": 9})
 			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]runtype.Run) bool {
-				runs := s.eng.RunsForEvent(id)
+				runs := must(s.eng.RunsForEvent(id))
 				return len(runs) == 1 && len(runs[0].Steps) == 1
 			}))
 			s.send(t, "interop/cancel", map[string]any{"id": 8})
@@ -300,7 +300,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			t.Cleanup(echo.Close)
 			id := s.send(t, "interop/edges", map[string]any{"id": 5, "url": echo.URL + "/echo"})
 			require.NoError(t, s.eng.WaitFor(waitCtx(t), func([]runtype.Run) bool {
-				runs := s.eng.RunsForEvent(id)
+				runs := must(s.eng.RunsForEvent(id))
 				return len(runs) == 1 && len(runs[0].Waits) == 1 || len(runs) == 1 && runs[0].Status.Done()
 			}))
 			s.send(t, "interop/edges.ok", map[string]any{"id": 4, "by": "nobody"})
@@ -320,7 +320,7 @@ func TestJavaScriptSDK(t *testing.T) {
 			// runs (the burst is a tenth of the limit), the rest are dropped.
 			var started []runtype.Run
 			for _, id := range ids {
-				if len(s.eng.RunsForEvent(id)) > 0 {
+				if len(must(s.eng.RunsForEvent(id))) > 0 {
 					started = append(started, s.run(t, id))
 				}
 			}
@@ -346,7 +346,7 @@ func TestJavaScriptSDK(t *testing.T) {
 				map[string]any{"name": "interop/single", "data": map[string]any{"key": "s", "n": 2}})
 			r := s.run(t, ids[0])
 			completed(t, r, `{"n":1}`)
-			require.Empty(t, s.eng.RunsForEvent(ids[1]), "the second run is skipped while the first holds the singleton key")
+			require.Empty(t, must(s.eng.RunsForEvent(ids[1])), "the second run is skipped while the first holds the singleton key")
 		})
 		t.Run("finish-timeout", func(t *testing.T) {
 			t.Parallel()
@@ -402,7 +402,7 @@ func TestJavaScriptSDK(t *testing.T) {
 				map[string]any{"name": "interop/once", "data": map[string]any{"key": "k2"}})
 			completed(t, s.run(t, ids[0]), `{"key":"k1"}`)
 			completed(t, s.run(t, ids[2]), `{"key":"k2"}`)
-			require.Empty(t, s.eng.RunsForEvent(ids[1]), "a second event with the same idempotency key starts no run")
+			require.Empty(t, must(s.eng.RunsForEvent(ids[1])), "a second event with the same idempotency key starts no run")
 		})
 	})
 
@@ -423,7 +423,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		}
 		return true
 	}))
-	runs := s.eng.Runs()
+	runs := must(s.eng.Runs())
 	t.Logf("%d runs, %d requests to the app", len(runs), len(calls))
 	for _, r := range runs {
 		require.LessOrEqual(t, len(s.app.RunCalls(r.ID)), 10, "run %s of %s", r.ID, r.FunctionID)

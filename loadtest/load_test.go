@@ -237,7 +237,7 @@ func TestLoad(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	heapEnd := heapInUse()
-	events := len(eng.Runs()) // no function is synced: events start no runs
+	events := len(must(eng.Runs())) // no function is synced: events start no runs
 
 	require.NoError(t, eng.Close())
 	api.Close()

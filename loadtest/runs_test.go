@@ -222,7 +222,7 @@ func (r *rig) one(ctx context.Context, sc scenario, seq int64) error {
 		}
 		// Poll (bounded by ctx) until the engine has stored the wait.
 		for {
-			if run, ok := r.eng.Run(runID); ok && len(run.Waits) > 0 {
+			if run, err := r.eng.Run(runID); err == nil && len(run.Waits) > 0 {
 				break
 			}
 			select {

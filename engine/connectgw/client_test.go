@@ -262,7 +262,7 @@ func (e *env) sendEvent(name string) string {
 	require.NoError(e.t, err)
 	var runID string
 	require.Eventually(e.t, func() bool {
-		if runs := e.eng.RunsForEvent(ids[0]); len(runs) > 0 {
+		if runs := must(e.eng.RunsForEvent(ids[0])); len(runs) > 0 {
 			runID = runs[0].ID
 		}
 		return runID != ""

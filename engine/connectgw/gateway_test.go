@@ -87,7 +87,7 @@ func TestRunThroughGateway(t *testing.T) {
 	require.Equal(t, "10s", rd.HeartbeatInterval)
 	require.Equal(t, "30s", rd.ExtendLeaseInterval)
 	require.Equal(t, "0s", rd.StatusInterval)
-	apps := e.eng.Apps()
+	apps := must(e.eng.Apps())
 	require.Len(t, apps, 1)
 	require.Equal(t, "capp", apps[0].Name)
 	require.Eventually(t, func() bool { return len(e.gw.Connections()) == 1 && e.gw.Connections()[0].Status == "READY" }, testBound, 5*time.Millisecond)

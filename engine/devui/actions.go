@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
@@ -68,7 +69,11 @@ func (u *ui) sendEvent(w http.ResponseWriter, r *http.Request) {
 		data = "{}"
 	}
 	fail := func(msg string) {
-		d := u.eventsData()
+		d, err := u.eventsData()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		d.FormName, d.FormData = name, data
 		u.render(w, http.StatusBadRequest, "events", page{Title: "Events", Nav: "events", Error: msg, Data: d})
 	}
@@ -96,9 +101,13 @@ func (u *ui) sendEvent(w http.ResponseWriter, r *http.Request) {
 
 // resend sends a stored event again, with a new id and timestamp.
 func (u *ui) resend(w http.ResponseWriter, r *http.Request) {
-	ev, ok := u.eng.Event(r.PathValue("id"))
-	if !ok {
+	ev, err := u.eng.Event(r.PathValue("id"))
+	if errors.Is(err, enginestore.ErrNotFound) {
 		http.Error(w, "inngest: no event "+r.PathValue("id"), http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	var m map[string]json.RawMessage
@@ -120,7 +129,12 @@ func (u *ui) resend(w http.ResponseWriter, r *http.Request) {
 // resync asks an app to sync again at its registered URL.
 func (u *ui) resync(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	for _, a := range u.eng.Apps() {
+	apps, err := u.eng.Apps()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	for _, a := range apps {
 		if a.Name != name {
 			continue
 		}

@@ -2,7 +2,6 @@ package devui_test
 
 import (
 	"context"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -201,7 +202,7 @@ func TestBrowserEventsAndApps(t *testing.T) {
 
 	follow(t, ctx, `#ev-`+id+` button`)
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#flash`))))
-	require.Len(t, f.eng.Events(10), 3, "re-sent")
+	require.Len(t, must(f.eng.Events(10)), 3, "re-sent")
 
 	var fns string
 	require.NoError(t, chromedp.Do(ctx,

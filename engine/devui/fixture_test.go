@@ -3,10 +3,11 @@ package devui_test
 import (
 	"context"
 	"fmt"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 
@@ -93,7 +94,7 @@ func (f *fixture) waitRun(t *testing.T, eventID string, status runtype.Status) r
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, f.eng.WaitFor(ctx, func([]runtype.Run) bool {
-		rs := f.eng.RunsForEvent(eventID)
+		rs := must(f.eng.RunsForEvent(eventID))
 		if len(rs) == 0 || rs[0].Status != status {
 			return false
 		}

@@ -1,10 +1,11 @@
 package devui
 
 import (
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 )

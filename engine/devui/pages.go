@@ -3,6 +3,7 @@ package devui
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -181,7 +182,16 @@ func (u *ui) runsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		since = u.eng.Now().Add(-dur)
 	}
-	runs := u.eng.Runs()
+	runs, err := u.eng.Runs()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	apps, err := u.eng.Apps()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	d.Total = len(runs)
 	for _, run := range slices.Backward(runs) {
 		if d.Fn != "" && run.FunctionID != d.Fn || d.Status != "" && string(run.Status) != d.Status ||
@@ -194,7 +204,7 @@ func (u *ui) runsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.Shown = len(d.Rows)
-	for _, a := range u.eng.Apps() {
+	for _, a := range apps {
 		for _, f := range a.Functions {
 			d.Functions = append(d.Functions, f.ID)
 		}
@@ -270,8 +280,17 @@ type runData struct {
 }
 
 func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
-	run, ok := u.eng.Run(r.PathValue("id"))
-	if !ok {
+	run, err := u.eng.Run(r.PathValue("id"))
+	if err != nil && !errors.Is(err, engine.ErrRunNotFound) {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	all, lerr := u.eng.Runs()
+	if lerr != nil {
+		http.Error(w, lerr.Error(), http.StatusInternalServerError)
+		return
+	}
+	if err != nil {
 		u.render(w, http.StatusNotFound, "runs", page{Title: "Run not found", Nav: "runs", Error: "No run " + r.PathValue("id") + ".", Data: runsData{}})
 		return
 	}
@@ -296,7 +315,7 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var children []runtype.Run
-	for _, c := range u.eng.Runs() {
+	for _, c := range all {
 		if c.ParentRunID == run.ID {
 			children = append(children, c)
 			d.Children = append(d.Children, u.row(c))
@@ -364,20 +383,33 @@ type eventsData struct {
 	FormData string
 }
 
-func (u *ui) eventsData() eventsData {
+func (u *ui) eventsData() (eventsData, error) {
 	d := eventsData{FormData: "{}"}
-	for _, ev := range u.eng.Events(u.opts.Limit) {
+	evs, err := u.eng.Events(u.opts.Limit)
+	if err != nil {
+		return d, err
+	}
+	for _, ev := range evs {
 		v := eventView{ID: ev.ID, Name: ev.Name, Received: when(ev.ReceivedAt), Payload: pretty(ev.Raw)}
-		for _, r := range u.eng.RunsForEvent(ev.ID) {
+		runs, err := u.eng.RunsForEvent(ev.ID)
+		if err != nil {
+			return d, err
+		}
+		for _, r := range runs {
 			v.Runs = append(v.Runs, u.row(r))
 		}
 		d.Events = append(d.Events, v)
 	}
-	return d
+	return d, nil
 }
 
 func (u *ui) eventsPage(w http.ResponseWriter, r *http.Request) {
-	u.render(w, http.StatusOK, "events", page{Title: "Events", Nav: "events", Flash: flash(r.URL.Query()), Data: u.eventsData()})
+	d, err := u.eventsData()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	u.render(w, http.StatusOK, "events", page{Title: "Events", Nav: "events", Flash: flash(r.URL.Query()), Data: d})
 }
 
 type appView struct {
@@ -393,8 +425,13 @@ type fnView struct {
 }
 
 func (u *ui) appsPage(w http.ResponseWriter, r *http.Request) {
+	infos, err := u.eng.Apps()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	var apps []appView
-	for _, a := range u.eng.Apps() {
+	for _, a := range infos {
 		v := appView{AppInfo: a, Synced: when(a.SyncedAt)}
 		for _, f := range a.Functions {
 			v.Functions = append(v.Functions, fnView{ID: f.ID, Name: f.Name, Triggers: f.Triggers, Config: pretty(f.Config)})

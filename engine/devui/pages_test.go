@@ -1,13 +1,14 @@
 package devui_test
 
 import (
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -167,19 +168,19 @@ func TestSendForm(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, st, tc.data)
 		require.Contains(t, body, tc.want, tc.data)
 	}
-	require.Empty(t, f.eng.Events(10), "nothing was sent")
+	require.Empty(t, must(f.eng.Events(10)), "nothing was sent")
 
 	st, loc, _ := post(t, f.ui.URL+"/events", url.Values{"name": {"demo/user.greeted"}, "data": {`{"name":"Cy"}`}}, nil)
 	require.Equal(t, http.StatusSeeOther, st)
 	require.True(t, strings.HasPrefix(loc, "/?sent="), loc)
-	evs := f.eng.Events(10)
+	evs := must(f.eng.Events(10))
 	require.Len(t, evs, 1)
 	run := f.waitRun(t, evs[0].ID, runtype.StatusCompleted)
 	require.JSONEq(t, `{"message":"hello Cy","length":"8"}`, string(run.Output))
 
 	st, loc, _ = post(t, f.ui.URL+"/events/"+evs[0].ID+"/resend", nil, nil)
 	require.Equal(t, http.StatusSeeOther, st, loc)
-	evs = f.eng.Events(10)
+	evs = must(f.eng.Events(10))
 	require.Len(t, evs, 2)
 	require.NotEqual(t, evs[0].ID, evs[1].ID)
 	f.waitRun(t, evs[0].ID, runtype.StatusCompleted)
@@ -241,7 +242,7 @@ func TestWaitsAndInvokes(t *testing.T) {
 	pID := f.env.Send(t, parentEv.New(Greeting{Name: "Eve"}))[0]
 	p := f.waitRun(t, pID, runtype.StatusCompleted)
 	var child runtype.Run
-	for _, r := range f.eng.Runs() {
+	for _, r := range must(f.eng.Runs()) {
 		if r.ParentRunID == p.ID {
 			child = r
 		}
@@ -262,7 +263,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 		st, _, _ := post(t, f.ui.URL+"/events", url.Values{"name": {"demo/user.greeted"}, "data": {"{}"}}, h)
 		require.Equal(t, http.StatusForbidden, st, h)
 	}
-	require.Empty(t, f.eng.Events(10))
+	require.Empty(t, must(f.eng.Events(10)))
 	st, _, _ := post(t, f.ui.URL+"/events", url.Values{"name": {"demo/user.greeted"}, "data": {"{}"}}, map[string]string{"Sec-Fetch-Site": "same-origin"})
 	require.Equal(t, http.StatusSeeOther, st)
 	req, _ := http.NewRequest(http.MethodGet, f.ui.URL+"/runs/x/cancel", nil)

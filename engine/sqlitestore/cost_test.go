@@ -83,7 +83,7 @@ func TestThreeStepRunCost(t *testing.T) {
 				ids, err := c.Send(ctx, costEvents.New(costData{N: n}))
 				require.NoError(t, err)
 				require.Len(t, ids, 1)
-				runs := eng.RunsForEvent(ids[0])
+				runs := must(eng.RunsForEvent(ids[0]))
 				require.Len(t, runs, 1, "the run starts with the event's transaction")
 				run, err := eng.WaitForRun(ctx, runs[0].ID)
 				require.NoError(t, err)

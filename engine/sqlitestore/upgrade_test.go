@@ -116,7 +116,7 @@ func TestARunOfTheOldFormatResumesAfterTheUpgrade(t *testing.T) {
 	ids, err := client.Send(ctx, evUpgradeStart.New(crashIn{N: 7}))
 	require.NoError(t, err)
 	eventually(ctx, t, "the run waits", func() bool {
-		runs := eng.RunsForEvent(ids[0])
+		runs := must(eng.RunsForEvent(ids[0]))
 		return len(runs) == 1 && len(runs[0].Waits) == 1
 	})
 	require.NoError(t, eng.Close())

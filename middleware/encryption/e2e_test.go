@@ -136,7 +136,7 @@ func TestEncryptedRunStoresNoPlaintext(t *testing.T) {
 	require.NoError(t, err)
 	var run runtype.Run
 	require.Eventually(t, func() bool {
-		runs := eng.RunsForEvent(ids[0])
+		runs := must(eng.RunsForEvent(ids[0]))
 		if len(runs) == 1 && runs[0].Status.Done() {
 			run = runs[0]
 			return true
@@ -155,9 +155,9 @@ func TestEncryptedRunStoresNoPlaintext(t *testing.T) {
 	require.JSONEq(t, `"`+plainOutput+`"`, string(out))
 	require.True(t, encryption.IsSealed(run.Output), string(run.Output))
 
-	stored, err := json.Marshal(eng.Runs())
+	stored, err := json.Marshal(must(eng.Runs()))
 	require.NoError(t, err)
-	evs, err := json.Marshal(eng.Events(100))
+	evs, err := json.Marshal(must(eng.Events(100)))
 	require.NoError(t, err)
 	require.NoError(t, eng.Close())
 	require.NoError(t, store.Close())

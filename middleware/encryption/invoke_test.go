@@ -43,7 +43,7 @@ func TestInvokeDataAndResultSealed(t *testing.T) {
 	out, err := mustBoxKey(t, "k").Open(run.Output)
 	require.NoError(t, err)
 	require.JSONEq(t, `"seen-`+plainCard+`"`, string(out))
-	all, err := json.Marshal(env.Engine().Runs())
+	all, err := json.Marshal(must(env.Engine().Runs()))
 	require.NoError(t, err)
 	require.Contains(t, string(all), "o-2")
 	require.NotContains(t, string(all), plainCard)
