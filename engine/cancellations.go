@@ -98,7 +98,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 	}
 	var prog *expr.Program
 	if req.If != nil && *req.If != "" {
-		if prog, err = compileExpr(expr.Cancel, *req.If); err != nil {
+		if prog, err = e.compileExpr(expr.Cancel, *req.If); err != nil {
 			apiError(w, http.StatusBadRequest, "invalid expression: "+err.Error())
 			return
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
+	"github.com/seed-b02f2472/inngest-go/internal/expr"
 )
 
 // Engine is an in-process Inngest server: it receives events and syncs over
@@ -43,6 +44,8 @@ type Engine struct {
 	// eventDecodes counts the events decoded into expression variables
 	// (read by tests).
 	eventDecodes atomic.Int64
+	// exprs caches the compiled CEL programs of this engine (exprs.go).
+	exprs *expr.Cache
 
 	// mu guards s: every piece of engine state that changes after New is a
 	// field of s and is read or written only with mu held (in the methods
@@ -113,6 +116,7 @@ func New(opts Options) (*Engine, error) {
 		cancel:   cancel,
 		wake:     make(chan struct{}, 1),
 		callJobs: make(chan *callJob),
+		exprs:    expr.NewCache(0),
 		s: guarded{
 			apps:     map[string]*appState{},
 			fns:      map[string]*fnState{},

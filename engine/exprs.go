@@ -8,11 +8,12 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
-// compileExpr compiles src for kind. expr.Compile caches programs (and
-// failures) in a bounded LRU, so wait expressions with pasted values, each
-// distinct, never grow memory without bound.
-func compileExpr(kind expr.Kind, src string) (*expr.Program, error) {
-	return expr.Compile(kind, src)
+// compileExpr compiles src for kind through the engine's own program cache
+// (e.exprs, a bounded LRU of programs and failures), so wait expressions with
+// pasted values, each distinct, never grow memory without bound, and two
+// engines in one process share nothing.
+func (e *Engine) compileExpr(kind expr.Kind, src string) (*expr.Program, error) {
+	return e.exprs.Compile(kind, src)
 }
 
 // exprVars builds CEL variables from raw event JSON (nil allowed), counting

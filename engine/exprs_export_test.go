@@ -4,12 +4,10 @@ import "github.com/seed-b02f2472/inngest-go/internal/expr"
 
 // CompileWaitForTest compiles src as a waitForEvent "if" expression the way
 // the engine does.
-func CompileWaitForTest(src string) error {
-	_, err := compileExpr(expr.Wait, src)
+func (e *Engine) CompileWaitForTest(src string) error {
+	_, err := e.compileExpr(expr.Wait, src)
 	return err
 }
 
-// ExprProgramsForTest returns how many compiled expressions the process keeps.
-func ExprProgramsForTest() int {
-	return expr.CachedPrograms()
-}
+// ExprProgramsForTest returns how many compiled expressions the engine keeps.
+func (e *Engine) ExprProgramsForTest() int { return e.exprs.Len() }

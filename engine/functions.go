@@ -80,7 +80,7 @@ type fnState struct {
 }
 
 // buildFunction compiles a validated function definition.
-func buildFunction(app *appState, f wire.Function) (*fnState, error) {
+func (e *Engine) buildFunction(app *appState, f wire.Function) (*fnState, error) {
 	fs := &fnState{app: app, def: f, config: fnConfigDigest(f), flowConfig: flowConfigs(f), id: f.ID, uuid: fnUUID(app.rec.ID, f.ID)}
 	for _, s := range f.Steps {
 		fs.url = s.Runtime.URL
@@ -98,7 +98,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 	for _, t := range f.Triggers {
 		tr := trigger{event: t.Event, cron: t.Cron}
 		if t.Event != "" && t.Expression != "" {
-			if tr.cond, err = compileExpr(expr.Trigger, t.Expression); err != nil {
+			if tr.cond, err = e.compileExpr(expr.Trigger, t.Expression); err != nil {
 				return nil, err
 			}
 		}
@@ -113,7 +113,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 		if strings.TrimSpace(src) == "" {
 			return nil, nil
 		}
-		return compileExpr(expr.Key, src)
+		return e.compileExpr(expr.Key, src)
 	}
 	for _, c := range f.Concurrency {
 		if c.Limit <= 0 {
@@ -173,7 +173,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 			return nil, err
 		}
 		if b.If != "" {
-			if fs.batchIf, err = compileExpr(expr.Trigger, b.If); err != nil {
+			if fs.batchIf, err = e.compileExpr(expr.Trigger, b.If); err != nil {
 				return nil, err
 			}
 		}
@@ -188,7 +188,7 @@ func buildFunction(app *appState, f wire.Function) (*fnState, error) {
 		}
 	}
 	if p := f.Priority; p != nil && p.Run != "" {
-		if fs.priority, err = compileExpr(expr.Priority, p.Run); err != nil {
+		if fs.priority, err = e.compileExpr(expr.Priority, p.Run); err != nil {
 			return nil, err
 		}
 	}

@@ -250,7 +250,7 @@ func (e locked) waitLocked(r *runState, t enginestore.TimerItem, res callResult,
 		opts.Event = op.Name
 	}
 	if opts.If != "" {
-		if _, err := compileExpr(expr.Wait, opts.If); err != nil {
+		if _, err := e.compileExpr(expr.Wait, opts.If); err != nil {
 			val, se := memoError(&wire.MemoError{Name: "Error", Message: "invalid waitForEvent expression: " + err.Error()})
 			stepRecordLocked(r, op).Error = se
 			storeMemoLocked(r, op.ID, val)
@@ -258,7 +258,7 @@ func (e locked) waitLocked(r *runState, t enginestore.TimerItem, res callResult,
 		}
 		// Like the server, the restrictive policy of cancel expressions only
 		// earns a warning here (PROTOCOL §8.2).
-		if _, err := compileExpr(expr.Cancel, opts.If); err != nil {
+		if _, err := e.compileExpr(expr.Cancel, opts.If); err != nil {
 			e.log.Warn("inngest: waitForEvent expression breaks the restrictive expression policy", "run", r.ID, "step", op.ID, "if", opts.If, "err", err)
 		}
 	}

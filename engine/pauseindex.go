@@ -123,7 +123,7 @@ func (e locked) indexPauseLocked(np *namePauses, p enginestore.Pause) {
 	if p.Kind == enginestore.PauseCancel {
 		kind = expr.Cancel
 	}
-	prog, err := compileExpr(kind, p.If)
+	prog, err := e.compileExpr(kind, p.If)
 	if err != nil {
 		return // never matches
 	}

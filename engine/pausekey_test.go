@@ -14,7 +14,7 @@ import (
 // is false when the index would evaluate the expression instead.
 func keyedMatch(t testing.TB, src string, trigger, event []byte) (match, indexed bool) {
 	t.Helper()
-	prog, err := compileExpr(expr.Wait, src)
+	prog, err := expr.Compile(expr.Wait, src)
 	require.NoError(t, err)
 	eqs, ok := prog.Equalities()
 	if !ok {
@@ -34,7 +34,7 @@ func keyedMatch(t testing.TB, src string, trigger, event []byte) (match, indexed
 // celMatch is the expression's verdict, as pauseMatches evaluates it.
 func celMatch(t testing.TB, src string, trigger, event []byte) bool {
 	t.Helper()
-	prog, err := compileExpr(expr.Wait, src)
+	prog, err := expr.Compile(expr.Wait, src)
 	require.NoError(t, err)
 	return evalBool(prog, expr.Vars{Event: exprVars(new(atomic.Int64), trigger, nil).Event, Async: exprVars(new(atomic.Int64), nil, event).Async})
 }
@@ -89,7 +89,7 @@ func FuzzPauseKey(f *testing.F) {
 	f.Add(`async["data"]["k"] == event.data.k`, `{"data":{"k":[1]}}`, `{"data":{"k":[1.0]}}`)
 	f.Add("async.data.k.x == event.data.k", `{"data":{"k":true}}`, `{"data":{"k":{"x":true}}}`)
 	f.Fuzz(func(t *testing.T, src, trigger, event string) {
-		prog, err := compileExpr(expr.Wait, src)
+		prog, err := expr.Compile(expr.Wait, src)
 		if err != nil {
 			return
 		}

@@ -54,7 +54,7 @@ func (e locked) pauseMatches(p enginestore.Pause, async map[string]any, now time
 	if p.Kind == enginestore.PauseCancel {
 		kind = expr.Cancel
 	}
-	prog, err := compileExpr(kind, p.If)
+	prog, err := e.compileExpr(kind, p.If)
 	if err != nil {
 		return false
 	}

@@ -89,7 +89,7 @@ func (e locked) installApp(rec enginestore.AppRecord, schedule bool) (*appState,
 	}
 	app := &appState{rec: rec}
 	for _, f := range req.Functions {
-		fs, err := buildFunction(app, f)
+		fs, err := e.buildFunction(app, f)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.ID, err)
 		}

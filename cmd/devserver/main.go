@@ -33,15 +33,16 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stderr, nil, defaultSyncBackoff); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
 // run parses args, serves the engine until ctx ends and reports the listening
-// address on ready (when not nil) once the port is open.
-func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
+// address on ready (when not nil) once the port is open. backoff paces the
+// --sync retries (main passes defaultSyncBackoff).
+func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string, backoff syncBackoff) error {
 	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	port := fs.Int("port", 8288, "port to listen on (0: any free port)")
@@ -104,7 +105,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	if *syncURL != "" {
 		go func() {
 			defer close(syncDone)
-			syncUntilAnswered(ctx, eng, *syncURL, logger, defaultSyncBackoff)
+			syncUntilAnswered(ctx, eng, *syncURL, logger, backoff)
 		}()
 	} else {
 		close(syncDone)

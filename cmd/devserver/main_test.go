@@ -53,11 +53,17 @@ func (l *lockedBuffer) String() string {
 // origin and stderr; it is stopped when the test ends.
 func startServer(t *testing.T, args ...string) (string, *lockedBuffer) {
 	t.Helper()
+	return startServerWithBackoff(t, defaultSyncBackoff, args...)
+}
+
+// startServerWithBackoff is startServer with the pace of the --sync retries.
+func startServerWithBackoff(t *testing.T, backoff syncBackoff, args ...string) (string, *lockedBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &lockedBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"--port", "0"}, args...), stderr, ready) }()
+	go func() { done <- run(ctx, append([]string{"--port", "0"}, args...), stderr, ready, backoff) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -166,10 +172,8 @@ func TestSyncRetriesUntilTheAppAnswers(t *testing.T) {
 	}))
 	t.Cleanup(app.Close)
 
-	saved := defaultSyncBackoff
-	t.Cleanup(func() { defaultSyncBackoff = saved })
-	defaultSyncBackoff = syncBackoff{First: time.Millisecond, Max: 4 * time.Millisecond, Attempt: 5 * time.Second}
-	url, stderr := startServer(t, "--sync", app.URL+"/api/inngest")
+	fast := syncBackoff{First: time.Millisecond, Max: 4 * time.Millisecond, Attempt: 5 * time.Second}
+	url, stderr := startServerWithBackoff(t, fast, "--sync", app.URL+"/api/inngest")
 	engineURL.Store(url)
 
 	var info struct {
@@ -199,7 +203,7 @@ func TestOneServerPerDataDir(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	startServer(t, "--data-dir", dir)
-	err := run(context.Background(), []string{"--port", "0", "--data-dir", dir}, io.Discard, nil)
+	err := run(context.Background(), []string{"--port", "0", "--data-dir", dir}, io.Discard, nil, defaultSyncBackoff)
 	require.ErrorIs(t, err, sqlitestore.ErrLocked)
 	require.ErrorContains(t, err, "one engine per file")
 }

@@ -5,8 +5,43 @@ import (
 	"sync"
 )
 
-// cacheSize bounds the number of compiled expressions kept.
-const cacheSize = 4096
+// DefaultCacheSize is the number of programs a Cache keeps when NewCache is
+// given no size.
+const DefaultCacheSize = 4096
+
+// Cache keeps compiled programs, and compile failures, by kind and source in
+// a bounded least-recently-used cache, so that compiling on every evaluation
+// is cheap and wait expressions with pasted values, each distinct, do not grow
+// memory without bound. It is safe for concurrent use. Each owner (an engine)
+// has its own: nothing is kept process-wide.
+type Cache struct{ lru *lru }
+
+// NewCache returns a Cache of at most size programs; size <= 0 means
+// DefaultCacheSize.
+func NewCache(size int) *Cache {
+	if size <= 0 {
+		size = DefaultCacheSize
+	}
+	return &Cache{lru: newLRU(size)}
+}
+
+// Compile is the package's Compile, answered from the cache when it can be.
+func (c *Cache) Compile(kind Kind, src string) (*Program, error) {
+	if !kind.valid() || len(src) > MaxSourceLen {
+		// Not cached: there is no point keeping huge keys around.
+		return Compile(kind, src)
+	}
+	k := cacheKey{kind: kind, src: src}
+	if e, ok := c.lru.get(k); ok {
+		return e.prog, e.err
+	}
+	p, err := Compile(kind, src)
+	c.lru.put(k, cacheEntry{prog: p, err: err})
+	return p, err
+}
+
+// Len returns how many programs the cache holds.
+func (c *Cache) Len() int { return c.lru.len() }
 
 type cacheKey struct {
 	kind Kind
@@ -30,8 +65,6 @@ type lruItem struct {
 	key cacheKey
 	val cacheEntry
 }
-
-var programs = newLRU(cacheSize)
 
 func newLRU(max int) *lru {
 	return &lru{max: max, order: list.New(), items: make(map[cacheKey]*list.Element)}
@@ -69,7 +102,3 @@ func (c *lru) len() int {
 	defer c.mu.Unlock()
 	return c.order.Len()
 }
-
-// CachedPrograms returns how many compiled expressions the process-wide cache
-// holds (at most 4096).
-func CachedPrograms() int { return programs.len() }

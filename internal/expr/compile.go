@@ -21,31 +21,23 @@ import (
 // anything outside the restrictive policy: macros (has, all, exists,
 // exists_one, map, filter) and calls other than logic, comparison,
 // index and arithmetic operators, int(), uint(), double(), duration(),
-// date(), now_plus() and now_minus(). Check uses the same cache as
-// Compile.
+// date(), now_plus() and now_minus(). Nothing is cached (see Cache).
 func Check(kind Kind, src string) error {
 	_, err := Compile(kind, src)
 	return err
 }
 
 // Compile compiles src for kind and returns a Program ready to evaluate.
-// Results, including failures, are cached by (kind, src) in a bounded
-// cache, so calling Compile on every evaluation is cheap.
+// It caches nothing: a caller that compiles on every evaluation keeps a
+// Cache.
 func Compile(kind Kind, src string) (*Program, error) {
 	if !kind.valid() {
 		return nil, fmt.Errorf("inngest: invalid expression kind %d", int(kind))
 	}
 	if len(src) > MaxSourceLen {
-		// Not cached: there is no point keeping huge keys around.
 		return nil, invalidErr(kind, src, fmt.Errorf("longer than %d bytes", MaxSourceLen))
 	}
-	k := cacheKey{kind: kind, src: src}
-	if e, ok := programs.get(k); ok {
-		return e.prog, e.err
-	}
-	p, err := compile(kind, src)
-	programs.put(k, cacheEntry{prog: p, err: err})
-	return p, err
+	return compile(kind, src)
 }
 
 func compile(kind Kind, src string) (p *Program, err error) {

@@ -160,13 +160,25 @@ func TestSourceLimits(t *testing.T) {
 
 func TestCompileCachedAndConcurrent(t *testing.T) {
 	t.Parallel()
-	p1, err := expr.Compile(expr.Trigger, "event.data.cache_probe == 1")
+	cache := expr.NewCache(0)
+	p1, err := cache.Compile(expr.Trigger, "event.data.cache_probe == 1")
 	require.NoError(t, err)
-	p2, err := expr.Compile(expr.Trigger, "event.data.cache_probe == 1")
+	p2, err := cache.Compile(expr.Trigger, "event.data.cache_probe == 1")
 	require.NoError(t, err)
 	require.Same(t, p1, p2)
+	require.Equal(t, 1, cache.Len())
+	other, err := expr.NewCache(0).Compile(expr.Trigger, "event.data.cache_probe == 1")
+	require.NoError(t, err)
+	require.NotSame(t, p1, other, "each cache is its own")
+	uncached, err := expr.Compile(expr.Trigger, "event.data.cache_probe == 1")
+	require.NoError(t, err)
+	require.NotSame(t, p1, uncached, "the package's Compile keeps nothing")
+	_, err = cache.Compile(expr.Trigger, "event.data.x ===")
+	require.Error(t, err)
+	_, err = cache.Compile(expr.Trigger, "event.data.x ===")
+	require.Error(t, err, "a failure is cached as a failure")
 	// The same source under another kind is a different program.
-	p3, err := expr.Compile(expr.Wait, "event.data.cache_probe == 1")
+	p3, err := cache.Compile(expr.Wait, "event.data.cache_probe == 1")
 	require.NoError(t, err)
 	require.NotSame(t, p1, p3)
 	require.Equal(t, expr.Wait, p3.Kind())
@@ -178,7 +190,7 @@ func TestCompileCachedAndConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range 50 {
-				p, err := expr.Compile(expr.Key, "event.data.k"+strings.Repeat("x", (i*50+j)%7))
+				p, err := cache.Compile(expr.Key, "event.data.k"+strings.Repeat("x", (i*50+j)%7))
 				if err != nil {
 					t.Error(err)
 					return

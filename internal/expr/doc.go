@@ -14,8 +14,9 @@
 //
 // Any other identifier is a compile error, so a typo such as
 // "evnt.data.id" fails when the function is defined rather than when it
-// runs. Check validates only; Compile returns a cached, reusable Program
-// that the embedded engine evaluates with Bool, Value, Int or KeyString.
+// runs. Check validates only; Compile returns a reusable Program that the
+// embedded engine evaluates with Bool, Value, Int or KeyString, compiled
+// through its own bounded Cache (nothing is cached process-wide).
 //
 // Numbers from JSON are float64. Comparisons between numbers of
 // different CEL types work as expected ("event.data.amount > 0",
