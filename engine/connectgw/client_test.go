@@ -27,13 +27,13 @@ const testBound = 20 * time.Second
 
 // env is an engine with a gateway, served like cmd/devserver serves them.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	eng *engine.Engine
 	gw  *Gateway
 	srv *httptest.Server
 }
 
-func newEnv(t *testing.T, eo engine.Options, o Options) *env {
+func newEnv(t testing.TB, eo engine.Options, o Options) *env {
 	t.Helper()
 	if eo.RetryBackoff == nil {
 		eo.RetryBackoff = func(int) time.Duration { return 10 * time.Millisecond }
@@ -84,7 +84,7 @@ func (e *env) start(auth string) *connectproto.StartResponse {
 
 // client is a raw test worker: it speaks the protocol message by message.
 type client struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 	sr *connectproto.StartResponse
 }
