@@ -12,6 +12,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
 
@@ -260,7 +261,7 @@ func TestE2EInvoke(t *testing.T) {
 	require.Equal(t, time.Hour, run.EndedAt.Sub(run.StartedAt))
 
 	children := env.WaitForFunctionRuns(t, "sum", 3)
-	byStatus := map[inngesttest.Status]int{}
+	byStatus := map[runtype.Status]int{}
 	for _, c := range children {
 		require.NotEmpty(t, c.ParentRunID)
 		byStatus[c.Status]++

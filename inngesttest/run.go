@@ -12,20 +12,15 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
-// Status is the state of a run.
-type Status string
-
-// Run statuses.
+// Run statuses, the runtype values (Run.Status is a runtype.Status, the type
+// the engine and inngest/api use), repeated here so a test needs one import.
 const (
-	StatusQueued    Status = Status(runtype.StatusQueued)
-	StatusRunning   Status = Status(runtype.StatusRunning)
-	StatusCompleted Status = Status(runtype.StatusCompleted)
-	StatusFailed    Status = Status(runtype.StatusFailed)
-	StatusCancelled Status = Status(runtype.StatusCancelled)
+	StatusQueued    = runtype.StatusQueued
+	StatusRunning   = runtype.StatusRunning
+	StatusCompleted = runtype.StatusCompleted
+	StatusFailed    = runtype.StatusFailed
+	StatusCancelled = runtype.StatusCancelled
 )
-
-// Done reports whether the status is final.
-func (s Status) Done() bool { return runtype.Status(s).Done() }
 
 // Run is a snapshot of one function run.
 type Run struct {
@@ -36,7 +31,7 @@ type Run struct {
 	// FunctionID is the function's full id ("<app id>-<slug>").
 	FunctionID string
 	// Status is the run's status.
-	Status Status
+	Status runtype.Status
 	// Output is the function's result as JSON when it completed, or the SDK's
 	// error body when it failed.
 	Output json.RawMessage
@@ -112,7 +107,7 @@ func (s Step) Data() json.RawMessage {
 
 func fromEngine(r runtype.Run) Run {
 	out := Run{
-		ID: r.ID, AppID: r.AppID, FunctionID: r.FunctionID, Status: Status(r.Status), Output: r.Output,
+		ID: r.ID, AppID: r.AppID, FunctionID: r.FunctionID, Status: r.Status, Output: r.Output,
 		EventIDs: r.EventIDs, Events: r.Events, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
 		Attempts: r.Attempts, Calls: r.Calls, ParentRunID: r.ParentRunID, Engine: r,
 	}
