@@ -386,6 +386,11 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ops[i].Op = canon
+		if err := wire.CheckOpSize(&ops[i]); err != nil {
+			// As the server: a step output over its limit refuses the checkpoint.
+			writeJSON(w, http.StatusRequestEntityTooLarge, "application/json", map[string]any{"error": err.Error()})
+			return
+		}
 	}
 	e.mu.Lock()
 	run := e.held().loadRunLocked(runID)

@@ -344,6 +344,11 @@ func parseOps(body []byte) ([]wire.Op, error) {
 			return nil, fmt.Errorf("inngest: unknown opcode %q", ops[i].Op)
 		}
 		ops[i].Op = canon
+		// As the server (GeneratorOpcode.Validate): one op too large fails the
+		// whole response.
+		if err := wire.CheckOpSize(&ops[i]); err != nil {
+			return nil, fmt.Errorf("inngest: error validating generator opcode %s: %w", ops[i].ID, err)
+		}
 	}
 	return ops, nil
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"runtime/debug"
@@ -229,8 +230,10 @@ func (r *Run) abandon() {
 	}
 }
 
-// report records an op for the response.
+// report records an op for the response; an op too large for the server is
+// replaced by one it accepts (boundOp).
 func (r *Run) report(f *frame, op wire.Op) {
+	op = boundOp(op)
 	r.mu.Lock()
 	r.ops = append(r.ops, reported{path: f.path, op: op})
 	r.mu.Unlock()
@@ -355,15 +358,23 @@ func (r *Run) finish(o outcome) Response {
 			return ErrorResponse(500, "StepNotFound", msg, "", false, time.Time{})
 		}
 		r.warnNondeterminism(ops)
-		body, err := jsoncodec.Marshal(ops)
+		body, kept, err := encodeOps(ops)
 		if err != nil {
 			r.sdkLogger().Error("inngest: encoding the call's ops failed", "error", err)
 			return ErrorResponse(500, "Error", "inngest: encoding ops: "+err.Error(), "", false, time.Time{})
 		}
-		resp := Response{Status: 206, Body: body, RetryAfter: r.retryAfter}
+		if kept < len(ops) {
+			r.sdkLogger().Warn("inngest: the call's steps make a response over the server's size limit; the last ones are left out and run again in the next call",
+				"limit_bytes", wire.MaxResponseBytes, "steps", len(ops), "reported", kept)
+			ops = ops[:kept]
+		}
+		resp := Response{Status: 206, Body: body}
 		for _, op := range ops {
-			if op.Op == wire.OpStepFailed {
+			switch op.Op {
+			case wire.OpStepFailed:
 				resp.NoRetry = true
+			case wire.OpStepError:
+				resp.RetryAfter = r.retryAfter // set by the step error (Fail)
 			}
 		}
 		return resp
@@ -392,12 +403,20 @@ func (r *Run) finish(o outcome) Response {
 	if len(out) == 0 {
 		out = []byte("null")
 	}
+	if len(out) > responseBudget {
+		// The server would fail the call, and each retry of it, with
+		// output_too_large: replaying the steps gives the same result.
+		msg := fmt.Sprintf("inngest: the function's result is %d bytes, over the server's limit of %d for a response; store large values elsewhere (a blob store) and return a reference", len(out), wire.MaxResponseBytes)
+		r.sdkLogger().Error(msg)
+		return ErrorResponse(400, "OutputTooLarge", msg, "", true, time.Time{})
+	}
 	return Response{Status: 200, Body: out}
 }
 
 // ErrorResponse builds an error response: the wire error body {name, message,
 // stack} and the retry headers' values. It is the only place error bodies are made.
 func ErrorResponse(status int, name, msg, stack string, noRetry bool, retryAfter time.Time) Response {
+	msg, stack = truncateText(msg), truncateText(stack)
 	body, _ := jsoncodec.Marshal(wire.ErrorBody{Name: name, Message: msg, Stack: stack})
 	return Response{Status: status, Body: body, NoRetry: noRetry, RetryAfter: retryAfter}
 }

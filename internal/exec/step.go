@@ -293,6 +293,9 @@ func (s *Step) Done(op wire.Op) {
 	if r.target != "" || f.parallel {
 		s.Stop(&op)
 	}
+	if wire.CheckOpSize(&op) != nil {
+		s.Stop(&op) // reported as a StepFailed (boundOp), never buffered
+	}
 	r.mu.Lock()
 	if !r.checkpointOK {
 		r.mu.Unlock()
