@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,12 +103,16 @@ func wrappedSize(key string, raw json.RawMessage) int {
 	if len(raw) == 0 {
 		raw = json.RawMessage("null")
 	}
-	if over := len(key) + 4; len(raw)*escapeGrowth+over <= MaxStepOutputBytes {
+	over := len(key) + len(`{"":}`)
+	if len(raw)*escapeGrowth+over <= MaxStepOutputBytes {
 		return len(raw) + over
+	}
+	if n := escapedLen(raw) + over; n <= MaxStepOutputBytes {
+		return n // exact for compact JSON, an upper bound otherwise
 	}
 	b, err := jsoncodec.Marshal(map[string]json.RawMessage{key: raw})
 	if err != nil {
-		return len(raw) + len(key) + 4
+		return len(raw) + over
 	}
 	return len(b)
 }
@@ -120,9 +125,23 @@ func encodedSize(raw json.RawMessage) int {
 	if len(raw)*escapeGrowth <= MaxStepOutputBytes {
 		return len(raw)
 	}
+	if n := escapedLen(raw); n <= MaxStepOutputBytes {
+		return n
+	}
 	b, err := jsoncodec.Marshal(raw)
 	if err != nil {
 		return len(raw)
 	}
 	return len(b)
+}
+
+// escapedLen is the length of raw once encoding/json escapes it ('<', '>', '&'
+// as \u003c…, U+2028 and U+2029 as \u2028…): exact for compact JSON, and an
+// upper bound otherwise (encoding/json also drops insignificant spaces). It
+// is a few vectorised byte counts, no allocation.
+func escapedLen(raw []byte) int {
+	n := len(raw)
+	n += 5 * (bytes.Count(raw, []byte{'<'}) + bytes.Count(raw, []byte{'>'}) + bytes.Count(raw, []byte{'&'}))
+	n += 3 * (bytes.Count(raw, []byte("\u2028")) + bytes.Count(raw, []byte("\u2029")))
+	return n
 }

@@ -52,3 +52,26 @@ func TestCheckOpSizeAtTheLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputSizeMatchesEncodingJSON: above the cheap bound, OutputSize is the
+// length encoding/json gives the server's {"data": …} (escapes counted without
+// encoding), for compact values and for values with spaces.
+func TestOutputSizeMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 1<<20)
+	for _, raw := range []string{
+		`"` + big + `<>&` + "\u2028\u2029" + `"`,
+		`{"a":"` + big + `","b":[1,2,"<"]}`,
+		`"` + strings.Repeat("\u2028", 1<<20) + `"`,
+		`"` + strings.Repeat("&", 700_000) + `"`,
+	} {
+		want, err := json.Marshal(map[string]json.RawMessage{"data": json.RawMessage(raw)})
+		require.NoError(t, err)
+		require.Equal(t, len(want), OutputSize(&Op{Op: OpStepRun, Data: json.RawMessage(raw)}))
+	}
+	spaced := json.RawMessage(`{ "a" : "` + big + `" }`)
+	got := OutputSize(&Op{Op: OpStepRun, Data: spaced})
+	want, _ := json.Marshal(map[string]json.RawMessage{"data": spaced})
+	require.GreaterOrEqual(t, got, len(want), "an upper bound for JSON with spaces")
+	require.Less(t, got, len(want)+16)
+}
