@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -400,11 +399,17 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !run.Status.Done() {
+		// The server also resets the stored attempt count of the call's queue
+		// item (ResetAttemptsByJobID), but its executor keeps the call's count
+		// and writes it back when the call fails (requeue), so a step error
+		// reported later in the same call is judged by the call's attempt
+		// (observed: a call at attempt 1 that checkpointed, then reported a step
+		// error, was retried at attempt 2). The engine does the same: nothing
+		// to reset.
 		err = e.held().atomicLocked(func(e locked) error {
 			e.checkpointLocked(run, ops)
 			return nil
 		})
-		e.held().resetAttemptsLocked(runID, req.QiID)
 	}
 	e.mu.Unlock()
 	if err != nil {
@@ -415,20 +420,6 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(wire.HeaderServerKind, wire.ServerKindDev)
 	w.Header().Set("Vary", "Origin")
 	w.WriteHeader(http.StatusOK)
-}
-
-// resetAttemptsLocked starts the in-flight call named by a checkpoint's qi_id
-// (base64 of "<job id>::<queue>") over at attempt 0, as the server does
-// (ResetAttemptsByJobID): the steps after a checkpoint get their full retries.
-func (e locked) resetAttemptsLocked(runID, qiID string) {
-	raw, err := base64.StdEncoding.DecodeString(qiID)
-	if err != nil {
-		return
-	}
-	jobID, _, _ := strings.Cut(string(raw), "::")
-	if job := e.s.calls[jobID]; job != nil && job.runID == runID {
-		job.t.Attempt = 0
-	}
 }
 
 // checkpointLocked memoizes checkpointed steps.

@@ -20,7 +20,13 @@ type Input[T any] struct {
 	Events []events.Event[T]
 	// RunID identifies the run.
 	RunID string
-	// Attempt is the zero-based attempt of the current step or function call.
+	// Attempt is the zero-based attempt of this call, as the server counts it:
+	// the attempt of every step the call executes (a step.Run whose code runs
+	// in it) and of the function's own code. It is 0 on a first call and after
+	// a step completed; a call retrying a failed step (or a failed function)
+	// has the retry's number, and with checkpointing such a call executes that
+	// step only, so that the steps after it start again at 0 with their full
+	// retries. Memoized steps say nothing about it.
 	Attempt int
 }
 

@@ -108,7 +108,8 @@ type StepInfo struct {
 	ID string
 	// Hash is the id the server knows the step by.
 	Hash string
-	// Attempt is the step's zero-based attempt.
+	// Attempt is the step's zero-based attempt: the call's (CallInfo.Attempt,
+	// Input.Attempt), since every step a call executes is on its attempt.
 	Attempt int
 }
 

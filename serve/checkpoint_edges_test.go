@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -132,27 +133,44 @@ func TestCheckpointIntervalFlushesWhileNextStepRuns(t *testing.T) {
 	require.Contains(t, checkpointedSteps(t, api), "StepRun done-early")
 }
 
-// A call on attempt N>0 that executes several steps (checkpointing) judges the
-// steps after the first one by their own first attempt: a later step failing once
-// is a StepError (retried), not a StepFailed.
-func TestCheckpointLaterStepGetsItsOwnAttempts(t *testing.T) {
+// A call on attempt N>0 (a retry) executes one step, with checkpointing too: the
+// server judges every step error a call reports by the call's attempt (a
+// checkpoint does not change that), so the retried step, once it succeeds, goes
+// out in the 206 and the call ends; the step after it starts in a new call at
+// attempt 0 and a failure there is a StepError (retried), not a StepFailed.
+// Before, the later step ran in the retried call and its failure was final on
+// the server.
+func TestRetriedCallEndsAfterItsStep(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t, nil)
 	c, _ := devClient(t, inngest.ClientOptions{APIBaseURL: api.URL, Checkpoint: inngest.CheckpointOptions{BatchSteps: 1, BatchInterval: time.Hour}})
+	var laterAttempts []int
 	h := serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "attempts"}, inngest.OnEvent(evTest),
 		func(ctx context.Context, in inngest.Input[anyData]) (string, error) {
 			if _, err := step.Run(ctx, "retried", func(ctx context.Context) (int, error) { return 1, nil }); err != nil {
 				return "", err
 			}
-			return step.Run(ctx, "later", func(ctx context.Context) (string, error) { return "", errors.New("flaky") })
+			return step.Run(ctx, "later", func(ctx context.Context) (string, error) {
+				laterAttempts = append(laterAttempts, in.Attempt)
+				return "", errors.New("flaky")
+			})
 		}))
 	rec := post(h, "wirecap-attempts", "", call{Attempt: 4, MaxAttempts: 5}.body())
 	require.Equal(t, http.StatusPartialContent, rec.Code, rec.Body.String())
 	ops := decodeOps(t, rec.Body.Bytes())
 	require.Len(t, ops, 1)
+	require.Equal(t, "StepRun", ops[0].Op)
+	require.Equal(t, "retried", ops[0].Name)
+	require.Empty(t, laterAttempts, "the later step does not run in the retried call")
+	require.Empty(t, checkpointedSteps(t, api), "reported in the 206, as in the classic protocol")
+
+	steps := fmt.Sprintf(`{%q:{"data":1}}`, wire.HashID("retried", 0))
+	rec = post(h, "wirecap-attempts", "", call{Steps: steps, MaxAttempts: 5}.body())
+	ops = decodeOps(t, rec.Body.Bytes())
+	require.Len(t, ops, 1)
 	require.Equal(t, "StepError", ops[0].Op)
 	require.Equal(t, "false", rec.Header().Get("X-Inngest-No-Retry"))
-	require.Equal(t, []string{"StepRun retried"}, checkpointedSteps(t, api))
+	require.Equal(t, []int{0}, laterAttempts)
 
 	// The retried step itself keeps the call's attempt: its last failure is final.
 	h = serve.Handler(c, mustFn(t, c, inngest.FunctionOpts{ID: "attempts"}, inngest.OnEvent(evTest),

@@ -183,26 +183,41 @@ func TestCheckpointInterval(t *testing.T) {
 	require.Equal(t, [][]string{{"StepRun:s0"}, {"StepRun:s1"}}, rc.got())
 }
 
-// TestCheckpointAttempts: with checkpointing, the first step runs
-// with the call's attempt and the steps after it count as first attempts.
+// TestCheckpointAttempts: with checkpointing, every step a call executes has
+// the call's attempt; a call at attempt 0 runs them back to back, a retried
+// call runs the first one only and reports it in the 206 (the server judges a
+// later step's error by the call's attempt, so it starts in a new call).
 func TestCheckpointAttempts(t *testing.T) {
 	t.Parallel()
-	rc := &recorder{}
-	var attempts []int
-	r := execute(t, callOpts{checkpoint: rc.checkpoint, attempt: 2, maxAtt: 3}, func(ctx context.Context, _ *Input) ([]byte, error) {
-		for i := range 3 {
-			s, err := Begin(ctx, fmt.Sprintf("s%d", i))
-			require.NoError(t, err)
-			d, err := s.Decide(KindRun)
-			require.NoError(t, err)
-			require.Equal(t, RunNow, d)
-			a, _ := s.Attempt()
-			attempts = append(attempts, a)
-			s.Done(wire.Op{Op: wire.OpStepRun, ID: s.Hash, Name: s.ID, Data: []byte(`1`)})
-		}
-		return nil, nil
-	})
-	require.Equal(t, 200, r.Status)
-	require.Equal(t, []int{2, 0, 0}, attempts)
-	require.Len(t, rc.got(), 3)
+	for _, tc := range []struct {
+		attempt      int
+		status       int
+		attempts     []int
+		checkpointed int
+	}{
+		{0, 200, []int{0, 0, 0}, 3},
+		{2, 206, []int{2}, 0},
+	} {
+		t.Run(fmt.Sprint("attempt ", tc.attempt), func(t *testing.T) {
+			t.Parallel()
+			rc := &recorder{}
+			var attempts []int
+			r := execute(t, callOpts{checkpoint: rc.checkpoint, attempt: tc.attempt, maxAtt: 3}, func(ctx context.Context, _ *Input) ([]byte, error) {
+				for i := range 3 {
+					s, err := Begin(ctx, fmt.Sprintf("s%d", i))
+					require.NoError(t, err)
+					d, err := s.Decide(KindRun)
+					require.NoError(t, err)
+					require.Equal(t, RunNow, d)
+					a, _ := s.Attempt()
+					attempts = append(attempts, a)
+					s.Done(wire.Op{Op: wire.OpStepRun, ID: s.Hash, Name: s.ID, Data: []byte(`1`)})
+				}
+				return nil, nil
+			})
+			require.Equal(t, tc.status, r.Status)
+			require.Equal(t, tc.attempts, attempts)
+			require.Len(t, rc.got(), tc.checkpointed)
+		})
+	}
 }

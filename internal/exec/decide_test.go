@@ -25,8 +25,6 @@ func TestDecide(t *testing.T) {
 		before bool
 		kind   Kind
 		want   Decision
-		// fresh: the decided step counts as its first attempt.
-		fresh bool
 	}{
 		{name: "run, first step", kind: KindRun, want: RunNow},
 		{name: "async, first step", kind: KindAsync, want: Report},
@@ -37,11 +35,12 @@ func TestDecide(t *testing.T) {
 		{name: "async, targeted at another step", o: callOpts{stepID: wire.HashID("other", 0)}, kind: KindAsync, want: Skip},
 		{name: "run, immediate execution disabled", o: callOpts{noImmed: true}, kind: KindRun, want: Plan},
 		{name: "async, immediate execution disabled", o: callOpts{noImmed: true}, kind: KindAsync, want: Report},
-		{name: "run after a checkpointed step", o: callOpts{checkpoint: okCheckpoint, attempt: 2}, before: true, kind: KindRun, want: RunNow, fresh: true},
+		{name: "run after a checkpointed step", o: callOpts{checkpoint: okCheckpoint}, before: true, kind: KindRun, want: RunNow},
+		{name: "run in a retried call", o: callOpts{checkpoint: okCheckpoint, attempt: 2}, kind: KindRun, want: RunNow},
 		{name: "run after a step buffered for a batch not yet full", o: callOpts{
 			checkpoint: func(context.Context, []wire.Op) error { return errors.New("down") },
 			cp:         CheckpointConfig{BatchSteps: 5}, // no flush yet, so no failure yet
-		}, before: true, kind: KindRun, want: RunNow, fresh: true},
+		}, before: true, kind: KindRun, want: RunNow},
 		{name: "run after a step, checkpointing disabled by config", o: callOpts{checkpoint: okCheckpoint, cp: CheckpointConfig{Disabled: true}},
 			kind: KindRun, want: RunNow},
 	}
@@ -69,11 +68,7 @@ func TestDecide(t *testing.T) {
 			require.True(t, decided)
 			require.NoError(t, gotErr)
 			require.Equal(t, tc.want, got)
-			if tc.fresh {
-				require.Zero(t, attempt, "a step executed after another one in the call is on its first attempt")
-			} else {
-				require.Equal(t, tc.o.attempt, attempt)
-			}
+			require.Equal(t, tc.o.attempt, attempt, "every step a call executes is on the call's attempt")
 		})
 	}
 }
@@ -175,4 +170,64 @@ func TestDecideFromStrayGoroutine(t *testing.T) {
 	got := ops(t, r)
 	require.Equal(t, []string{"StepRun:own"}, opNames(got))
 	require.JSONEq(t, `7`, string(got[0].Data))
+}
+
+// TestRetriedCallExecutesOneStep: in a retried call (attempt > 0) the server
+// counts every step the call executes as on the call's attempt, so after the
+// first executed step succeeds the call reports it and ends: the next step
+// starts in a new call at attempt 0, with its full retries (as the JavaScript
+// SDK does). A call at attempt 0 goes on, with checkpointing.
+func TestRetriedCallExecutesOneStep(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		attempt    int
+		checkpoint bool
+		want       []string
+		ranB       bool
+	}{
+		{"retried, checkpointing", 2, true, []string{"StepRun:a"}, false},
+		{"retried, no checkpointing", 2, false, []string{"StepRun:a"}, false},
+		{"first attempt, checkpointing", 0, true, []string{"StepPlanned:c"}, true},
+		{"first attempt, no checkpointing", 0, false, []string{"StepRun:a"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var checkpointed []string
+			o := callOpts{attempt: tc.attempt, noImmed: false}
+			if tc.checkpoint {
+				o.checkpoint = func(_ context.Context, ops []wire.Op) error {
+					checkpointed = append(checkpointed, opNames(ops)...)
+					return nil
+				}
+			}
+			ranB := false
+			var attempts []int
+			r := execute(t, o, func(ctx context.Context, in *Input) ([]byte, error) {
+				for _, id := range []string{"a", "b"} {
+					if _, err := runStep(ctx, id, func(context.Context) (int, error) {
+						attempts = append(attempts, in.Attempt)
+						ranB = ranB || id == "b"
+						return 1, nil
+					}); err != nil {
+						return nil, err
+					}
+				}
+				s, err := Begin(ctx, "c")
+				require.NoError(t, err)
+				s.Stop(&wire.Op{Op: wire.OpStepPlanned, ID: s.Hash, Name: "c"})
+				return nil, nil
+			})
+			require.Equal(t, tc.want, opNames(ops(t, r)))
+			require.Equal(t, tc.ranB, ranB)
+			for _, a := range attempts {
+				require.Equal(t, tc.attempt, a)
+			}
+			if tc.ranB {
+				require.Equal(t, []string{"StepRun:a", "StepRun:b"}, checkpointed)
+			} else {
+				require.Empty(t, checkpointed, "the step goes out in the 206, as in the classic protocol")
+			}
+		})
+	}
 }

@@ -18,9 +18,6 @@ type Step struct {
 	ID    string // the developer's id
 	Index int    // how many times ID was used before in this call
 	Hash  string // hashed id, with the :n suffix applied
-	// fresh is set by Decide for a step executed after another step ran in this
-	// call: its first attempt, whatever the call's attempt.
-	fresh bool
 }
 
 // Begin starts a step call: it hashes id with its repeat index and records it. The
@@ -204,7 +201,6 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 	ran, ok := r.ranSteps, r.checkpointOK
 	r.mu.Unlock()
 	if ran > 0 {
-		s.fresh = true
 		if !ok {
 			return Plan, nil
 		}
@@ -224,15 +220,13 @@ func (s *Step) StepContext(ctx context.Context) context.Context {
 }
 
 // Attempt is the zero-based attempt of this step and MaxAttempts the total
-// allowed. The call's attempt belongs to the first step it executes (the one the
-// server retries); a step executed after another one in the same call (with
-// checkpointing) is on its first attempt: a checkpoint resets the server's attempt
-// count, so each new step gets its full retries.
+// allowed: the call's. Every step executed in a call is on the call's attempt
+// as the server counts it: the server judges a step error by the attempt of the
+// call that reported it (its executor keeps the call's count even when a
+// checkpoint resets the stored one), and a retried call executes one step only
+// (Done), so a step after it starts in a new call, at attempt 0.
 func (s *Step) Attempt() (attempt, maxAttempts int) {
 	c := s.f.run.call.Req.Ctx
-	if s.fresh {
-		return 0, c.MaxAttempts
-	}
 	return c.Attempt, c.MaxAttempts
 }
 
@@ -286,7 +280,7 @@ func (s *Step) LogPanic(pe *PanicError) {
 // Done records a successfully executed Run step. With checkpointing it buffers the
 // op, flushes when the batch is full (a timer flushes it one batch interval after
 // the first buffered step otherwise), and returns so the function goes on; without
-// checkpointing it reports the op and stops.
+// checkpointing, and in a retried call (attempt > 0), it reports the op and stops.
 func (s *Step) Done(op wire.Op) {
 	f := s.f
 	r := f.run
@@ -295,6 +289,13 @@ func (s *Step) Done(op wire.Op) {
 	}
 	if wire.CheckOpSize(&op) != nil {
 		s.Stop(&op) // reported as a StepFailed (boundOp), never buffered
+	}
+	if r.call.Req.Ctx.Attempt > 0 {
+		// A retry: the server counts every step this call executes as on the
+		// call's attempt, so a step run after this one would start with the
+		// retried step's used-up attempts. Report this one and let the next
+		// start in a new call at attempt 0, with its full retries.
+		s.Stop(&op)
 	}
 	r.mu.Lock()
 	if !r.checkpointOK {
