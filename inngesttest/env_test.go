@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -233,7 +234,13 @@ func TestMocksWithLargeState(t *testing.T) {
 	env := inngesttest.Start(t, inngesttest.Options{})
 	fn, err := inngest.NewFunction(env.Client(), inngest.FunctionOpts{ID: "big"}, inngest.OnEvent(tick),
 		func(ctx context.Context, in inngest.Input[tickData]) ([]int, error) {
-			big, err := step.Run(ctx, "big", func(ctx context.Context) ([]byte, error) { return make([]byte, 3<<20+1), nil })
+			// Two steps of 2.5 MB: together over the 4 MB inline limit, each
+			// under the server's 4 MiB per-step limit.
+			big, err := step.Run(ctx, "big", func(ctx context.Context) (string, error) { return strings.Repeat("x", 5<<19), nil })
+			if err != nil {
+				return nil, err
+			}
+			big2, err := step.Run(ctx, "big2", func(ctx context.Context) (string, error) { return strings.Repeat("y", 5<<19), nil })
 			if err != nil {
 				return nil, err
 			}
@@ -241,12 +248,12 @@ func TestMocksWithLargeState(t *testing.T) {
 				return nil, err
 			}
 			v, err := step.Run(ctx, "mocked", func(ctx context.Context) (int, error) { return -1, nil })
-			return []int{len(big), v}, err
+			return []int{len(big) + len(big2), v}, err
 		})
 	require.NoError(t, err)
 	env.Serve(fn)
 	env.MockStep("big", "mocked", 7)
 	run := env.WaitForRun(t, env.Send(t, tick.New(tickData{}))[0])
-	inngesttest.RequireOutput(t, run, fmt.Sprintf("[%d,7]", 3<<20+1))
-	require.Greater(t, len(run.Steps[0].Result), 4<<20, "the state must be over the inline limit")
+	inngesttest.RequireOutput(t, run, fmt.Sprintf("[%d,7]", 5<<20))
+	require.Greater(t, len(run.Steps[0].Result)+len(run.Steps[1].Result), 4<<20, "the state must be over the inline limit")
 }
