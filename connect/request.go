@@ -2,12 +2,13 @@ package connect
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 
 	"google.golang.org/protobuf/proto"
 
@@ -98,7 +99,7 @@ type traceContext struct {
 func (w *Worker) execute(d *cp.GatewayExecutorRequestData) *cp.SDKResponse {
 	var tc traceContext
 	if len(d.UserTraceCtx) > 0 {
-		_ = json.Unmarshal(d.UserTraceCtx, &tc)
+		_ = jsoncodec.Unmarshal(d.UserTraceCtx, &tc)
 	}
 	stepID := d.GetStepId()
 	fnID := d.FunctionSlug

@@ -221,7 +221,7 @@ func (c *Client) Token(ctx context.Context, channel string, topics ...string) (T
 	var out struct {
 		JWT string `json:"jwt"`
 	}
-	if err := json.Unmarshal(res.Body, &out); err != nil || out.JWT == "" {
+	if err := jsoncodec.Unmarshal(res.Body, &out); err != nil || out.JWT == "" {
 		return Token{}, fmt.Errorf("inngest: POST /v1/realtime/token: %w: no jwt in %q", ErrInvalidToken, truncate(res.Body))
 	}
 	tok := Token{Key: out.JWT, Channel: channel, Topics: append([]string(nil), topics...)}

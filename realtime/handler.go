@@ -2,10 +2,11 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Resolver says which channel and topics a request may read, typically from
@@ -49,7 +50,7 @@ func (c *Client) TokenHandler(resolve Resolver) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = json.NewEncoder(w).Encode(tok)
+		_ = jsoncodec.NewEncoder(w).Encode(tok)
 	})
 }
 
@@ -125,7 +126,7 @@ func (c *Client) SSEHandler(resolve Resolver) http.Handler {
 				case it.err != nil:
 					continue
 				default:
-					b, err := json.Marshal(it.m)
+					b, err := jsoncodec.Marshal(it.m)
 					if err != nil {
 						continue
 					}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // MaxMessageSize is the largest message body the server accepts for one
@@ -74,7 +76,7 @@ func (m Message) Chunk() string {
 		return ""
 	}
 	var s string
-	if json.Unmarshal(m.Data, &s) != nil {
+	if jsoncodec.Unmarshal(m.Data, &s) != nil {
 		return string(m.Data)
 	}
 	return s
@@ -105,7 +107,7 @@ func DecodeMessage(frame []byte) (Message, error) {
 		return Message{}, fmt.Errorf("%w: not a JSON object", ErrInvalidMessage)
 	}
 	var w wireMessage
-	if err := json.Unmarshal(frame, &w); err != nil {
+	if err := jsoncodec.Unmarshal(frame, &w); err != nil {
 		return Message{}, fmt.Errorf("%w: %v", ErrInvalidMessage, err)
 	}
 	if w.Kind == "" {
@@ -119,7 +121,7 @@ func DecodeMessage(frame []byte) (Message, error) {
 	switch m.Kind {
 	case KindDataStreamStart, KindDataStreamEnd:
 		var id string
-		if json.Unmarshal(m.Data, &id) != nil || id == "" {
+		if jsoncodec.Unmarshal(m.Data, &id) != nil || id == "" {
 			return Message{}, fmt.Errorf("%w: %s without a stream id", ErrInvalidMessage, m.Kind)
 		}
 		m.StreamID = id

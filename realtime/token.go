@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Claims is what a subscription token says, as ParseToken reads it.
@@ -57,7 +59,7 @@ func ParseToken(key string) (Claims, error) {
 		Exp     *json.Number `json:"exp"`
 		Jti     string       `json:"jti"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := jsoncodec.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&w); err != nil {
 		return Claims{}, fmt.Errorf("%w: claims: %v", ErrInvalidToken, err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+
 	"github.com/invopop/jsonschema"
 
 	"github.com/seed-b02f2472/inngest-go/events"
@@ -98,7 +100,7 @@ func (t Topic[T]) Validate(data T) error {
 	if t.off {
 		return nil
 	}
-	b, err := json.Marshal(data)
+	b, err := jsoncodec.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("%w: topic %q: %v", ErrInvalidMessage, t.name, err)
 	}
@@ -114,7 +116,7 @@ func (t Topic[T]) decode(raw json.RawMessage) (T, error) {
 			return v, err
 		}
 	}
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := jsoncodec.Unmarshal(raw, &v); err != nil {
 		return v, fmt.Errorf("%w: topic %q: %v", ErrInvalidMessage, t.name, err)
 	}
 	return v, nil

@@ -1,11 +1,12 @@
 package connectgw
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 
 	"google.golang.org/protobuf/proto"
 
@@ -20,7 +21,7 @@ const maxStartBody = 1 << 20
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": msg, "data": nil, "status": status})
+	_ = jsoncodec.NewEncoder(w).Encode(map[string]any{"error": msg, "data": nil, "status": status})
 }
 
 // writeProto writes a protobuf answer.
@@ -117,7 +118,7 @@ func (g *Gateway) handleFlush(w http.ResponseWriter, r *http.Request) {
 	}
 	// Like the server, the system trace context must be a JSON object.
 	var carrier map[string]string
-	if err := json.Unmarshal(resp.SystemTraceCtx, &carrier); err != nil {
+	if err := jsoncodec.Unmarshal(resp.SystemTraceCtx, &carrier); err != nil {
 		writeError(w, http.StatusBadRequest, "could not unmarshal system trace ctx")
 		return
 	}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"net/url"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+
 	"github.com/coder/websocket"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
@@ -71,18 +73,18 @@ func (g *Gateway) syncApps(ctx context.Context, data *connectproto.WorkerConnect
 		caps = json.RawMessage("{}")
 	}
 	var capObj map[string]any
-	if json.Unmarshal(caps, &capObj) != nil {
+	if jsoncodec.Unmarshal(caps, &capObj) != nil {
 		return nil, &socketError{status: websocket.StatusInternalError, code: codeInternal, msg: "Invalid SDK capabilities"}
 	}
 	ids := map[string]string{}
 	for _, app := range data.Apps {
 		var fns []json.RawMessage
-		if app.AppName == "" || json.Unmarshal(app.Functions, &fns) != nil {
+		if app.AppName == "" || jsoncodec.Unmarshal(app.Functions, &fns) != nil {
 			return nil, &socketError{status: websocket.StatusPolicyViolation, code: codeInvalidFnConfig, msg: "Invalid function config", syncFailed: true}
 		}
 		sdk := data.SdkLanguage + ":" + data.SdkVersion
 		sum := sha256.Sum256([]byte(data.SdkLanguage + ":" + data.SdkVersion + ":" + data.GetPlatform() + ":" + string(app.Functions) + ":" + app.GetAppVersion()))
-		body, _ := json.Marshal(registerBody{
+		body, _ := jsoncodec.Marshal(registerBody{
 			V: "1", URL: "ws://connect?app_name=" + url.QueryEscape(app.AppName), DeployType: "connect",
 			SDK: sdk, Framework: data.Framework, AppName: app.AppName, AppVersion: app.GetAppVersion(),
 			Headers:      registerHeaders{Env: data.GetEnvironment(), Platform: data.GetPlatform()},

@@ -4,11 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
@@ -44,7 +45,7 @@ var tokenHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","t
 func signToken(secret []byte, now time.Time) string {
 	c := tokenClaims{Iss: tokenIssuer, Sub: devAccountID, Aud: []string{tokenAudience},
 		Exp: now.Add(tokenExpiry).Unix(), Iat: now.Unix(), Jti: wire.NewULID(now), Env: devEnvID}
-	b, _ := json.Marshal(c)
+	b, _ := jsoncodec.Marshal(c)
 	head := tokenHeader + "." + base64.RawURLEncoding.EncodeToString(b)
 	return head + "." + base64.RawURLEncoding.EncodeToString(tokenMAC(secret, head))
 }
@@ -71,7 +72,7 @@ func verifyToken(secret []byte, tok string, now time.Time) error {
 		return errBadToken
 	}
 	var c tokenClaims
-	if json.Unmarshal(b, &c) != nil || c.Iss != tokenIssuer || !slices.Contains(c.Aud, tokenAudience) || c.Env == "" {
+	if jsoncodec.Unmarshal(b, &c) != nil || c.Iss != tokenIssuer || !slices.Contains(c.Aud, tokenAudience) || c.Env == "" {
 		return errBadToken
 	}
 	if now.Unix() >= c.Exp {

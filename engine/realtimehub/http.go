@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+
 	"github.com/coder/websocket"
 
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
@@ -65,7 +67,7 @@ func writeError(w http.ResponseWriter, status int, contentType, msg string) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set(wire.HeaderServerKind, wire.ServerKindDev)
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Error: msg, Status: status})
+	_ = jsoncodec.NewEncoder(w).Encode(errorBody{Error: msg, Status: status})
 }
 
 const (
@@ -99,7 +101,7 @@ func (h *Hub) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var topics []Topic
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&topics); err != nil {
+	if err := jsoncodec.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&topics); err != nil {
 		writeError(w, http.StatusBadRequest, appJSON, "Invalid request: must provide a list of topics")
 		return
 	}
@@ -114,7 +116,7 @@ func (h *Hub) handleToken(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", appJSON)
 	w.Header().Set(wire.HeaderServerKind, wire.ServerKindDev)
 	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(map[string]string{"jwt": tok})
+	_ = jsoncodec.NewEncoder(w).Encode(map[string]string{"jwt": tok})
 }
 
 // Mint signs a token for topics (publish: may it publish).
@@ -160,7 +162,7 @@ func (h *Hub) handlePublish(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if md := q.Get("metadata"); md != "" {
-		if !json.Valid([]byte(md)) {
+		if !jsoncodec.Valid([]byte(md)) {
 			http.Error(w, "metadata must be JSON", http.StatusBadRequest)
 			return
 		}
@@ -179,10 +181,10 @@ func (h *Hub) handlePublish(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, appJSON, "message too large: the limit is 524288 bytes")
 		return
 	}
-	if json.Valid(body) {
+	if jsoncodec.Valid(body) {
 		msg.Data = body
 	} else {
-		msg.Data, _ = json.Marshal(string(body))
+		msg.Data, _ = jsoncodec.Marshal(string(body))
 	}
 	h.Publish(msg.Channel, msg.Topic, mustJSON(msg))
 }
@@ -204,7 +206,7 @@ func (h *Hub) publishStream(w http.ResponseWriter, r *http.Request, msg message)
 	_, _ = rand.Read(idb[:])
 	id := hex.EncodeToString(idb[:])
 	msg.Kind = KindDataStreamStart
-	msg.Data, _ = json.Marshal(id)
+	msg.Data, _ = jsoncodec.Marshal(id)
 	h.fanout(msg.Channel, msg.Topic, mustJSON(msg))
 	defer func() {
 		msg.Kind = KindDataStreamEnd
@@ -354,13 +356,13 @@ func (h *Hub) readClient(ctx context.Context, s *subscriber, ws *websocket.Conn)
 // clientFrame applies one client frame; it never panics on any input.
 func (h *Hub) clientFrame(s *subscriber, b []byte) {
 	var f clientFrame
-	if json.Unmarshal(b, &f) != nil {
+	if jsoncodec.Unmarshal(b, &f) != nil {
 		return
 	}
 	switch f.Kind {
 	case KindSubscribe:
 		var tok string
-		if json.Unmarshal(f.Data, &tok) != nil {
+		if jsoncodec.Unmarshal(f.Data, &tok) != nil {
 			return
 		}
 		c, err := ParseToken(h.o.Secret, tok, h.o.Now())
@@ -370,7 +372,7 @@ func (h *Hub) clientFrame(s *subscriber, b []byte) {
 		h.add(s, c.Topics)
 	case KindUnsubscribe:
 		var topics []Topic
-		if json.Unmarshal(f.Data, &topics) != nil {
+		if jsoncodec.Unmarshal(f.Data, &topics) != nil {
 			return
 		}
 		h.unsubscribe(s, topics)

@@ -5,11 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // Issuer is the iss claim of every token, as the server writes it.
@@ -46,7 +47,7 @@ var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ
 
 // signToken signs c with secret (HS256).
 func signToken(secret []byte, c Claims) (string, error) {
-	body, err := json.Marshal(c)
+	body, err := jsoncodec.Marshal(c)
 	if err != nil {
 		return "", err
 	}
@@ -72,7 +73,7 @@ func ParseToken(secret []byte, tok string, now time.Time) (Claims, error) {
 	var h struct {
 		Alg string `json:"alg"`
 	}
-	if err := json.Unmarshal(hb, &h); err != nil || h.Alg != "HS256" {
+	if err := jsoncodec.Unmarshal(hb, &h); err != nil || h.Alg != "HS256" {
 		return Claims{}, fmt.Errorf("%w: header must say alg HS256", ErrToken)
 	}
 	sig, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
@@ -89,7 +90,7 @@ func ParseToken(secret []byte, tok string, now time.Time) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: claims: %v", ErrToken, err)
 	}
 	var c Claims
-	dec := json.NewDecoder(bytes.NewReader(cb))
+	dec := jsoncodec.NewDecoder(bytes.NewReader(cb))
 	if err := dec.Decode(&c); err != nil {
 		return Claims{}, fmt.Errorf("%w: claims: %v", ErrToken, err)
 	}

@@ -1,9 +1,10 @@
 package realtimehub
 
 import (
-	"encoding/json"
 	"sync"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 )
 
 // conn is one subscriber's transport.
@@ -128,7 +129,7 @@ func (s *subscriber) run(keepaliveNow bool) {
 }
 
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := jsoncodec.Marshal(v)
 	if err != nil {
 		panic(err) // only our own types, which always encode
 	}
