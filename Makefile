@@ -7,9 +7,11 @@ INTEROP_JS := interop/js
 .PHONY: test test-short vet lint staticcheck bench demo fuzz interop-deps check-files proto
 
 # test is the README's test command: vet, staticcheck and the race-enabled suite
-# (which includes the JavaScript SDK interoperability suite in interop/).
+# (which includes the JavaScript SDK interoperability suite in interop/), then the
+# multi-megabyte tests that leave the race detector out (raceEnabled) once without it.
 test: check-files vet staticcheck interop-deps
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^(TestMocksWithLargeState|TestE2EFallbackWithinResponseLimit)$$' ./inngesttest/
 
 # interop-deps installs the pinned official JavaScript SDK for interop/ when
 # node_modules is missing or was installed from a different lock file (compared

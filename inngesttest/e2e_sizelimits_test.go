@@ -22,7 +22,7 @@ import (
 func TestE2EFallbackWithinResponseLimit(t *testing.T) {
 	t.Parallel()
 	if raceEnabled {
-		t.Skip("12 MB of step state takes minutes under the race detector on a loaded machine; run without -race (serve's TestFallbackResponseWithinServerLimit covers the logic under -race)")
+		t.Skip("12 MB of step state takes minutes under the race detector on a loaded machine; run without -race (serve's TestFallbackResponseWithinServerLimit covers the logic under -race); make test runs it without -race after the race suite")
 	}
 	env := inngesttest.Start(t, inngesttest.Options{Timeout: time.Minute, Client: inngest.ClientOptions{
 		Checkpoint: inngest.CheckpointOptions{BatchSteps: 3, BatchInterval: time.Hour}}})

@@ -229,7 +229,7 @@ func TestMisuseFailsClearly(t *testing.T) {
 func TestMocksWithLargeState(t *testing.T) {
 	t.Parallel()
 	if raceEnabled {
-		t.Skip("4 MB of state takes seconds under the race detector; run without -race")
+		t.Skip("4 MB of state takes seconds under the race detector; run without -race; make test runs it without -race after the race suite")
 	}
 	env := inngesttest.Start(t, inngesttest.Options{})
 	fn, err := inngest.NewFunction(env.Client(), inngest.FunctionOpts{ID: "big"}, inngest.OnEvent(tick),
