@@ -1,16 +1,11 @@
 package connectgw
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
-
+	"github.com/seed-b02f2472/inngest-go/internal/hs256"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -39,40 +34,19 @@ type tokenClaims struct {
 	Env string   `json:"env"`
 }
 
-var tokenHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-
 // signToken returns a session token issued at now.
 func signToken(secret []byte, now time.Time) string {
 	c := tokenClaims{Iss: tokenIssuer, Sub: devAccountID, Aud: []string{tokenAudience},
 		Exp: now.Add(tokenExpiry).Unix(), Iat: now.Unix(), Jti: wire.NewULID(now), Env: devEnvID}
-	b, _ := jsoncodec.Marshal(c)
-	head := tokenHeader + "." + base64.RawURLEncoding.EncodeToString(b)
-	return head + "." + base64.RawURLEncoding.EncodeToString(tokenMAC(secret, head))
-}
-
-func tokenMAC(secret []byte, head string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(head))
-	return m.Sum(nil)
+	tok, _ := hs256.Sign(secret, c) // strings and integers always encode
+	return tok
 }
 
 // verifyToken checks a session token's signature, issuer, audience and
 // expiry at now.
 func verifyToken(secret []byte, tok string, now time.Time) error {
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 || parts[0] != tokenHeader {
-		return errBadToken
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || !hmac.Equal(sig, tokenMAC(secret, parts[0]+"."+parts[1])) {
-		return errBadToken
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return errBadToken
-	}
 	var c tokenClaims
-	if jsoncodec.Unmarshal(b, &c) != nil || c.Iss != tokenIssuer || !slices.Contains(c.Aud, tokenAudience) || c.Env == "" {
+	if hs256.Verify(secret, tok, &c) != nil || c.Iss != tokenIssuer || !slices.Contains(c.Aud, tokenAudience) || c.Env == "" {
 		return errBadToken
 	}
 	if now.Unix() >= c.Exp {

@@ -1,16 +1,11 @@
 package realtimehub
 
 import (
-	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/hs256"
 )
 
 // Issuer is the iss claim of every token, as the server writes it.
@@ -43,56 +38,17 @@ type Claims struct {
 	Publish   bool    `json:"publish"`
 }
 
-var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-
 // signToken signs c with secret (HS256).
-func signToken(secret []byte, c Claims) (string, error) {
-	body, err := jsoncodec.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	signing := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(body)
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(signing))
-	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
-}
+func signToken(secret []byte, c Claims) (string, error) { return hs256.Sign(secret, c) }
 
 // ParseToken checks tok as the server does: three base64url (unpadded)
 // parts, header alg HS256, a valid HMAC-SHA256 signature with secret, claims
-// that decode strictly, iss Issuer, exp present and after now, iat not after
-// now. It never panics; every failure wraps ErrToken.
+// that decode, iss Issuer, exp present and after now, iat not after now. It
+// never panics; every failure wraps ErrToken.
 func ParseToken(secret []byte, tok string, now time.Time) (Claims, error) {
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return Claims{}, fmt.Errorf("%w: want 3 parts", ErrToken)
-	}
-	hb, err := base64.RawURLEncoding.Strict().DecodeString(parts[0])
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: header: %v", ErrToken, err)
-	}
-	var h struct {
-		Alg string `json:"alg"`
-	}
-	if err := jsoncodec.Unmarshal(hb, &h); err != nil || h.Alg != "HS256" {
-		return Claims{}, fmt.Errorf("%w: header must say alg HS256", ErrToken)
-	}
-	sig, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: signature: %v", ErrToken, err)
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(parts[0] + "." + parts[1]))
-	if !hmac.Equal(sig, mac.Sum(nil)) {
-		return Claims{}, fmt.Errorf("%w: bad signature", ErrToken)
-	}
-	cb, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: claims: %v", ErrToken, err)
-	}
 	var c Claims
-	dec := jsoncodec.NewDecoder(bytes.NewReader(cb))
-	if err := dec.Decode(&c); err != nil {
-		return Claims{}, fmt.Errorf("%w: claims: %v", ErrToken, err)
+	if err := hs256.Verify(secret, tok, &c); err != nil {
+		return Claims{}, fmt.Errorf("%w: %v", ErrToken, err)
 	}
 	switch {
 	case c.Issuer != Issuer:
