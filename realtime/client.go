@@ -15,7 +15,6 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/link"
 	"github.com/seed-b02f2472/inngest-go/internal/restapi"
-	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
 // Client publishes, mints tokens and subscribes with an inngest.Client's
@@ -123,7 +122,7 @@ func (c *Client) Stream(ctx context.Context, channel, topic string, r io.Reader,
 		return fmt.Errorf("inngest: POST /v1/realtime/publish: %w", err)
 	}
 	req.Header.Set("Content-Type", "text/stream")
-	c.setHeaders(req, firstKey(c.cfg))
+	restapi.SetHeaders(req.Header, &c.cfg, firstKey(c.cfg))
 	resp, err := c.httpClient(true).Do(req)
 	if err != nil {
 		return fmt.Errorf("inngest: POST /v1/realtime/publish: %w", err)
@@ -141,17 +140,6 @@ func firstKey(cfg exec.ClientConfig) string {
 		return cfg.SigningKey
 	}
 	return cfg.SigningKeyFallback
-}
-
-func (c *Client) setHeaders(req *http.Request, key string) {
-	req.Header.Set(wire.HeaderSDK, c.cfg.SDK)
-	req.Header.Set("User-Agent", c.cfg.SDK)
-	if c.cfg.Env != "" {
-		req.Header.Set(wire.HeaderEnv, c.cfg.Env)
-	}
-	if key != "" {
-		req.Header.Set(wire.HeaderAuthorization, "Bearer "+wire.HashSigningKey(key))
-	}
 }
 
 // httpClient returns the client's HTTP client; long is for requests that

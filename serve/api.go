@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
+	"github.com/seed-b02f2472/inngest-go/internal/restapi"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
@@ -46,14 +47,7 @@ func (s *Server) apiDo(ctx context.Context, method, url string, body []byte, hea
 		if body != nil && req.Header.Get("Content-Type") == "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		req.Header.Set(wire.HeaderSDK, s.cfg.SDK)
-		req.Header.Set("User-Agent", s.cfg.SDK)
-		if s.cfg.Env != "" {
-			req.Header.Set(wire.HeaderEnv, s.cfg.Env)
-		}
-		if key != "" {
-			req.Header.Set(wire.HeaderAuthorization, "Bearer "+wire.HashSigningKey(key))
-		}
+		restapi.SetHeaders(req.Header, s.cfg, key)
 		resp, err := s.cfg.HTTPClient.Do(req)
 		if err != nil {
 			return nil, nil, err

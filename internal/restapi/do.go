@@ -81,14 +81,7 @@ func once(ctx context.Context, cfg *exec.ClientConfig, method, path string, body
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set(wire.HeaderSDK, cfg.SDK)
-	req.Header.Set("User-Agent", cfg.SDK)
-	if cfg.Env != "" {
-		req.Header.Set(wire.HeaderEnv, cfg.Env)
-	}
-	if key != "" {
-		req.Header.Set(wire.HeaderAuthorization, "Bearer "+wire.HashSigningKey(key))
-	}
+	SetHeaders(req.Header, cfg, key)
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient
@@ -103,6 +96,20 @@ func once(ctx context.Context, cfg *exec.ClientConfig, method, path string, body
 		return Response{}, err
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
+}
+
+// SetHeaders sets what every request of the SDK to the server's API carries:
+// the SDK's name as X-Inngest-SDK and User-Agent, the environment when one is
+// configured, and key (when not empty) hashed as the Bearer token.
+func SetHeaders(h http.Header, cfg *exec.ClientConfig, key string) {
+	h.Set(wire.HeaderSDK, cfg.SDK)
+	h.Set("User-Agent", cfg.SDK)
+	if cfg.Env != "" {
+		h.Set(wire.HeaderEnv, cfg.Env)
+	}
+	if key != "" {
+		h.Set(wire.HeaderAuthorization, "Bearer "+wire.HashSigningKey(key))
+	}
 }
 
 // Backoff is the wait before retry number attempt (1 for the first retry): it
