@@ -94,7 +94,13 @@ func (e *Engine) authorized(r *http.Request) bool {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
 		return false
 	}
-	tok := strings.TrimSpace(h[7:])
+	return e.keyMatches(h[7:])
+}
+
+// keyMatches reports whether tok (surrounding spaces ignored) is the
+// engine's signing key, plain or hashed, with or without its prefix.
+func (e *Engine) keyMatches(tok string) bool {
+	tok = strings.TrimSpace(tok)
 	if tok == "" {
 		return false
 	}

@@ -46,6 +46,10 @@ func (e *socketError) Error() string { return e.code + ": " + e.msg }
 
 // registerBody is the sync body of one app of a WORKER_CONNECT, as the
 // server's gateway posts it to /fn/register.
+// It is wire.RegisterRequest with capabilities and functions left as the
+// worker's raw JSON, so that what another SDK's worker announces reaches the
+// engine's sync (and its validation) unchanged instead of being re-encoded
+// through this SDK's types.
 type registerBody struct {
 	V              string          `json:"v"`
 	URL            string          `json:"url"`
