@@ -84,11 +84,17 @@ func TestWorkerEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 		return []inngest.ServableFunction{fn}
 	})
+	// The worker is Ready once GATEWAY_CONNECTION_READY arrives; the gateway
+	// marks the connection READY when the worker's WORKER_READY, sent right
+	// after, reaches it: wait for that instead of racing it.
+	require.Eventually(t, func() bool {
+		conns := e.gw.Connections()
+		return len(conns) == 1 && conns[0].Status == "READY"
+	}, testBound, 5*time.Millisecond)
 	conns := e.gw.Connections()
 	require.Len(t, conns, 1)
 	require.Equal(t, "e2e-1", conns[0].InstanceID)
 	require.Equal(t, []string{"e2e"}, conns[0].Apps)
-	require.Equal(t, "READY", conns[0].Status)
 
 	ids, err := e.eng.SendJSON(context.Background(), []byte(`{"name":"e2e/order.placed","data":{"n":3}}`))
 	require.NoError(t, err)
