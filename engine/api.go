@@ -27,6 +27,9 @@ const maxEventBody = 16 << 20
 //	POST /e/{key}                     send events
 //	POST /fn/register                 sync an app
 //	POST /v1/checkpoint/{run_id}/async checkpoint steps
+//	POST /v1/checkpoint                create a durable endpoint's run (endpoint.go)
+//	POST /v1/checkpoint/{run_id}/steps checkpoint a durable endpoint's steps
+//	GET  /v1/checkpoint/{run_id}/output wait for a durable endpoint's result
 //	GET  /v0/runs/{id}/batch          a run's events (use_api)
 //	GET  /v0/runs/{id}/actions        a run's step results (use_api)
 //	GET  /v1/events/{id}/runs         runs started by an event
@@ -52,6 +55,9 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("POST /e/{key}/", e.handleEvents)
 	mux.HandleFunc("POST /fn/register", e.handleRegister)
 	mux.HandleFunc("POST /v1/checkpoint/{run}/async", e.handleCheckpoint)
+	mux.HandleFunc("POST /v1/checkpoint", e.handleNewRun)
+	mux.HandleFunc("POST /v1/checkpoint/{run}/steps", e.handleSyncSteps)
+	mux.HandleFunc("GET /v1/checkpoint/{run}/output", e.handleRunOutput)
 	mux.HandleFunc("GET /v0/runs/{run}/batch", e.handleBatch)
 	mux.HandleFunc("GET /v0/runs/{run}/actions", e.handleActions)
 	mux.HandleFunc("GET /v1/events/{id}/runs", e.requireKey(e.handleEventRuns))

@@ -101,6 +101,8 @@ type callJob struct {
 	held      []heldSlot
 	// connect is set when the call goes over Connect (connect.go).
 	connect *ConnectCall
+	// endpoint is set when the call resumes a durable endpoint's run (endpoint.go).
+	endpoint *endpointCall
 }
 
 type heldSlot struct {
@@ -210,6 +212,9 @@ var callHeaderKeys = [...]string{
 func (e *Engine) doCall(ctx context.Context, job *callJob) callResult {
 	if job.connect != nil {
 		return e.doConnectCall(ctx, job)
+	}
+	if job.endpoint != nil {
+		return e.doEndpointCall(ctx, job)
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
 	defer cancel()

@@ -115,6 +115,9 @@ func (e locked) startCallLocked(t enginestore.TimerItem, now time.Time) {
 	}
 	fn := e.s.fns[r.FunctionID]
 	if fn == nil {
+		fn = e.endpointRunFnLocked(r)
+	}
+	if fn == nil {
 		e.finishLocked(r, runtype.StatusFailed, json.RawMessage(`{"message":"function not found"}`), &runtype.RunError{Name: "Error", Message: "function " + r.FunctionID + " is not synced", NoRetry: true})
 		return
 	}
@@ -129,7 +132,17 @@ func (e locked) startCallLocked(t enginestore.TimerItem, now time.Time) {
 		e.logStoreErr("SaveTimer", e.store.SaveTimer(e.ctx, t))
 		return
 	}
-	body, url, err := e.buildCallLocked(r, fn, t, requestID)
+	var (
+		body     []byte
+		url      string
+		err      error
+		endpoint *endpointCall
+	)
+	if fn.endpoint != nil {
+		body, url, endpoint, err = e.buildEndpointCallLocked(r)
+	} else {
+		body, url, err = e.buildCallLocked(r, fn, t, requestID)
+	}
 	if err != nil {
 		for _, h := range held {
 			h.sem.Release(h.key, requestID)
@@ -159,7 +172,11 @@ func (e locked) startCallLocked(t enginestore.TimerItem, now time.Time) {
 	e.historyLocked(r, "call", t.StepID, 0, "attempt "+strconv.Itoa(t.Attempt)+", generation "+strconv.Itoa(t.Generation))
 	e.saveRunLocked(r)
 	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
-	job.connect = connectCallLocked(fn, job)
+	if fn.endpoint != nil {
+		job.endpoint = endpoint
+	} else {
+		job.connect = connectCallLocked(fn, job)
+	}
 	started = true
 	e.onRollbackLocked(func(e locked) {
 		for _, h := range held {

@@ -77,6 +77,8 @@ type fnState struct {
 	cancels        []cancelDef
 	startTO        time.Duration
 	finishTO       time.Duration
+	// endpoint is set for the function of durable endpoint runs (endpoint.go).
+	endpoint *endpointFn
 }
 
 // buildFunction compiles a validated function definition.

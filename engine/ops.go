@@ -110,7 +110,12 @@ func (e locked) applyOpsLocked(r *runState, t enginestore.TimerItem, res callRes
 			stepRecordLocked(r, op)
 			e.aiGatewayLocked(r, op)
 			threads++
-		case wire.OpRunComplete, wire.OpSyncRunComplete:
+		case wire.OpSyncRunComplete:
+			// A durable endpoint finished asynchronously: {"data": its response}.
+			out, status, re := endpointOutput(op.Data, true)
+			e.finishLocked(r, status, out, re)
+			return
+		case wire.OpRunComplete:
 			out := op.Data
 			if len(out) == 0 {
 				out = json.RawMessage("null")
