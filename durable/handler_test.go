@@ -82,7 +82,7 @@ func newEnv(t *testing.T, opts durable.Options, h http.HandlerFunc) *env {
 	return e
 }
 
-// stepIDs lists the ids of the ops of kind op in every checkpoint, in order.
+// stepOps lists the names of the ops of kind op in every checkpoint, in order.
 func (e *env) stepOps(op string) []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -245,9 +245,9 @@ func TestStepErrorRetriedAsynchronously(t *testing.T) {
 func TestOnAsyncWritesTheAnswer(t *testing.T) {
 	t.Parallel()
 	var a, b atomic.Int32
-	var got durable.Async
+	asyncs := make(chan durable.Async, 1)
 	e := newEnv(t, durable.Options{OnAsync: func(w http.ResponseWriter, _ *http.Request, as durable.Async) {
-		got = as
+		asyncs <- as
 		w.WriteHeader(http.StatusAccepted)
 	}}, order(&a, &b, func(context.Context) error {
 		if b.Load() == 1 {
@@ -257,6 +257,7 @@ func TestOnAsyncWritesTheAnswer(t *testing.T) {
 	}))
 	resp := post(t, noRedirect, e.app.URL, `{"n":1}`)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	got := <-asyncs
 	require.Equal(t, "step error", got.Reason)
 	require.Equal(t, resp.Header.Get("X-Run-Id"), got.RunID)
 	require.NotEmpty(t, got.OutputURL)
@@ -293,4 +294,93 @@ func TestUnsignedResumeRefusedInCloudMode(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	require.Contains(t, rec.Body.String(), "inngest: invalid signature")
 	require.Zero(t, a.Load())
+}
+
+// A step that waits (step.Sleep) hands the request over at once; the engine
+// wakes the run and calls the endpoint back, which finishes it.
+func TestSleepGoesAsynchronous(t *testing.T) {
+	t.Parallel()
+	var a, b atomic.Int32
+	asyncs := make(chan durable.Async, 1)
+	e := newEnv(t, durable.Options{OnAsync: func(w http.ResponseWriter, _ *http.Request, as durable.Async) {
+		asyncs <- as
+		w.WriteHeader(http.StatusAccepted)
+	}}, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = step.Run(r.Context(), "a", func(context.Context) (int, error) { a.Add(1); return 1, nil })
+		if err := step.Sleep(r.Context(), "nap", 50*time.Millisecond); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = step.Run(r.Context(), "b", func(context.Context) (int, error) { b.Add(1); return 2, nil })
+		_, _ = io.WriteString(w, `"slept"`)
+	})
+	resp := post(t, noRedirect, e.app.URL, `{}`)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	got := <-asyncs
+	require.Equal(t, "wait", got.Reason)
+	run := waitRun(t, e.eng, got.RunID)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
+	require.JSONEq(t, `"slept"`, string(run.Output))
+	require.EqualValues(t, 1, a.Load())
+	require.EqualValues(t, 1, b.Load())
+}
+
+// A client that goes away between steps hands the run over: the next step
+// is not started in the abandoned request, and Inngest finishes the run.
+func TestClientGoneBetweenSteps(t *testing.T) {
+	t.Parallel()
+	var a, b atomic.Int32
+	var first atomic.Bool
+	first.Store(true)
+	e := newEnv(t, durable.Options{}, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = step.Run(r.Context(), "a", func(context.Context) (int, error) { a.Add(1); return 1, nil })
+		if first.CompareAndSwap(true, false) {
+			<-r.Context().Done() // the client hung up
+		}
+		_, _ = step.Run(r.Context(), "b", func(context.Context) (int, error) { b.Add(1); return 2, nil })
+		_, _ = io.WriteString(w, `"done"`)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.app.URL+"/gone", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	go func() {
+		for a.Load() == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err = http.DefaultClient.Do(req)
+	require.Error(t, err)
+	var runID string
+	require.Eventually(t, func() bool {
+		runs, err := e.eng.Runs()
+		if err != nil || len(runs) != 1 || !runs[0].Status.Done() {
+			return false
+		}
+		runID = runs[0].ID
+		return true
+	}, 20*time.Second, 10*time.Millisecond)
+	run := waitRun(t, e.eng, runID)
+	require.Equal(t, runtype.StatusCompleted, run.Status)
+	require.JSONEq(t, `"done"`, string(run.Output))
+	require.EqualValues(t, 1, a.Load())
+	require.EqualValues(t, 1, b.Load(), "b ran once, in the call back")
+	require.Len(t, e.stepOps("DiscoveryRequest"), 1, "the hand-over asked for a new call")
+}
+
+// With one attempt a panic is final: the client gets a plain 500 (not the
+// panic's text) and the run ends failed, with nothing left to run.
+func TestPanicWithoutRetries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, durable.Options{MaxAttempts: 1}, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = step.Run(r.Context(), "a", func(context.Context) (int, error) { return 1, nil })
+		panic("secret detail")
+	})
+	resp := post(t, noRedirect, e.app.URL, `{}`)
+	body, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.NotContains(t, string(body), "secret detail")
+	run := waitRun(t, e.eng, resp.Header.Get("X-Run-Id"))
+	require.Equal(t, runtype.StatusFailed, run.Status)
+	require.Zero(t, e.resumes.Load())
 }

@@ -39,8 +39,9 @@ type Options struct {
 
 	// MaxAttempts is how many times a failing step, or the handler after a
 	// panic outside steps, is tried in all, the first try included. Default 0
-	// means DefaultMaxAttempts (5); 1 means no retry: a step error is handed
-	// to the handler at once, inline, and a panic answers 500.
+	// means DefaultMaxAttempts (5); 1 means no retry: a failing step fails
+	// for good (the handler gets its error in the call that continues the
+	// run), and a panic answers 500 and ends the run as failed.
 	MaxAttempts int
 
 	// OmitRequestBody keeps the request body out of Inngest. Default false:
