@@ -153,7 +153,22 @@ func orderHandler(count func(string) int, boom func() bool, fail func(int) error
 	}
 }
 
+// sleepHandler: step "add", a one-second step.Sleep, then "double".
+func sleepHandler(count func(string) int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, _ := step.Run(r.Context(), "add", func(context.Context) (int, error) { count("add"); return 3, nil })
+		if err := step.Sleep(r.Context(), "nap", time.Second); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		m, _ := step.Run(r.Context(), "double", func(context.Context) (int, error) { count("double"); return n * 2, nil })
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]int{"total": m})
+	}
+}
+
 var scenarios = []scenario{
+	{name: "sleep", handler: sleepHandler},
 	{name: "inline", handler: func(count func(string) int) http.HandlerFunc { return orderHandler(count, nil, nil) }},
 	{name: "panic-midway", handler: func(count func(string) int) http.HandlerFunc {
 		var mu sync.Mutex
@@ -243,7 +258,7 @@ func runOne(ctx context.Context, serverURL, appAddr string, sc scenario) (Result
 	go func() { _ = srv.Serve(ln) }()
 	defer func() { _ = srv.Close() }()
 
-	noRedirect := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noRedirect := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noRedirect.Post("http://"+ln.Addr().String()+"/orders?src=check", "application/json", strings.NewReader(`{"n":2}`))
 	if err != nil {
 		return res, err

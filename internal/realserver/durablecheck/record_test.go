@@ -28,7 +28,7 @@ func TestRecordRealServer(t *testing.T) {
 	res, err := Run(context.Background(), server, app)
 	require.NoError(t, err)
 	b, err := json.MarshalIndent(Recording{
-		About:     "durable endpoints (package durable) on the real dev server: inline, a panic between steps, a step error; recorded by internal/realserver/durablecheck TestRecordRealServer",
+		About:     "durable endpoints (package durable) on the real dev server: a step.Sleep, inline, a panic between steps, a step error; recorded by internal/realserver/durablecheck TestRecordRealServer",
 		Server:    "inngest dev --no-discovery --no-poll --tick 50 (" + os.Getenv("REALSERVER_COMMIT") + ")",
 		Scenarios: res,
 	}, "", "  ")

@@ -19,8 +19,8 @@ import (
 // step body ran, every checkpoint request and every call back (method, path,
 // query, Inngest headers, body, ops, status) in order, and the run's status.
 // Known difference: a run finished asynchronously has an empty output on the
-// dev server (GET /v1/runs and the output URL; observed with RunComplete and
-// SyncRunComplete alike), while the engine keeps the handler's response body.
+// dev server (GET /v1/runs shows "", the output URL answers null or nothing;
+// observed with RunComplete and SyncRunComplete alike), while the engine keeps the handler's response body.
 func TestEngineMatchesRecording(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("../../../testdata/realserver/durable-endpoints.json")
