@@ -47,6 +47,11 @@ type env struct {
 
 func newEnv(t *testing.T, opts durable.Options, h http.HandlerFunc) *env {
 	t.Helper()
+	return newEnvTB(t, opts, h)
+}
+
+func newEnvTB(t testing.TB, opts durable.Options, h http.HandlerFunc) *env {
+	t.Helper()
 	eng, err := engine.New(engine.Options{RetryBackoff: func(int) time.Duration { return 20 * time.Millisecond }})
 	require.NoError(t, err)
 	e := &env{eng: eng}
