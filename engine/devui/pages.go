@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 	"github.com/seed-b02f2472/inngest-go/runtype"
@@ -157,67 +157,6 @@ var statuses = []runtype.Status{runtype.StatusQueued, runtype.StatusRunning, run
 // sinceChoices are the time filter's options.
 var sinceChoices = []string{"5m", "1h", "24h", "168h"}
 
-type runsData struct {
-	Rows                  []runRow
-	Functions             []string
-	Statuses              []runtype.Status
-	Since                 []string
-	Fn, Status, SinceSel  string
-	Refresh               int64
-	Total, Shown, Matched int
-}
-
-// runsPage lists runs newest first, filtered by ?fn=, ?status= and ?since=
-// (a duration); ?rows=1 answers only the table rows (for the live refresh).
-func (u *ui) runsPage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	d := runsData{Fn: q.Get("fn"), Status: q.Get("status"), SinceSel: q.Get("since"),
-		Statuses: statuses, Since: sinceChoices, Refresh: u.opts.Refresh.Milliseconds()}
-	var since time.Time
-	if d.SinceSel != "" {
-		dur, err := time.ParseDuration(d.SinceSel)
-		if err != nil || dur <= 0 {
-			u.render(w, http.StatusBadRequest, "runs", page{Title: "Runs", Nav: "runs", Error: "since must be a positive duration such as 1h", Data: d})
-			return
-		}
-		since = u.eng.Now().Add(-dur)
-	}
-	runs, err := u.eng.Runs()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	apps, err := u.eng.Apps()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	d.Total = len(runs)
-	for _, run := range slices.Backward(runs) {
-		if d.Fn != "" && run.FunctionID != d.Fn || d.Status != "" && string(run.Status) != d.Status ||
-			!since.IsZero() && run.StartedAt.Before(since) {
-			continue
-		}
-		d.Matched++
-		if len(d.Rows) < u.opts.Limit {
-			d.Rows = append(d.Rows, u.row(run))
-		}
-	}
-	d.Shown = len(d.Rows)
-	for _, a := range apps {
-		for _, f := range a.Functions {
-			d.Functions = append(d.Functions, f.ID)
-		}
-	}
-	if q.Get("rows") == "1" {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_ = u.pages["rows"].ExecuteTemplate(w, "rows", d)
-		return
-	}
-	u.render(w, http.StatusOK, "runs", page{Title: "Runs", Nav: "runs", Flash: flash(q), Data: d})
-}
-
 // flash is the notice an action leaves in the redirect's query.
 func flash(q map[string][]string) string {
 	if v := q["sent"]; len(v) > 0 {
@@ -276,18 +215,17 @@ type runData struct {
 	Output   string
 	Events   []string
 	Children []runRow
-	Done     bool
+	// MoreChildren says that the run invoked more runs than Children
+	// lists (the newest Options.Limit).
+	MoreChildren bool
+	Waterfall    waterfall
+	Done         bool
 }
 
 func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 	run, err := u.eng.Run(r.PathValue("id"))
 	if err != nil && !errors.Is(err, engine.ErrRunNotFound) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	all, lerr := u.eng.Runs()
-	if lerr != nil {
-		http.Error(w, lerr.Error(), http.StatusInternalServerError)
 		return
 	}
 	if err != nil {
@@ -314,13 +252,17 @@ func (u *ui) runPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	var children []runtype.Run
-	for _, c := range all {
-		if c.ParentRunID == run.ID {
-			children = append(children, c)
-			d.Children = append(d.Children, u.row(c))
-		}
+	kids, err := u.eng.ListRuns(enginestore.RunQuery{ParentRunID: run.ID, Limit: u.opts.Limit})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
 	}
+	children := kids.Runs
+	for _, c := range children {
+		d.Children = append(d.Children, u.row(c))
+	}
+	d.MoreChildren = kids.Older != ""
+	d.Waterfall = waterfallOf(run, u.eng.Now())
 	waits := map[string]*runtype.WaitInfo{}
 	for i := range run.Waits {
 		waits[run.Waits[i].StepID] = &run.Waits[i]

@@ -55,6 +55,11 @@ type Store interface {
 	Runs(ctx context.Context) ([]*RunRecord, error)
 	// RunsForEvent lists the runs that any of whose triggering events has this ID.
 	RunsForEvent(ctx context.Context, eventID string) ([]*RunRecord, error)
+	// ListRuns returns one page of the runs q matches, newest (latest
+	// created) first, with cursors to the pages on either side (see
+	// RunQuery and RunPage). Its cost must depend on the page, not on how
+	// many runs are stored, when q filters nothing out.
+	ListRuns(ctx context.Context, q RunQuery) (RunPage, error)
 
 	// SavePause creates or replaces a pause.
 	SavePause(ctx context.Context, p Pause) error

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
@@ -15,13 +16,20 @@ func (m *Store) PruneRuns(_ context.Context, endedBefore time.Time) (int, error)
 	defer m.mu.Unlock()
 	n := 0
 	kept := m.runOrder[:0]
-	for _, id := range m.runOrder {
+	keptSeq := m.runSeq[:0]
+	for i, id := range m.runOrder {
 		r := m.runs[id]
 		if !r.Status.Done() || !r.EndedAt.Before(endedBefore) {
 			kept = append(kept, id)
+			keptSeq = append(keptSeq, m.runSeq[i])
 			continue
 		}
 		delete(m.runs, id)
+		if kids := slices.DeleteFunc(m.byParent[r.ParentRunID], func(n uint64) bool { return n == m.runSeq[i] }); len(kids) == 0 {
+			delete(m.byParent, r.ParentRunID)
+		} else {
+			m.byParent[r.ParentRunID] = kids
+		}
 		delete(m.prints, id)
 		for _, ev := range r.EventIDs {
 			ids := m.byEvent[ev][:0]
@@ -40,6 +48,7 @@ func (m *Store) PruneRuns(_ context.Context, endedBefore time.Time) (int, error)
 	}
 	clear(m.runOrder[len(kept):])
 	m.runOrder = kept
+	m.runSeq = keptSeq
 	return n, nil
 }
 

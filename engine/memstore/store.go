@@ -25,6 +25,12 @@ type Store struct {
 	events   map[string]enginestore.EventRecord
 	runs     map[string]*enginestore.RunRecord
 	runOrder []string
+	// runSeq[i] is the creation number of runOrder[i] (increasing; the
+	// position ListRuns cursors name), runN the last one given.
+	runSeq []uint64
+	runN   uint64
+	// byParent lists the creation numbers of the runs each run invoked.
+	byParent map[string][]uint64
 	byEvent  map[string][]string
 	pauses   map[string]enginestore.Pause
 	// pausesByEvent and pausesByRun index pauses' IDs by Event and RunID.
@@ -57,6 +63,7 @@ func New() *Store {
 		events:        map[string]enginestore.EventRecord{},
 		runs:          map[string]*enginestore.RunRecord{},
 		byEvent:       map[string][]string{},
+		byParent:      map[string][]uint64{},
 		pauses:        map[string]enginestore.Pause{},
 		pausesByEvent: map[string]map[string]struct{}{},
 		pausesByRun:   map[string]map[string]struct{}{},
@@ -148,6 +155,11 @@ func (m *Store) saveRun(run *enginestore.RunRecord) {
 	defer m.mu.Unlock()
 	if old, ok := m.runs[run.ID]; !ok {
 		m.runOrder = append(m.runOrder, run.ID)
+		m.runN++
+		m.runSeq = append(m.runSeq, m.runN)
+		if run.ParentRunID != "" {
+			m.byParent[run.ParentRunID] = append(m.byParent[run.ParentRunID], m.runN)
+		}
 		for _, id := range run.EventIDs {
 			m.byEvent[id] = append(m.byEvent[id], run.ID)
 		}

@@ -157,12 +157,17 @@ INSERT INTO timers_v5 (id, seq, at, kind, priority, run_id, step_id, pause_id, a
 DROP TABLE timers;
 ALTER TABLE timers_v5 RENAME TO timers;
 `,
+	// 6: the runs a run invoked, for ListRuns' ParentRunID (a run's page
+	// lists them): partial, so that only invoked runs write it.
+	`
+CREATE INDEX IF NOT EXISTS runs_parent ON runs (parent_run_id, seq) WHERE parent_run_id != '';
+`,
 }
 
 // SchemaVersion is the schema version this build writes (PRAGMA user_version):
 // the number of migrations. Open migrates a file of an older version and
 // refuses one of a newer version with a *VersionError.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // ErrVersion is matched (errors.Is) by every *VersionError.
 var ErrVersion = errors.New("inngest: sqlitestore: unsupported database version")

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 )
 
 // TestEveryIndexIsRead lists the schema's indexes: each one is written on
@@ -33,6 +35,7 @@ func TestEveryIndexIsRead(t *testing.T) {
 		"run_events_event", // RunsForEvent
 		"run_events_run",   // PruneRuns
 		"runs_ended",       // PruneRuns
+		"runs_parent",      // ListRuns by ParentRunID
 	}, got)
 
 	plan := func(query string) string {
@@ -49,5 +52,8 @@ func TestEveryIndexIsRead(t *testing.T) {
 		require.NoError(t, rows.Err())
 		return strings.Join(out, "\n")
 	}
+	where, args := runFilter(enginestore.RunQuery{ParentRunID: "p"})
+	require.Equal(t, []any{"p"}, args)
+	require.Contains(t, plan(`SELECT seq FROM runs WHERE `+strings.ReplaceAll(where, "?", "'p'")+` AND seq < 10 ORDER BY seq DESC`), "runs_parent")
 	require.Contains(t, plan(`SELECT id FROM runs WHERE status IN ('Completed', 'Failed', 'Cancelled') AND ended_at IS NOT NULL AND ended_at < ?`), "runs_ended")
 }

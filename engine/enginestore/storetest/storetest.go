@@ -425,7 +425,7 @@ var behaviours = []behaviour{
 // new store from open, checking what it stored before and after a reopen.
 func Run(t *testing.T, open Opener) {
 	t.Helper()
-	run(t, open, behaviours)
+	run(t, open, append(behaviours[:len(behaviours):len(behaviours)], listRunsBehaviours...))
 }
 
 func run(t *testing.T, open Opener, behaviours []behaviour) {
