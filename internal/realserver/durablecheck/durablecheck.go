@@ -195,9 +195,15 @@ var scenarios = []scenario{
 // endpoint listening on appAddr (port 0 picks one), which the server must
 // reach.
 func Run(ctx context.Context, serverURL, appAddr string) ([]Result, error) {
+	return RunSigned(ctx, serverURL, appAddr, "")
+}
+
+// RunSigned is Run with the client in cloud mode with signingKey (a server
+// started with that key must sign its calls back); "" is dev mode.
+func RunSigned(ctx context.Context, serverURL, appAddr, signingKey string) ([]Result, error) {
 	var out []Result
 	for _, sc := range scenarios {
-		res, err := runOne(ctx, serverURL, appAddr, sc)
+		res, err := runOne(ctx, serverURL, appAddr, signingKey, sc)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", sc.name, err)
 		}
@@ -206,7 +212,7 @@ func Run(ctx context.Context, serverURL, appAddr string) ([]Result, error) {
 	return out, nil
 }
 
-func runOne(ctx context.Context, serverURL, appAddr string, sc scenario) (Result, error) {
+func runOne(ctx context.Context, serverURL, appAddr, signingKey string, sc scenario) (Result, error) {
 	res := Result{Name: sc.name, Executions: map[string]int{}}
 	var mu sync.Mutex
 	rec := &recorder{out: &res.Exchanges}
@@ -216,8 +222,12 @@ func runOne(ctx context.Context, serverURL, appAddr string, sc scenario) (Result
 		res.Executions[id]++
 		return res.Executions[id]
 	}
-	client, err := inngest.NewClient(inngest.ClientOptions{AppID: "durablecheck", Mode: inngest.ModeDev, DevServerURL: serverURL,
-		APIBaseURL: serverURL, EventAPIBaseURL: serverURL, HTTPClient: &http.Client{Transport: rec, Timeout: 30 * time.Second}})
+	mode := inngest.ModeDev
+	if signingKey != "" {
+		mode = inngest.ModeCloud
+	}
+	client, err := inngest.NewClient(inngest.ClientOptions{AppID: "durablecheck", Mode: mode, DevServerURL: serverURL, SigningKey: signingKey,
+		EventKey: "test", APIBaseURL: serverURL, EventAPIBaseURL: serverURL, HTTPClient: &http.Client{Transport: rec, Timeout: 30 * time.Second}})
 	if err != nil {
 		return res, err
 	}
@@ -272,7 +282,7 @@ func runOne(ctx context.Context, serverURL, appAddr string, sc scenario) (Result
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		st, out, err := runState(ctx, serverURL, runID)
+		st, out, err := runState(ctx, serverURL, runID, signingKey)
 		if err == nil && (st == "Completed" || st == "Failed" || st == "Cancelled") {
 			res.RunStatus, res.RunOutput = st, out
 			break
@@ -294,8 +304,11 @@ func runOne(ctx context.Context, serverURL, appAddr string, sc scenario) (Result
 	return res, nil
 }
 
-func runState(ctx context.Context, serverURL, runID string) (string, json.RawMessage, error) {
+func runState(ctx context.Context, serverURL, runID, signingKey string) (string, json.RawMessage, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/v1/runs/%s?nc=%d", serverURL, runID, time.Now().UnixNano()), nil)
+	if signingKey != "" {
+		req.Header.Set("Authorization", "Bearer "+signingKey)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", nil, err

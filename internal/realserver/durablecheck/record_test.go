@@ -35,3 +35,23 @@ func TestRecordRealServer(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile("../../../testdata/realserver/durable-endpoints.json", append(b, '\n'), 0o644))
 }
+
+// TestSignedRealServer runs the scenarios against `inngest start` with a
+// signing key (REALSERVER_SIGNED_URL, REALSERVER_SIGNING_KEY): the calls back
+// must verify in cloud mode. Nothing is written; it fails on any run that does
+// not finish as on the dev server.
+func TestSignedRealServer(t *testing.T) {
+	server, key := os.Getenv("REALSERVER_SIGNED_URL"), os.Getenv("REALSERVER_SIGNING_KEY")
+	if server == "" || key == "" {
+		t.Fatal("set REALSERVER_SIGNED_URL and REALSERVER_SIGNING_KEY")
+	}
+	res, err := RunSigned(context.Background(), server, "127.0.0.1:9168", key)
+	require.NoError(t, err)
+	for _, r := range res {
+		require.Equal(t, "Completed", r.RunStatus, r.Name)
+		for _, ex := range r.Exchanges {
+			require.Less(t, ex.Status, 300, "%s: %+v", r.Name, ex)
+		}
+		t.Logf("%s: client %d, executions %v, %d exchanges", r.Name, r.ClientStatus, r.Executions, len(r.Exchanges))
+	}
+}
