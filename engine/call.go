@@ -122,6 +122,8 @@ type callResult struct {
 	retryAfter time.Duration
 	reqVersion int
 	hasVersion bool
+	// connID and instanceID name the Connect connection that answered.
+	connID, instanceID string
 }
 
 // buildCallLocked builds the request of a call job.

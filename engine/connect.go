@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // ConnectCall is one call to a function of an app that registered over a
@@ -46,6 +47,10 @@ type ConnectReply struct {
 	RequestVersion int
 	// SDKVersion is the SDK's "language:version".
 	SDKVersion string
+	// ConnectionID and InstanceID name the connection the call was
+	// forwarded to and its worker's instance ID ("" when unknown); the
+	// engine records them in the run's History.
+	ConnectionID, InstanceID string
 }
 
 // ConnectTransport carries calls to apps synced over Connect: a Connect
@@ -140,6 +145,21 @@ func connectCallLocked(fn *fnState, job *callJob) *ConnectCall {
 	}
 }
 
+// callHistoryLocked appends a History entry about job (its "call" entry or
+// its outcome) that names the transport it went over and, for a Connect
+// call's outcome, the connection res came from.
+func (e locked) callHistoryLocked(r *runState, job *callJob, res *callResult, kind string, status int, detail string) {
+	e.historyLocked(r, kind, job.t.StepID, status, detail)
+	h := &r.History[len(r.History)-1] // just appended: not shared with a stored copy
+	h.Transport = runtype.TransportHTTP
+	if job.connect != nil {
+		h.Transport = runtype.TransportConnect
+		if res != nil {
+			h.ConnectionID, h.InstanceID = res.connID, res.instanceID
+		}
+	}
+}
+
 // doConnectCall makes a call over the ConnectTransport and classifies the
 // reply as doCall classifies an HTTP response.
 func (e *Engine) doConnectCall(ctx context.Context, job *callJob) callResult {
@@ -162,7 +182,7 @@ func (e *Engine) doConnectCall(ctx context.Context, job *callJob) callResult {
 	}
 	// Like the server's connect driver, every reply is from an SDK.
 	res := callResult{status: rep.Status, body: rep.Body, header: h, isSDK: true,
-		reqVersion: rep.RequestVersion, hasVersion: true}
+		reqVersion: rep.RequestVersion, hasVersion: true, connID: rep.ConnectionID, instanceID: rep.InstanceID}
 	if rep.NoRetry {
 		res.hasNoRetry, res.noRetry = true, true
 		h.Set(wire.HeaderNoRetry, "true")

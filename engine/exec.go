@@ -169,14 +169,14 @@ func (e locked) startCallLocked(t enginestore.TimerItem, now time.Time) {
 	if t.StepID == wire.DiscoveryStepID && t.Attempt == 0 && r.Attempts == 0 {
 		r.Attempts = 1
 	}
-	e.historyLocked(r, "call", t.StepID, 0, "attempt "+strconv.Itoa(t.Attempt)+", generation "+strconv.Itoa(t.Generation))
-	e.saveRunLocked(r)
 	job := &callJob{t: t, runID: r.ID, requestID: requestID, url: url, body: body, version: r.Version, held: held}
 	if fn.endpoint != nil {
 		job.endpoint = endpoint
 	} else {
 		job.connect = connectCallLocked(fn, job)
 	}
+	e.callHistoryLocked(r, job, nil, "call", 0, "attempt "+strconv.Itoa(t.Attempt)+", generation "+strconv.Itoa(t.Generation))
+	e.saveRunLocked(r)
 	started = true
 	e.onRollbackLocked(func(e locked) {
 		for _, h := range held {
@@ -235,13 +235,13 @@ func (e locked) handleResultLocked(job *callJob, res callResult) {
 	}
 	switch {
 	case res.transport != nil:
-		e.historyLocked(r, "error", t.StepID, 0, res.transport.Error())
+		e.callHistoryLocked(r, job, &res, "error", 0, res.transport.Error())
 		e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: res.transport.Error()})
 	case res.status >= 200 && res.status < 300 && !res.isSDK:
-		e.historyLocked(r, "error", t.StepID, res.status, "response is not from an SDK (no X-Inngest-SDK header)")
+		e.callHistoryLocked(r, job, &res, "error", res.status, "response is not from an SDK (no X-Inngest-SDK header)")
 		e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: "Your server is not responding with the Inngest SDK: missing X-Inngest-SDK header"})
 	case res.status == http.StatusOK:
-		e.historyLocked(r, "completed", t.StepID, res.status, "")
+		e.callHistoryLocked(r, job, &res, "completed", res.status, "")
 		out := bytes.TrimSpace(res.body)
 		if len(out) == 0 {
 			out = []byte("null")
@@ -250,14 +250,14 @@ func (e locked) handleResultLocked(job *callJob, res callResult) {
 	case res.status == http.StatusPartialContent:
 		ops, err := parseOps(res.body)
 		if err != nil {
-			e.historyLocked(r, "error", t.StepID, res.status, err.Error())
+			e.callHistoryLocked(r, job, &res, "error", res.status, err.Error())
 			e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: err.Error()})
 			return
 		}
-		e.historyLocked(r, "ops", t.StepID, res.status, opsSummary(ops))
+		e.callHistoryLocked(r, job, &res, "ops", res.status, opsSummary(ops))
 		e.applyOpsLocked(r, t, res, ops)
 	default:
-		e.historyLocked(r, "error", t.StepID, res.status, string(truncate(res.body, 200)))
+		e.callHistoryLocked(r, job, &res, "error", res.status, string(truncate(res.body, 200)))
 		re := errorFromBody(res.body)
 		re.NoRetry = res.hasNoRetry && res.noRetry
 		r.errKind = fmt.Sprintf("invalid status code: %d", res.status)

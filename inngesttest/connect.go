@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/seed-b02f2472/inngest-go/connect"
+	"github.com/seed-b02f2472/inngest-go/engine/connectgw"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 )
 
@@ -81,3 +82,8 @@ func (e *Env) ServeConnectClient(t testing.TB, client *inngest.Client, opts conn
 		}
 	}
 }
+
+// Gateway returns the environment's Connect gateway, the one ServeConnect's
+// workers connect to: its Connections list them (a dev UI shows them with
+// devui.Options.Connect).
+func (e *Env) Gateway() *connectgw.Gateway { return e.gw }

@@ -91,4 +91,21 @@ type HistoryItem struct {
 	Status int
 	// Detail is a short human-readable note.
 	Detail string
+	// Transport is how a call went, on a "call" entry and on the entry of
+	// that call's outcome: TransportHTTP or TransportConnect; "" on other
+	// entries.
+	Transport string
+	// ConnectionID and InstanceID name the Connect connection and the
+	// worker instance that took a Connect call, on the entry of its
+	// outcome; "" when the gateway did not say (or for HTTP).
+	ConnectionID, InstanceID string
 }
+
+// The transports of HistoryItem.Transport.
+const (
+	// TransportHTTP is a call POSTed to the app's URL.
+	TransportHTTP = "http"
+	// TransportConnect is a call sent to a Connect worker over its
+	// WebSocket.
+	TransportConnect = "connect"
+)

@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	mux := http.NewServeMux()
 	mux.Handle("/v0/connect", gw.Handler())
 	mux.Handle("/v0/connect/", gw.Handler())
-	mux.Handle("/", devui.Handler(eng, devui.Options{}))
+	mux.Handle("/", devui.Handler(eng, devui.Options{Connect: gw}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("inngest dev server listening", "url", "http://"+addr)
 	if *signingKey == "" {

@@ -19,6 +19,9 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/seed-b02f2472/inngest-go/connect"
+	"github.com/seed-b02f2472/inngest-go/events"
+	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/internal/connectproto"
 
 	"github.com/seed-b02f2472/inngest-go/engine/sqlitestore"
@@ -234,4 +237,27 @@ func TestConnectGatewayOnSamePort(t *testing.T) {
 	require.NoError(t, proto.Unmarshal(b, &m))
 	require.Equal(t, connectproto.GatewayMessageType_GATEWAY_HELLO, m.Kind)
 	require.NoError(t, ws.Close(websocket.StatusNormalClosure, connectproto.WorkerDisconnectReason_WORKER_SHUTDOWN.String()))
+}
+
+// TestWebUIListsConnectWorkers: the dev server's UI lists a Connect worker
+// connected to its gateway.
+func TestWebUIListsConnectWorkers(t *testing.T) {
+	t.Parallel()
+	url, _ := startServer(t)
+	c, err := inngest.NewClient(inngest.ClientOptions{AppID: "ui-workers", Mode: inngest.ModeDev, DevServerURL: url, HTTPClient: client})
+	require.NoError(t, err)
+	fn, err := inngest.NewFunction(c, inngest.FunctionOpts{ID: "noop"}, inngest.OnEvent(events.Define[map[string]any]("ui/worker.noop")),
+		func(context.Context, inngest.Input[map[string]any]) (int, error) { return 1, nil })
+	require.NoError(t, err)
+	w, err := connect.New(c, connect.Options{InstanceID: "pod-ui-1"}, fn)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	require.Eventually(t, func() bool {
+		st, body := do(t, http.MethodGet, url+"/workers", "", "")
+		return st == http.StatusOK && strings.Contains(body, `data-instance="pod-ui-1"`) &&
+			strings.Contains(body, "<code>ui-workers</code>") && strings.Contains(body, ">READY<")
+	}, 10*time.Second, 20*time.Millisecond)
 }

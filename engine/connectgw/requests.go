@@ -92,7 +92,15 @@ func (g *Gateway) Call(ctx context.Context, call engine.ConnectCall) (engine.Con
 	if err != nil {
 		return engine.ConnectReply{}, fmt.Errorf("inngest: connect: could not forward the request: %w", err)
 	}
-	return g.await(ctx, req)
+	rep, err := g.await(ctx, req)
+	if err == nil {
+		g.mu.Lock()
+		if c := req.conn; c != nil {
+			rep.ConnectionID, rep.InstanceID = c.id, c.instanceID
+		}
+		g.mu.Unlock()
+	}
+	return rep, err
 }
 
 // await waits for the reply of a forwarded request while its lease holds.

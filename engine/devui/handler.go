@@ -38,6 +38,10 @@ type Options struct {
 	Refresh time.Duration
 	// Limit is the most runs and events a page lists. Default: 200.
 	Limit int
+	// Connect is the engine's Connect gateway, whose connected workers the
+	// workers page lists (a *connectgw.Gateway). Default: none; the page
+	// then says that the engine hosts no gateway.
+	Connect ConnectGateway
 }
 
 // ui holds the parsed pages.
@@ -49,7 +53,7 @@ type ui struct {
 
 // Handler returns the UI for eng at "/", with eng's API (or Options.API)
 // behind every other path. UI routes: GET / (runs), GET /runs/{id},
-// GET /events, GET /apps, GET /realtime (a live stream of a channel), GET /ui.css, and the POST actions
+// GET /events, GET /apps, GET /workers (the connected Connect workers), GET /realtime (a live stream of a channel), GET /ui.css, and the POST actions
 // /runs/{id}/cancel, /runs/{id}/rerun, /events (send), /events/{id}/resend,
 // /apps/{name}/sync and /clock/advance.
 func Handler(eng *engine.Engine, opts Options) http.Handler {
@@ -68,6 +72,7 @@ func Handler(eng *engine.Engine, opts Options) http.Handler {
 	ui.HandleFunc("GET /runs/{id}", u.runPage)
 	ui.HandleFunc("GET /events", u.eventsPage)
 	ui.HandleFunc("GET /apps", u.appsPage)
+	ui.HandleFunc("GET /workers", u.workersPage)
 	ui.HandleFunc("GET /realtime", u.realtimePage)
 	ui.HandleFunc("GET /ui.css", u.static("templates/style.css", "text/css; charset=utf-8"))
 	ui.HandleFunc("GET /ui.js", u.static("templates/live.js", "text/javascript; charset=utf-8"))
@@ -81,7 +86,7 @@ func Handler(eng *engine.Engine, opts Options) http.Handler {
 
 	root := http.NewServeMux()
 	root.Handle("/", opts.API)
-	for _, p := range []string{"GET /{$}", "GET /runs/", "GET /events", "GET /apps", "GET /realtime", "GET /ui.css", "GET /ui.js",
+	for _, p := range []string{"GET /{$}", "GET /runs/", "GET /events", "GET /apps", "GET /workers", "GET /realtime", "GET /ui.css", "GET /ui.js",
 		"POST /runs/", "POST /events", "POST /events/", "POST /apps/", "POST /clock/advance"} {
 		root.Handle(p, guarded)
 	}

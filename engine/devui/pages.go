@@ -18,7 +18,7 @@ import (
 )
 
 // pageNames are the templates that are whole pages (each with layout.html).
-var pageNames = []string{"runs", "run", "events", "apps", "realtime"}
+var pageNames = []string{"runs", "run", "events", "apps", "realtime", "workers"}
 
 var funcs = template.FuncMap{
 	"when":   func(t time.Time) string { return when(t) },
@@ -183,7 +183,13 @@ type stepView struct {
 type historyView struct {
 	Time, Kind, Step, Detail string
 	Status                   int
+	// Via is the call's transport ("HTTP", "Connect"), with the Connect
+	// worker's instance and connection when known.
+	Via, Instance, Connection string
 }
+
+// viaLabels name the transports of runtype.HistoryItem.Transport.
+var viaLabels = map[string]string{runtype.TransportHTTP: "HTTP", runtype.TransportConnect: "Connect"}
 
 // historyRows lists a run's timeline entries, with a row saying how many
 // were dropped after the first runtype.HistoryHead when the run outgrew
@@ -194,7 +200,8 @@ func historyRows(run runtype.Run) []historyView {
 		if i == runtype.HistoryHead && run.HistoryDropped > 0 {
 			out = append(out, droppedRow(run.HistoryDropped))
 		}
-		out = append(out, historyView{Time: when(h.Time), Kind: h.Kind, Step: h.StepID, Status: h.Status, Detail: h.Detail})
+		out = append(out, historyView{Time: when(h.Time), Kind: h.Kind, Step: h.StepID, Status: h.Status, Detail: h.Detail,
+			Via: viaLabels[h.Transport], Instance: h.InstanceID, Connection: h.ConnectionID})
 	}
 	if len(run.History) <= runtype.HistoryHead && run.HistoryDropped > 0 {
 		out = append(out, droppedRow(run.HistoryDropped))

@@ -463,6 +463,12 @@ func encodeHistory(buf []byte, h *runtype.HistoryItem) []byte {
 	e.str(h.Kind)
 	e.int(int64(h.Status))
 	e.str(h.Detail)
+	if h.Transport != "" || h.ConnectionID != "" || h.InstanceID != "" {
+		// An optional tail: items stored before it existed end here.
+		e.str(h.Transport)
+		e.str(h.ConnectionID)
+		e.str(h.InstanceID)
+	}
 	return e.b
 }
 
@@ -470,6 +476,9 @@ func encodeHistory(buf []byte, h *runtype.HistoryItem) []byte {
 func decodeHistory(stepID string, b []byte) (runtype.HistoryItem, error) {
 	d := dec{b: b}
 	h := runtype.HistoryItem{Time: d.time(), Kind: d.str(), StepID: stepID, Status: int(d.int()), Detail: d.str()}
+	if len(d.b) > 0 {
+		h.Transport, h.ConnectionID, h.InstanceID = d.str(), d.str(), d.str()
+	}
 	return h, d.done()
 }
 

@@ -303,7 +303,8 @@ func rawEqual(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal
 func memoEqual(a, b *enginestore.MemoEntry) bool { return a.ID == b.ID && rawEqual(a.Value, b.Value) }
 
 func historyEqual(a, b *runtype.HistoryItem) bool {
-	if a.Kind != b.Kind || a.StepID != b.StepID || a.Status != b.Status || a.Detail != b.Detail {
+	if a.Kind != b.Kind || a.StepID != b.StepID || a.Status != b.Status || a.Detail != b.Detail ||
+		a.Transport != b.Transport || a.ConnectionID != b.ConnectionID || a.InstanceID != b.InstanceID {
 		return false
 	}
 	if a.Time == b.Time {
