@@ -5,6 +5,7 @@
 //	go run ./examples/ticketbounty                   # embedded engine + demo, then serve
 //	go run ./examples/ticketbounty --exit-after-demo # CI: exit 0 iff every demo flow completed
 //	go run ./examples/ticketbounty --server http://127.0.0.1:8288 # sync with a running Inngest server
+//	go run ./examples/ticketbounty --connect         # the demo, the functions on a Connect worker
 //
 // See README.md for the tour.
 package main
@@ -27,6 +28,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/demo"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/timewarp"
 	"github.com/seed-b02f2472/inngest-go/inngest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 func main() {
@@ -43,7 +45,7 @@ func run(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data-dir", "", "directory of the SQLite database (default: a new temporary directory)")
 	exitAfterDemo := fs.Bool("exit-after-demo", false, "exit after the demo: status 0 only if every flow completed")
 	noDemo := fs.Bool("no-demo", false, "skip the demo and just serve")
-	useConnect := fs.Bool("connect", false, "with --server: run the functions through a Connect worker (outbound WebSocket to the server's gateway) instead of syncing /api/inngest")
+	useConnect := fs.Bool("connect", false, "run the functions through a Connect worker (an outbound WebSocket to the gateway of --server, or of the embedded engine) instead of syncing /api/inngest")
 	verbose := fs.Bool("v", false, "log the SDK's and the functions' logs")
 	traceMode := fs.String("trace", "", `trace runs with OpenTelemetry: "stdout" prints each span as JSON, "memory" keeps them and prints a count after the demo; empty: off`)
 	if err := fs.Parse(args); err != nil {
@@ -56,8 +58,6 @@ func run(args []string, stdout io.Writer) error {
 		if *exitAfterDemo {
 			return errors.New("the demo needs the embedded engine: drop --server (or unset INNGEST_DEV)")
 		}
-	} else if *useConnect {
-		return errors.New("--connect needs --server: the embedded engine has no Connect gateway yet")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -107,6 +107,9 @@ func run(args []string, stdout io.Writer) error {
 		return nil
 	}
 	p.Printf("embedded Inngest engine on %s (web UI: open %s/ in a browser)", svc.serverURL, svc.serverURL)
+	if svc.worker != nil {
+		p.Printf("functions on a Connect worker on the embedded engine's gateway (listed at %s/workers)", svc.serverURL)
+	}
 	go demo.Watch(ctx, svc.engine, svc.Client.AppID(), p)
 
 	if !*noDemo {
@@ -116,6 +119,9 @@ func run(args []string, stdout io.Writer) error {
 		}
 		if line := tr.summary(); line != "" {
 			fmt.Fprintln(stdout, line)
+		}
+		if svc.worker != nil {
+			fmt.Fprintln(stdout, callsOverConnect(svc.engine))
 		}
 		if *exitAfterDemo {
 			if !res.OK() {
@@ -138,4 +144,25 @@ func devServerFromEnv() string {
 		return v
 	}
 	return ""
+}
+
+// callsOverConnect says how many of the engine's calls went over Connect,
+// from the runs' timelines.
+func callsOverConnect(eng *engine.Engine) string {
+	runs, err := eng.Runs()
+	if err != nil {
+		return "calls: " + err.Error()
+	}
+	var calls, ws int
+	for _, r := range runs {
+		for _, h := range r.History {
+			if h.Kind == "call" {
+				calls++
+				if h.Transport == runtype.TransportConnect {
+					ws++
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("calls over Connect: %d of %d", ws, calls)
 }

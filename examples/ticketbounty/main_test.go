@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,4 +42,26 @@ func TestTraceFlag(t *testing.T) {
 	require.NoError(t, err, out.String())
 	require.Regexp(t, `tracing: [1-9]\d* spans \([1-9]\d* calls, [1-9]\d* steps that ran\) in [1-9]\d* traces`, out.String())
 	require.Error(t, run([]string{"--trace", "nope", "--data-dir", t.TempDir()}, &out))
+}
+
+// TestExitAfterDemoOverConnect is the demo with --connect: the functions run
+// on a Connect worker connected to the embedded engine's gateway, every call
+// of every flow goes over its WebSocket, and the four flows complete.
+func TestExitAfterDemoOverConnect(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run([]string{"--exit-after-demo", "--connect", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, &out)
+	require.NoError(t, err, out.String())
+	require.Contains(t, out.String(), "\ndemo: 4/4 flows completed\n")
+	m := regexp.MustCompile(`calls over Connect: (\d+) of (\d+)`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	require.Equal(t, m[2], m[1], "every call went over Connect")
+	require.NotEqual(t, "0", m[1])
+	for _, want := range []string{
+		"Connect worker on the embedded engine's gateway",
+		"step charge-card failed, retry 1 in",
+		"paid €46.00 at USD→EUR 0.92, approved by ada@ticketbounty.test",
+	} {
+		require.Contains(t, out.String(), want)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/connect"
 	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/connectgw"
 	"github.com/seed-b02f2472/inngest-go/engine/devui"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/app"
 	"github.com/seed-b02f2472/inngest-go/inngest"
@@ -29,16 +30,18 @@ type serveOptions struct {
 	// config configures the app; its client's URLs and mode are set here.
 	config app.Config
 	// connect runs the functions through a Connect worker (an outbound
-	// WebSocket to serverURL's gateway) instead of syncing /api/inngest.
-	// Needs serverURL: the embedded engine has no gateway yet.
+	// WebSocket to the server's gateway: serverURL's, or the embedded
+	// engine's) instead of syncing /api/inngest.
 	connect bool
 }
 
 // service is the app being served, on the embedded engine or a real server.
 type service struct {
 	*app.App
-	// engine is the embedded engine; nil with a real server.
-	engine *engine.Engine
+	// engine is the embedded engine and gateway its Connect gateway; nil
+	// with a real server.
+	engine  *engine.Engine
+	gateway *connectgw.Gateway
 	// url is the app's base URL, e.g. http://127.0.0.1:3000.
 	url string
 	// serverURL is the Inngest server's URL (embedded or real).
@@ -99,6 +102,14 @@ func serve(ctx context.Context, o serveOptions) (*service, error) {
 		wctx, stop := context.WithCancel(context.Background())
 		s.worker, s.stopWorker, s.workerDone = w, stop, make(chan error, 1)
 		go func() { s.workerDone <- w.Run(wctx) }()
+		if s.engine != nil {
+			// The demo sends events at once: wait until the worker's
+			// WORKER_CONNECT synced the app and the gateway routes to it.
+			if err := s.waitWorkerReady(ctx, 10*time.Second); err != nil {
+				_ = s.close(ctx)
+				return nil, err
+			}
+		}
 		return s, nil
 	}
 	// Sync: tell the Inngest server which functions live at /api/inngest.
@@ -107,6 +118,34 @@ func serve(ctx context.Context, o serveOptions) (*service, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// waitWorkerReady waits until the Connect worker is ready and the embedded
+// gateway has a ready connection for it.
+func (s *service) waitWorkerReady(ctx context.Context, limit time.Duration) error {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if s.worker.Ready() {
+			for _, c := range s.gateway.Connections() {
+				if c.Status == "READY" {
+					return nil
+				}
+			}
+		}
+		select {
+		case err := <-s.workerDone:
+			s.workerDone <- err
+			return fmt.Errorf("ticketbounty: the Connect worker stopped: %w", err)
+		case <-deadline.C:
+			return fmt.Errorf("ticketbounty: the Connect worker was not ready after %s", limit)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
 }
 
 // startEngine starts the embedded engine and its API and web UI.
@@ -122,7 +161,14 @@ func (s *service) startEngine(o engine.Options) error {
 	}
 	s.engine = eng
 	s.serverURL = "http://" + ln.Addr().String()
-	s.engSrv = &http.Server{Handler: devui.Handler(eng, devui.Options{}), ReadHeaderTimeout: 10 * time.Second}
+	// Connect workers start a session and open their socket on the engine's
+	// port, as with cmd/devserver.
+	s.gateway = connectgw.New(eng, connectgw.Options{Logger: o.Logger})
+	mux := http.NewServeMux()
+	mux.Handle("/v0/connect", s.gateway.Handler())
+	mux.Handle("/v0/connect/", s.gateway.Handler())
+	mux.Handle("/", devui.Handler(eng, devui.Options{Connect: s.gateway}))
+	s.engSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.engSrv.Serve(ln) }()
 	return nil
 }
@@ -145,6 +191,9 @@ func (s *service) close(ctx context.Context) error {
 }
 
 func (s *service) closeEngine(ctx context.Context) {
+	if s.gateway != nil {
+		_ = s.gateway.Close() // before the engine: it fails the Connect calls in flight
+	}
 	if s.engine != nil {
 		_ = s.engine.Close()
 	}

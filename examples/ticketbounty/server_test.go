@@ -75,7 +75,6 @@ func TestServerFlag(t *testing.T) {
 	}{
 		{"not a URL", []string{"--server", "8288"}, "--server: want an absolute URL"},
 		{"demo on a server", []string{"--server", "http://127.0.0.1:1", "--exit-after-demo"}, "the demo needs the embedded engine"},
-		{"connect without a server", []string{"--connect"}, "--connect needs --server"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
