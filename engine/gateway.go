@@ -10,6 +10,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // gatewayOpts are the opts of a Gateway (step.fetch) op.
@@ -66,7 +67,11 @@ func (e locked) startGatewayLocked(t enginestore.TimerItem) {
 func (e locked) finishGatewayLocked(t enginestore.TimerItem, val json.RawMessage) {
 	var opts gatewayOpts
 	_ = jsoncodec.Unmarshal(t.Data, &opts)
-	e.resumeLocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL)
+	var ai *runtype.AIMetadata
+	if opts.AI != nil {
+		ai = aiMetadata(*opts.AI, val)
+	}
+	e.resumeAILocked(t.RunID, t.StepID, val, "gateway", opts.Method+" "+opts.URL, ai)
 	e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, t.ID))
 	e.afterCommitLocked(func(e locked) { delete(e.s.fetched, t.ID) })
 }

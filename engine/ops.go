@@ -149,6 +149,12 @@ func (e locked) groupDoneLocked(r *runState, now time.Time) {
 // resumeLocked memoizes the result of an asynchronous step (sleep, wait,
 // invoke, gateway) and continues the run when its group is done.
 func (e locked) resumeLocked(runID, stepID string, value json.RawMessage, kind, detail string) {
+	e.resumeAILocked(runID, stepID, value, kind, detail, nil)
+}
+
+// resumeAILocked is resumeLocked that records ai (when not nil) on the
+// history entry.
+func (e locked) resumeAILocked(runID, stepID string, value json.RawMessage, kind, detail string, ai *runtype.AIMetadata) {
 	r := e.loadRunLocked(runID)
 	if r == nil || r.Status.Done() {
 		return
@@ -158,6 +164,10 @@ func (e locked) resumeLocked(runID, stepID string, value json.RawMessage, kind, 
 	}
 	r.Waits = slices.DeleteFunc(r.Waits, func(w runtype.WaitInfo) bool { return w.StepID == stepID })
 	e.historyLocked(r, kind, stepID, 0, detail)
+	if ai != nil {
+		// The entry was just appended past the length a stored copy has.
+		r.History[len(r.History)-1].AI = ai
+	}
 	r.Pending--
 	if r.Pending <= 0 {
 		r.Pending = 0

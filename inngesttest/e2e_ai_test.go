@@ -15,6 +15,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
 
@@ -82,6 +83,11 @@ func TestE2EAIInfer(t *testing.T) {
 	s, ok := run.Step("openai")
 	require.True(t, ok)
 	require.JSONEq(t, `{"data":{"id":"c1","model":"gpt-x","choices":[{"index":0,"message":{"role":"assistant","content":"openai: hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}}`, string(s.Result))
+	// The history records the token counts as the server's "inngest.ai"
+	// metadata has them; the failed request (an error body) records none.
+	require.Equal(t, &runtype.AIMetadata{Provider: "openai-chat", RequestModel: "gpt-x", ResponseModel: "gpt-x", InputTokens: 3, OutputTokens: 2, TotalTokens: 5}, gatewayAI(t, run, "openai"))
+	require.Equal(t, &runtype.AIMetadata{Provider: "anthropic", RequestModel: "claude-x", ResponseModel: "claude-x", InputTokens: 3, OutputTokens: 2, TotalTokens: 5}, gatewayAI(t, run, "claude"))
+	require.Nil(t, gatewayAI(t, run, "bad-key"))
 }
 
 // TestE2EAIWrap: a model call the function makes itself runs once as a step.

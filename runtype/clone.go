@@ -15,6 +15,12 @@ func (r Run) Clone() Run {
 		s.Error, s.LastError = cloneStepError(s.Error), cloneStepError(s.LastError)
 	}
 	c.History = slices.Clone(r.History)
+	for i := range c.History {
+		if a := c.History[i].AI; a != nil {
+			cp := *a
+			c.History[i].AI = &cp
+		}
+	}
 	c.Waits = slices.Clone(r.Waits)
 	if r.Error != nil {
 		e := *r.Error

@@ -99,6 +99,10 @@ type HistoryItem struct {
 	// worker instance that took a Connect call, on the entry of its
 	// outcome; "" when the gateway did not say (or for HTTP).
 	ConnectionID, InstanceID string
+	// AI is set on the "gateway" entry of an inference request whose
+	// answer the server reads token counts from (see AIMetadata); nil
+	// otherwise.
+	AI *AIMetadata
 }
 
 // The transports of HistoryItem.Transport.

@@ -13,22 +13,44 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
 )
 
-// AI request formats the server knows (aigateway.Format*).
+// AI request formats. The server's gateway reads four of them
+// (aigateway.Format*): "openai-chat", "anthropic" (key in x-api-key),
+// "gemini" (key in the URL's ?key=) and "bedrock" (key sent as the whole
+// Authorization header); any other format is sent as OpenAI chat is (key as
+// "Authorization: Bearer"). The other names are the ones the JavaScript SDK
+// sends for those providers, which the server records as the provider of
+// the request.
 const (
+	// AIFormatOpenAIChat is OpenAI's chat completions API and the APIs
+	// compatible with it (DeepSeek uses it too).
 	AIFormatOpenAIChat = "openai-chat"
-	AIFormatAnthropic  = "anthropic"
+	// AIFormatAnthropic is Anthropic's messages API.
+	AIFormatAnthropic = "anthropic"
+	// AIFormatGemini is Google's Gemini generateContent API.
+	AIFormatGemini = "gemini"
+	// AIFormatBedrock is Amazon Bedrock's Converse API.
+	AIFormatBedrock = "bedrock"
+	// AIFormatOpenAIResponses is OpenAI's Responses API.
+	AIFormatOpenAIResponses = "openai-responses"
+	// AIFormatAzureOpenAI is Azure OpenAI's chat completions API.
+	AIFormatAzureOpenAI = "azure-openai"
+	// AIFormatGrok is xAI's Grok chat completions API.
+	AIFormatGrok = "grok"
 )
 
 // AIModel says where Inngest sends an inference request and how: the
 // endpoint URL, the provider's format (which decides how APIKey is sent) and
-// extra headers. Build one with OpenAI or Anthropic.
+// extra headers. Build one with OpenAI, Anthropic, Gemini, Bedrock,
+// OpenAIResponses, AzureOpenAI, Grok or DeepSeek.
 type AIModel struct {
-	// Format is AIFormatOpenAIChat or AIFormatAnthropic.
+	// Format is one of the AIFormat constants; default AIFormatOpenAIChat.
 	Format string
 	// URL is the full endpoint URL.
 	URL string
-	// APIKey is the provider's key: sent as "Authorization: Bearer" for
-	// OpenAI-compatible endpoints, as "x-api-key" for Anthropic.
+	// APIKey is the provider's key, sent where Format wants it: as
+	// "x-api-key" for AIFormatAnthropic, as the URL's ?key= for
+	// AIFormatGemini, as the whole Authorization header for
+	// AIFormatBedrock, as "Authorization: Bearer" for the others.
 	APIKey string
 	// Header holds extra headers.
 	Header map[string]string
@@ -74,10 +96,13 @@ func (e *AIError) Error() string {
 }
 
 // Infer has Inngest send req to the model's endpoint (an AIGateway op) and
-// memoizes the provider's answer, decoded into Resp: use OpenAIChatRequest
-// and OpenAIChatResponse, or AnthropicRequest and AnthropicResponse, or your
-// own types for another OpenAI-compatible or Anthropic-shaped API. A failed
-// request is an *AIError.
+// memoizes the provider's answer, decoded into Resp: use the request and
+// response types of the model's format (OpenAIChatRequest and
+// OpenAIChatResponse for OpenAI, AzureOpenAI, Grok and DeepSeek;
+// AnthropicRequest and AnthropicResponse; GeminiRequest and GeminiResponse;
+// BedrockRequest and BedrockResponse; OpenAIResponsesRequest and
+// OpenAIResponsesResponse), or your own types. A failed request is an
+// *AIError.
 func Infer[Req, Resp any](ctx context.Context, id string, model AIModel, req Req) (Resp, error) {
 	var zero Resp
 	body, err := jsoncodec.Marshal(req)

@@ -457,17 +457,29 @@ func decodeStep(id string, b []byte) (s runtype.Step, fromMemo bool, err error) 
 }
 
 // encodeHistory encodes a history item but its step ID (run_items.step_id).
+// Its AI metadata comes last, after a presence flag: an item written before
+// AI existed ends at Detail and reads as one without.
 func encodeHistory(buf []byte, h *runtype.HistoryItem) []byte {
 	e := enc{b: buf}
 	e.time(h.Time)
 	e.str(h.Kind)
 	e.int(int64(h.Status))
 	e.str(h.Detail)
-	if h.Transport != "" || h.ConnectionID != "" || h.InstanceID != "" {
+	if h.Transport != "" || h.ConnectionID != "" || h.InstanceID != "" || h.AI != nil {
 		// An optional tail: items stored before it existed end here.
 		e.str(h.Transport)
 		e.str(h.ConnectionID)
 		e.str(h.InstanceID)
+	}
+	if a := h.AI; a != nil {
+		// A second optional tail, after the first: the AI metadata.
+		e.bool(true)
+		e.str(a.Provider)
+		e.str(a.RequestModel)
+		e.str(a.ResponseModel)
+		e.int(a.InputTokens)
+		e.int(a.OutputTokens)
+		e.int(a.TotalTokens)
 	}
 	return e.b
 }
@@ -478,6 +490,10 @@ func decodeHistory(stepID string, b []byte) (runtype.HistoryItem, error) {
 	h := runtype.HistoryItem{Time: d.time(), Kind: d.str(), StepID: stepID, Status: int(d.int()), Detail: d.str()}
 	if len(d.b) > 0 {
 		h.Transport, h.ConnectionID, h.InstanceID = d.str(), d.str(), d.str()
+	}
+	if len(d.b) > 0 && d.bool() {
+		h.AI = &runtype.AIMetadata{Provider: d.str(), RequestModel: d.str(), ResponseModel: d.str(),
+			InputTokens: d.int(), OutputTokens: d.int(), TotalTokens: d.int()}
 	}
 	return h, d.done()
 }

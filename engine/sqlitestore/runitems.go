@@ -307,6 +307,9 @@ func historyEqual(a, b *runtype.HistoryItem) bool {
 		a.Transport != b.Transport || a.ConnectionID != b.ConnectionID || a.InstanceID != b.InstanceID {
 		return false
 	}
+	if (a.AI == nil) != (b.AI == nil) || a.AI != nil && *a.AI != *b.AI {
+		return false
+	}
 	if a.Time == b.Time {
 		return true
 	}

@@ -548,3 +548,31 @@ func TestMoreRunsThanTheCacheHolds(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, runs, all)
 }
+
+// A history item without AI metadata (one written before items had it ends
+// at Detail or at the transport tail) reads as one without; one with AI
+// metadata reads back equal, with or without a transport.
+func TestHistoryItemAIMetadata(t *testing.T) {
+	t.Parallel()
+	old := runtype.HistoryItem{Kind: "gateway", StepID: "s", Detail: "POST u"}
+	b := encodeHistory(nil, &old)
+	got, err := decodeHistory("s", b)
+	require.NoError(t, err)
+	require.True(t, historyEqual(&old, &got))
+	conn := old
+	conn.Transport = runtype.TransportConnect
+	got, err = decodeHistory("s", encodeHistory(nil, &conn))
+	require.NoError(t, err)
+	require.Nil(t, got.AI)
+	require.True(t, historyEqual(&conn, &got))
+	withAI := old
+	withAI.AI = &runtype.AIMetadata{Provider: "anthropic", RequestModel: "a", ResponseModel: "b", InputTokens: 1, OutputTokens: 2, TotalTokens: 3}
+	got, err = decodeHistory("s", encodeHistory(nil, &withAI))
+	require.NoError(t, err)
+	require.Equal(t, withAI.AI, got.AI)
+	require.False(t, historyEqual(&old, &got))
+	withAI.Transport = runtype.TransportHTTP
+	got, err = decodeHistory("s", encodeHistory(nil, &withAI))
+	require.NoError(t, err)
+	require.True(t, historyEqual(&withAI, &got))
+}
