@@ -240,7 +240,7 @@ func (e locked) handleResultLocked(job *callJob, res callResult) {
 	case res.status >= 200 && res.status < 300 && !res.isSDK:
 		e.callHistoryLocked(r, job, &res, "error", res.status, "response is not from an SDK (no X-Inngest-SDK header)")
 		e.functionErrorLocked(r, t, res, &runtype.RunError{Name: "Error", Message: "Your server is not responding with the Inngest SDK: missing X-Inngest-SDK header"})
-	case res.status == http.StatusOK:
+	case res.status == http.StatusOK && !(res.hasNoRetry && res.noRetry):
 		e.callHistoryLocked(r, job, &res, "completed", res.status, "")
 		out := bytes.TrimSpace(res.body)
 		if len(out) == 0 {
@@ -257,6 +257,10 @@ func (e locked) handleResultLocked(job *callJob, res callResult) {
 		e.callHistoryLocked(r, job, &res, "ops", res.status, opsSummary(ops))
 		e.applyOpsLocked(r, t, res, ops)
 	default:
+		// Like the server, any answer but a 206 that says no-retry is a
+		// final error, a 200 too: the JavaScript SDK's Connect worker
+		// answers a NonRetriableError with DONE (200) and no_retry, and the
+		// server fails the run with it (observed on inngest dev).
 		e.callHistoryLocked(r, job, &res, "error", res.status, string(truncate(res.body, 200)))
 		re := errorFromBody(res.body)
 		re.NoRetry = res.hasNoRetry && res.noRetry

@@ -154,6 +154,24 @@ func TestFunctionRetriesWithoutNoRetryHeader(t *testing.T) {
 	require.Equal(t, 3, runs[0].Attempts)
 }
 
+// TestOKWithNoRetryFailsTheRun: a 200 that says no-retry is a final error,
+// as on the server (its HTTP and Connect drivers set the error of any
+// non-206 answer with no-retry): the JavaScript SDK's Connect worker answers
+// a NonRetriableError thrown by the function with DONE (200) and no_retry.
+func TestOKWithNoRetryFailsTheRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, engine.Options{}, func(c call) reply {
+		return reply{Status: 200, Body: `{"name":"NonRetriableError","message":"no point retrying"}`, Headers: map[string]string{"X-Inngest-No-Retry": "true"}}
+	})
+	h.mustRegister(h.fn("doomed", map[string]any{"retries": 3}))
+	id := h.send("test/doomed", map[string]any{})
+	runs := h.waitRuns(id, 1)
+	require.Equal(t, runtype.StatusFailed, runs[0].Status)
+	require.NotNil(t, runs[0].Error)
+	require.Equal(t, "no point retrying", runs[0].Error.Message)
+	require.Len(t, h.app.Calls(), 1, "a no-retry answer is not retried")
+}
+
 func TestNotAnSDKAndEmpty206(t *testing.T) {
 	t.Parallel()
 	var n atomic.Int32

@@ -60,7 +60,7 @@ func startJSApp(t *testing.T, env ...string) *jsApp {
 	cmd.Env = append(append(os.Environ(), "NODE_ENV=test"), env...)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
-	out := &portWatcher{port: make(chan string, 1)}
+	out := &lineWatcher{prefix: "listening ", found: make(chan string, 1)}
 	cmd.Stdout = out
 	stderr := &limitedBuffer{}
 	cmd.Stderr = stderr
@@ -85,7 +85,7 @@ func startJSApp(t *testing.T, env ...string) *jsApp {
 	})
 	var addr string
 	select {
-	case addr = <-out.port:
+	case addr = <-out.found:
 	case <-exited:
 		t.Fatalf("node app.js exited before listening: %s", stderr.String())
 	case <-time.After(30 * time.Second):
@@ -146,16 +146,17 @@ func (a *jsApp) All() []appCall {
 	return append([]appCall(nil), a.calls...)
 }
 
-// portWatcher is the app's stdout: it reports the port of the first
-// "listening <port>" line.
-type portWatcher struct {
-	mu   sync.Mutex
-	buf  []byte
-	sent bool
-	port chan string
+// lineWatcher is a Node script's stdout: it reports the rest of the first
+// line that starts with prefix ("listening <port>", "connected <id>").
+type lineWatcher struct {
+	prefix string
+	mu     sync.Mutex
+	buf    []byte
+	sent   bool
+	found  chan string
 }
 
-func (p *portWatcher) Write(b []byte) (int, error) {
+func (p *lineWatcher) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.sent {
@@ -168,9 +169,9 @@ func (p *portWatcher) Write(b []byte) (int, error) {
 			return len(b), nil
 		}
 		p.buf = []byte(rest)
-		if port, found := strings.CutPrefix(line, "listening "); found {
+		if v, found := strings.CutPrefix(line, p.prefix); found {
 			p.sent = true
-			p.port <- port
+			p.found <- v
 			return len(b), nil
 		}
 	}
