@@ -45,7 +45,19 @@ func (e locked) applyOpsLocked(r *runState, t enginestore.TimerItem, res callRes
 		r.ForcePlan = true
 	}
 	threads := 0
+	race := !targeted && raceRunLocked(r, ops)
 	for _, op := range ops {
+		if race {
+			if outstanding, skip := duplicateOpLocked(r, op); skip {
+				if outstanding {
+					threads++
+				}
+				continue
+			}
+		}
+		if strings.EqualFold(wire.ParallelModeOf(op.Opts), wire.ParallelModeRace) {
+			stepRecordLocked(r, op).Race = true
+		}
 		switch op.Op {
 		case wire.OpStepRun, wire.OpStep:
 			rec := stepRecordLocked(r, op)
@@ -132,8 +144,64 @@ func (e locked) applyOpsLocked(r *runState, t enginestore.TimerItem, res callRes
 	if r.Pending <= 0 {
 		r.Pending = 0
 		e.groupDoneLocked(r, now)
+	} else if targeted && threads == 0 && isRaceStepLocked(r, t.StepID) {
+		// As the server's shouldEnqueueDiscovery: a race step that ended makes
+		// a discovery call at once, whatever else is pending.
+		e.groupDoneLocked(r, now)
 	}
 	e.saveRunLocked(r)
+}
+
+// raceRunLocked reports whether a discovery response belongs to a run with
+// race steps (reported now or before). Only there may a discovery call run
+// while steps it planned earlier are still outstanding, and report them again.
+func raceRunLocked(r *runState, ops []wire.Op) bool {
+	for _, op := range ops {
+		if strings.EqualFold(wire.ParallelModeOf(op.Opts), wire.ParallelModeRace) {
+			return true
+		}
+	}
+	for i := range r.Steps {
+		if r.Steps[i].Race {
+			return true
+		}
+	}
+	return false
+}
+
+// isRaceStepLocked reports whether step id was reported from a race branch.
+func isRaceStepLocked(r *runState, id string) bool {
+	for i := range r.Steps {
+		if r.Steps[i].ID == id {
+			return r.Steps[i].Race
+		}
+	}
+	return false
+}
+
+// duplicateOpLocked reports whether a discovery response's op is for a step the
+// run already has: one that has a result (skip it), or one still outstanding
+// with the same op (skip it, but it still counts as a thread of the group). The
+// server's job and pause ids make such a repeated op a no-op; the engine skips
+// it so that the step does not run twice.
+func duplicateOpLocked(r *runState, op wire.Op) (outstanding, skip bool) {
+	for i := range r.Steps {
+		s := &r.Steps[i]
+		if s.ID != op.ID {
+			continue
+		}
+		if s.Done {
+			return false, true
+		}
+		switch op.Op {
+		case wire.OpStepPlanned:
+			return true, s.Op == string(wire.OpStepPlanned) || s.Op == string(wire.OpStepError)
+		case wire.OpSleep, wire.OpWaitForEvent, wire.OpInvokeFunction, wire.OpWaitForSignal, wire.OpGateway, wire.OpAIGateway:
+			return true, s.Op == string(op.Op)
+		}
+		return false, false
+	}
+	return false, false
 }
 
 // groupDoneLocked ends a group: reset force-plan (request version ≥ 2) after
@@ -171,6 +239,8 @@ func (e locked) resumeAILocked(runID, stepID string, value json.RawMessage, kind
 	r.Pending--
 	if r.Pending <= 0 {
 		r.Pending = 0
+		e.groupDoneLocked(r, e.clock.Now())
+	} else if isRaceStepLocked(r, stepID) {
 		e.groupDoneLocked(r, e.clock.Now())
 	}
 	e.saveRunLocked(r)

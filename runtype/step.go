@@ -32,6 +32,10 @@ type Step struct {
 	LastError *StepError
 	// Done reports whether the step has a memoized result.
 	Done bool
+	// Race reports whether the step was reported from a step.Race branch (its
+	// op's parallelMode "race"): when it ends, the function is called again at
+	// once, without waiting for the other steps of its parallel group.
+	Race bool
 }
 
 // Data returns the step's result value: the "data" of a {"data": …} result, or

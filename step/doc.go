@@ -1,5 +1,5 @@
 // Package step holds the durable step tools: Run, Sleep, SleepUntil, WaitForEvent,
-// SendEvent, Invoke and Parallel.
+// SendEvent, Invoke, Parallel and Race.
 //
 // Each tool takes the ctx given to the function's handler and a step id that is
 // unique within the function (repeats in a loop are numbered automatically). A step

@@ -32,6 +32,8 @@ var (
 	ErrInvokeData = errors.New("inngest: invoke data must encode to a JSON object")
 	// ErrSignalName: WaitForSignal was given an empty signal name.
 	ErrSignalName = errors.New("inngest: signal name is empty")
+	// ErrNoBranches: Race was given no branch (there would be no winner).
+	ErrNoBranches = errors.New("inngest: race without branches")
 )
 
 // outOfRange returns ErrDurationOutOfRange for step id, as a non-retriable error.

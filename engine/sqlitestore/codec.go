@@ -433,6 +433,7 @@ func encodeStep(buf []byte, s *runtype.Step, memo json.RawMessage) []byte {
 	e.stepError(s.Error)
 	e.stepError(s.LastError)
 	e.bool(s.Done)
+	e.bool(s.Race)
 	return e.b
 }
 
@@ -453,6 +454,9 @@ func decodeStep(id string, b []byte) (s runtype.Step, fromMemo bool, err error) 
 	s.Error = d.stepError()
 	s.LastError = d.stepError()
 	s.Done = d.bool()
+	if len(d.b) > 0 { // absent from records written before it was added
+		s.Race = d.bool()
+	}
 	return s, fromMemo, d.done()
 }
 

@@ -71,7 +71,13 @@ type Run struct {
 	ranSteps     int
 	retryAfter   time.Time
 	checkpointOK bool
-	timer        *time.Timer // batch-interval flush
+	// planRest is set once a Race had a winner: the call's later Run steps are
+	// planned, never run at once.
+	planRest bool
+	// stackPos is each memoized step's position in ctx.stack, built for the
+	// first step memoized in a Race branch.
+	stackPos map[string]int
+	timer    *time.Timer // batch-interval flush
 	// inflight is how many of the first buffered steps a checkpoint request is
 	// sending; waitingSince is when the oldest buffered step not in it was
 	// buffered (the interval timer is due BatchInterval after it).
@@ -103,12 +109,19 @@ type frame struct {
 	run      *Run
 	path     []int
 	parallel bool
+	// race is set on the frames of Race branches (and frames under them): their
+	// ops carry parallelMode "race".
+	race     bool
 	inStep   bool
 	stepID   string
 	stepHash string
 	counts   map[string]int      // next repeat index of each step id
 	taken    map[string]struct{} // hashed ids used in this execution whose pre-hash id has a colon (nil until one)
-	state    atomic.Int32
+	// lastPos is, on a Race branch, the latest ctx.stack position of the
+	// memoized steps it went through (-1: none): the branch that ends first is
+	// the one with the lowest.
+	lastPos int
+	state   atomic.Int32
 }
 
 // stop marks the frame stopped and ends the calling goroutine.
@@ -234,6 +247,9 @@ func (r *Run) abandon() {
 // replaced by one it accepts (boundOp).
 func (r *Run) report(f *frame, op wire.Op) {
 	op = boundOp(op)
+	if f.race {
+		op.Opts = wire.WithParallelMode(op.Opts, wire.ParallelModeRace)
+	}
 	r.mu.Lock()
 	r.ops = append(r.ops, reported{path: f.path, op: op})
 	r.mu.Unlock()

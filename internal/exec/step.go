@@ -92,6 +92,9 @@ func (s *Step) Memo() (json.RawMessage, bool) {
 	}
 	s.f.release()
 	r.mu.Lock()
+	if s.f.race {
+		s.f.lastPos = max(s.f.lastPos, r.stackPosLocked(s.Hash))
+	}
 	r.visited = append(r.visited, s.Hash)
 	all := len(r.visited) >= len(r.memo)
 	r.mu.Unlock()
@@ -99,6 +102,24 @@ func (s *Step) Memo() (json.RawMessage, bool) {
 		r.replaying.Store(false)
 	}
 	return raw, true
+}
+
+// stackPosLocked returns the position of the memoized step hash in ctx.stack,
+// len(stack) when it is not there (a stack the server left out).
+func (r *Run) stackPosLocked(hash string) int {
+	stack := r.call.Req.Ctx.Stack.Stack
+	if r.stackPos == nil {
+		r.stackPos = make(map[string]int, len(stack))
+		for i, h := range stack {
+			if _, dup := r.stackPos[h]; !dup {
+				r.stackPos[h] = i
+			}
+		}
+	}
+	if p, ok := r.stackPos[hash]; ok {
+		return p
+	}
+	return len(stack)
 }
 
 // isInputOnly reports whether a memo entry is only a stored input ({"input": …}),
@@ -198,8 +219,11 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 		return Plan, nil
 	}
 	r.mu.Lock()
-	ran, ok := r.ranSteps, r.checkpointOK
+	ran, ok, planRest := r.ranSteps, r.checkpointOK, r.planRest
 	r.mu.Unlock()
+	if planRest {
+		return Plan, nil
+	}
 	if ran > 0 {
 		if !ok {
 			return Plan, nil
@@ -215,7 +239,7 @@ func (s *Step) Decide(kind Kind) (Decision, error) {
 // with it report ErrNested.
 func (s *Step) StepContext(ctx context.Context) context.Context {
 	f := s.f
-	inner := &frame{run: f.run, path: f.path, parallel: f.parallel, inStep: true, stepID: s.ID, stepHash: s.Hash, counts: f.counts, taken: f.taken}
+	inner := &frame{run: f.run, path: f.path, parallel: f.parallel, race: f.race, inStep: true, stepID: s.ID, stepHash: s.Hash, counts: f.counts, taken: f.taken}
 	return withFrame(ctx, inner)
 }
 

@@ -60,7 +60,7 @@ func FullRun(id string, eventIDs ...string) *enginestore.RunRecord {
 			Steps: []runtype.Step{
 				{ID: "h1", Name: "a", Op: "StepRun", Attempts: 1, Result: json.RawMessage(`{"data":1}`), Done: true},
 				{ID: "h2", Name: "b", Op: "StepFailed", Attempts: 3, Error: &runtype.StepError{Name: "E", Message: "m", Stack: "s", Data: json.RawMessage(`{"x":1}`)},
-					LastError: &runtype.StepError{Name: "E", Message: "m"}},
+					LastError: &runtype.StepError{Name: "E", Message: "m"}, Race: true},
 			},
 			History: []runtype.HistoryItem{{Time: t0, Kind: "call", StepID: "step", Status: 206, Detail: "d"},
 				{Time: t0, Kind: "ops", StepID: "step", Status: 206, Transport: runtype.TransportConnect, ConnectionID: "c1", InstanceID: "i1"}},
