@@ -212,9 +212,9 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 	if seed != "" {
 		seeded, _ = wire.EventIDsFromSeed(seed, len(raws))
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.s.closed {
+	l := e.lock()
+	defer l.unlock()
+	if l.s.closed {
 		return nil, errClosed
 	}
 	now := e.clock.Now()
@@ -241,7 +241,7 @@ func (e *Engine) sendRaw(body []byte, seed string) ([]string, error) {
 		recs[i] = enginestore.EventRecord{ID: rec.ID, Name: in.Name, Raw: raw, ReceivedAt: now}
 	}
 	ids := make([]string, len(recs))
-	err := e.held().atomicLocked(func(e locked) error {
+	err := l.atomicLocked(func(e locked) error {
 		for i, rec := range recs {
 			ids[i] = rec.ID
 			inserted, err := e.ingestLocked(rec, now)
@@ -349,9 +349,9 @@ func (e *Engine) handleRegister(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, textPlain, map[string]any{"error": "Invalid request: " + err.Error()})
 		return
 	}
-	e.mu.Lock()
-	res, err := e.held().registerLocked(body)
-	e.mu.Unlock()
+	l := e.lock()
+	res, err := l.registerLocked(body)
+	l.unlock()
 	if err != nil {
 		var se *syncError
 		if errors.As(err, &se) {
@@ -403,10 +403,10 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	e.mu.Lock()
-	run := e.held().loadRunLocked(runID)
+	l := e.lock()
+	run := l.loadRunLocked(runID)
 	if run == nil {
-		e.mu.Unlock()
+		l.unlock()
 		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "run not found"})
 		return
 	}
@@ -418,12 +418,12 @@ func (e *Engine) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		// (observed: a call at attempt 1 that checkpointed, then reported a step
 		// error, was retried at attempt 2). The engine does the same: nothing
 		// to reset.
-		err = e.held().atomicLocked(func(e locked) error {
+		err = l.atomicLocked(func(e locked) error {
 			e.checkpointLocked(run, ops)
 			return nil
 		})
 	}
-	e.mu.Unlock()
+	l.unlock()
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": "inngest: store: " + err.Error(), "status": 500})
 		return
@@ -449,23 +449,25 @@ func (e locked) checkpointLocked(run *runState, ops []wire.Op) {
 }
 
 func (e *Engine) handleBatch(w http.ResponseWriter, r *http.Request) {
-	e.serveRunState(w, r, func(run *runState) any { return run.Events })
+	e.serveRunState(w, r, func(run *enginestore.RunRecord) any { return run.Events })
 }
 
 func (e *Engine) handleActions(w http.ResponseWriter, r *http.Request) {
-	e.serveRunState(w, r, func(run *runState) any { return memoMap(run.Memo) })
+	e.serveRunState(w, r, func(run *enginestore.RunRecord) any { return memoMap(run.Memo) })
 }
 
 // serveRunState answers the use_api endpoints: part of a run's state, or 410 once
 // the run is gone.
-func (e *Engine) serveRunState(w http.ResponseWriter, r *http.Request, part func(*runState) any) {
+func (e *Engine) serveRunState(w http.ResponseWriter, r *http.Request, part func(*enginestore.RunRecord) any) {
 	if !e.authorized(r) {
 		unauthorized(w)
 		return
 	}
-	e.mu.Lock()
-	run := e.held().loadRunLocked(r.PathValue("run"))
-	e.mu.Unlock()
+	run, err := e.base.Run(r.Context(), r.PathValue("run"))
+	if err != nil && !errors.Is(err, enginestore.ErrNotFound) {
+		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": "inngest: store: " + err.Error(), "status": 500})
+		return
+	}
 	if run == nil {
 		writeJSON(w, http.StatusGone, "application/json", map[string]any{"error": "run state not found"})
 		return
@@ -522,14 +524,16 @@ func apiStatus(s runtype.Status) string {
 }
 
 func (e *Engine) handleRun(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	run := e.held().loadRunLocked(r.PathValue("run"))
-	e.mu.Unlock()
-	if run == nil {
+	run, err := e.base.Run(r.Context(), r.PathValue("run"))
+	switch {
+	case errors.Is(err, enginestore.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "run not found", "status": 404})
 		return
+	case err != nil:
+		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": "inngest: store: " + err.Error(), "status": 500})
+		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": toRecord(&run.RunRecord), "metadata": apiMeta(e.clock.Now())})
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": toRecord(run), "metadata": apiMeta(e.clock.Now())})
 }
 
 // handleCancelRun cancels a run (DELETE /v1/runs/{id}), answering as the
@@ -542,16 +546,16 @@ func (e *Engine) handleCancelRun(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, "application/json", map[string]any{"error": "Invalid run ID: " + id, "data": nil, "status": 400})
 		return
 	}
-	e.mu.Lock()
-	run := e.held().loadRunLocked(id)
+	l := e.lock()
+	run := l.loadRunLocked(id)
 	var err error
 	if run != nil {
-		err = e.held().atomicLocked(func(e locked) error {
+		err = l.atomicLocked(func(e locked) error {
 			e.cancelRunLocked(run, "cancelled via the API")
 			return nil
 		})
 	}
-	e.mu.Unlock()
+	l.unlock()
 	switch {
 	case run == nil:
 		writeJSON(w, http.StatusNotFound, "application/json", map[string]any{"error": "Unable to load function run: " + id, "data": nil, "status": 404})
@@ -566,9 +570,7 @@ func (e *Engine) handleCancelRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Engine) handleEventRuns(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	runs, err := e.base.RunsForEvent(e.ctx, r.PathValue("id"))
-	e.mu.Unlock()
+	runs, err := e.base.RunsForEvent(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": err.Error(), "status": 500})
 		return

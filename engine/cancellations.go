@@ -103,15 +103,15 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 			return
 		}
 	}
-	e.mu.Lock()
+	l := e.lock()
 	// function_id is the function's full ID (the server's slug, e.g.
 	// "shop-fulfil"); the SDK's short ID is accepted too.
-	fn := e.s.fns[req.FunctionID]
+	fn := l.s.fns[req.FunctionID]
 	if fn == nil {
-		fn = e.s.fns[req.AppID+"-"+req.FunctionID]
+		fn = l.s.fns[req.AppID+"-"+req.FunctionID]
 	}
 	if fn == nil {
-		e.mu.Unlock()
+		l.unlock()
 		apiError(w, http.StatusNotFound, "function not found")
 		return
 	}
@@ -121,7 +121,7 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 		StartedAfter: req.StartedAfter, StartedBefore: req.StartedBefore, If: req.If,
 		Kind: "bulk_run", Cause: "api",
 	}
-	err = e.held().atomicLocked(func(e locked) error {
+	err = l.atomicLocked(func(e locked) error {
 		rs, err := e.store.Runs(e.ctx)
 		if e.check(err) != nil {
 			return err
@@ -142,9 +142,9 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 		return nil
 	})
 	if err == nil {
-		e.s.cancellations = append(e.s.cancellations, c)
+		l.s.cancellations = append(l.s.cancellations, c)
 	}
-	e.mu.Unlock()
+	l.unlock()
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "Error creating cancellation")
 		return
@@ -154,9 +154,9 @@ func (e *Engine) handleCreateCancellation(w http.ResponseWriter, r *http.Request
 
 // handleCancellations is GET /v1/cancellations.
 func (e *Engine) handleCancellations(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	out := append([]Cancellation{}, e.s.cancellations...)
-	e.mu.Unlock()
+	l := e.lock()
+	out := append([]Cancellation{}, l.s.cancellations...)
+	l.unlock()
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"data": out, "metadata": apiMetaUncached(e.clock.Now())})
 }
 
@@ -167,16 +167,16 @@ func (e *Engine) handleDeleteCancellation(w http.ResponseWriter, r *http.Request
 		apiError(w, http.StatusBadRequest, "Invalid cancellation ID")
 		return
 	}
-	e.mu.Lock()
+	l := e.lock()
 	found := false
-	for i, c := range e.s.cancellations {
+	for i, c := range l.s.cancellations {
 		if strings.EqualFold(c.ID, id) {
-			e.s.cancellations = append(e.s.cancellations[:i], e.s.cancellations[i+1:]...)
+			l.s.cancellations = append(l.s.cancellations[:i], l.s.cancellations[i+1:]...)
 			found = true
 			break
 		}
 	}
-	e.mu.Unlock()
+	l.unlock()
 	if !found {
 		apiError(w, http.StatusNotFound, "Cancellation not found")
 		return

@@ -87,14 +87,12 @@ func (e *Engine) SendJSON(ctx context.Context, body []byte) ([]string, error) {
 }
 
 // Runs returns a snapshot of every run, oldest first, or the Store's error.
-func (e *Engine) Runs() ([]runtype.Run, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.runsLocked()
-}
+// It reads the Store without taking the engine's lock.
+func (e *Engine) Runs() ([]runtype.Run, error) { return e.readRuns() }
 
-// runsLocked reads every run from the configured Store; e.mu is held.
-func (e *Engine) runsLocked() ([]runtype.Run, error) {
+// readRuns reads every run from the configured Store, with or without e.mu
+// held (WaitFor holds it to pair the read with the change it waits for).
+func (e *Engine) readRuns() ([]runtype.Run, error) {
 	rs, err := e.base.Runs(e.ctx)
 	if err != nil {
 		return nil, fmt.Errorf("inngest: list runs: %w", err)
@@ -112,10 +110,9 @@ func runsOf(rs []*enginestore.RunRecord) []runtype.Run {
 }
 
 // Run returns a snapshot of one run: ErrRunNotFound when there is no such
-// run, or the Store's error.
+// run, or the Store's error. It reads the Store without taking the engine's
+// lock.
 func (e *Engine) Run(id string) (runtype.Run, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	r, err := e.base.Run(e.ctx, id)
 	switch {
 	case errors.Is(err, enginestore.ErrNotFound):
@@ -127,10 +124,9 @@ func (e *Engine) Run(id string) (runtype.Run, error) {
 }
 
 // RunsForEvent returns the runs an event started (a batch run is listed
-// under each of its events), or the Store's error.
+// under each of its events), or the Store's error. It reads the Store
+// without taking the engine's lock.
 func (e *Engine) RunsForEvent(eventID string) ([]runtype.Run, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	rs, err := e.base.RunsForEvent(e.ctx, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("inngest: list runs of event %s: %w", eventID, err)
@@ -141,17 +137,17 @@ func (e *Engine) RunsForEvent(eventID string) ([]runtype.Run, error) {
 // waitFor blocks until cond (called with e.mu held) reports done or fails.
 func (e *Engine) waitFor(ctx context.Context, cond func() (bool, error)) error {
 	for {
-		e.mu.Lock()
+		l := e.lock()
 		if done, err := cond(); done || err != nil {
-			e.mu.Unlock()
+			l.unlock()
 			return err
 		}
-		if e.s.closed {
-			e.mu.Unlock()
+		if l.s.closed {
+			l.unlock()
 			return errClosed
 		}
-		ch := e.held().watchChangesLocked()
-		e.mu.Unlock()
+		ch := l.watchChangesLocked()
+		l.unlock()
 		if err := e.awaitChange(ctx, ch); err != nil {
 			return err
 		}
@@ -222,18 +218,18 @@ func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([
 // seen by the next call.
 func (e *Engine) WaitFor(ctx context.Context, pred func(runs []runtype.Run) bool) error {
 	for {
-		e.mu.Lock()
-		if e.s.closed {
-			e.mu.Unlock()
+		l := e.lock()
+		if l.s.closed {
+			l.unlock()
 			return errClosed
 		}
-		out, err := e.runsLocked()
+		out, err := e.readRuns()
 		if err != nil {
-			e.mu.Unlock()
+			l.unlock()
 			return err
 		}
-		ch := e.held().watchChangesLocked()
-		e.mu.Unlock()
+		ch := l.watchChangesLocked()
+		l.unlock()
 		if pred(out) {
 			return nil
 		}
@@ -245,8 +241,8 @@ func (e *Engine) WaitFor(ctx context.Context, pred func(runs []runtype.Run) bool
 
 // Idle reports whether no call is in flight and no work is due now.
 func (e *Engine) Idle() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	l := e.lock()
+	defer l.unlock()
 	now := e.clock.Now()
-	return e.held().idleLocked(now)
+	return l.idleLocked(now)
 }

@@ -93,9 +93,9 @@ func (e *Engine) SyncConfig(ctx context.Context, body []byte) (SyncResult, error
 	if err := ctx.Err(); err != nil {
 		return SyncResult{}, err
 	}
-	e.mu.Lock()
-	res, err := e.held().registerLocked(body)
-	e.mu.Unlock()
+	l := e.lock()
+	res, err := l.registerLocked(body)
+	l.unlock()
 	if err != nil {
 		var se *syncError
 		if errors.As(err, &se) {

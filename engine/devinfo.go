@@ -133,8 +133,8 @@ func (e locked) devInfoLocked() devInfo {
 }
 
 func (e *Engine) handleDevInfo(w http.ResponseWriter, _ *http.Request) {
-	e.mu.Lock()
-	info := e.held().devInfoLocked()
-	e.mu.Unlock()
+	l := e.lock()
+	info := l.devInfoLocked()
+	l.unlock()
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", info)
 }

@@ -47,14 +47,15 @@ type Engine struct {
 	// exprs caches the compiled CEL programs of this engine (exprs.go).
 	exprs *expr.Cache
 
-	// mu guards s: every piece of engine state that changes after New is a
-	// field of s and is read or written only with mu held (in the methods
-	// named …Locked, or between mu.Lock and mu.Unlock).
-	mu sync.Mutex
-	s  guarded
+	// mu guards state: every piece of engine state that changes after New
+	// is a field of state. Code reaches it only through a locked value
+	// (lock, or held while mu is held), whose s points to it; nothing on
+	// *Engine names state but New and held (TestGuardedStateOnlyThroughLocked).
+	mu    sync.Mutex
+	state guarded
 }
 
-// guarded is the engine's state guarded by Engine.mu (see Engine.s),
+// guarded is the engine's state guarded by Engine.mu (see Engine.state),
 // including everything the apps, functions and runs it holds point to.
 type guarded struct {
 	apps     map[string]*appState // by app name
@@ -81,7 +82,7 @@ type guarded struct {
 	// reaccepted holds, for event ids accepted again after the deduplication
 	// window (eventDedupWindow), when that happened.
 	reaccepted map[string]time.Time
-	// lastPrune is when pruneLocked last ran (engine time).
+	// lastPrune is when pruneDueLocked last decided to prune (engine time).
 	lastPrune time.Time
 	// flowSaves counts saved flow records (see saveFlowLocked).
 	flowSaves uint64
@@ -117,7 +118,7 @@ func New(opts Options) (*Engine, error) {
 		wake:     make(chan struct{}, 1),
 		callJobs: make(chan *callJob),
 		exprs:    expr.NewCache(0),
-		s: guarded{
+		state: guarded{
 			apps:     map[string]*appState{},
 			fns:      map[string]*fnState{},
 			index:    map[string]*queued{},
@@ -142,9 +143,8 @@ func New(opts Options) (*Engine, error) {
 
 // restore reloads apps and timers from the store (a no-op for a new store).
 func (e *Engine) restore() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	l := e.held()
+	l := e.lock()
+	defer l.unlock()
 	apps, err := l.store.Apps(e.ctx)
 	if err != nil {
 		return err
@@ -170,13 +170,13 @@ func (e *Engine) restore() error {
 // Close stops the engine: no new calls start, in-flight calls are cancelled
 // and Close waits for every goroutine to end. It is safe to call twice.
 func (e *Engine) Close() error {
-	e.mu.Lock()
-	if e.s.closed {
-		e.mu.Unlock()
+	l := e.lock()
+	if l.s.closed {
+		l.unlock()
 		return nil
 	}
-	e.s.closed = true
-	e.mu.Unlock()
+	l.s.closed = true
+	l.unlock()
 	e.cancel()
 	e.wg.Wait()
 	return nil
@@ -245,7 +245,7 @@ func (e locked) enqueue(t enginestore.TimerItem) {
 }
 
 // pushQueued adds an entry to the queue and its indexes.
-func (e *Engine) pushQueued(q *queued) {
+func (e locked) pushQueued(q *queued) {
 	e.s.heapOps++
 	q.waiting = false
 	heap.Push(&e.s.queue, q)
@@ -262,7 +262,7 @@ func (e *Engine) pushQueued(q *queued) {
 
 // removeQueued removes an entry that is in the queue or waiting for a call
 // slot.
-func (e *Engine) removeQueued(q *queued) {
+func (e locked) removeQueued(q *queued) {
 	if q.idx >= 0 {
 		if q.waiting {
 			heap.Remove(&e.s.waiting, q.idx)
@@ -285,7 +285,7 @@ func (e locked) cancelTimerLocked(id string) {
 	e.logStoreErr("DeleteTimer", e.store.DeleteTimer(e.ctx, id))
 }
 
-func (e *Engine) dropTimerIndex(t enginestore.TimerItem) {
+func (e locked) dropTimerIndex(t enginestore.TimerItem) {
 	delete(e.s.index, t.ID)
 	if m := e.s.runTimer[t.RunID]; m != nil {
 		delete(m, t.ID)
@@ -319,24 +319,35 @@ func (e *Engine) loop() {
 		defer release()
 	}
 	for {
-		e.mu.Lock()
-		if e.s.closed {
-			e.mu.Unlock()
+		l := e.lock()
+		if l.s.closed {
+			l.unlock()
 			return
 		}
 		now := e.clock.Now()
-		next, hasNext := e.held().fireDueLocked(now)
-		e.held().pruneLocked(now) // what it schedules pokes the loop
-		idle := e.held().idleLocked(now)
+		if cut, ok := l.pruneDueLocked(now); ok {
+			// Prune before firing what is due, without the lock: a call
+			// fired after a clock move sees what the move pruned gone.
+			l.unlock()
+			e.prune(cut)
+			l = e.lock()
+			if l.s.closed {
+				l.unlock()
+				return
+			}
+			now = e.clock.Now()
+		}
+		next, hasNext := l.fireDueLocked(now)
+		idle := l.idleLocked(now)
 		if vc != nil && idle && vc.AutoAdvance() {
-			autoNext, hasAuto := e.held().nextAutoLocked()
-			e.mu.Unlock()
+			autoNext, hasAuto := l.nextAutoLocked()
+			l.unlock()
 			if hasAuto {
 				vc.Set(autoNext)
 				continue
 			}
 		} else {
-			e.mu.Unlock()
+			l.unlock()
 		}
 		var tc <-chan time.Time
 		var tm Timer

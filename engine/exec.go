@@ -196,18 +196,18 @@ func (e locked) startCallLocked(t enginestore.TimerItem, now time.Time) {
 func (e *Engine) runCall(job *callJob) {
 	defer e.wg.Done()
 	res := e.doCall(e.ctx, job)
-	e.mu.Lock()
-	e.s.inflight--
-	e.held().notifyLocked() // Idle may hold now even when the result changes no run
-	if e.s.calls[job.t.JobID] == job {
-		delete(e.s.calls, job.t.JobID)
+	l := e.lock()
+	l.s.inflight--
+	l.notifyLocked() // Idle may hold now even when the result changes no run
+	if l.s.calls[job.t.JobID] == job {
+		delete(l.s.calls, job.t.JobID)
 	}
 	for _, h := range job.held {
 		h.sem.Release(h.key, job.requestID)
-		e.held().wakeLocked(slotKey(h))
+		l.wakeLocked(slotKey(h))
 	}
 	if e.ctx.Err() == nil {
-		err := e.held().atomicLocked(func(e locked) error {
+		err := l.atomicLocked(func(e locked) error {
 			e.handleResultLocked(job, res)
 			return e.check(e.store.DeleteTimer(e.ctx, job.t.ID))
 		})
@@ -216,10 +216,10 @@ func (e *Engine) runCall(job *callJob) {
 			// stored, as after a crash mid-call; make the call again.
 			t := job.t
 			t.At = e.clock.Now().Add(retryAfterRollback)
-			e.held().enqueue(t)
+			l.enqueue(t)
 		}
 	}
-	e.mu.Unlock()
+	l.unlock()
 	e.poke()
 }
 

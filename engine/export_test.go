@@ -4,10 +4,10 @@ package engine
 // no timer is due and every call in flight is one of the holding calls the test
 // knows are blocked on purpose.
 func QuietForTest(e *Engine, holding int) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	l := e.lock()
+	defer l.unlock()
 	now := e.clock.Now()
-	return e.s.inflight == holding && e.s.waiting.Len() == 0 && (e.s.queue.Len() == 0 || e.s.queue[0].t.At.After(now))
+	return l.s.inflight == holding && l.s.waiting.Len() == 0 && (l.s.queue.Len() == 0 || l.s.queue[0].t.At.After(now))
 }
 
 // EventDecodesForTest is how many events e decoded into expression
@@ -16,17 +16,17 @@ func EventDecodesForTest(e *Engine) int64 { return e.eventDecodes.Load() }
 
 // CallWorkersForTest is how many call workers e started.
 func CallWorkersForTest(e *Engine) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.s.callWorkers
+	l := e.lock()
+	defer l.unlock()
+	return l.s.callWorkers
 }
 
 // SchedulerPassForTest runs one scheduler pass (fireDueLocked) at e's clock's
 // now and returns how many pushes and pops on the timer queue it made.
 func SchedulerPassForTest(e *Engine) uint64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	before := e.s.heapOps
-	e.held().fireDueLocked(e.clock.Now())
-	return e.s.heapOps - before
+	l := e.lock()
+	defer l.unlock()
+	before := l.s.heapOps
+	l.fireDueLocked(e.clock.Now())
+	return l.s.heapOps - before
 }

@@ -80,17 +80,17 @@ func (e locked) finishGatewayLocked(t enginestore.TimerItem, val json.RawMessage
 func (e *Engine) runGateway(t enginestore.TimerItem, opts gatewayOpts) {
 	defer e.wg.Done()
 	val, retryable := e.doGateway(e.ctx, opts)
-	e.mu.Lock()
-	e.s.inflight--
-	e.held().notifyLocked() // Idle may hold now even when the result changes no run
+	l := e.lock()
+	l.s.inflight--
+	l.notifyLocked() // Idle may hold now even when the result changes no run
 	if e.ctx.Err() == nil {
-		if retryable && e.held().retryGatewayLocked(t) {
-			e.mu.Unlock()
+		if retryable && l.retryGatewayLocked(t) {
+			l.unlock()
 			e.poke()
 			return
 		}
-		e.s.fetched[t.ID] = val
-		err := e.held().atomicLocked(func(e locked) error {
+		l.s.fetched[t.ID] = val
+		err := l.atomicLocked(func(e locked) error {
 			e.finishGatewayLocked(t, val)
 			return nil
 		})
@@ -98,10 +98,10 @@ func (e *Engine) runGateway(t enginestore.TimerItem, opts gatewayOpts) {
 			// Rolled back: the timer is still stored; apply the result
 			// again shortly (a restart before then makes the request again).
 			t.At = e.clock.Now().Add(retryAfterRollback)
-			e.held().enqueue(t)
+			l.enqueue(t)
 		}
 	}
-	e.mu.Unlock()
+	l.unlock()
 	e.poke()
 }
 

@@ -34,13 +34,12 @@ func (e *Engine) RequiresKey() bool { return e.opts.SigningKey != "" }
 // Events returns up to limit received events, newest first (internal events,
 // such as a run's function.failed stored under its run ID, are left out). A
 // enginestore.Store that does not implement enginestore.EventLister yields the events of the stored
-// runs instead. A Store's error is returned.
+// runs instead. A Store's error is returned. It reads the Store without
+// taking the engine's lock.
 func (e *Engine) Events(limit int) ([]enginestore.EventRecord, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	if l, ok := e.base.(enginestore.EventLister); ok {
 		evs, err := l.RecentEvents(e.ctx, limit)
 		if err != nil {
@@ -80,10 +79,9 @@ func (e *Engine) Events(limit int) ([]enginestore.EventRecord, error) {
 }
 
 // Event returns one received event: an error wrapping
-// enginestore.ErrNotFound when there is none, or the Store's error.
+// enginestore.ErrNotFound when there is none, or the Store's error. It reads
+// the Store without taking the engine's lock.
 func (e *Engine) Event(id string) (enginestore.EventRecord, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	ev, err := e.base.Event(e.ctx, id)
 	if err != nil {
 		return enginestore.EventRecord{}, fmt.Errorf("inngest: read event %s: %w", id, err)
@@ -124,10 +122,10 @@ type TriggerInfo struct {
 // Apps returns the synced apps in the order they first synced, or the
 // Store's error.
 func (e *Engine) Apps() ([]AppInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	names := make([]string, 0, len(e.s.apps))
-	for n := range e.s.apps {
+	l := e.lock()
+	defer l.unlock()
+	names := make([]string, 0, len(l.s.apps))
+	for n := range l.s.apps {
 		names = append(names, n)
 	}
 	recs, err := e.base.Apps(e.ctx)
@@ -151,8 +149,8 @@ func (e *Engine) Apps() ([]AppInfo, error) {
 	})
 	out := make([]AppInfo, 0, len(names))
 	for _, n := range names {
-		a := e.s.apps[n]
-		info := AppInfo{Name: n, URL: a.rec.URL, SyncedAt: e.s.syncedAt[n]}
+		a := l.s.apps[n]
+		info := AppInfo{Name: n, URL: a.rec.URL, SyncedAt: l.s.syncedAt[n]}
 		for _, f := range a.fns {
 			info.Functions = append(info.Functions, functionInfo(f))
 		}
@@ -191,13 +189,13 @@ func (e *Engine) CancelRun(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	run := e.held().loadRunLocked(id)
+	l := e.lock()
+	defer l.unlock()
+	run := l.loadRunLocked(id)
 	if run == nil {
 		return fmt.Errorf("%w: %s", ErrRunNotFound, id)
 	}
-	err := e.held().atomicLocked(func(e locked) error {
+	err := l.atomicLocked(func(e locked) error {
 		e.cancelRunLocked(run, "cancelled via the API")
 		return nil
 	})
@@ -213,25 +211,25 @@ func (e *Engine) Rerun(ctx context.Context, id string) (runtype.Run, error) {
 	if err := ctx.Err(); err != nil {
 		return runtype.Run{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	old := e.held().loadRunLocked(id)
+	l := e.lock()
+	defer l.unlock()
+	old := l.loadRunLocked(id)
 	if old == nil {
 		return runtype.Run{}, fmt.Errorf("%w: %s", ErrRunNotFound, id)
 	}
-	fn := e.s.fns[old.FunctionID]
+	fn := l.s.fns[old.FunctionID]
 	if fn == nil {
 		return runtype.Run{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, old.FunctionID)
 	}
 	var nr *runState
-	err := e.held().atomicLocked(func(e locked) error {
+	err := l.atomicLocked(func(e locked) error {
 		nr = e.createRunLocked(fn, old.Events, e.clock.Now(), "", old.Cron)
 		return nil
 	})
 	if err != nil {
 		return runtype.Run{}, err
 	}
-	e.held().notifyLocked()
+	l.notifyLocked()
 	e.poke()
 	if nr == nil {
 		return runtype.Run{}, nil

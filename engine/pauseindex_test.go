@@ -40,9 +40,9 @@ func TestKeyedWaitsNeedNoEvaluation(t *testing.T) {
 	t.Cleanup(func() { _ = eng.Close() })
 
 	evaluated := func() uint64 {
-		eng.mu.Lock()
-		defer eng.mu.Unlock()
-		return eng.s.pidx.evaluated
+		l := eng.lock()
+		defer l.unlock()
+		return l.s.pidx.evaluated
 	}
 	for _, body := range []string{
 		`{"name":"test/resume","data":{"k":-1}}`,
@@ -78,7 +78,7 @@ func TestPauseIndexForgetsEmptyNames(t *testing.T) {
 		_, err := eng.SendJSON(t.Context(), []byte(`{"name":"test/n`+strconv.Itoa(i)+`"}`))
 		require.NoError(t, err)
 	}
-	eng.mu.Lock()
-	defer eng.mu.Unlock()
-	require.LessOrEqual(t, len(eng.s.pidx.names), maxEmptyNames+1)
+	l := eng.lock()
+	defer l.unlock()
+	require.LessOrEqual(t, len(l.s.pidx.names), maxEmptyNames+1)
 }

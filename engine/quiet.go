@@ -7,17 +7,17 @@ package engine
 // for example, with one call blocked in the app, Quiet(1) means a run held
 // back by a concurrency limit is parked, not about to start. Quiet(0) is Idle.
 func (e *Engine) Quiet(holding int) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	l := e.lock()
+	defer l.unlock()
 	now := e.clock.Now()
-	if e.s.inflight != holding {
+	if l.s.inflight != holding {
 		return false
 	}
-	full := e.held().slotsFullLocked()
-	if !full && e.s.waiting.Len() > 0 {
+	full := l.slotsFullLocked()
+	if !full && l.s.waiting.Len() > 0 {
 		return false
 	}
-	for _, q := range e.s.queue {
+	for _, q := range l.s.queue {
 		// A due call that finds every call slot taken waits too.
 		if !q.t.At.After(now) && !(full && needsSlot(q.t.Kind)) {
 			return false

@@ -22,26 +22,41 @@ func pruneEvery(retention time.Duration) time.Duration {
 	return min(max(retention/10, time.Second), time.Hour)
 }
 
-// pruneLocked deletes what Options.Retention no longer keeps, at most once
-// per pruneEvery of engine time. It is measured on the engine clock, so a
-// VirtualClock that jumps a week prunes a week's worth.
-func (e locked) pruneLocked(now time.Time) {
+// pruneCut is what one prune deletes: runs that ended before runs, events
+// received before events.
+type pruneCut struct {
+	p            enginestore.Pruner
+	runs, events time.Time
+}
+
+// pruneDueLocked decides whether the scheduler prunes now: what
+// Options.Retention no longer keeps goes at most once per pruneEvery of
+// engine time. It is measured on the engine clock, so a VirtualClock that
+// jumps a week prunes a week's worth. The deletes themselves (prune) run
+// without the lock: they touch only finished runs and old events, which
+// nothing the engine holds refers to.
+func (e locked) pruneDueLocked(now time.Time) (pruneCut, bool) {
 	if e.opts.Retention < 0 {
-		return
+		return pruneCut{}, false
 	}
 	p, ok := e.base.(enginestore.Pruner)
 	if !ok || e.tx != nil {
-		return
+		return pruneCut{}, false
 	}
 	if !e.s.lastPrune.IsZero() && now.Sub(e.s.lastPrune) < pruneEvery(e.opts.Retention) {
-		return
+		return pruneCut{}, false
 	}
 	e.s.lastPrune = now
-	runs, err := p.PruneRuns(e.ctx, now.Add(-e.opts.Retention))
+	return pruneCut{p: p, runs: now.Add(-e.opts.Retention), events: now.Add(-max(e.opts.Retention, minEventRetention))}, true
+}
+
+// prune deletes what c says; e.mu is not held.
+func (e *Engine) prune(c pruneCut) {
+	runs, err := c.p.PruneRuns(e.ctx, c.runs)
 	if err != nil {
 		e.log.Error("inngest: prune runs", "err", err)
 	}
-	evs, err := p.PruneEvents(e.ctx, now.Add(-max(e.opts.Retention, minEventRetention)))
+	evs, err := c.p.PruneEvents(e.ctx, c.events)
 	if err != nil {
 		e.log.Error("inngest: prune events", "err", err)
 	}

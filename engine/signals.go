@@ -107,10 +107,10 @@ func (e *Engine) SendSignal(name string, data json.RawMessage) (string, error) {
 	if name == "" {
 		return "", errors.New("inngest: signal ID is empty")
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	l := e.lock()
+	defer l.unlock()
 	var runID string
-	err := e.held().atomicLocked(func(e locked) error {
+	err := l.atomicLocked(func(e locked) error {
 		var err error
 		runID, err = e.resumeSignalLocked(name, data)
 		return err

@@ -11,7 +11,7 @@ import (
 // at every wildcard function; the candidates match nameMatches exactly.
 func TestWildcardCandidatesByPrefix(t *testing.T) {
 	t.Parallel()
-	e := &Engine{s: guarded{fns: map[string]*fnState{}}}
+	e := (&Engine{state: guarded{fns: map[string]*fnState{}}}).held()
 	add := func(id string, events ...string) {
 		fn := &fnState{id: id}
 		for _, ev := range events {
@@ -26,7 +26,7 @@ func TestWildcardCandidatesByPrefix(t *testing.T) {
 	add("shop", "shop/*", "shop/order.created", "shop/order.*")
 	add("order", "shop/order.created")
 	add("exactstar", "shop/**")
-	idx := e.held().triggerIndexLocked()
+	idx := e.triggerIndexLocked()
 
 	ids := func(name string) []string {
 		var out []string

@@ -15,6 +15,8 @@ import (
 // while e.mu is held.
 type locked struct {
 	*Engine
+	// s is the engine's guarded state (Engine.state).
+	s *guarded
 	// store is the Store to use: Engine.base, or the transaction's.
 	store enginestore.Store
 	// tx is the transaction's bookkeeping; nil outside a transaction.
@@ -23,7 +25,17 @@ type locked struct {
 
 // held returns the engine bound to its configured Store, outside any
 // transaction. e.mu must be held while the value is used.
-func (e *Engine) held() locked { return locked{Engine: e, store: e.base} }
+func (e *Engine) held() locked { return locked{Engine: e, s: &e.state, store: e.base} }
+
+// lock takes e.mu and returns the engine bound to its configured Store;
+// the caller ends the section with unlock.
+func (e *Engine) lock() locked {
+	e.mu.Lock()
+	return e.held()
+}
+
+// unlock ends a section begun by lock.
+func (e locked) unlock() { e.mu.Unlock() }
 
 // txState collects what one locked section did while its Store writes are
 // inside a transaction: the first Store error (which rolls the transaction
@@ -50,7 +62,7 @@ func (e locked) atomicLocked(fn func(locked) error) error {
 	}
 	st := &txState{}
 	err := ts.Tx(e.ctx, func(s enginestore.Store) error {
-		if err := fn(locked{Engine: e.Engine, store: s, tx: st}); err != nil {
+		if err := fn(locked{Engine: e.Engine, s: e.s, store: s, tx: st}); err != nil {
 			return err
 		}
 		return st.err

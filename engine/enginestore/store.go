@@ -17,9 +17,13 @@ var ErrNotFound = errors.New("inngest: not found")
 // (waitForEvent, invoke and cancelOn waits) and timers (sleeps, timeouts,
 // retries and queued calls).
 //
-// The engine calls a Store from one goroutine at a time (it holds its own lock
-// around every call), passes values it will not modify afterwards, and expects
-// returned values to be copies it may modify. Implementations must therefore
+// A Store must be safe for concurrent use. The engine makes its writes, and
+// the reads that decide them, from one goroutine at a time (under its own
+// lock), but its read API (Engine.Run, Runs, RunsForEvent, Events, Event and
+// the run endpoints) and retention pruning call the Store from other
+// goroutines meanwhile, without that lock: a read must see each record as
+// one committed write left it. The engine passes values it will not modify
+// afterwards, and expects returned values to be copies it may modify. Implementations must therefore
 // copy on the way in or out, but for the bytes of raw JSON values
 // (json.RawMessage), which neither the engine nor a store ever edits in
 // place: stores share them (engine/memstore and engine/sqlitestore do).

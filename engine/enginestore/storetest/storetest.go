@@ -11,6 +11,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -247,6 +248,55 @@ var behaviours = []behaviour{
 			ps, err := st.PausesForRun(ctx, "r1")
 			require.NoError(t, err)
 			require.Equal(t, []string{"p2"}, pauseIDs(ps))
+		},
+	},
+	{
+		// The engine reads runs and events for its read API without its
+		// lock, while its scheduler writes (the race detector catches a
+		// store that is not safe for it).
+		name: "reads run concurrently with writes and see whole records",
+		setup: func(t *testing.T, st enginestore.Store) {
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for i := range 50 {
+					run := FullRun("r", "e1")
+					run.Calls = i
+					if err := st.SaveRun(ctx, run); err != nil {
+						t.Error(err)
+					}
+					if _, err := st.SaveEvent(ctx, enginestore.EventRecord{ID: fmt.Sprint("e", i), Name: "app/x", Raw: json.RawMessage(`{}`), ReceivedAt: t0}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+			for range 2 {
+				wg.Go(func() {
+					for range 50 {
+						if r, err := st.Run(ctx, "r"); err == nil {
+							if r.ID != "r" || len(r.Steps) != 2 || len(r.Memo) == 0 {
+								t.Errorf("a read saw part of a run: %+v", r)
+							}
+						} else if !errors.Is(err, enginestore.ErrNotFound) {
+							t.Error(err)
+						}
+						if _, err := st.Runs(ctx); err != nil {
+							t.Error(err)
+						}
+						if _, err := st.RunsForEvent(ctx, "e1"); err != nil {
+							t.Error(err)
+						}
+						if _, err := st.Event(ctx, "e1"); err != nil && !errors.Is(err, enginestore.ErrNotFound) {
+							t.Error(err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+		},
+		check: func(t *testing.T, st enginestore.Store) {
+			r, err := st.Run(ctx, "r")
+			require.NoError(t, err)
+			require.Equal(t, 49, r.Calls)
 		},
 	},
 	{

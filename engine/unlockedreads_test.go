@@ -1,0 +1,85 @@
+package engine_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-b02f2472/inngest-go/engine"
+	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
+	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+)
+
+// blockingReadStore is a Store whose Run and RunsForEvent block until
+// release is closed, after telling entered.
+type blockingReadStore struct {
+	enginestore.Store
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingReadStore) block() {
+	s.entered <- struct{}{}
+	<-s.release
+}
+
+func (s *blockingReadStore) Run(ctx context.Context, id string) (*enginestore.RunRecord, error) {
+	s.block()
+	return s.Store.Run(ctx, id)
+}
+
+func (s *blockingReadStore) RunsForEvent(ctx context.Context, id string) ([]*enginestore.RunRecord, error) {
+	s.block()
+	return s.Store.RunsForEvent(ctx, id)
+}
+
+// The read API reads the Store without the engine's lock: while a read
+// waits on a slow Store, events are accepted (Send takes the lock). Under
+// the lock, each Send here would wait for the read.
+func TestSlowStoreReadDoesNotBlockTheEngine(t *testing.T) {
+	t.Parallel()
+	reads := map[string]func(e *engine.Engine, srv *httptest.Server){
+		"Run":          func(e *engine.Engine, _ *httptest.Server) { _, _ = e.Run("01J00000000000000000000000") },
+		"RunsForEvent": func(e *engine.Engine, _ *httptest.Server) { _, _ = e.RunsForEvent("ev") },
+		"GET /v1/runs/{id}": func(_ *engine.Engine, srv *httptest.Server) {
+			if res, err := http.Get(srv.URL + "/v1/runs/01J00000000000000000000000"); err == nil {
+				_ = res.Body.Close()
+			}
+		},
+		"GET /v0/runs/{run}/actions": func(_ *engine.Engine, srv *httptest.Server) {
+			if res, err := http.Get(srv.URL + "/v0/runs/01J00000000000000000000000/actions"); err == nil {
+				_ = res.Body.Close()
+			}
+		},
+		"GET /v1/events/{id}/runs": func(_ *engine.Engine, srv *httptest.Server) {
+			if res, err := http.Get(srv.URL + "/v1/events/ev/runs"); err == nil {
+				_ = res.Body.Close()
+			}
+		},
+	}
+	for name, read := range reads {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			st := &blockingReadStore{Store: memstore.New(), entered: make(chan struct{}), release: make(chan struct{})}
+			e, err := engine.New(engine.Options{Store: st})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = e.Close() })
+			srv := httptest.NewServer(e.Handler())
+			t.Cleanup(srv.Close)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				read(e, srv)
+			}()
+			<-st.entered // the read is inside the Store
+			ids, err := e.SendJSON(t.Context(), []byte(`{"name":"test/while-reading"}`))
+			require.NoError(t, err)
+			require.Len(t, ids, 1)
+			close(st.release)
+			<-done
+		})
+	}
+}
