@@ -463,10 +463,14 @@ func (e *Engine) serveRunState(w http.ResponseWriter, r *http.Request, part func
 		unauthorized(w)
 		return
 	}
-	run, err := e.base.Run(r.Context(), r.PathValue("run"))
-	if err != nil && !errors.Is(err, enginestore.ErrNotFound) {
-		writeJSON(w, http.StatusInternalServerError, "application/json", map[string]any{"error": "inngest: store: " + err.Error(), "status": 500})
-		return
+	// Under the lock: the call asking was dispatched from a locked section
+	// that may still be writing the run it reads.
+	l := e.lock()
+	rs := l.loadRunLocked(r.PathValue("run"))
+	l.unlock()
+	var run *enginestore.RunRecord
+	if rs != nil {
+		run = &rs.RunRecord
 	}
 	if run == nil {
 		writeJSON(w, http.StatusGone, "application/json", map[string]any{"error": "run state not found"})

@@ -311,8 +311,8 @@ func (e *Engine) handleNewRun(w http.ResponseWriter, r *http.Request) {
 		version = *req.RequestVersion
 	}
 	var fnUUIDv, appID string
-	e.mu.Lock()
-	err = e.held().atomicLocked(func(e locked) error {
+	l := e.lock()
+	err = l.atomicLocked(func(e locked) error {
 		fn := e.endpointFnLocked(ev.Data, retries+1)
 		fnUUIDv, appID = fn.uuid, fn.app.rec.ID
 		if e.loadRunLocked(req.RunID) != nil {
@@ -330,7 +330,7 @@ func (e *Engine) handleNewRun(w http.ResponseWriter, r *http.Request) {
 		e.syncCheckpointLocked(run, req.Steps)
 		return nil
 	})
-	e.mu.Unlock()
+	l.unlock()
 	if err != nil {
 		writeAPIError(w, http.StatusInternalServerError, "inngest: store: "+err.Error())
 		return
@@ -364,8 +364,8 @@ func (e *Engine) handleSyncSteps(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "invalid request body: "+err.Error())
 		return
 	}
-	e.mu.Lock()
-	err = e.held().atomicLocked(func(e locked) error {
+	l := e.lock()
+	err = l.atomicLocked(func(e locked) error {
 		run := e.loadRunLocked(r.PathValue("run"))
 		if run == nil || run.Status.Done() {
 			e.log.Warn("inngest: checkpoint for an unknown or finished endpoint run ignored", "run_id", r.PathValue("run"))
@@ -374,7 +374,7 @@ func (e *Engine) handleSyncSteps(w http.ResponseWriter, r *http.Request) {
 		e.syncCheckpointLocked(run, req.Steps)
 		return nil
 	})
-	e.mu.Unlock()
+	l.unlock()
 	if err != nil {
 		writeAPIError(w, http.StatusInternalServerError, "inngest: store: "+err.Error())
 		return

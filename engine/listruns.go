@@ -30,8 +30,6 @@ type RunPage struct {
 // all at once. A cursor no page gave is ErrRunCursor; other failures are
 // the Store's errors.
 func (e *Engine) ListRuns(q enginestore.RunQuery) (RunPage, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	p, err := e.base.ListRuns(e.ctx, q)
 	switch {
 	case errors.Is(err, enginestore.ErrCursor):
