@@ -49,11 +49,6 @@ func TestSlowStoreReadDoesNotBlockTheEngine(t *testing.T) {
 				_ = res.Body.Close()
 			}
 		},
-		"GET /v0/runs/{run}/actions": func(_ *engine.Engine, srv *httptest.Server) {
-			if res, err := http.Get(srv.URL + "/v0/runs/01J00000000000000000000000/actions"); err == nil {
-				_ = res.Body.Close()
-			}
-		},
 		"GET /v1/events/{id}/runs": func(_ *engine.Engine, srv *httptest.Server) {
 			if res, err := http.Get(srv.URL + "/v1/events/ev/runs"); err == nil {
 				_ = res.Body.Close()
