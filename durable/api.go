@@ -14,26 +14,12 @@ import (
 )
 
 // EventName is the name of the event that starts a durable endpoint's run.
-const EventName = "inngest/http.request"
-
-// requestData is the data of the run's event: the request as the server's
-// checkpoint API takes it (its NewAPIRunData). Body is base64 on the wire
-// (the server decodes it into bytes).
-type requestData struct {
-	Domain      string `json:"domain"`
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	Fn          string `json:"fn"`
-	IP          string `json:"ip"`
-	ContentType string `json:"content_type"`
-	QueryParams string `json:"query_params"`
-	Body        []byte `json:"body"`
-}
+const EventName = wire.EndpointEventName
 
 type runEvent struct {
-	Name string      `json:"name"`
-	Data requestData `json:"data"`
-	TS   int64       `json:"ts,omitempty"`
+	Name string               `json:"name"`
+	Data wire.EndpointRequest `json:"data"`
+	TS   int64                `json:"ts,omitempty"`
 }
 
 // newRunRequest is the body of POST /v1/checkpoint.

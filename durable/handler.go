@@ -119,7 +119,7 @@ func clientIP(r *http.Request) string {
 // inline runs a new request: steps run and are checkpointed as they complete.
 func (h *handler) inline(w http.ResponseWriter, r *http.Request, body []byte) {
 	start := h.now()
-	data := requestData{Domain: h.origin(r), Method: r.Method, Path: r.URL.Path, Fn: h.opts.FunctionID,
+	data := wire.EndpointRequest{Domain: h.origin(r), Method: r.Method, Path: r.URL.Path, Fn: h.opts.FunctionID,
 		IP: clientIP(r), ContentType: r.Header.Get("Content-Type"), QueryParams: r.URL.RawQuery}
 	if !h.opts.OmitRequestBody && len(body) > 0 {
 		data.Body = body

@@ -235,6 +235,26 @@ func (e *Engine) doCall(ctx context.Context, job *callJob) callResult {
 		h.Set(wire.HeaderSignature, wire.Sign(e.opts.SigningKey, time.Now(), job.body))
 	}
 	req.Header = h
+	res := e.do(req)
+	if res.transport != nil {
+		return res
+	}
+	if res.status == http.StatusCreated {
+		unwrapStream(&res)
+	}
+	if v := res.header.Get(wire.HeaderReqVersion); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			res.reqVersion, res.hasVersion = n, true
+		}
+	}
+	e.readRetryHeaders(&res)
+	return res
+}
+
+// do sends one call to an app and reads its answer, at most
+// maxResponseBytes of it; a failure to send or read, or a larger answer, is
+// a transport error.
+func (e *Engine) do(req *http.Request) callResult {
 	resp, err := e.client.Do(req)
 	if err != nil {
 		return callResult{transport: err}
@@ -249,20 +269,16 @@ func (e *Engine) doCall(ctx context.Context, job *callJob) callResult {
 	}
 	res := callResult{status: resp.StatusCode, body: body, header: resp.Header} // resp is ours: no copy
 	res.isSDK = resp.Header.Get(wire.HeaderSDK) != ""
-	if resp.StatusCode == http.StatusCreated {
-		unwrapStream(&res)
-	}
-	if v := res.header.Get(wire.HeaderReqVersion); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
-			res.reqVersion, res.hasVersion = n, true
-		}
-	}
+	return res
+}
+
+// readRetryHeaders reads the answer's X-Inngest-No-Retry and Retry-After.
+func (e *Engine) readRetryHeaders(res *callResult) {
 	if v := res.header.Get(wire.HeaderNoRetry); v != "" {
 		res.hasNoRetry = true
 		res.noRetry = strings.EqualFold(v, "true")
 	}
 	res.retryAfter = parseRetryAfter(res.header.Get(wire.HeaderRetryAfter), e.clock.Now())
-	return res
 }
 
 // unwrapStream decodes a keep-alive (201) reply: whitespace, then one JSON

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,31 +28,15 @@ import (
 // does. The run's function is not synced: it is made from the run's event
 // (an inngest/http.request) and is rebuilt from it after a restart.
 
-// endpointEventName is the event of a durable endpoint's run.
-const endpointEventName = "inngest/http.request"
-
 // maxNewRunBytes bounds the body of POST /v1/checkpoint (the server reads at
 // most its step input limit).
 const maxNewRunBytes = 4 << 20
 
-// endpointData is the request an endpoint run belongs to (the server's
-// NewAPIRunData); Body is base64 on the wire.
-type endpointData struct {
-	Domain      string `json:"domain"`
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	Fn          string `json:"fn"`
-	IP          string `json:"ip"`
-	ContentType string `json:"content_type"`
-	QueryParams string `json:"query_params"`
-	Body        []byte `json:"body"`
-}
-
 type endpointEvent struct {
-	ID   string       `json:"id,omitempty"`
-	Name string       `json:"name"`
-	Data endpointData `json:"data"`
-	TS   int64        `json:"ts,omitempty"`
+	ID   string               `json:"id,omitempty"`
+	Name string               `json:"name"`
+	Data wire.EndpointRequest `json:"data"`
+	TS   int64                `json:"ts,omitempty"`
 }
 
 // endpointFn marks a function made for durable endpoint runs.
@@ -64,20 +47,11 @@ type endpointCall struct {
 	method, contentType string
 }
 
-// endpointSlug is the function's name: fn, or "METHOD /path" as the server
-// names it.
-func (d endpointData) slug() string {
-	if d.Fn != "" {
-		return d.Fn
-	}
-	return d.Method + " " + d.Path
-}
-
 // endpointFnLocked returns (making it when needed) the function of the
 // endpoint runs of d.
-func (e locked) endpointFnLocked(d endpointData, maxAttempts int) *fnState {
+func (e locked) endpointFnLocked(d wire.EndpointRequest, maxAttempts int) *fnState {
 	appName := d.Domain
-	id := appName + "-" + d.slug()
+	id := appName + "-" + d.Slug()
 	if fn := e.s.fns[id]; fn != nil && fn.endpoint != nil {
 		if maxAttempts > 0 {
 			fn.maxAttempts = maxAttempts
@@ -85,9 +59,9 @@ func (e locked) endpointFnLocked(d endpointData, maxAttempts int) *fnState {
 		return fn
 	}
 	app := &appState{rec: enginestore.AppRecord{ID: appUUID(appName), Name: appName, URL: d.Domain}}
-	fn := &fnState{app: app, id: id, uuid: fnUUID(app.rec.ID, d.slug()), url: d.Domain,
+	fn := &fnState{app: app, id: id, uuid: fnUUID(app.rec.ID, d.Slug()), url: d.Domain,
 		maxAttempts: max(maxAttempts, 1), endpoint: &endpointFn{},
-		def: wire.Function{ID: id, Name: d.slug()}}
+		def: wire.Function{ID: id, Name: d.Slug()}}
 	app.fns = []*fnState{fn}
 	e.s.fns[id] = fn
 	return fn
@@ -100,7 +74,7 @@ func (e locked) endpointRunFnLocked(r *runState) *fnState {
 		return nil
 	}
 	var ev endpointEvent
-	if jsoncodec.Unmarshal(r.Events[0], &ev) != nil || ev.Name != endpointEventName {
+	if jsoncodec.Unmarshal(r.Events[0], &ev) != nil || ev.Name != wire.EndpointEventName {
 		return nil
 	}
 	return e.endpointFnLocked(ev.Data, r.MaxAttempts)
@@ -167,26 +141,13 @@ func (e *Engine) doEndpointCall(ctx context.Context, job *callJob) callResult {
 	if job.t.StepID != "" && job.t.StepID != wire.DiscoveryStepID {
 		h.Set(wire.HeaderStepID, job.t.StepID)
 	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return callResult{transport: err}
+	res := e.do(req)
+	if res.transport != nil {
+		return res
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return callResult{transport: err}
-	}
-	if len(body) > maxResponseBytes {
-		return callResult{transport: errString("inngest: SDK response larger than 8 MB")}
-	}
-	res := callResult{status: resp.StatusCode, body: body, header: resp.Header}
-	res.isSDK = resp.Header.Get(wire.HeaderSDK) != ""
-	if v := resp.Header.Get(wire.HeaderNoRetry); v != "" {
-		res.hasNoRetry = true
-		res.noRetry = strings.EqualFold(v, "true")
-	}
-	res.retryAfter = parseRetryAfter(resp.Header.Get(wire.HeaderRetryAfter), e.clock.Now())
-	if res.isSDK && resp.StatusCode/100 == 2 {
+	e.readRetryHeaders(&res)
+	body := res.body
+	if res.isSDK && res.status/100 == 2 {
 		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
 			res.status = http.StatusPartialContent
 		} else {
@@ -304,7 +265,7 @@ func (e *Engine) handleNewRun(w http.ResponseWriter, r *http.Request) {
 	if ev.TS == 0 {
 		ev.TS = now.UnixMilli()
 	}
-	ev.Name = cmpOr(ev.Name, endpointEventName)
+	ev.Name = cmpOr(ev.Name, wire.EndpointEventName)
 	raw, _ := encodeCanonical(ev)
 	version := 2
 	if req.RequestVersion != nil {
@@ -326,7 +287,7 @@ func (e *Engine) handleNewRun(w http.ResponseWriter, r *http.Request) {
 			Started: true,
 			Keys:    map[string]string{},
 		}}
-		e.historyLocked(run, "started", "", 0, "durable endpoint "+ev.Data.slug())
+		e.historyLocked(run, "started", "", 0, "durable endpoint "+ev.Data.Slug())
 		e.syncCheckpointLocked(run, req.Steps)
 		return nil
 	})

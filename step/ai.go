@@ -60,20 +60,14 @@ type AIModel struct {
 // endpoint: baseURL + "/chat/completions" (baseURL default
 // "https://api.openai.com/v1").
 func OpenAI(apiKey, baseURL string) AIModel {
-	if baseURL == "" {
-		baseURL = "https://api.openai.com/v1"
-	}
-	return AIModel{Format: AIFormatOpenAIChat, URL: strings.TrimSuffix(baseURL, "/") + "/chat/completions", APIKey: apiKey}
+	return AIModel{Format: AIFormatOpenAIChat, URL: apiURL(baseURL, "https://api.openai.com/v1") + "/chat/completions", APIKey: apiKey}
 }
 
 // Anthropic returns the model settings of Anthropic's messages endpoint:
 // baseURL + "/v1/messages" (baseURL default "https://api.anthropic.com"),
 // with the anthropic-version header.
 func Anthropic(apiKey, baseURL string) AIModel {
-	if baseURL == "" {
-		baseURL = "https://api.anthropic.com"
-	}
-	return AIModel{Format: AIFormatAnthropic, URL: strings.TrimSuffix(baseURL, "/") + "/v1/messages", APIKey: apiKey,
+	return AIModel{Format: AIFormatAnthropic, URL: apiURL(baseURL, "https://api.anthropic.com") + "/v1/messages", APIKey: apiKey,
 		Header: map[string]string{"anthropic-version": "2023-06-01"}}
 }
 
@@ -158,4 +152,12 @@ func Wrap[T any](ctx context.Context, id string, fn func(ctx context.Context) (T
 	}
 	opts, _ := jsoncodec.Marshal(wire.RunOpts{Type: "step.ai.wrap", Input: in})
 	return runOpts(ctx, id, opts, fn)
+}
+
+// apiURL is baseURL without a trailing slash, or def when baseURL is empty.
+func apiURL(baseURL, def string) string {
+	if baseURL == "" {
+		return def
+	}
+	return strings.TrimSuffix(baseURL, "/")
 }

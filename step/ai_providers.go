@@ -11,10 +11,7 @@ import (
 // key is added to the URL as ?key= by Inngest when it makes the request,
 // so it is not part of URL.
 func Gemini(apiKey, model, baseURL string) AIModel {
-	if baseURL == "" {
-		baseURL = "https://generativelanguage.googleapis.com/v1beta"
-	}
-	return AIModel{Format: AIFormatGemini, URL: strings.TrimSuffix(baseURL, "/") + "/models/" + url.PathEscape(model) + ":generateContent", APIKey: apiKey}
+	return AIModel{Format: AIFormatGemini, URL: apiURL(baseURL, "https://generativelanguage.googleapis.com/v1beta") + "/models/" + url.PathEscape(model) + ":generateContent", APIKey: apiKey}
 }
 
 // Bedrock returns the model settings of Amazon Bedrock's Converse endpoint
@@ -25,19 +22,13 @@ func Gemini(apiKey, model, baseURL string) AIModel {
 // a Bedrock API key; SigV4-signed requests need headers signed over the
 // body, which Header can carry.
 func Bedrock(authorization, baseURL, modelID string) AIModel {
-	if baseURL == "" {
-		baseURL = "https://bedrock-runtime.us-east-1.amazonaws.com"
-	}
-	return AIModel{Format: AIFormatBedrock, URL: strings.TrimSuffix(baseURL, "/") + "/model/" + url.PathEscape(modelID) + "/converse", APIKey: authorization}
+	return AIModel{Format: AIFormatBedrock, URL: apiURL(baseURL, "https://bedrock-runtime.us-east-1.amazonaws.com") + "/model/" + url.PathEscape(modelID) + "/converse", APIKey: authorization}
 }
 
 // OpenAIResponses returns the model settings of OpenAI's Responses API:
 // baseURL + "/responses" (baseURL default "https://api.openai.com/v1").
 func OpenAIResponses(apiKey, baseURL string) AIModel {
-	if baseURL == "" {
-		baseURL = "https://api.openai.com/v1"
-	}
-	return AIModel{Format: AIFormatOpenAIResponses, URL: strings.TrimSuffix(baseURL, "/") + "/responses", APIKey: apiKey}
+	return AIModel{Format: AIFormatOpenAIResponses, URL: apiURL(baseURL, "https://api.openai.com/v1") + "/responses", APIKey: apiKey}
 }
 
 // AzureOpenAI returns the model settings of an Azure OpenAI deployment's
@@ -55,10 +46,7 @@ func AzureOpenAI(apiKey, endpoint, deployment, apiVersion string) AIModel {
 // baseURL + "/chat/completions" (baseURL default "https://api.x.ai/v1").
 // It speaks OpenAI chat: use OpenAIChatRequest and OpenAIChatResponse.
 func Grok(apiKey, baseURL string) AIModel {
-	if baseURL == "" {
-		baseURL = "https://api.x.ai/v1"
-	}
-	return AIModel{Format: AIFormatGrok, URL: strings.TrimSuffix(baseURL, "/") + "/chat/completions", APIKey: apiKey}
+	return AIModel{Format: AIFormatGrok, URL: apiURL(baseURL, "https://api.x.ai/v1") + "/chat/completions", APIKey: apiKey}
 }
 
 // DeepSeek returns the model settings of DeepSeek's chat completions
@@ -66,8 +54,5 @@ func Grok(apiKey, baseURL string) AIModel {
 // "https://api.deepseek.com/v1"), in the OpenAI chat format: use
 // OpenAIChatRequest and OpenAIChatResponse.
 func DeepSeek(apiKey, baseURL string) AIModel {
-	if baseURL == "" {
-		baseURL = "https://api.deepseek.com/v1"
-	}
-	return AIModel{Format: AIFormatOpenAIChat, URL: strings.TrimSuffix(baseURL, "/") + "/chat/completions", APIKey: apiKey}
+	return AIModel{Format: AIFormatOpenAIChat, URL: apiURL(baseURL, "https://api.deepseek.com/v1") + "/chat/completions", APIKey: apiKey}
 }

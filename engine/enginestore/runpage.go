@@ -78,6 +78,22 @@ func EncodeCursor(seq uint64) string {
 	return "r" + strconv.FormatUint(seq, 36)
 }
 
+// Cursors decodes the query's Before and After cursors (0 where empty);
+// both set at once, or one that EncodeCursor did not make, is ErrCursor.
+// Stores call it first in ListRuns.
+func (q RunQuery) Cursors() (before, after uint64, err error) {
+	if q.Before != "" && q.After != "" {
+		return 0, 0, ErrCursor
+	}
+	if before, err = DecodeCursor(q.Before); err != nil {
+		return 0, 0, err
+	}
+	if after, err = DecodeCursor(q.After); err != nil {
+		return 0, 0, err
+	}
+	return before, after, nil
+}
+
 // DecodeCursor reads a cursor made by EncodeCursor; "" is position 0 and
 // ok; anything else that EncodeCursor did not make is ErrCursor.
 func DecodeCursor(c string) (uint64, error) {

@@ -12,14 +12,7 @@ import (
 // index), so a page costs its own runs and the runs the other filters skip,
 // whatever the number stored.
 func (m *Store) ListRuns(_ context.Context, q enginestore.RunQuery) (enginestore.RunPage, error) {
-	if q.Before != "" && q.After != "" {
-		return enginestore.RunPage{}, enginestore.ErrCursor
-	}
-	before, err := enginestore.DecodeCursor(q.Before)
-	if err != nil {
-		return enginestore.RunPage{}, err
-	}
-	after, err := enginestore.DecodeCursor(q.After)
+	before, after, err := q.Cursors()
 	if err != nil {
 		return enginestore.RunPage{}, err
 	}

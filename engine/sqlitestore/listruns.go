@@ -15,14 +15,7 @@ import (
 // unfiltered page reads only its own rows, then those runs with their
 // run_items. A cursor is a runs.seq.
 func (s *queries) ListRuns(ctx context.Context, q enginestore.RunQuery) (enginestore.RunPage, error) {
-	if q.Before != "" && q.After != "" {
-		return enginestore.RunPage{}, enginestore.ErrCursor
-	}
-	before, err := enginestore.DecodeCursor(q.Before)
-	if err != nil {
-		return enginestore.RunPage{}, err
-	}
-	after, err := enginestore.DecodeCursor(q.After)
+	before, after, err := q.Cursors()
 	if err != nil {
 		return enginestore.RunPage{}, err
 	}
