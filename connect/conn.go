@@ -238,16 +238,22 @@ func readFrame(ctx context.Context, ws *websocket.Conn) (cp.GatewayMessageType, 
 	return decodeFrame(b)
 }
 
-func writeFrame(ctx context.Context, ws *websocket.Conn, kind cp.GatewayMessageType, payload proto.Message) error {
+// encodeFrame is the bytes of one binary frame to the gateway: the envelope
+// of kind carrying payload (none when nil).
+func encodeFrame(kind cp.GatewayMessageType, payload proto.Message) ([]byte, error) {
 	env := &cp.ConnectMessage{Kind: kind}
 	if payload != nil {
 		b, err := proto.Marshal(payload)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		env.Payload = b
 	}
-	b, err := proto.Marshal(env)
+	return proto.Marshal(env)
+}
+
+func writeFrame(ctx context.Context, ws *websocket.Conn, kind cp.GatewayMessageType, payload proto.Message) error {
+	b, err := encodeFrame(kind, payload)
 	if err != nil {
 		return err
 	}
