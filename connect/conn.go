@@ -147,16 +147,21 @@ func (w *Worker) start(ctx context.Context, exclude []string) (*cp.StartResponse
 	h.Set("Content-Type", "application/protobuf")
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	resp, raw, err := w.tr.API(rctx, http.MethodPost, strings.TrimRight(w.tr.Config().APIBaseURL, "/")+cp.StartPath, body, h)
+	url := strings.TrimRight(w.tr.Config().APIBaseURL, "/") + cp.StartPath
+	keys := "the signing key"
+	if w.tr.Config().SigningKeyFallback != "" {
+		keys = "the signing key and its fallback"
+	}
+	resp, raw, err := w.tr.API(rctx, http.MethodPost, url, body, h)
 	if err != nil {
 		if strings.Contains(err.Error(), "answered 401") || strings.Contains(err.Error(), "answered 403") {
-			return nil, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+			return nil, fmt.Errorf("%w: POST %s refused %s: %v", ErrUnauthorized, url, keys, err)
 		}
 		return nil, fmt.Errorf("connect start: %w", err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("%w: %s: %s", ErrUnauthorized, resp.Status, truncate(raw))
+		return nil, fmt.Errorf("%w: POST %s refused %s: %s: %s", ErrUnauthorized, url, keys, resp.Status, strings.TrimSpace(truncate(raw)))
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("connect start: %s: %s", resp.Status, truncate(raw))
 	}

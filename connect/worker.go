@@ -189,6 +189,8 @@ func (w *Worker) supervise(ctx context.Context) error {
 			nc, err := w.connect(ctx, exclude)
 			if err != nil {
 				if errors.Is(err, ErrUnauthorized) {
+					// Retrying cannot help: say so once, loudly, and stop.
+					w.logger.Error("inngest: connect: signing key refused; not retrying (check INNGEST_SIGNING_KEY and INNGEST_SIGNING_KEY_FALLBACK against the server's key)", "error", err)
 					return err
 				}
 				if ctx.Err() != nil {
