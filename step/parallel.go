@@ -39,8 +39,10 @@ func Parallel[T any](ctx context.Context, branches ...func(ctx context.Context) 
 // same winner. The other branches are not awaited: a step of theirs the server
 // already scheduled still runs (and its result is stored), but no further step
 // of theirs is started. The function's next step after a Race is scheduled by
-// the server rather than run in the same call. A branch without steps wins at
-// once.
+// the server rather than run in the same call. A loser's step that is still
+// out keeps the run's parallel group open: on the real dev server the call
+// after that next step waits until it ends (a loser's long sleep delays the
+// run's end by as much). A branch without steps wins at once.
 func Race[T any](ctx context.Context, branches ...func(ctx context.Context) (T, error)) (int, T, error) {
 	results := make([]T, len(branches))
 	errs := make([]error, len(branches))

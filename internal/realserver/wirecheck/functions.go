@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -20,6 +21,9 @@ type FnRecording struct {
 	Calls       []Exchange `json:"calls"`
 	Checkpoints []Exchange `json:"checkpoints,omitempty"`
 	Run         Run        `json:"run"`
+	// Trace is the run's trace as the server's GraphQL runTrace query
+	// returns it (cases that ask for it).
+	Trace json.RawMessage `json:"trace,omitempty"`
 }
 
 // CaseRecording is wire-stepids.json and wire-noretry.json.
@@ -38,6 +42,13 @@ type caseData struct {
 // more, and returns what the server did with each run.
 func runFunctions(e env, appID string, ev events.Definition[caseData], settle time.Duration,
 	build func(c *inngest.Client) ([]inngest.ServableFunction, []string, error)) ([]FnRecording, error) {
+	return runFunctionsKeeping(e, appID, ev, caseData{N: 1}, settle, false, build)
+}
+
+// runFunctionsKeeping is runFunctions; keep also stores each call's request
+// body and the run's trace.
+func runFunctionsKeeping[T any](e env, appID string, ev events.Definition[T], data T, settle time.Duration, keep bool,
+	build func(c *inngest.Client) ([]inngest.ServableFunction, []string, error)) ([]FnRecording, error) {
 	ctx := context.Background()
 	out := &outbound{start: time.Now()}
 	c, err := inngest.NewClient(inngest.ClientOptions{AppID: appID, Mode: inngest.ModeDev, DevServerURL: e.server,
@@ -53,7 +64,7 @@ func runFunctions(e env, appID string, ev events.Definition[caseData], settle ti
 	if err != nil {
 		return nil, err
 	}
-	a, err := serveApp(e.app, h, false)
+	a, err := serveApp(e.app, h, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +72,7 @@ func runFunctions(e env, appID string, ev events.Definition[caseData], settle ti
 	if err := h.Register(ctx, a.url()); err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}
-	if _, err := c.Send(ctx, ev.New(caseData{N: 1})); err != nil {
+	if _, err := c.Send(ctx, ev.New(data)); err != nil {
 		return nil, err
 	}
 	recs := make([]FnRecording, len(ids))
@@ -78,6 +89,11 @@ func runFunctions(e env, appID string, ev events.Definition[caseData], settle ti
 	time.Sleep(settle)
 	for i := range recs {
 		recs[i].Calls = callsOf(a, runIDs[i])
+		if keep {
+			if recs[i].Trace, err = runTrace(e.server, runIDs[i]); err != nil {
+				return nil, err
+			}
+		}
 		for _, ex := range out.exchanges() {
 			if containsRun(ex.Body, runIDs[i]) {
 				recs[i].Checkpoints = append(recs[i].Checkpoints, ex)

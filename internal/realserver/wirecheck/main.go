@@ -17,18 +17,18 @@ import (
 func main() {
 	server := flag.String("server", "http://127.0.0.1:9102", "the real server's URL")
 	app := flag.String("app", "127.0.0.1:12310", "where the app listens (the server must reach it)")
-	which := flag.String("case", "", "cut, stepids, noretry or signed")
+	which := flag.String("case", "", "cut, stepids, noretry, race or signed")
 	key := flag.String("signing-key", "", "the server's signing key (-case signed)")
 	eventKey := flag.String("event-key", "test", "the server's event key (-case signed)")
 	commit := flag.String("commit", "253303cdff", "the server source's commit, stored as given")
 	out := flag.String("out", "testdata/realserver", "directory the recording is written to")
 	flag.Parse()
 	cases := map[string]func(env) (any, error){
-		"cut": recordCut, "stepids": recordStepIDs, "noretry": recordNoRetry, "signed": recordSigned,
+		"cut": recordCut, "stepids": recordStepIDs, "race": recordRace, "noretry": recordNoRetry, "signed": recordSigned,
 	}
 	f, ok := cases[*which]
 	if !ok {
-		fmt.Fprintln(os.Stderr, "wirecheck: -case must be cut, stepids, noretry or signed")
+		fmt.Fprintln(os.Stderr, "wirecheck: -case must be cut, stepids, noretry, race or signed")
 		os.Exit(2)
 	}
 	rec, err := f(env{server: *server, app: *app, signingKey: *key, eventKey: *eventKey, commit: *commit})
