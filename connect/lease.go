@@ -37,16 +37,8 @@ func (w *Worker) extendLeases(stop <-chan struct{}) {
 		}
 		if c := w.current(); c != nil {
 			for _, r := range w.leased() {
-				r.mu.Lock()
-				lease := r.lease
-				r.mu.Unlock()
-				d := r.data
-				if err := c.send(cpExtend, &cp.WorkerRequestExtendLeaseData{
-					RequestId: d.RequestId, AccountId: d.AccountId, EnvId: d.EnvId, AppId: d.AppId,
-					FunctionSlug: d.FunctionSlug, StepId: d.StepId, SystemTraceCtx: d.SystemTraceCtx,
-					UserTraceCtx: d.UserTraceCtx, RunId: d.RunId, LeaseId: lease,
-				}); err != nil {
-					w.logger.Warn("inngest: connect: could not send a lease extension", "request_id", d.RequestId, "error", err)
+				if err := w.extend(c, r); err != nil {
+					w.logger.Warn("inngest: connect: could not send a lease extension", "request_id", r.data.RequestId, "error", err)
 					break
 				}
 			}
@@ -56,16 +48,34 @@ func (w *Worker) extendLeases(stop <-chan struct{}) {
 	}
 }
 
-// leased is the requests in flight whose lease is still held.
+// extend sends one lease extension. It holds the request's lock while
+// checking and sending, so that an extension is never written after the
+// reply (deliver marks the request replied under the same lock first).
+func (w *Worker) extend(c *conn, r *request) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.leaseLost || r.replied {
+		return nil
+	}
+	d := r.data
+	return c.send(cpExtend, &cp.WorkerRequestExtendLeaseData{
+		RequestId: d.RequestId, AccountId: d.AccountId, EnvId: d.EnvId, AppId: d.AppId,
+		FunctionSlug: d.FunctionSlug, StepId: d.StepId, SystemTraceCtx: d.SystemTraceCtx,
+		UserTraceCtx: d.UserTraceCtx, RunId: d.RunId, LeaseId: r.lease,
+	})
+}
+
+// leased is the requests in flight whose lease is still held and whose reply
+// is not with the gateway yet.
 func (w *Worker) leased() []*request {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := make([]*request, 0, len(w.inflight))
 	for _, r := range w.inflight {
 		r.mu.Lock()
-		lost := r.leaseLost
+		skip := r.leaseLost || r.replied
 		r.mu.Unlock()
-		if !lost {
+		if !skip {
 			out = append(out, r)
 		}
 	}
@@ -85,7 +95,7 @@ func (w *Worker) leaseAnswered(a *cp.WorkerRequestExtendLeaseAckData) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if a.NewLeaseId == nil || *a.NewLeaseId == "" {
-		if !r.leaseLost {
+		if !r.leaseLost && !r.replied {
 			w.logger.Warn("inngest: connect: lease lost; no longer extending it", "request_id", a.RequestId, "function_slug", a.FunctionSlug)
 		}
 		r.leaseLost = true

@@ -25,6 +25,10 @@ type request struct {
 	mu        sync.Mutex
 	lease     string
 	leaseLost bool
+	// replied is set while a reply written to the socket awaits its ack: the
+	// server drops a request's lease once it has the reply, so extending it
+	// then only gets "lease lost" answers.
+	replied bool
 	acked     chan struct{} // closed on WORKER_REPLY_ACK
 	ackOnce   sync.Once
 }
@@ -153,6 +157,7 @@ func (w *Worker) deliver(r *request, resp *cp.SDKResponse) {
 		c = r.from
 	}
 	if c != nil {
+		r.setReplied(true) // before the write: no extension follows the reply
 		if err := c.send(cpReply, resp); err == nil {
 			t := time.NewTimer(w.opts.ReplyAckTimeout)
 			defer t.Stop()
@@ -160,15 +165,24 @@ func (w *Worker) deliver(r *request, resp *cp.SDKResponse) {
 			case <-r.acked:
 				return
 			case <-t.C:
+				// The reply may not have arrived: hold the lease while flushing.
+				r.setReplied(false)
 				w.logger.Warn("inngest: connect: no WORKER_REPLY_ACK; flushing the reply", "request_id", resp.RequestId)
 			case <-w.closed:
 				return
 			}
 		} else {
+			r.setReplied(false)
 			w.logger.Warn("inngest: connect: could not write the reply; flushing it", "request_id", resp.RequestId, "error", err)
 		}
 	}
 	w.flush(r, resp)
+}
+
+func (r *request) setReplied(v bool) {
+	r.mu.Lock()
+	r.replied = v
+	r.mu.Unlock()
 }
 
 func (w *Worker) flush(r *request, resp *cp.SDKResponse) {

@@ -158,6 +158,39 @@ func TestLeaseExtendedWhileBusy(t *testing.T) {
 	conn.send(t, cp.GatewayMessageType_WORKER_REPLY_ACK, &cp.WorkerReplyAckData{RequestId: req.RequestId})
 }
 
+// TestNoLeaseExtensionAfterReply: once the reply is written the worker stops
+// extending the request's lease while it waits for WORKER_REPLY_ACK; the real
+// server drops the lease when the reply arrives and answers a later extension
+// without a new lease (seen on inngest dev while recording
+// testdata/connect/worker/kinds.json before this fix: extensions after
+// WORKER_REPLY, one answered "lease lost" and logged as a warning).
+func TestNoLeaseExtensionAfterReply(t *testing.T) {
+	t.Parallel()
+	g := newFakeGateway(t)
+	logs := &syncBuffer{}
+	c := recClient(t, g, logs)
+	runWorker(t, c, connect.Options{ExtendLeaseInterval: 5 * time.Millisecond}, helloFn(t, c))
+	conn := g.next(t)
+	req := recordedRequest(t, g, "")
+	conn.send(t, cp.GatewayMessageType_GATEWAY_EXECUTOR_REQUEST, req)
+	conn.expectFrame(t, cp.GatewayMessageType_WORKER_REPLY)
+	time.Sleep(200 * time.Millisecond) // forty lease ticks without a reply ack
+	for _, f := range drain(conn) {
+		require.NotEqual(t, cp.GatewayMessageType_WORKER_REQUEST_EXTEND_LEASE, f.kind, "extended the lease of a request already answered")
+	}
+	// The server's answer to an extension that crossed the reply: no warning.
+	conn.send(t, cp.GatewayMessageType_WORKER_REQUEST_EXTEND_LEASE_ACK, &cp.WorkerRequestExtendLeaseAckData{RequestId: req.RequestId})
+	conn.send(t, cp.GatewayMessageType_WORKER_REPLY_ACK, &cp.WorkerReplyAckData{RequestId: req.RequestId})
+	// A second request: its ack shows the worker read the frames before it.
+	next := recordedRequest(t, g, "sync")
+	conn.send(t, cp.GatewayMessageType_GATEWAY_EXECUTOR_REQUEST, next)
+	require.Equal(t, "sync", conn.expectFrame(t, cp.GatewayMessageType_WORKER_REQUEST_ACK).(*cp.WorkerRequestAckData).RequestId)
+	conn.expectFrame(t, cp.GatewayMessageType_WORKER_REPLY)
+	conn.send(t, cp.GatewayMessageType_WORKER_REPLY_ACK, &cp.WorkerReplyAckData{RequestId: "sync"})
+	require.NotContains(t, logs.String(), "lease lost")
+	require.Empty(t, g.flushed())
+}
+
 // expectFrame is expect without skipping lease extensions.
 func (c *gwConn) expectFrame(t *testing.T, kind cp.GatewayMessageType) proto.Message {
 	t.Helper()
