@@ -146,8 +146,9 @@ func (w *Worker) execute(d *cp.GatewayExecutorRequestData) *cp.SDKResponse {
 }
 
 // deliver sends the reply on the current connection and waits for its ack;
-// without a connection, when the write fails or no ack comes in time, the
-// reply goes to the flush endpoint (retried until it lands or Close).
+// without a connection, when the write fails, the connection ends before the
+// ack or no ack comes in time, the reply goes to the flush endpoint (retried
+// until it lands or Close).
 func (w *Worker) deliver(r *request, resp *cp.SDKResponse) {
 	if w.isClosed() {
 		return // Close: stop at once; the lease expires and the request is retried
@@ -168,6 +169,10 @@ func (w *Worker) deliver(r *request, resp *cp.SDKResponse) {
 				// The reply may not have arrived: hold the lease while flushing.
 				r.setReplied(false)
 				w.logger.Warn("inngest: connect: no WORKER_REPLY_ACK; flushing the reply", "request_id", resp.RequestId)
+			case <-c.done:
+				// The socket went away (a gateway restart or drain) before the ack:
+				// no ack can come on it, so do not wait out ReplyAckTimeout.
+				w.logger.Warn("inngest: connect: the connection closed before WORKER_REPLY_ACK; flushing the reply", "request_id", resp.RequestId, "connection_id", c.id)
 			case <-w.closed:
 				return
 			}

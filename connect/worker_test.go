@@ -239,6 +239,30 @@ func TestFlushWhenNoReplyAck(t *testing.T) {
 	require.Equal(t, req.SystemTraceCtx, f.SystemTraceCtx)
 }
 
+// TestFlushWhenConnectionEndsBeforeReplyAck: the reply is written, then the
+// socket drops (the server restarts) before WORKER_REPLY_ACK: the reply goes
+// to the flush endpoint at once rather than after ReplyAckTimeout (an hour
+// here; the test would time out).
+func TestFlushWhenConnectionEndsBeforeReplyAck(t *testing.T) {
+	t.Parallel()
+	g := newFakeGateway(t)
+	logs := &syncBuffer{}
+	c := recClient(t, g, logs)
+	runWorker(t, c, connect.Options{ReplyAckTimeout: time.Hour, ReconnectMin: time.Millisecond, ReconnectMax: 5 * time.Millisecond}, helloFn(t, c))
+	conn := g.next(t)
+	req := recordedRequest(t, g, "")
+	conn.send(t, cp.GatewayMessageType_GATEWAY_EXECUTOR_REQUEST, req)
+	reply := conn.expect(t, cp.GatewayMessageType_WORKER_REPLY).(*cp.SDKResponse)
+	require.Equal(t, req.RequestId, reply.RequestId)
+	_ = conn.ws.CloseNow()
+	require.Eventually(t, func() bool { return len(g.flushed()) == 1 }, 10*time.Second, 5*time.Millisecond)
+	f := g.flushed()[0]
+	require.Equal(t, req.RequestId, f.RequestId)
+	require.Equal(t, `"hello"`, string(f.Body))
+	require.Contains(t, logs.String(), "connection closed before WORKER_REPLY_ACK")
+	g.next(t) // and the worker is connected again
+}
+
 // TestReconnectKeepsAckedRequest: the socket drops while an acked request
 // runs; the worker reconnects (with a new start call) and the reply goes out
 // on the new connection.
