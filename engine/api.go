@@ -40,6 +40,7 @@ const maxEventBody = 16 << 20
 //	GET  /v1/events/{id}              one event
 //	POST/GET /v1/cancellations        create / list bulk cancellations
 //	DELETE /v1/cancellations/{id}     delete a bulk cancellation
+//	POST /v2/runs/{id}/rerun          rerun a run, whole or from a step (apiv2.go; also at /api/v2)
 //	GET  /dev                         the apps and functions synced (dev server info)
 //	/v1/realtime/...                  publish, tokens, WebSocket and SSE subscribe (realtime.go)
 //	GET  /health                      liveness
@@ -74,7 +75,13 @@ func (e *Engine) Handler() http.Handler {
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": 200, "message": "OK"})
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := v2Path(r.URL.Path); ok {
+			e.serveV2(w, r, rest)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
@@ -453,7 +460,7 @@ func (e *Engine) handleBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Engine) handleActions(w http.ResponseWriter, r *http.Request) {
-	e.serveRunState(w, r, func(run *enginestore.RunRecord) any { return memoMap(run.Memo) })
+	e.serveRunState(w, r, func(run *enginestore.RunRecord) any { return callSteps(run) })
 }
 
 // serveRunState answers the use_api endpoints: part of a run's state, or 410 once

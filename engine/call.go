@@ -66,6 +66,21 @@ func (m memoMap) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// callSteps is what a call's steps hold: the run's results and the inputs
+// of steps that have none yet.
+func callSteps(run *enginestore.RunRecord) memoMap {
+	if len(run.StepInputs) == 0 {
+		return memoMap(run.Memo)
+	}
+	out := memoMap(slices.Clip(run.Memo))
+	for _, in := range run.StepInputs {
+		if !slices.ContainsFunc(run.Memo, func(m enginestore.MemoEntry) bool { return m.ID == in.ID }) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
 // encodeCanonical marshals v without HTML escaping and without a trailing newline.
 func encodeCanonical(v any) ([]byte, error) {
 	var b bytes.Buffer
@@ -154,7 +169,7 @@ func (e locked) buildCallLocked(run *runState, fn *fnState, t enginestore.TimerI
 		Defers:  json.RawMessage("{}"),
 		Event:   run.Events[0],
 		Events:  run.Events,
-		Steps:   memoMap(run.Memo),
+		Steps:   callSteps(&run.RunRecord),
 		Version: run.Version,
 	}
 	body, err := encodeCanonical(env)

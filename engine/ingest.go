@@ -282,6 +282,13 @@ func eventIDOf(raw json.RawMessage) string {
 // (after singleton, throttle and priority are applied). It returns nil when
 // singleton skipped the run.
 func (e locked) createRunLocked(fn *fnState, events []json.RawMessage, now time.Time, correlation, cron string) *runState {
+	return e.createRunSeededLocked(fn, events, now, correlation, cron, "", nil)
+}
+
+// createRunSeededLocked is createRunLocked for a rerun: original is the run
+// first rerun, and seed (nil for a whole rerun) what a rerun from a step
+// starts with.
+func (e locked) createRunSeededLocked(fn *fnState, events []json.RawMessage, now time.Time, correlation, cron, original string, seed *rerunSeed) *runState {
 	ids := make([]string, len(events))
 	for i, ev := range events {
 		ids[i] = eventIDOf(ev)
@@ -298,6 +305,12 @@ func (e locked) createRunLocked(fn *fnState, events []json.RawMessage, now time.
 	}}
 	if parent, _, ok := strings.Cut(correlation, "."); ok {
 		r.ParentRunID = parent
+	}
+	r.OriginalRunID = original
+	first := wire.DiscoveryStepID
+	if seed != nil {
+		seed.apply(r)
+		first = seed.target
 	}
 	vars := &lazyVars{raw: events[0], decodes: &e.eventDecodes}
 	for i, c := range fn.conc {
@@ -342,7 +355,7 @@ func (e locked) createRunLocked(fn *fnState, events []json.RawMessage, now time.
 	if startAt.After(now) {
 		e.scheduleLocked(enginestore.TimerItem{Kind: enginestore.TimerStart, At: startAt, RunID: r.ID, Priority: r.Priority})
 	} else {
-		e.newCallLocked(r, wire.DiscoveryStepID, now)
+		e.newCallLocked(r, first, now)
 	}
 	return r
 }

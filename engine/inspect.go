@@ -204,35 +204,8 @@ func (e *Engine) CancelRun(ctx context.Context, id string) error {
 }
 
 // Rerun starts a new run of a run's function with the same triggering
-// events, as the dev server's "Rerun" does, and returns it. Flow control
-// applies to the new run as to any other (a singleton may skip it: then
-// the returned Run has an empty ID).
+// events, as the dev server's "Rerun" does, and returns it: RerunFrom with
+// the zero RerunOptions (the whole run runs again).
 func (e *Engine) Rerun(ctx context.Context, id string) (runtype.Run, error) {
-	if err := ctx.Err(); err != nil {
-		return runtype.Run{}, err
-	}
-	l := e.lock()
-	defer l.unlock()
-	old := l.loadRunLocked(id)
-	if old == nil {
-		return runtype.Run{}, fmt.Errorf("%w: %s", ErrRunNotFound, id)
-	}
-	fn := l.s.fns[old.FunctionID]
-	if fn == nil {
-		return runtype.Run{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, old.FunctionID)
-	}
-	var nr *runState
-	err := l.atomicLocked(func(e locked) error {
-		nr = e.createRunLocked(fn, old.Events, e.clock.Now(), "", old.Cron)
-		return nil
-	})
-	if err != nil {
-		return runtype.Run{}, err
-	}
-	l.notifyLocked()
-	e.poke()
-	if nr == nil {
-		return runtype.Run{}, nil
-	}
-	return nr.snapshot(), nil
+	return e.RerunFrom(ctx, id, RerunOptions{})
 }

@@ -32,8 +32,13 @@ type APIError struct {
 	Method, Path string
 	// Status is the HTTP status code.
 	Status int
-	// Message is the server's error message (its "error" field), or the body.
+	// Message is the server's error message (its "error" field; for the
+	// REST API v2, the first entry's "message" of its "errors"), or the body.
 	Message string
+	// Code is the REST API v2's error code (the first entry's "code" of
+	// its {"errors": [{"code", "message"}]} envelope: "not_found",
+	// "invalid_request", "missing_field", ...); empty for v1 answers.
+	Code string
 }
 
 // Error describes the answer.
@@ -61,16 +66,24 @@ func NewAPIError(method, path string, status int, raw []byte) *APIError {
 	var body struct {
 		Error   string `json:"error"`
 		Message string `json:"message"`
+		Errors  []struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"errors"`
 	}
 	_ = jsoncodec.Unmarshal(raw, &body)
+	var code string
 	msg := body.Error
 	if msg == "" {
 		msg = body.Message
 	}
+	if msg == "" && len(body.Errors) > 0 {
+		code, msg = body.Errors[0].Code, body.Errors[0].Message
+	}
 	if msg == "" {
 		msg = strings.TrimSpace(string(raw))
 	}
-	return &APIError{Method: method, Path: path, Status: status, Message: msg}
+	return &APIError{Method: method, Path: path, Status: status, Message: msg, Code: code}
 }
 
 // apiCall sends a REST request with the client's keys and decodes the "data"

@@ -47,6 +47,10 @@ type Run struct {
 	MaxAttempts int
 	// ParentRunID is set when the run was started by step.Invoke.
 	ParentRunID string
+	// OriginalRunID is set on a run started by a rerun: the run rerun, or,
+	// for a rerun of a rerun, the run first rerun (as the server links
+	// them).
+	OriginalRunID string
 	// Waits lists the run's pending step.WaitForEvent waits, in the order
 	// they started; a wait leaves the list when an event matches it, when it
 	// times out and when the run ends.

@@ -205,6 +205,10 @@ type RunRecord struct {
 	runtype.Run
 	// Memo holds step results in the order they were stored (ctx.stack order).
 	Memo []MemoEntry
+	// StepInputs are the replacement inputs of a rerun from a step
+	// ({"input": [...]} by hashed step ID): a call's steps carry each one
+	// whose step has no result in Memo; they are not in the stack.
+	StepInputs []MemoEntry
 	// Version is the request version: -1 until the SDK first answers.
 	Version int
 	// ForcePlan is sent as ctx.disable_immediate_execution.

@@ -401,6 +401,7 @@ func cloneRun(r *enginestore.RunRecord) *enginestore.RunRecord {
 	c := *r
 	c.Run = r.Run.Clone()
 	c.Memo = slices.Clone(r.Memo)
+	c.StepInputs = slices.Clone(r.StepInputs)
 	if r.Keys != nil {
 		c.Keys = make(map[string]string, len(r.Keys))
 		for k, v := range r.Keys {

@@ -339,6 +339,12 @@ func encodeHeader(buf []byte, r *enginestore.RunRecord) []byte {
 	e.str(r.Cron)
 	e.int(int64(r.StackCurrent))
 	e.int(int64(r.HistoryDropped))
+	e.str(r.OriginalRunID)
+	e.count(len(r.StepInputs), r.StepInputs == nil)
+	for _, in := range r.StepInputs {
+		e.str(in.ID)
+		e.bytes(in.Value)
+	}
 	return e.b
 }
 
@@ -399,6 +405,15 @@ func decodeHeader(b []byte) (*enginestore.RunRecord, error) {
 	r.StackCurrent = int(d.int())
 	if len(d.b) > 0 { // absent from headers written before it was added
 		r.HistoryDropped = int(d.int())
+	}
+	if len(d.b) > 0 { // absent from headers written before reruns from a step
+		r.OriginalRunID = d.str()
+		if n := d.count(2); n >= 0 { // a string and raw bytes
+			r.StepInputs = make([]enginestore.MemoEntry, n)
+			for i := range r.StepInputs {
+				r.StepInputs[i] = enginestore.MemoEntry{ID: d.str(), Value: d.raw()}
+			}
+		}
 	}
 	if err := d.done(); err != nil {
 		return nil, err
