@@ -211,6 +211,36 @@ func TestFlowStateSurvivesRestart(t *testing.T) {
 				r.waitDone(t, again, 1)
 			},
 		},
+		{
+			// A started run holds its run-level slot across the restart
+			// (rebuilt from the stored runs), so the queued run still waits.
+			name:    "run concurrency",
+			fn:      map[string]any{"concurrency": map[string]any{"fn": []any{map[string]any{"limit": 1}}}},
+			handler: sleepy,
+			before: func(t *testing.T, r *restartable) []string {
+				first := r.sendTo(t, "test/f", map[string]any{"n": 1})
+				waitUntil(t, func() bool {
+					runs := must(r.eng.RunsForEvent(first))
+					return len(runs) == 1 && len(runs[0].Steps) == 1 && r.eng.Idle()
+				})
+				second := r.sendTo(t, "test/f", map[string]any{"n": 2})
+				runs := r.runsOf(t, second)
+				require.Len(t, runs, 1)
+				require.Equal(t, runtype.StatusQueued, runs[0].Status, "the sleeping run holds the only slot")
+				return []string{first, second}
+			},
+			after: func(t *testing.T, r *restartable, before []string) {
+				runs := r.runsOf(t, before[1])
+				require.Len(t, runs, 1)
+				require.Equal(t, runtype.StatusQueued, runs[0].Status, "the restored sleeping run still holds the only slot")
+				require.Zero(t, runs[0].Calls)
+				r.clk.SetAutoAdvance(true)
+				first := r.waitDone(t, before[0], 1)[0]
+				second := r.waitDone(t, before[1], 1)[0]
+				require.Equal(t, runtype.StatusCompleted, second.Status)
+				require.False(t, second.EndedAt.Before(first.EndedAt.Add(time.Hour)), "the second run slept only after the first ended")
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

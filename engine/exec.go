@@ -122,7 +122,14 @@ func (e locked) startCallLocked(t enginestore.TimerItem, now time.Time) {
 		return
 	}
 	requestID := wire.NewULID(now)
-	held, full, ok := e.acquireLocked(fn, r, requestID)
+	tookRun, full, ok := e.takeRunSlotLocked(fn, r, wokenFor, woken)
+	var held []heldSlot
+	if ok {
+		held, full, ok = e.acquireLocked(fn, r, requestID)
+		if !ok && tookRun {
+			e.giveBackRunSlotLocked(fn, r)
+		}
+	}
 	if !ok {
 		e.parkLocked(t, full)
 		if woken && full != wokenFor {

@@ -83,6 +83,7 @@ func (e locked) finishLocked(r *runState, status runtype.Status, output json.Raw
 	if fn := e.s.fns[r.FunctionID]; fn != nil && fn.singleton != nil {
 		e.singletonDoneLocked(fn.singleton, r.Keys["singleton"], r.ID)
 	}
+	e.releaseRunSlotLocked(r)
 	e.saveRunLocked(r)
 
 	emit := e.lifecycleEventsLocked(r, status, output, now)

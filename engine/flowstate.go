@@ -17,8 +17,8 @@ import (
 // event becomes a run (debounce and batch buffers, rate-limit, throttle and
 // idempotency keys) in the enginestore.Store as FlowRecords, restores it at start, and
 // undoes in-memory changes whose transaction rolled back. Singleton holders
-// are rebuilt from the stored runs; concurrency slots belong to calls in
-// flight, which a restart makes again.
+// and run-level concurrency slots are rebuilt from the stored runs; step
+// concurrency slots belong to calls in flight, which a restart makes again.
 
 // flowPruneEvery is how many flow records the engine saves between two
 // PruneFlows of expired records.
@@ -229,13 +229,15 @@ func (e locked) restoreFlowsLocked(now time.Time) error {
 			e.rescheduleFlowLocked(fn, enginestore.TimerBatch)
 		}
 	}
-	return e.restoreSingletonsLocked()
+	return e.restoreRunHoldersLocked()
 }
 
-// restoreSingletonsLocked makes each singleton function's unfinished runs
-// hold their keys again (the latest run of a key holds it).
-func (e locked) restoreSingletonsLocked() error {
-	if !slices.ContainsFunc(e.fnOrderLocked(), func(fn *fnState) bool { return fn.singleton != nil }) {
+// restoreRunHoldersLocked makes each singleton function's unfinished runs
+// hold their keys again (the latest run of a key holds it), and the started
+// unfinished runs of a function with a run-level concurrency limit hold
+// their slots.
+func (e locked) restoreRunHoldersLocked() error {
+	if !slices.ContainsFunc(e.fnOrderLocked(), func(fn *fnState) bool { return fn.singleton != nil || fn.runLimit != nil }) {
 		return nil
 	}
 	runs, err := e.store.Runs(e.ctx)
@@ -243,6 +245,7 @@ func (e locked) restoreSingletonsLocked() error {
 		return err
 	}
 	for _, r := range runs {
+		e.restoreRunSlotLocked(r)
 		fn := e.s.fns[r.FunctionID]
 		key, ok := r.Keys["singleton"]
 		if fn == nil || fn.singleton == nil || !ok || r.Status.Done() {

@@ -55,7 +55,11 @@ type fnState struct {
 	maxAttempts  int
 	triggers     []trigger
 
-	conc        []concLimit
+	conc []concLimit
+	// runLimit is the run-level (fn) concurrency limit, or nil: a run holds
+	// one of its slots, under r.Keys[runLimitKey], from its first call until
+	// it ends (runlimit.go).
+	runLimit    *concLimit
 	throttle    *flow.Throttle
 	throttleKey *expr.Program
 	// throttlePeriod and ratePeriod are the options' periods.
@@ -119,6 +123,14 @@ func (e *Engine) buildFunction(app *appState, f wire.Function) (*fnState, error)
 	}
 	for _, c := range f.Concurrency {
 		if c.Limit <= 0 {
+			continue
+		}
+		if c.FnLevel {
+			rl := concLimit{scope: "fn", limit: c.Limit, keySrc: strings.TrimSpace(c.Key), sem: flow.NewConcurrency(c.Limit)}
+			if rl.key, err = keyOf(c.Key); err != nil {
+				return nil, err
+			}
+			fs.runLimit = &rl
 			continue
 		}
 		cl := concLimit{scope: strings.ToLower(c.Scope), limit: c.Limit, keySrc: strings.TrimSpace(c.Key)}

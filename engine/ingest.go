@@ -320,6 +320,9 @@ func (e locked) createRunSeededLocked(fn *fnState, events []json.RawMessage, now
 		}
 		r.Keys["c"+strconv.Itoa(i)] = k
 	}
+	if fn.runLimit != nil {
+		r.Keys[runLimitKey] = vars.key(fn.runLimit.key)
+	}
 	if fn.priority != nil {
 		r.Priority = flow.ClampPriority(vars.int(fn.priority))
 	}

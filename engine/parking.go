@@ -102,6 +102,12 @@ func (p *parking) next(k slotKey) (*parkedCall, bool) {
 	return pc, true
 }
 
+// waiting reports whether calls are parked on k.
+func (p *parking) waiting(k slotKey) bool {
+	h := p.byKey[k]
+	return h != nil && h.Len() > 0
+}
+
 // removeRun removes and returns every parked call of a run.
 func (p *parking) removeRun(runID string) []*parkedCall {
 	set := p.byRun[runID]

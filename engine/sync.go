@@ -161,9 +161,15 @@ func (e locked) fnOrderLocked() []*fnState {
 	return out
 }
 
-// adoptConcurrency makes fn's function-scoped concurrency limits share the
-// slot counts of old's limits with the same key expression, at fn's limit.
+// adoptConcurrency makes fn's function-scoped concurrency limits, and its
+// run-level limit, share the slot counts of old's limits with the same key
+// expression, at fn's limit.
 func (fn *fnState) adoptConcurrency(old *fnState) {
+	if rl, ol := fn.runLimit, old.runLimit; rl != nil && ol != nil && rl.keySrc == ol.keySrc {
+		// The runs in progress keep their slots, counted against the new limit.
+		rl.sem = ol.sem
+		rl.sem.SetLimit(rl.limit)
+	}
 	for i := range fn.conc {
 		c := &fn.conc[i]
 		if c.sem == nil {

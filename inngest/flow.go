@@ -31,7 +31,8 @@ const (
 	ScopeAccount ConcurrencyScope = "account"
 )
 
-// Concurrency limits how many steps of runs execute at once, per Key value.
+// Concurrency limits how many steps of runs execute at once, per Key value
+// (see RunConcurrency to limit whole runs).
 type Concurrency struct {
 	// Limit is the maximum of steps executing at once; required (> 0).
 	Limit int
@@ -40,6 +41,23 @@ type Concurrency struct {
 	Key string
 	// Scope defaults to ScopeFunction.
 	Scope ConcurrencyScope
+}
+
+// RunConcurrency limits how many runs of a function are in progress at once,
+// per Key value: the server's function-level ("fn") concurrency limit, as
+// the official Go SDK's ConcurrencyLimits.Fn. A run takes a slot when its
+// first call starts and holds it until the run ends (completed, failed or
+// cancelled), also while it sleeps or waits for an event between calls; a
+// run over the limit stays queued and starts, in order, when a slot is
+// freed. Concurrency limits steps instead: a sleeping run holds none of its
+// slots.
+type RunConcurrency struct {
+	// Limit is the most runs in progress at once per Key value; required (> 0).
+	Limit int
+	// Key is an optional CEL expression over event, e.g. "event.data.user_id",
+	// evaluated once when the run is created; empty means one limit for all
+	// runs of the function.
+	Key string
 }
 
 // Throttle delays run starts over Limit per Period; nothing is dropped. As on the

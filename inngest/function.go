@@ -45,8 +45,11 @@ type FunctionOpts struct {
 	// Retries is the number of retries after the first attempt, per step and for the
 	// function. 0 means DefaultRetries (4); NoRetries (-1) means none; capped at 20.
 	Retries int
-	// Concurrency holds at most two limits.
+	// Concurrency holds at most two step-level limits: steps executing at once.
 	Concurrency []Concurrency
+	// RunConcurrency limits the runs in progress at once, from their start to
+	// their end. Default (nil): no limit.
+	RunConcurrency *RunConcurrency
 	// Throttle delays starts over a rate.
 	Throttle *Throttle
 	// RateLimit skips starts over a rate.

@@ -57,6 +57,10 @@ func buildConfig(c *Client, opts FunctionOpts, triggers []wire.Trigger, invokeOn
 		}
 		fn.Concurrency = append(fn.Concurrency, wire.Concurrency{Limit: cc.Limit, Key: cc.Key, Scope: string(scope)})
 	}
+	if rc := opts.RunConcurrency; rc != nil {
+		// Checked by the shared rules (limit > 0, the key compiles).
+		fn.Concurrency = append(fn.Concurrency, wire.Concurrency{Limit: rc.Limit, Key: rc.Key, FnLevel: true})
+	}
 	if t := opts.Throttle; t != nil {
 		// The server does not check throttle ranges at sync; a zero period or
 		// a negative count is a mistake in a typed option, refused here.

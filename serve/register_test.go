@@ -41,15 +41,16 @@ func allOptions(t *testing.T, c *inngest.Client) inngest.ServableFunction {
 			{Limit: 10, Key: "event.data.account_id"},
 			{Limit: 100, Key: "'global'", Scope: inngest.ScopeAccount},
 		},
-		Throttle:    &inngest.Throttle{Limit: 5, Period: time.Minute, Burst: 2, Key: "event.data.account_id"},
-		RateLimit:   &inngest.RateLimit{Limit: 1, Period: 10 * time.Second, Key: "event.data.invoice_id"},
-		Debounce:    &inngest.Debounce{Period: 5 * time.Second, Key: "event.data.account_id", Timeout: time.Minute},
-		Priority:    &inngest.Priority{Run: "event.data.plan == 'enterprise' ? 120 : 0"},
-		Idempotency: "event.data.invoice_id",
-		CancelOn:    []inngest.CancelOn{{Event: evInvoiceVoided, If: "async.data.invoice_id == event.data.invoice_id", Timeout: 7 * 24 * time.Hour}},
-		Timeouts:    &inngest.Timeouts{Start: 10 * time.Minute, Finish: time.Hour},
-		Singleton:   &inngest.Singleton{Key: "event.data.account_id", Mode: inngest.SingletonCancel},
-		Checkpoint:  inngest.CheckpointOptions{BatchSteps: 3, BatchInterval: 3 * time.Second, MaxRuntime: 20 * time.Second},
+		RunConcurrency: &inngest.RunConcurrency{Limit: 2, Key: "event.data.account_id"},
+		Throttle:       &inngest.Throttle{Limit: 5, Period: time.Minute, Burst: 2, Key: "event.data.account_id"},
+		RateLimit:      &inngest.RateLimit{Limit: 1, Period: 10 * time.Second, Key: "event.data.invoice_id"},
+		Debounce:       &inngest.Debounce{Period: 5 * time.Second, Key: "event.data.account_id", Timeout: time.Minute},
+		Priority:       &inngest.Priority{Run: "event.data.plan == 'enterprise' ? 120 : 0"},
+		Idempotency:    "event.data.invoice_id",
+		CancelOn:       []inngest.CancelOn{{Event: evInvoiceVoided, If: "async.data.invoice_id == event.data.invoice_id", Timeout: 7 * 24 * time.Hour}},
+		Timeouts:       &inngest.Timeouts{Start: 10 * time.Minute, Finish: time.Hour},
+		Singleton:      &inngest.Singleton{Key: "event.data.account_id", Mode: inngest.SingletonCancel},
+		Checkpoint:     inngest.CheckpointOptions{BatchSteps: 3, BatchInterval: 3 * time.Second, MaxRuntime: 20 * time.Second},
 	}, inngest.Triggers(
 		inngest.OnEventIf(evInvoiceCreated, "event.data.amount > 0"),
 		inngest.OnEvent(evInvoiceUpdated),
@@ -120,14 +121,21 @@ func TestRegisterAllOptions(t *testing.T) {
 	for _, tr := range f.Triggers {
 		require.True(t, (tr.Event == "") != (tr.Cron == ""), "exactly one of event/cron: %+v", tr)
 	}
-	require.LessOrEqual(t, len(f.Concurrency), 2)
+	require.LessOrEqual(t, len(f.Concurrency), 3)
+	fnLevel := 0
 	for _, cc := range f.Concurrency {
 		require.Greater(t, cc.Limit, 0)
+		if cc.FnLevel {
+			fnLevel++
+			require.Empty(t, cc.Scope, "the server defaults a function-level scope to fn")
+			continue
+		}
 		require.Contains(t, []string{"fn", "env", "account"}, cc.Scope)
 		if cc.Scope != "fn" {
 			require.NotEmpty(t, cc.Key)
 		}
 	}
+	require.Equal(t, 1, fnLevel, "one function-level limit")
 	require.NotEmpty(t, f.Throttle.Period)
 	require.Greater(t, f.RateLimit.Limit, 0)
 	require.LessOrEqual(t, len(f.Cancel), 5)

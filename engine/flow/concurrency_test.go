@@ -74,3 +74,21 @@ func TestConcurrencyReleasedKeysAreForgotten(t *testing.T) {
 	}
 	require.LessOrEqual(t, len(c.keys), 2*minPruneSize)
 }
+
+// TestConcurrencyHold checks that Hold takes a slot over the limit (a
+// restored run), once per holder, and that Holds reports it.
+func TestConcurrencyHold(t *testing.T) {
+	t.Parallel()
+	c := NewConcurrency(1)
+	require.True(t, c.TryAcquire("k", "a"))
+	require.False(t, c.Holds("k", "b"))
+	c.Hold("k", "b")
+	c.Hold("k", "b")
+	require.True(t, c.Holds("k", "b"))
+	require.Equal(t, 2, c.InUse("k"))
+	c.Release("k", "a")
+	require.False(t, c.TryAcquire("k", "c"), "b still fills the limit")
+	c.Release("k", "b")
+	require.False(t, c.Holds("k", "b"))
+	require.True(t, c.TryAcquire("k", "c"))
+}

@@ -146,6 +146,28 @@ func (c *Concurrency) SetLimit(limit int) {
 	c.limit = limit
 }
 
+// Hold gives holder a slot under key even when the limit is reached (a
+// restart restoring the runs that held slots, a rollback undoing a
+// Release). Holding twice takes one slot.
+func (c *Concurrency) Hold(key, holder string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	set := c.keys[key]
+	if set == nil {
+		set = make(map[string]struct{})
+		c.keys[key] = set
+	}
+	set[holder] = struct{}{}
+}
+
+// Holds reports whether holder has a slot under key.
+func (c *Concurrency) Holds(key, holder string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.keys[key][holder]
+	return ok
+}
+
 // Restore makes runID the holder of key, or frees key when runID is "".
 func (s *Singleton) Restore(key, runID string) {
 	s.mu.Lock()

@@ -17,6 +17,9 @@ import (
 // function is looked at (PROTOCOL §10.1). It returns the first problem.
 func Decode(f wire.Function) error {
 	for _, c := range f.Concurrency {
+		if c.FnLevel {
+			continue // a plain string on the server, checked by Config
+		}
 		switch strings.ToLower(c.Scope) {
 		case "", "fn", "env", "account":
 		default:
@@ -120,20 +123,28 @@ func Config(f wire.Function) []string {
 	fnLimits, stepLimits := 0, 0
 	for _, c := range f.Concurrency {
 		if c.FnLevel {
-			// An entry of the {fn:[…]} list: the server checks its limit and
-			// key only (FnConcurrency.Validate).
+			// An entry of the {fn:[…]} list, a run-level limit: the server
+			// checks its scope, limit and key (FnConcurrency.Validate).
 			fnLimits++
-			if c.Limit <= 0 {
-				add("function concurrency limit must be > 0")
-			}
-		} else {
-			stepLimits++
-			switch strings.ToLower(c.Scope) {
+			switch c.Scope {
 			case "", "fn":
-			default:
-				if c.Key == "" {
-					add("A concurrency key is required for the %q scope", c.Scope)
+				if c.Limit <= 0 {
+					add("function concurrency limit must be > 0")
 				}
+				compile("function concurrency key", expr.Key, c.Key)
+			case "app":
+				add("app-scoped function concurrency cannot be set by users")
+			default:
+				add("invalid function concurrency scope: %s", c.Scope)
+			}
+			continue
+		}
+		stepLimits++
+		switch strings.ToLower(c.Scope) {
+		case "", "fn":
+		default:
+			if c.Key == "" {
+				add("A concurrency key is required for the %q scope", c.Scope)
 			}
 		}
 		compile("concurrency key", expr.Key, c.Key)

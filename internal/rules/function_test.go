@@ -23,6 +23,10 @@ func TestConcurrencyForms(t *testing.T) {
 		{"fn and two step limits", `{"fn":[{"limit":1}],"step":[{"limit":2,"key":"event.data.a","scope":"Account"},{"limit":3,"key":"event.data.b","scope":"Fn"}]}`, true},
 		{"two fn limits", `{"fn":[{"limit":1},{"limit":2}]}`, false},
 		{"fn limit 0", `{"fn":[{"limit":0}]}`, false},
+		{"fn limit with scope fn", `{"fn":[{"limit":1,"scope":"fn","key":"event.data.a"}]}`, true},
+		{"fn limit of app scope", `{"fn":[{"limit":1,"scope":"app"}]}`, false},
+		{"fn limit of account scope", `{"fn":[{"limit":1,"scope":"account","key":"event.data.a"}]}`, false},
+		{"fn limit with a bad key", `{"fn":[{"limit":1,"key":"event.data.("}]}`, false},
 		{"three step limits", `{"step":[{"limit":1},{"limit":2,"key":"event.data.a"},{"limit":3,"key":"event.data.b"}]}`, false},
 		{"step limit 0 passes, as on the server", `{"step":[{"limit":0}]}`, true},
 	} {

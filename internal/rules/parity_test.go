@@ -107,6 +107,17 @@ func parityCases() []parityCase {
 		{name: "bad concurrency key", opts: inngest.FunctionOpts{Concurrency: []inngest.Concurrency{{Limit: 1, Key: "event.data.("}}},
 			wire: map[string]any{"concurrency": []any{map[string]any{"limit": 1, "key": "event.data.("}}}},
 
+		{name: "run concurrency", opts: inngest.FunctionOpts{RunConcurrency: &inngest.RunConcurrency{Limit: 1}},
+			wire: map[string]any{"concurrency": map[string]any{"fn": []any{map[string]any{"limit": 1}}}}, ok: true},
+		{name: "keyed run concurrency with 2 step limits", opts: inngest.FunctionOpts{RunConcurrency: &inngest.RunConcurrency{Limit: 3, Key: "event.data.account_id"},
+			Concurrency: []inngest.Concurrency{{Limit: 1}, {Limit: 2, Key: "event.data.account_id"}}},
+			wire: map[string]any{"concurrency": map[string]any{"fn": []any{map[string]any{"limit": 3, "key": "event.data.account_id"}},
+				"step": []any{map[string]any{"limit": 1}, map[string]any{"limit": 2, "key": "event.data.account_id"}}}}, ok: true},
+		{name: "run concurrency 0", opts: inngest.FunctionOpts{RunConcurrency: &inngest.RunConcurrency{}},
+			wire: map[string]any{"concurrency": map[string]any{"fn": []any{map[string]any{"limit": 0}}}}},
+		{name: "bad run concurrency key", opts: inngest.FunctionOpts{RunConcurrency: &inngest.RunConcurrency{Limit: 1, Key: "event.data.("}},
+			wire: map[string]any{"concurrency": map[string]any{"fn": []any{map[string]any{"limit": 1, "key": "event.data.("}}}}},
+
 		{name: "batch of 2 in 1s", opts: inngest.FunctionOpts{BatchEvents: batch(2, time.Second)}, wire: map[string]any{"batchEvents": wbatch(2, "1s")}, ok: true},
 		{name: "batch of 1", opts: inngest.FunctionOpts{BatchEvents: batch(1, time.Second)}, wire: map[string]any{"batchEvents": wbatch(1, "1s")}},
 		{name: "batch timeout under 1s", opts: inngest.FunctionOpts{BatchEvents: batch(2, 999*time.Millisecond)}, wire: map[string]any{"batchEvents": wbatch(2, "999ms")}},

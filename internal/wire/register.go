@@ -97,14 +97,46 @@ type Concurrency struct {
 	Key   string `json:"key,omitempty"`
 	Scope string `json:"scope,omitempty"`
 	// FnLevel is set on the entries of the fn list of the {fn:[…], step:[…]}
-	// form, which the server validates apart from step-level limits (at most
-	// one); it is not encoded: the array form holds step-level limits only.
+	// form: a run-level limit (a slot held from a run's start to its end),
+	// which the server validates apart from step-level limits (at most one).
 	FnLevel bool `json:"-"`
 }
 
+// fnConcurrency is an entry of the fn list as the server's FnConcurrency
+// reads it: its scope defaults to "fn" ("app" is the server's own).
+type fnConcurrency struct {
+	Limit int    `json:"limit"`
+	Key   string `json:"key,omitempty"`
+	Scope string `json:"scope,omitempty"`
+}
+
 // Concurrencies accepts every form the server accepts (a number, an object, an array,
-// or inngestgo's {fn:[…], step:[…]}) and always writes the array form.
+// or inngestgo's {fn:[…], step:[…]}). It writes the array form, which holds
+// step-level limits only, unless a run-level (FnLevel) limit is present: then
+// it writes {"fn":[…],"step":[…]} (step left out when empty), the form the
+// server's ConcurrencyLimits reads both from.
 type Concurrencies []Concurrency
+
+// MarshalJSON implements json.Marshaler.
+func (c Concurrencies) MarshalJSON() ([]byte, error) {
+	var fn []fnConcurrency
+	step := make([]Concurrency, 0, len(c))
+	for _, x := range c {
+		if x.FnLevel {
+			fn = append(fn, fnConcurrency{Limit: x.Limit, Key: x.Key, Scope: x.Scope})
+		} else {
+			step = append(step, x)
+		}
+	}
+	if fn == nil {
+		return jsoncodec.Marshal([]Concurrency(step))
+	}
+	split := struct {
+		Fn   []fnConcurrency `json:"fn"`
+		Step []Concurrency   `json:"step,omitempty"`
+	}{fn, step}
+	return jsoncodec.Marshal(split)
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *Concurrencies) UnmarshalJSON(b []byte) error {
@@ -132,8 +164,7 @@ func (c *Concurrencies) UnmarshalJSON(b []byte) error {
 		if split.Fn != nil || split.Step != nil {
 			out := make([]Concurrency, 0, len(split.Fn)+len(split.Step))
 			for _, f := range split.Fn {
-				f.Scope = "fn"
-				f.FnLevel = true
+				f.FnLevel = true // its Scope as sent: the server refuses all but "" and "fn"
 				out = append(out, f)
 			}
 			out = append(out, split.Step...)
