@@ -31,7 +31,9 @@
 // WaitForRun, WaitForRuns, WaitForFunction, WaitingFor and WaitFor block until
 // the engine reaches the state they describe, at most Options.Timeout of wall
 // time; then they fail the test with a dump of every run, its steps and its
-// history.
+// history. They return runs as runtype.Run, the type of the engine's read API:
+// run.Step("charge") finds a step by the ID given in the code (Step.Name; its
+// ID is the hashed wire ID), and the run's History and Waits are there too.
 //
 // # Mocks
 //

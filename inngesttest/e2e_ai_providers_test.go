@@ -45,16 +45,16 @@ func standInProvider(t *testing.T, answer string) (*httptest.Server, func() []pr
 }
 
 // gatewayAI returns the AI metadata of the step's "gateway" history entry.
-func gatewayAI(t *testing.T, run inngesttest.Run, stepID string) *runtype.AIMetadata {
+func gatewayAI(t *testing.T, run runtype.Run, stepID string) *runtype.AIMetadata {
 	t.Helper()
 	s, ok := run.Step(stepID)
 	require.True(t, ok)
-	for _, h := range run.Engine.History {
-		if h.Kind == "gateway" && h.StepID == s.Hash {
+	for _, h := range run.History {
+		if h.Kind == "gateway" && h.StepID == s.ID {
 			return h.AI
 		}
 	}
-	t.Fatalf("no gateway entry for step %q in %+v", stepID, run.Engine.History)
+	t.Fatalf("no gateway entry for step %q in %+v", stepID, run.History)
 	return nil
 }
 

@@ -2,11 +2,12 @@ package inngesttest_test
 
 import (
 	"context"
-	"github.com/seed-b02f2472/inngest-go/runtype"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed-b02f2472/inngest-go/runtype"
 
 	"github.com/stretchr/testify/require"
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // TestE2EFailureHandlers: when a run fails for good (after its retries), the
@@ -54,7 +55,7 @@ func TestE2EFailureHandlers(t *testing.T) {
 
 	h := inngesttest.RequireFailureHandlerRan(t, env, "charge")
 	require.Contains(t, []string{"test-app-charge-failure", "test-app-alert"}, h.FunctionID)
-	env.WaitFor(t, "both failure handlers done", func(runs []inngesttest.Run) bool {
+	env.WaitFor(t, "both failure handlers done", func(runs []runtype.Run) bool {
 		done := 0
 		for _, r := range runs {
 			if (r.FunctionID == "test-app-charge-failure" || r.FunctionID == "test-app-alert") && r.Status.Done() {

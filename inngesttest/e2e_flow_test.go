@@ -13,12 +13,13 @@ import (
 	"github.com/seed-b02f2472/inngest-go/engine/flow"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
 
 // runsOf returns the current runs of function slug fn (of the default app).
-func runsOf(env *inngesttest.Env, fn string) []inngesttest.Run {
-	var out []inngesttest.Run
+func runsOf(env *inngesttest.Env, fn string) []runtype.Run {
+	var out []runtype.Run
 	for _, r := range env.Runs() {
 		if r.FunctionID == inngesttest.DefaultAppID+"-"+fn {
 			out = append(out, r)
@@ -30,7 +31,7 @@ func runsOf(env *inngesttest.Env, fn string) []inngesttest.Run {
 // sleeping waits until n runs of fn are paused in step id (a Sleep).
 func sleeping(t *testing.T, env *inngesttest.Env, fn, id string, n int) {
 	t.Helper()
-	env.WaitFor(t, fmt.Sprintf("%d run(s) of %s sleeping in %s", n, fn, id), func(runs []inngesttest.Run) bool {
+	env.WaitFor(t, fmt.Sprintf("%d run(s) of %s sleeping in %s", n, fn, id), func(runs []runtype.Run) bool {
 		c := 0
 		for _, r := range runs {
 			if s, ok := r.Step(id); ok && r.FunctionID == inngesttest.DefaultAppID+"-"+fn && !s.Done && !r.Status.Done() {
@@ -97,7 +98,7 @@ func TestE2EConcurrency(t *testing.T) {
 				})
 			env.Serve(fn)
 			ids := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 0}))
-			env.WaitFor(t, "u1's first call in flight", func(runs []inngesttest.Run) bool {
+			env.WaitFor(t, "u1's first call in flight", func(runs []runtype.Run) bool {
 				return len(runs) == 1 && runs[0].Calls == 1
 			})
 			more := env.Send(t, e2eStarted.New(e2eData{User: "u1", N: 1}), e2eStarted.New(e2eData{User: "u1", N: 2}), e2eStarted.New(e2eData{User: "u2"}))

@@ -15,6 +15,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/events"
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/serve"
 )
 
@@ -47,9 +48,9 @@ func newFn[T, R any](t *testing.T, env *inngesttest.Env, opts inngest.FunctionOp
 
 // callsOf returns the run's HTTP calls (history entries of kind "call") in
 // order, as step ids ("step" for discovery) with their virtual times.
-func callsOf(run inngesttest.Run) []inngestCall {
+func callsOf(run runtype.Run) []inngestCall {
 	var out []inngestCall
-	for _, h := range run.Engine.History {
+	for _, h := range run.History {
 		if h.Kind == "call" {
 			out = append(out, inngestCall{StepID: h.StepID, At: h.Time})
 		}
@@ -63,9 +64,9 @@ type inngestCall struct {
 }
 
 // historyDetails returns the details of the run's history entries of kind.
-func historyDetails(run inngesttest.Run, kind string) []string {
+func historyDetails(run runtype.Run, kind string) []string {
 	var out []string
-	for _, h := range run.Engine.History {
+	for _, h := range run.History {
 		if h.Kind == kind {
 			out = append(out, h.Detail)
 		}

@@ -79,7 +79,7 @@ func TestE2EParallelPlannedTargeted(t *testing.T) {
 		inngesttest.RequireStepRan(t, run, id)
 		s, _ := run.Step(id)
 		require.Equal(t, "StepRun", s.Op)
-		hashes = append(hashes, s.Hash)
+		hashes = append(hashes, s.ID)
 	}
 	require.ElementsMatch(t, hashes, calls[1:4], "each planned step gets exactly one targeted call")
 	require.Equal(t, 5, run.Calls)
@@ -110,7 +110,7 @@ func TestE2ESleepAndSleepUntil(t *testing.T) {
 
 	pendingStep := func(id, op string) {
 		t.Helper()
-		env.WaitFor(t, "step "+id+" pending", func(runs []inngesttest.Run) bool {
+		env.WaitFor(t, "step "+id+" pending", func(runs []runtype.Run) bool {
 			for _, r := range runs {
 				if s, ok := r.Step(id); ok && s.Op == op && !s.Done {
 					return true

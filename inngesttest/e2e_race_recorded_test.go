@@ -18,6 +18,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
 	"github.com/seed-b02f2472/inngest-go/internal/realserver/racecase"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/serve"
 )
 
@@ -275,16 +276,16 @@ func traceSteps(t *testing.T, raw json.RawMessage) map[string]string {
 // (race-three-branches: the run ended at 2.8 s, the 3 s sleep later) as
 // COMPLETED, one pending when the run failed as WAITING; the engine keeps
 // both pending.
-func engineSteps(run inngesttest.Run) map[string]string {
+func engineSteps(run runtype.Run) map[string]string {
 	out := map[string]string{}
 	for _, s := range run.Steps {
 		switch {
 		case s.Error != nil:
-			out[s.Hash] = "FAILED"
+			out[s.ID] = "FAILED"
 		case s.Done, s.Op == "Sleep" && run.Status == "Completed":
-			out[s.Hash] = "COMPLETED"
+			out[s.ID] = "COMPLETED"
 		default:
-			out[s.Hash] = "WAITING"
+			out[s.ID] = "WAITING"
 		}
 	}
 	return out

@@ -63,7 +63,7 @@ func TestE2ERaceFirstBranchWins(t *testing.T) {
 	require.True(t, ok)
 	var afterCalls int
 	for _, c := range callsOf(run) {
-		if c.StepID == after.Hash {
+		if c.StepID == after.ID {
 			afterCalls++
 			require.Less(t, c.At.Sub(run.StartedAt), time.Hour, "the step after the race waited for the loser")
 		}
@@ -72,11 +72,11 @@ func TestE2ERaceFirstBranchWins(t *testing.T) {
 	_, ok = run.Step("late")
 	require.False(t, ok, "the loser's step after its sleep was started")
 	for _, id := range []string{"q1", "q2", "long"} {
-		s, ok := run.Engine.Step(id)
+		s, ok := run.Step(id)
 		require.True(t, ok, id)
 		require.True(t, s.Race, "%s was not reported with parallelMode race", id)
 	}
-	s, _ := run.Engine.Step("after")
+	s, _ := run.Step("after")
 	require.False(t, s.Race)
 }
 

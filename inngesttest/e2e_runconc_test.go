@@ -13,6 +13,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
 
@@ -24,7 +25,7 @@ type span struct {
 }
 
 // spanOf returns run's span, its event's n and user.
-func spanOf(t *testing.T, run inngesttest.Run) span {
+func spanOf(t *testing.T, run runtype.Run) span {
 	t.Helper()
 	calls := callsOf(run)
 	require.NotEmpty(t, calls, run.String())
@@ -33,7 +34,7 @@ func spanOf(t *testing.T, run inngesttest.Run) span {
 }
 
 // eventOf decodes run's event.
-func eventOf(t *testing.T, run inngesttest.Run) struct{ Data e2eData } {
+func eventOf(t *testing.T, run runtype.Run) struct{ Data e2eData } {
 	t.Helper()
 	var ev struct{ Data e2eData }
 	require.NotEmpty(t, run.Events)
@@ -43,10 +44,10 @@ func eventOf(t *testing.T, run inngesttest.Run) struct{ Data e2eData } {
 
 // settled waits until the engine has nothing due and returns the runs of fn
 // by their event's n: every run that could start has started (and sleeps).
-func settled(t *testing.T, env *inngesttest.Env, fn string) map[int]inngesttest.Run {
+func settled(t *testing.T, env *inngesttest.Env, fn string) map[int]runtype.Run {
 	t.Helper()
 	require.Eventually(t, env.Engine().Idle, 10*time.Second, time.Millisecond)
-	out := map[int]inngesttest.Run{}
+	out := map[int]runtype.Run{}
 	for _, r := range runsOf(env, fn) {
 		out[eventOf(t, r).Data.N] = r
 	}
@@ -160,18 +161,18 @@ func TestE2ERunConcurrencyReleasedOnCancelAndFailure(t *testing.T) {
 	require.Equal(t, []int{1}, inProgress(t, env, "one-run"))
 
 	env.Send(t, e2eCancel.New(e2eData{N: 2})) // queued: it held no slot
-	env.WaitFor(t, "run 2 cancelled", func([]inngesttest.Run) bool {
+	env.WaitFor(t, "run 2 cancelled", func([]runtype.Run) bool {
 		r, ok := settled(t, env, "one-run")[2]
 		return ok && r.Status == inngesttest.StatusCancelled
 	})
 	require.Equal(t, []int{1}, inProgress(t, env, "one-run"))
 
 	env.Send(t, e2eCancel.New(e2eData{N: 1})) // sleeping: its slot goes to run 3
-	env.WaitFor(t, "run 3 sleeping", func([]inngesttest.Run) bool {
+	env.WaitFor(t, "run 3 sleeping", func([]runtype.Run) bool {
 		return slices.Equal(inProgress(t, env, "one-run"), []int{3})
 	})
 	advance(env, time.Hour) // run 3 fails: its slot goes to run 4
-	env.WaitFor(t, "run 4 sleeping", func([]inngesttest.Run) bool {
+	env.WaitFor(t, "run 4 sleeping", func([]runtype.Run) bool {
 		return slices.Equal(inProgress(t, env, "one-run"), []int{4})
 	})
 	advance(env, time.Hour)

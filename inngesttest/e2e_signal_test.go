@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 	"github.com/seed-b02f2472/inngest-go/step"
 )
 
@@ -36,13 +37,13 @@ func newSignalWaiter(t *testing.T, env *inngesttest.Env, id string, conflict ste
 }
 
 // waitingForSignal waits until a run is paused in step.WaitForSignal for name.
-func waitingForSignal(t *testing.T, env *inngesttest.Env, name string, n int) []inngesttest.Run {
+func waitingForSignal(t *testing.T, env *inngesttest.Env, name string, n int) []runtype.Run {
 	t.Helper()
-	var out []inngesttest.Run
-	env.WaitFor(t, "runs waiting for signal "+name, func(runs []inngesttest.Run) bool {
+	var out []runtype.Run
+	env.WaitFor(t, "runs waiting for signal "+name, func(runs []runtype.Run) bool {
 		out = out[:0]
 		for _, r := range runs {
-			for _, w := range r.Engine.Waits {
+			for _, w := range r.Waits {
 				if !r.Status.Done() && w.Signal == name {
 					out = append(out, r)
 				}

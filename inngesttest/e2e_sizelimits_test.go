@@ -47,6 +47,6 @@ func TestE2EFallbackWithinResponseLimit(t *testing.T) {
 	inngesttest.RequireOutput(t, run, fmt.Sprint(4*size))
 	require.Len(t, run.Steps, 4)
 	for _, s := range run.Steps {
-		require.Greater(t, len(s.Result), size, s.ID)
+		require.Greater(t, len(s.Result), size, s.Name)
 	}
 }

@@ -71,7 +71,7 @@ func Example() {
 	fmt.Println(inngesttest.DecodeOutput[string](t, run))
 	fmt.Println("virtual time passed:", run.EndedAt.Sub(start))
 	for _, s := range run.Steps {
-		fmt.Println(s.ID, s.Op)
+		fmt.Println(s.Name, s.Op)
 	}
 	// Output:
 	// welcome sent to ada@example.com, then tips

@@ -6,10 +6,11 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/internal/jsoncodec"
 	"github.com/seed-b02f2472/inngest-go/internal/wire"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // RequireCompleted fails the test unless the run completed.
-func RequireCompleted(t testing.TB, run Run) {
+func RequireCompleted(t testing.TB, run runtype.Run) {
 	t.Helper()
 	if run.Status != StatusCompleted {
 		t.Fatalf("inngesttest: expected the run to complete, it is %s:\n%s", run.Status, run)
@@ -17,7 +18,7 @@ func RequireCompleted(t testing.TB, run Run) {
 }
 
 // RequireFailed fails the test unless the run failed.
-func RequireFailed(t testing.TB, run Run) {
+func RequireFailed(t testing.TB, run runtype.Run) {
 	t.Helper()
 	if run.Status != StatusFailed {
 		t.Fatalf("inngesttest: expected the run to fail, it is %s:\n%s", run.Status, run)
@@ -26,7 +27,7 @@ func RequireFailed(t testing.TB, run Run) {
 
 // RequireOutput fails the test unless the run completed with an output equal,
 // as JSON, to expectedJSON.
-func RequireOutput(t testing.TB, run Run, expectedJSON string) {
+func RequireOutput(t testing.TB, run runtype.Run, expectedJSON string) {
 	t.Helper()
 	RequireCompleted(t, run)
 	var want, got any
@@ -46,7 +47,7 @@ func jsonEqual(a, b any) bool {
 
 // RequireStepRan fails the test unless the run has step id (as given in the
 // code; "id:n" for the n-th repeat) and it finished without error.
-func RequireStepRan(t testing.TB, run Run, id string) {
+func RequireStepRan(t testing.TB, run runtype.Run, id string) {
 	t.Helper()
 	s, ok := run.Step(id)
 	switch {
@@ -61,7 +62,7 @@ func RequireStepRan(t testing.TB, run Run, id string) {
 
 // RequireStepAttempts fails the test unless step id of the run was attempted
 // exactly n times.
-func RequireStepAttempts(t testing.TB, run Run, id string, n int) {
+func RequireStepAttempts(t testing.TB, run runtype.Run, id string, n int) {
 	t.Helper()
 	s, ok := run.Step(id)
 	if !ok {
@@ -77,10 +78,10 @@ func RequireStepAttempts(t testing.TB, run Run, id string, n int) {
 // own handler (Function.OnFailure, served as "<id>-failure") or any function
 // triggered by inngest/function.failed (inngest.OnFunctionFailed) for a failed
 // run of fn. It returns the handler's run.
-func RequireFailureHandlerRan(t testing.TB, env *Env, fn string) Run {
+func RequireFailureHandlerRan(t testing.TB, env *Env, fn string) runtype.Run {
 	t.Helper()
-	var out Run
-	env.WaitFor(t, fmt.Sprintf("a failure handler run for function %s", fn), func(runs []Run) bool {
+	var out runtype.Run
+	env.WaitFor(t, fmt.Sprintf("a failure handler run for function %s", fn), func(runs []runtype.Run) bool {
 		for _, r := range runs {
 			if r.Status.Done() && env.handlesFailureOf(r, fn) {
 				out = r
@@ -95,7 +96,7 @@ func RequireFailureHandlerRan(t testing.TB, env *Env, fn string) Run {
 
 // handlesFailureOf reports whether run r was started by a function.failed event
 // for function fn.
-func (e *Env) handlesFailureOf(r Run, fn string) bool {
+func (e *Env) handlesFailureOf(r runtype.Run, fn string) bool {
 	if len(r.Events) == 0 || r.EventName() != wire.EventFunctionFailed {
 		return false
 	}

@@ -12,20 +12,22 @@ import (
 
 // Runs returns a snapshot of every run, oldest first. A store error fails
 // the Env's test (t.Errorf, safe from any goroutine) and returns nil.
-func (e *Env) Runs() []Run { return e.runsOrFail(e.eng.Runs()) }
+func (e *Env) Runs() []runtype.Run { return e.runsOrFail(e.eng.Runs()) }
 
 // RunsForEvent returns a snapshot of the runs an event started so far. A
 // store error fails the Env's test and returns nil.
-func (e *Env) RunsForEvent(eventID string) []Run { return e.runsOrFail(e.eng.RunsForEvent(eventID)) }
+func (e *Env) RunsForEvent(eventID string) []runtype.Run {
+	return e.runsOrFail(e.eng.RunsForEvent(eventID))
+}
 
-// runsOrFail converts the engine's runs, reporting its error to the Env's
+// runsOrFail returns the engine's runs, reporting its error to the Env's
 // test.
-func (e *Env) runsOrFail(rs []runtype.Run, err error) []Run {
+func (e *Env) runsOrFail(rs []runtype.Run, err error) []runtype.Run {
 	if err != nil {
 		e.t.Errorf("inngesttest: %v", err)
 		return nil
 	}
-	return fromEngineAll(rs)
+	return rs
 }
 
 // WaitFor blocks until pred, called with a snapshot of all runs after every
@@ -33,12 +35,11 @@ func (e *Env) runsOrFail(rs []runtype.Run, err error) []Run {
 // condition in the failure message when Options.Timeout passes first. pred
 // runs without the engine's lock held: it may call the Env (Runs, Send, Dump,
 // ...).
-func (e *Env) WaitFor(t testing.TB, what string, pred func(runs []Run) bool) []Run {
+func (e *Env) WaitFor(t testing.TB, what string, pred func(runs []runtype.Run) bool) []runtype.Run {
 	t.Helper()
-	var out []Run
+	var out []runtype.Run
 	e.wait(t, what, func(ctx context.Context) error {
-		return e.eng.WaitFor(ctx, func(rs []runtype.Run) bool {
-			runs := fromEngineAll(rs)
+		return e.eng.WaitFor(ctx, func(runs []runtype.Run) bool {
 			if pred(runs) {
 				out = runs
 				return true
@@ -52,14 +53,14 @@ func (e *Env) WaitFor(t testing.TB, what string, pred func(runs []Run) bool) []R
 // WaitForRun waits until the event has started a run and every run it started
 // has ended (completed, failed or cancelled), and returns the first run. Use
 // WaitForRuns for an event that starts several.
-func (e *Env) WaitForRun(t testing.TB, eventID string) Run {
+func (e *Env) WaitForRun(t testing.TB, eventID string) runtype.Run {
 	t.Helper()
 	return e.WaitForRuns(t, eventID, 1)[0]
 }
 
 // WaitForRuns waits until the event has started at least n runs and all of them
 // have ended, and returns them.
-func (e *Env) WaitForRuns(t testing.TB, eventID string, n int) []Run {
+func (e *Env) WaitForRuns(t testing.TB, eventID string, n int) []runtype.Run {
 	t.Helper()
 	var out []runtype.Run
 	e.wait(t, fmt.Sprintf("%d finished run(s) of event %s", n, eventID), func(ctx context.Context) error {
@@ -67,22 +68,22 @@ func (e *Env) WaitForRuns(t testing.TB, eventID string, n int) []Run {
 		out, err = e.eng.WaitForEventRuns(ctx, eventID, n)
 		return err
 	})
-	return fromEngineAll(out)
+	return out
 }
 
 // WaitForFunction waits until a run of function fn (a slug or a full id) has
 // ended and returns the oldest such run.
-func (e *Env) WaitForFunction(t testing.TB, fn string) Run {
+func (e *Env) WaitForFunction(t testing.TB, fn string) runtype.Run {
 	t.Helper()
 	return e.WaitForFunctionRuns(t, fn, 1)[0]
 }
 
 // WaitForFunctionRuns waits until at least n runs of function fn (a slug or a
 // full id) exist and all of them have ended, and returns them, oldest first.
-func (e *Env) WaitForFunctionRuns(t testing.TB, fn string, n int) []Run {
+func (e *Env) WaitForFunctionRuns(t testing.TB, fn string, n int) []runtype.Run {
 	t.Helper()
-	var out []Run
-	e.WaitFor(t, fmt.Sprintf("%d finished run(s) of function %s", n, fn), func(runs []Run) bool {
+	var out []runtype.Run
+	e.WaitFor(t, fmt.Sprintf("%d finished run(s) of function %s", n, fn), func(runs []runtype.Run) bool {
 		out = out[:0]
 		for _, r := range runs {
 			if !e.matchFn(r.FunctionID, fn) {
@@ -102,12 +103,12 @@ func (e *Env) WaitForFunctionRuns(t testing.TB, fn string, n int) []Run {
 // named eventName and returns that run. Send the awaited event afterwards (with
 // Options.ManualClock, or the wait may time out first on the auto-advancing
 // clock).
-func (e *Env) WaitingFor(t testing.TB, eventName string) Run {
+func (e *Env) WaitingFor(t testing.TB, eventName string) runtype.Run {
 	t.Helper()
-	var out Run
-	e.WaitFor(t, "a run waiting for event "+eventName, func(runs []Run) bool {
+	var out runtype.Run
+	e.WaitFor(t, "a run waiting for event "+eventName, func(runs []runtype.Run) bool {
 		for _, r := range runs {
-			if !r.Status.Done() && r.waitingFor(eventName) {
+			if !r.Status.Done() && r.Waiting(eventName) {
 				out = r
 				return true
 			}
@@ -115,16 +116,6 @@ func (e *Env) WaitingFor(t testing.TB, eventName string) Run {
 		return false
 	})
 	return out
-}
-
-// waitingFor reports whether the run has a pending wait for eventName.
-func (r Run) waitingFor(eventName string) bool {
-	for _, w := range r.Engine.Waits {
-		if w.Event == eventName {
-			return true
-		}
-	}
-	return false
 }
 
 // wait runs f with the wall-clock timeout and fails t with a dump of every run

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed-b02f2472/inngest-go/inngest"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // A WaitFor predicate may call back into the environment (Runs, Send, Dump):
@@ -22,7 +23,7 @@ func TestWaitForPredicateMayCallTheEnv(t *testing.T) {
 	env.Serve(fn)
 
 	sent := false
-	runs := env.WaitFor(t, "two runs, the second sent from the predicate", func(runs []inngesttest.Run) bool {
+	runs := env.WaitFor(t, "two runs, the second sent from the predicate", func(runs []runtype.Run) bool {
 		require.Len(t, env.Runs(), len(runs))
 		_ = env.Dump()
 		if !sent {
@@ -47,7 +48,7 @@ func TestWaitForReentrantPredicateTimesOut(t *testing.T) {
 	t.Parallel()
 	env := inngesttest.Start(t, inngesttest.Options{Timeout: 50 * time.Millisecond})
 	msg := failure(t, func(tb testing.TB) {
-		env.WaitFor(tb, "nothing", func([]inngesttest.Run) bool { _ = env.Runs(); return false })
+		env.WaitFor(tb, "nothing", func([]runtype.Run) bool { _ = env.Runs(); return false })
 	})
 	require.Contains(t, msg, "gave up after 50ms waiting for nothing")
 }

@@ -36,7 +36,10 @@ type Client struct {
 // New returns a management client for c.
 func New(c *inngest.Client) *Client { return &Client{c: c, cfg: link.Config(c)} }
 
-// Run is a function run.
+// Run is a function run as the REST API returns it (GET /v1/runs/{id}). It is
+// the server's JSON shape, not runtype.Run: its FunctionID is the function's
+// UUID and it carries no steps or history, which the API does not return; its
+// Status and Error are the runtype types.
 type Run struct {
 	// ID is the run's ULID.
 	ID string `json:"run_id"`
@@ -64,15 +67,10 @@ func (r Run) Done() bool {
 	return r.Status.Done()
 }
 
-// RunError is the error of a failed run, read from its output.
-type RunError struct {
-	// Name and Message describe the error.
-	Name, Message string
-}
-
-// Error returns the run's error, or nil when it did not fail or its output
-// holds no error.
-func (r Run) Error() *RunError {
+// Error returns the run's error, read from its output (the runtype.RunError
+// the engine's read API and the test kit hand out as Run.Error), or nil when
+// it did not fail. NoRetry is not set: the REST API does not say.
+func (r Run) Error() *runtype.RunError {
 	if r.Status != runtype.StatusFailed || len(r.Output) == 0 {
 		return nil
 	}
@@ -82,7 +80,7 @@ func (r Run) Error() *RunError {
 		Error   json.RawMessage
 	}
 	if jsoncodec.Unmarshal(r.Output, &out) != nil {
-		return &RunError{Message: string(r.Output)}
+		return &runtype.RunError{Message: string(r.Output)}
 	}
 	if out.Name == "" && out.Message == "" && len(out.Error) > 0 {
 		var inner struct {
@@ -90,14 +88,14 @@ func (r Run) Error() *RunError {
 			Message string `json:"message"`
 		}
 		if jsoncodec.Unmarshal(out.Error, &inner) == nil && (inner.Name != "" || inner.Message != "") {
-			return &RunError{Name: inner.Name, Message: inner.Message}
+			return &runtype.RunError{Name: inner.Name, Message: inner.Message}
 		}
 		var s string
 		if jsoncodec.Unmarshal(out.Error, &s) == nil {
-			return &RunError{Message: s}
+			return &runtype.RunError{Message: s}
 		}
 	}
-	return &RunError{Name: out.Name, Message: out.Message}
+	return &runtype.RunError{Name: out.Name, Message: out.Message}
 }
 
 // do sends a request and decodes the answer's "data" into out (when not nil).

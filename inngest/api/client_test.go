@@ -48,16 +48,16 @@ func newShop(t *testing.T) *inngesttest.Env {
 }
 
 // started waits until the event started a run that waits (or finished).
-func started(t *testing.T, env *inngesttest.Env, eventID string) inngesttest.Run {
+func started(t *testing.T, env *inngesttest.Env, eventID string) runtype.Run {
 	t.Helper()
-	var run inngesttest.Run
+	var run runtype.Run
 	require.Eventually(t, func() bool {
 		rs := env.RunsForEvent(eventID)
 		if len(rs) == 0 {
 			return false
 		}
 		run = rs[0]
-		return run.Status.Done() || len(run.Engine.Waits) > 0
+		return run.Status.Done() || len(run.Waits) > 0
 	}, 10*time.Second, 2*time.Millisecond, "event %s started no run", eventID)
 	return run
 }
@@ -82,7 +82,7 @@ func TestRunsAPI(t *testing.T) {
 	ctx := t.Context()
 
 	ids := env.Send(t, orderPlaced.New(order{ID: "o1"}), orderPlaced.New(order{ID: "o2"}), orderPlaced.New(order{ID: "bad"}))
-	runs := []inngesttest.Run{started(t, env, ids[0])}
+	runs := []runtype.Run{started(t, env, ids[0])}
 	got, err := c.EventRuns(ctx, ids[0])
 	require.NoError(t, err)
 	require.Len(t, got, 1)

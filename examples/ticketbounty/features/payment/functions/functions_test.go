@@ -16,6 +16,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
 	"github.com/seed-b02f2472/inngest-go/middleware/encryption"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 func pay(t *testing.T, h *apptest.Harness, key, userID, ticketID string) []string {
@@ -123,7 +124,7 @@ func TestPaymentIsSealedInTheEngine(t *testing.T) {
 	inngesttest.RequireCompleted(t, run)
 	require.Equal(t, int64(5000), openOutput(t, run).AmountCents, "the function saw the amount in clear")
 
-	stored, err := json.Marshal(run.Engine)
+	stored, err := json.Marshal(run)
 	require.NoError(t, err)
 	require.NotContains(t, string(stored), card)
 	require.NotContains(t, string(stored), "amount_cents")
@@ -141,11 +142,11 @@ func TestPaymentIsSealedInTheEngine(t *testing.T) {
 		var m struct {
 			Data json.RawMessage `json:"data"`
 		}
-		require.NoError(t, json.Unmarshal(st.Result, &m), "step %s", st.ID)
+		require.NoError(t, json.Unmarshal(st.Result, &m), "step %s", st.Name)
 		if len(m.Data) == 0 || string(m.Data) == "null" {
 			continue // send-receipt's event ids
 		}
-		require.True(t, encryption.IsSealed(m.Data), "step %s's result: %s", st.ID, m.Data)
+		require.True(t, encryption.IsSealed(m.Data), "step %s's result: %s", st.Name, m.Data)
 		sealed++
 	}
 	require.GreaterOrEqual(t, sealed, 3, "charge-card, mark-ticket-paid and count-provider-attempts are sealed")
@@ -153,7 +154,7 @@ func TestPaymentIsSealedInTheEngine(t *testing.T) {
 
 // openOutput opens charge-payment's output, which the encryption middleware
 // sealed before the engine stored it.
-func openOutput(t *testing.T, run inngesttest.Run) payfns.ChargeResult {
+func openOutput(t *testing.T, run runtype.Run) payfns.ChargeResult {
 	t.Helper()
 	require.True(t, encryption.IsSealed(run.Output), "the engine stores the charge sealed: %s", run.Output)
 	box, err := encryption.NewBox(app.DemoEncryptionKey)

@@ -30,7 +30,7 @@ func TestPayoutApproved(t *testing.T) {
 	id := requestPayout(t, h, tk.ID)
 	require.Eventually(t, func() bool {
 		for _, r := range h.Env.RunsForEvent(id) {
-			for _, w := range r.Engine.Waits {
+			for _, w := range r.Waits {
 				if w.Signal == "approve-payout-"+tk.ID {
 					return true
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/apptest"
 	"github.com/seed-b02f2472/inngest-go/examples/ticketbounty/internal/store"
 	"github.com/seed-b02f2472/inngest-go/inngesttest"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 type ticketReply struct {
@@ -91,7 +92,7 @@ func TestReminderSkippedWhenTicketWasPaid(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, h.App.Store.AssignTicket(context.Background(), tk.ID, agents[0].ID))
 	ids := h.Env.Send(t, ticketevents.TicketAssigned.New(ticketevents.TicketAssignedData{TicketID: tk.ID, AssigneeID: agents[0].ID}))
-	h.Env.WaitFor(t, "the reminder to sleep", func(runs []inngesttest.Run) bool {
+	h.Env.WaitFor(t, "the reminder to sleep", func(runs []runtype.Run) bool {
 		for _, r := range runs {
 			if s, ok := r.Step("wait-a-day"); ok && !s.Done {
 				return true
