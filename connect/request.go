@@ -29,8 +29,8 @@ type request struct {
 	// server drops a request's lease once it has the reply, so extending it
 	// then only gets "lease lost" answers.
 	replied bool
-	acked     chan struct{} // closed on WORKER_REPLY_ACK
-	ackOnce   sync.Once
+	acked   chan struct{} // closed on WORKER_REPLY_ACK
+	ackOnce sync.Once
 }
 
 // accept acks a request and runs it; called by a connection's reader.

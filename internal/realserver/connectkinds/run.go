@@ -130,7 +130,9 @@ func specs() []spec {
 				return "starts " + strings.Join(gaps, ", ") + " apart (limit 1 per 2s)"
 			}
 		case "ratelimit":
-			s[i].notes = func(*driver) string { return "3 events, limit 1 per minute: one run (which event is not fixed), the other 2 started none" }
+			s[i].notes = func(*driver) string {
+				return "3 events, limit 1 per minute: one run (which event is not fixed), the other 2 started none"
+			}
 		case "debounce":
 			s[i].notes = func(*driver) string { return "3 events 300 ms apart, period 2s: one run, with the last event" }
 		case "lease":
@@ -211,7 +213,7 @@ func Run(ctx context.Context, cfg Config, key string) (*Recording, error) {
 	// (testdata/connect/README.md): give it a heartbeat interval.
 	time.Sleep(1500 * time.Millisecond)
 
-	d := &driver{cfg: cfg, client: c, fx: fx, http: &http.Client{Timeout: 10 * time.Second}}
+	d := &driver{cfg: cfg, client: c, fx: fx, http: httpClient()}
 	ss := specs()
 	kinds := make([]Kind, len(ss))
 	errs := make([]error, len(ss))
@@ -304,9 +306,9 @@ func (d *driver) kind(ctx context.Context, s spec, key string) (Kind, error) {
 
 // apiRun is a run as GET /v1/events/{id}/runs lists it.
 type apiRun struct {
-	RunID     string          `json:"run_id"`
-	Status    string          `json:"status"`
-	Output    json.RawMessage `json:"output"`
+	RunID  string          `json:"run_id"`
+	Status string          `json:"status"`
+	Output json.RawMessage `json:"output"`
 }
 
 // wait polls the run API until the events have started want runs, every one
@@ -381,3 +383,6 @@ func (d *driver) runs(ctx context.Context, ids []string) ([]apiRun, error) {
 	sort.SliceStable(out, func(i, j int) bool { return string(out[i].Output) < string(out[j].Output) })
 	return out, nil
 }
+
+// httpClient reads the run API.
+func httpClient() *http.Client { return &http.Client{Timeout: 10 * time.Second} }

@@ -227,6 +227,13 @@ func (t *Tap) record(n int, from string, b []byte) {
 	t.mu.Unlock()
 }
 
+// socketCount is how many worker sockets the tap accepted.
+func (t *Tap) socketCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.conns
+}
+
 // snapshot returns the frames so far and the number of flush calls.
 func (t *Tap) snapshot() ([]rawFrame, int) {
 	t.mu.Lock()
