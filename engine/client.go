@@ -91,7 +91,7 @@ func (e *Engine) SendJSON(ctx context.Context, body []byte) ([]string, error) {
 func (e *Engine) Runs() ([]runtype.Run, error) { return e.readRuns() }
 
 // readRuns reads every run from the configured Store, with or without e.mu
-// held (WaitFor holds it to pair the read with the change it waits for).
+// held (WaitFor reads without it, and with it only after repeated changes).
 func (e *Engine) readRuns() ([]runtype.Run, error) {
 	rs, err := e.base.Runs(e.ctx)
 	if err != nil {
@@ -216,26 +216,62 @@ func (e *Engine) WaitForEventRuns(ctx context.Context, eventID string, n int) ([
 // so pred may also check Idle. pred runs without the engine's lock held, so
 // it may call back into the engine (Runs, Send, ...); a change it causes is
 // seen by the next call.
+//
+// The Store is read without the engine's lock: the waiter takes the change
+// channel under the lock, reads after releasing it, and then passes the lock
+// once more (so a section that overlapped the read has ended); when no
+// section notified a change meanwhile, the snapshot is one the engine was in
+// between two sections. Otherwise it reads again, and after
+// maxUnlockedReadTries such tries it reads under the lock.
 func (e *Engine) WaitFor(ctx context.Context, pred func(runs []runtype.Run) bool) error {
-	for {
+	for tries := 0; ; {
 		l := e.lock()
 		if l.s.closed {
 			l.unlock()
 			return errClosed
 		}
-		out, err := e.readRuns()
-		if err != nil {
+		ch := l.watchChangesLocked()
+		var out []runtype.Run
+		var err error
+		if tries >= maxUnlockedReadTries {
+			out, err = e.readRuns()
 			l.unlock()
+		} else {
+			l.unlock()
+			out, err = e.readRuns()
+			if err == nil && e.changedSince(ch) {
+				tries++
+				continue
+			}
+		}
+		if err != nil {
 			return err
 		}
-		ch := l.watchChangesLocked()
-		l.unlock()
+		tries = 0
 		if pred(out) {
 			return nil
 		}
 		if err := e.awaitChange(ctx, ch); err != nil {
 			return err
 		}
+	}
+}
+
+// maxUnlockedReadTries is how many snapshots WaitFor reads without the lock
+// and drops because the engine changed meanwhile before it reads one under
+// the lock.
+const maxUnlockedReadTries = 3
+
+// changedSince reports whether a change was notified on ch (taken with
+// watchChangesLocked). It passes the lock first, so that a section running
+// when it is called has ended and has notified if it changed anything.
+func (e *Engine) changedSince(ch <-chan struct{}) bool {
+	e.lock().unlock()
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -4,13 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-b02f2472/inngest-go/engine"
 	"github.com/seed-b02f2472/inngest-go/engine/enginestore"
 	"github.com/seed-b02f2472/inngest-go/engine/memstore"
+	"github.com/seed-b02f2472/inngest-go/runtype"
 )
 
 // blockingReadStore is a Store whose Run and RunsForEvent block until
@@ -77,4 +80,56 @@ func TestSlowStoreReadDoesNotBlockTheEngine(t *testing.T) {
 			<-done
 		})
 	}
+}
+
+// blockingRunsStore is a Store whose first Runs call blocks until release
+// is closed, after closing entered.
+type blockingRunsStore struct {
+	enginestore.Store
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingRunsStore) Runs(ctx context.Context) ([]*enginestore.RunRecord, error) {
+	first := false
+	s.once.Do(func() { first = true })
+	if first {
+		close(s.entered)
+		<-s.release
+	}
+	return s.Store.Runs(ctx)
+}
+
+// WaitFor reads the Store without the engine's lock: while its read waits
+// on a slow Store, an event is accepted, and the waiter still sees the run
+// that event started (the change is not lost between its read and its
+// wait). Under the lock, the Send would wait for the read.
+func TestSlowWaitForReadDoesNotBlockTheEngine(t *testing.T) {
+	t.Parallel()
+	st := &blockingRunsStore{Store: memstore.New(), entered: make(chan struct{}), release: make(chan struct{})}
+	e, err := engine.New(engine.Options{Store: st})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
+	fnSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`"ok"`))
+	}))
+	t.Cleanup(fnSrv.Close)
+	_, err = e.SyncConfig(t.Context(), []byte(`{"appName":"app","url":"`+fnSrv.URL+`","framework":"test","sdk":"go:v0","functions":[{"id":"app-fn","name":"fn","triggers":[{"event":"test/go"}],"steps":{"step":{"id":"step","name":"step","runtime":{"type":"http","url":"`+fnSrv.URL+`?fnId=app-fn&stepId=step"}}}}]}`))
+	require.NoError(t, err)
+	waited := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		waited <- e.WaitFor(ctx, func(runs []runtype.Run) bool {
+			return len(runs) == 1 && runs[0].EventIDs[0] != ""
+		})
+	}()
+	<-st.entered // WaitFor's read is inside the Store
+	ids, err := e.SendJSON(t.Context(), []byte(`{"name":"test/go"}`))
+	require.NoError(t, err)
+	require.Len(t, ids, 1)
+	close(st.release)
+	require.NoError(t, <-waited)
 }
