@@ -12,8 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -63,12 +61,6 @@ func env(name, def string) string {
 	return def
 }
 
-// server is one `inngest start` process.
-type server struct {
-	cmd *exec.Cmd
-	log *os.File
-}
-
 // Observation is what one restart round showed.
 type Observation struct {
 	Round            string         `json:"round"`
@@ -112,42 +104,12 @@ func TestProductionRestarts(t *testing.T) {
 	key := hex.EncodeToString(kb)
 	eventKey := hex.EncodeToString(kb[:16])
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	home := t.TempDir()
-
-	start := func() *server {
-		logf, err := os.OpenFile(filepath.Join(home, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		require.NoError(t, err)
-		cmd := exec.Command(bin, "start", "--host", "127.0.0.1", "--port", fmt.Sprint(port),
+	l := &launcher{t: t, bin: bin, home: t.TempDir(), port: port, base: base, key: key,
+		args: []string{"start", "--host", "127.0.0.1", "--port", fmt.Sprint(port),
 			"--signing-key", key, "--event-key", eventKey, "--postgres-uri", pg, "--redis-uri", rd,
-			"--connect-gateway-port", fmt.Sprint(port+1), "--connect-gateway-grpc-port", fmt.Sprint(port+2),
-			"--connect-executor-grpc-port", fmt.Sprint(port+3), "--tick", "50")
-		cmd.Env = append(os.Environ(), "HOME="+home, "DO_NOT_TRACK=1")
-		cmd.Stdout, cmd.Stderr = logf, logf
-		require.NoError(t, cmd.Start())
-		require.Eventually(t, func() bool {
-			resp, err := http.Get(base + "/health")
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		}, 60*time.Second, 200*time.Millisecond, "the server did not answer /health (see %s)", logf.Name())
-		return &server{cmd: cmd, log: logf}
-	}
-	stop := func(s *server, sig syscall.Signal) time.Duration {
-		t0 := time.Now()
-		require.NoError(t, s.cmd.Process.Signal(sig))
-		done := make(chan struct{})
-		go func() { _ = s.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(60 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-done
-		}
-		_ = s.log.Close()
-		return time.Since(t0)
-	}
+			"--connect-gateway-port", fmt.Sprint(port + 1), "--connect-gateway-grpc-port", fmt.Sprint(port + 2),
+			"--connect-executor-grpc-port", fmt.Sprint(port + 3), "--tick", "50"}}
+	start, stop := l.start, l.stop
 
 	srv := start()
 	t.Cleanup(func() {
@@ -217,25 +179,7 @@ func TestProductionRestarts(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	t.Logf("sync: %s", body)
 
-	runOf := func(eventID string) (status, output string) {
-		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/events/%s/runs?nc=%d", base, eventID, time.Now().UnixNano()), nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return "", ""
-		}
-		defer resp.Body.Close()
-		var out struct {
-			Data []struct {
-				Status string          `json:"status"`
-				Output json.RawMessage `json:"output"`
-			} `json:"data"`
-		}
-		if json.NewDecoder(resp.Body).Decode(&out) != nil || len(out.Data) == 0 {
-			return "", ""
-		}
-		return out.Data[0].Status, string(out.Data[0].Output)
-	}
+	runOf := l.runOf
 
 	var obs []Observation
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
