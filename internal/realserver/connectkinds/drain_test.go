@@ -126,7 +126,7 @@ func TestRealServerDrain(t *testing.T) {
 		seq = append(seq, strconv.Itoa(f.Conn)+" "+f.From+" "+f.Kind+" "+f.Request+" "+f.Detail)
 	}
 	t.Logf("drained 1 s into a 6 s step, activated again after %v (-1: never); run completed %s after the drain; long ran %d, after %d; %d sockets, %d flushes; frames without heartbeats and leases:\n%s",
-		activateAfter, took.Round(100*time.Millisecond), long.Load(), after.Load(), tap.socketCount(), flushes, strings.Join(seq, "\n"))
+		activateAfter, took.Round(100*time.Millisecond), long.Load(), after.Load(), tap.SocketCount(), flushes, strings.Join(seq, "\n"))
 	require.Equal(t, int32(1), long.Load(), "the long step ran once")
 	require.Equal(t, int32(1), after.Load())
 	if os.Getenv("REALSERVER_RECORD") == "1" {
@@ -134,7 +134,7 @@ func TestRealServerDrain(t *testing.T) {
 			About:       "a gateway drain (POST /maintenance/drain, INTERNAL_CONNECT_MAINTENANCE=1) 1 s into a 6 s step, the gateway activated again " + activateAfter.String() + " later; recorded by internal/realserver/connectkinds TestRealServerDrain",
 			Server:      "inngest dev --no-discovery --no-poll --tick 50 (inngest/inngest@253303cdff)",
 			Kinds:       []Kind{{Name: "drain", Runs: runs, Steps: map[string]int{"drained/long": int(long.Load()), "drained/after": int(after.Load())}}},
-			Connections: tap.socketCount(), Flushes: flushes, Frames: frames,
+			Connections: tap.SocketCount(), Flushes: flushes, Frames: frames,
 		}
 		b, err := json.MarshalIndent(rec, "", "  ")
 		require.NoError(t, err)

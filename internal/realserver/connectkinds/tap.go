@@ -227,8 +227,8 @@ func (t *Tap) record(n int, from string, b []byte) {
 	t.mu.Unlock()
 }
 
-// socketCount is how many worker sockets the tap accepted.
-func (t *Tap) socketCount() int {
+// SocketCount is how many worker sockets the tap accepted.
+func (t *Tap) SocketCount() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.conns
