@@ -76,7 +76,11 @@ func TestSealOpen(t *testing.T) {
 	for _, plain := range []string{`{"card":"4242","amount":1999}`, `"text"`, `42`, `[1,null,"x"]`, `false`, `{"u":"café ☕"}`} {
 		sealed, err := old.Seal(json.RawMessage(plain))
 		require.NoError(t, err)
-		require.NotContains(t, string(sealed), strings.Trim(plain, `"{}[]`))
+		// A short plaintext (42, false) can occur in random base64 by chance;
+		// only those of 8 bytes or more must not show through.
+		if p := strings.Trim(plain, `"{}[]`); len(p) >= 8 {
+			require.NotContains(t, string(sealed), p)
+		}
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(sealed, &m))
 		require.Equal(t, true, m["__ENCRYPTED__"])
