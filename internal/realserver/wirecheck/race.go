@@ -12,7 +12,6 @@ import (
 	"github.com/seed-b02f2472/inngest-go/internal/realserver/racecase"
 )
 
-
 func recordRace(e env) (any, error) {
 	recs, err := runFunctionsKeeping(e, "wirecheck-race", racecase.Event, racecase.Data{N: 1}, 8*time.Second, true, func(c *inngest.Client) ([]inngest.ServableFunction, []string, error) {
 		var fns []inngest.ServableFunction
@@ -49,7 +48,7 @@ func runTrace(server, runID string) (json.RawMessage, error) {
 	defer resp.Body.Close()
 	var got struct {
 		Data   struct{ RunTrace json.RawMessage } `json:"data"`
-		Errors json.RawMessage                     `json:"errors"`
+		Errors json.RawMessage                    `json:"errors"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 		return nil, err
