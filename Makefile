@@ -30,6 +30,7 @@ check-files:
 	bash .ci/check-files
 
 vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo 'gofmt would change:'; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
 $(STATICCHECK):
